@@ -1,0 +1,402 @@
+"""ABC -> engraved SVG, MIDI and a note timemap with verovio, run safely in a child process.
+
+verovio kills the whole Python process with a segmentation fault on some malformed ABC (a stray ``]`` such as
+``a]|``), and generated ABC is often malformed. So verovio never runs in the caller's process: a long-lived child
+process (``python -c ...serve_requests()``) speaks one JSON line per request and per answer over pipes. When the
+child dies (crash) or does not answer within ``timeout_s`` (hang), the caller gets a :class:`Rendering` whose
+``error`` says so, the child is restarted on the next call, and the next call works again.
+
+Only the first tune of a text is imported by verovio: pass one tune (see ``studio.core.abc.text.split_tunes``).
+verovio does not expose the ABC character position of each note (its ABC importer keeps no source location), so
+a note is known by its SVG/MEI element id only; the timemap links ids to times.
+
+:func:`flatten_svg_for_qt` rewrites verovio's SVG so that Qt's ``QSvgRenderer`` draws it (see its docstring).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_TIMEOUT_S = 10.0
+#: verovio page width in its units (tenths of a millimetre); 2100 is A4.
+DEFAULT_PAGE_WIDTH = 2100
+DEFAULT_SCALE = 40
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class RenderError(Exception):
+    """Raised when ABC cannot be engraved (bad input, a verovio crash or a timeout); the message is for users."""
+
+
+@dataclass(frozen=True)
+class TimedEvent:
+    """One instant of the timemap: the notes that start (``on``) and end (``off``) at ``tstamp_ms``.
+
+    ``qstamp`` is the same instant in quarter notes from the start (independent of tempo); ``tempo`` is the
+    quarter-note tempo in force (verovio's, from ``Q:`` or 120).
+    """
+
+    tstamp_ms: float
+    qstamp: float
+    on: tuple[str, ...]
+    off: tuple[str, ...]
+    tempo: float
+
+
+@dataclass
+class Rendering:
+    """What verovio made of one tune. ``error`` is ``None`` on success, else a readable reason (then all else is empty)."""
+
+    pages: list[str] = field(default_factory=list)
+    midi: bytes = b""
+    timemap: list[TimedEvent] = field(default_factory=list)
+    note_ids: list[str] = field(default_factory=list)
+    log: str = ""
+    error: str | None = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def svg(self) -> str:
+        """The first page's SVG ('' when rendering failed)."""
+        return self.pages[0] if self.pages else ""
+
+    def raise_for_error(self) -> Rendering:
+        """Returns self, or raises :class:`RenderError` with the readable reason."""
+        if self.error is not None:
+            raise RenderError(self.error)
+        return self
+
+    def ids_sounding_at(self, qstamp: float) -> list[str]:
+        """Ids of the notes sounding at ``qstamp`` quarter notes from the start (for a moving cursor)."""
+        sounding: list[str] = []
+        for event in self.timemap:
+            if event.qstamp > qstamp:
+                break
+            sounding = [i for i in sounding if i not in event.off] + list(event.on)
+        return sounding
+
+
+# --------------------------------------------------------------------------- child process side
+
+
+def _render_in_this_process(toolkit, request: dict) -> dict:
+    """Runs verovio on one request (in the child). May crash the process: that is why it runs in the child."""
+    options = {
+        "inputFrom": "abc",
+        "pageWidth": int(request.get("page_width") or DEFAULT_PAGE_WIDTH),
+        "scale": int(request.get("scale") or DEFAULT_SCALE),
+        "adjustPageHeight": True,
+        "footer": "none",
+        "breaks": "auto",
+    }
+    toolkit.resetOptions()
+    toolkit.setOptions(options)
+    if not toolkit.loadData(request["abc"]):
+        return {"error": "verovio could not read this ABC: " + (toolkit.getLog().strip() or "no reason given")}
+    pages = [toolkit.renderToSVG(page) for page in range(1, toolkit.getPageCount() + 1)]
+    timemap = toolkit.renderToTimemap()
+    if not timemap:
+        return {"error": "verovio found no notes to engrave in this ABC. " + toolkit.getLog().strip()}
+    midi = toolkit.renderToMIDI()
+    return {"pages": pages, "timemap": timemap, "midi": midi, "log": toolkit.getLog()}
+
+
+def serve_requests(stdin=None, stdout=None) -> None:
+    """The child's loop: reads one JSON request per line, writes one JSON answer per line, until EOF."""
+    import verovio
+
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    toolkit = verovio.toolkit()
+    for line in stdin:
+        try:
+            answer = _render_in_this_process(toolkit, json.loads(line))
+        except Exception as exc:  # a Python-level failure is an answer, not a dead child
+            answer = {"error": f"verovio failed: {type(exc).__name__}: {exc}"}
+        stdout.write(json.dumps(answer) + "\n")
+        stdout.flush()
+
+
+# --------------------------------------------------------------------------- caller side
+
+
+def _describe_exit(returncode: int | None) -> str:
+    if returncode is not None and returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+def _note_ids_in_order(timemap: list[TimedEvent]) -> list[str]:
+    seen: dict[str, None] = {}
+    for event in timemap:
+        for note_id in event.on:
+            seen.setdefault(note_id, None)
+    return list(seen)
+
+
+def _timemap_from_json(entries: list[dict]) -> list[TimedEvent]:
+    events = []
+    tempo = 120.0
+    for entry in entries:
+        tempo = float(entry.get("tempo", tempo))
+        events.append(
+            TimedEvent(
+                tstamp_ms=float(entry.get("tstamp", 0.0)),
+                qstamp=float(entry.get("qstamp", 0.0)),
+                on=tuple(entry.get("on", ())),
+                off=tuple(entry.get("off", ())),
+                tempo=tempo,
+            )
+        )
+    return events
+
+
+class NotationRenderer:
+    """Renders ABC with verovio in a long-lived child process that is restarted after a crash or a timeout.
+
+    Thread-safe (one request at a time). ``restarts`` counts how many times the child had to be started again.
+    """
+
+    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S):
+        self.timeout_s = timeout_s
+        self.restarts = 0
+        self._process: subprocess.Popen | None = None
+        self._buffer = b""
+        self._lock = threading.Lock()
+
+    # -- child lifetime
+    def _start_child(self) -> subprocess.Popen:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), env.get("PYTHONPATH")]))
+        code = "from studio.core.notation import serve_requests; serve_requests()"
+        self._buffer = b""
+        return subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=str(_PROJECT_ROOT),
+        )
+
+    def _ensure_child(self) -> subprocess.Popen:
+        if self._process is None or self._process.poll() is not None:
+            if self._process is not None:
+                self.restarts += 1
+            self._process = self._start_child()
+        return self._process
+
+    def _kill_child(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+    @property
+    def child_pid(self) -> int | None:
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
+
+    def _read_line(self, process: subprocess.Popen, deadline: float) -> bytes | None:
+        """One answer line, or None when the child died or the deadline passed (then the child is killed)."""
+        fd = process.stdout.fileno()
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
+    # -- public API
+    def render(self, abc_text: str | bytes, *, page_width: int | None = None, scale: int | None = None) -> Rendering:
+        """Engraves the first tune of ``abc_text``. Never raises for bad input: see ``Rendering.error``."""
+        if isinstance(abc_text, bytes):
+            abc_text = abc_text.decode("utf-8", errors="replace")
+        if not abc_text.strip():
+            return Rendering(error="There is no ABC to render (the text is empty).")
+        request = json.dumps({"abc": abc_text, "page_width": page_width, "scale": scale}) + "\n"
+        started = time.perf_counter()
+        with self._lock:
+            process = self._ensure_child()
+            try:
+                process.stdin.write(request.encode("utf-8", errors="surrogatepass"))
+                process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass  # the child died: reported below
+            line = self._read_line(process, time.monotonic() + self.timeout_s)
+            if line is None:
+                timed_out = process.poll() is None
+                self._kill_child()
+                elapsed = (time.perf_counter() - started) * 1000
+                if timed_out:
+                    reason = f"verovio did not finish within {self.timeout_s:g} s; it was stopped."
+                else:
+                    reason = (
+                        f"verovio crashed on this ABC ({_describe_exit(process.returncode)}); it is probably "
+                        "malformed (for example a stray ']'). The renderer restarts for the next tune."
+                    )
+                return Rendering(error=reason, elapsed_ms=elapsed)
+        answer = json.loads(line)
+        elapsed = (time.perf_counter() - started) * 1000
+        if answer.get("error"):
+            return Rendering(error=answer["error"], elapsed_ms=elapsed)
+        timemap = _timemap_from_json(answer.get("timemap", []))
+        return Rendering(
+            pages=answer.get("pages", []),
+            midi=base64.b64decode(answer.get("midi", "")),
+            timemap=timemap,
+            note_ids=_note_ids_in_order(timemap),
+            log=answer.get("log", ""),
+            elapsed_ms=elapsed,
+        )
+
+    def close(self) -> None:
+        """Stops the child process (it is started again by the next ``render``)."""
+        with self._lock:
+            if self._process is not None:
+                try:
+                    self._process.stdin.close()
+                    self._process.wait(timeout=2)
+                except (OSError, subprocess.TimeoutExpired):
+                    self._kill_child()
+                self._process = None
+
+    def __enter__(self) -> NotationRenderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+_shared: NotationRenderer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_renderer() -> NotationRenderer:
+    """The process-wide renderer (one child process for the whole application)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = NotationRenderer()
+        return _shared
+
+
+def render_abc(abc_text: str, **options) -> Rendering:
+    """Renders with the shared renderer and raises :class:`RenderError` on failure."""
+    return shared_renderer().render(abc_text, **options).raise_for_error()
+
+
+# --------------------------------------------------------------------------- SVG for Qt
+
+_SVG_TAG = re.compile(r"<svg\b[^>]*?>|</svg\s*>", re.DOTALL)
+_ATTRIBUTE = re.compile(r'([\w:-]+)\s*=\s*"([^"]*)"')
+_NUMBER = re.compile(r"^\s*(-?[\d.]+)\s*(px)?\s*$")
+
+
+def _attributes(tag: str) -> dict[str, str]:
+    return dict(_ATTRIBUTE.findall(tag))
+
+
+def _length(value: str | None) -> float | None:
+    match = _NUMBER.match(value or "")
+    return float(match.group(1)) if match else None
+
+
+def _viewport_size(attrs: dict[str, str], parent: tuple[float, float]) -> tuple[float, float]:
+    """Width and height of an <svg> element's viewport in its parent's user units (100% when not given)."""
+    width = _length(attrs.get("width"))
+    height = _length(attrs.get("height"))
+    return (width if width is not None else parent[0], height if height is not None else parent[1])
+
+
+def _user_space_size(attrs: dict[str, str], viewport: tuple[float, float]) -> tuple[float, float]:
+    view_box = attrs.get("viewBox", "").replace(",", " ").split()
+    if len(view_box) == 4:
+        return float(view_box[2]), float(view_box[3])
+    return viewport
+
+
+def _group_for_nested_svg(attrs: dict[str, str], parent: tuple[float, float]) -> tuple[str, tuple[float, float]]:
+    """The <g> that replaces a nested <svg> (x/y, viewBox with preserveAspectRatio 'xMidYMid meet')."""
+    width, height = _viewport_size(attrs, parent)
+    x, y = _length(attrs.get("x")) or 0.0, _length(attrs.get("y")) or 0.0
+    transform = []
+    view_box = attrs.get("viewBox", "").replace(",", " ").split()
+    if len(view_box) == 4:
+        vx, vy, vw, vh = map(float, view_box)
+        scale = min(width / vw, height / vh) if vw and vh else 1.0
+        x += (width - vw * scale) / 2 - vx * scale
+        y += (height - vh * scale) / 2 - vy * scale
+        if x or y:
+            transform.append(f"translate({x:g},{y:g})")
+        transform.append(f"scale({scale:g})")
+        inner = (vw, vh)
+    else:
+        if x or y:
+            transform.append(f"translate({x:g},{y:g})")
+        inner = (width, height)
+    kept = {k: v for k, v in attrs.items() if k not in {"x", "y", "width", "height", "viewBox",
+                                                            "preserveAspectRatio", "overflow", "version"}
+            and not k.startswith("xmlns")}
+    if transform:
+        kept["transform"] = " ".join(transform)
+    text = "".join(f' {k}="{v}"' for k, v in kept.items())
+    return f"<g{text}>", inner
+
+
+def flatten_svg_for_qt(svg: str) -> str:
+    """Replaces every nested ``<svg>`` (verovio's ``<svg class="definition-scale" viewBox=...>``) by a ``<g>``
+    with the equivalent ``translate``/``scale`` transform, keeping its other attributes and all element ids.
+
+    Qt's QSvgRenderer ignores nested ``<svg>`` viewports and draws verovio's pages blank; after this it draws them,
+    and ``QSvgRenderer.boundsOnElement(note_id)`` finds each note. Pure string work, no Qt needed.
+    """
+    out: list[str] = []
+    stack: list[tuple[bool, tuple[float, float]]] = []  # (was replaced by <g>, user-space size inside)
+    position = 0
+    for match in _SVG_TAG.finditer(svg):
+        out.append(svg[position:match.start()])
+        position = match.end()
+        tag = match.group(0)
+        if tag.startswith("</"):
+            replaced, _ = stack.pop() if stack else (False, (0.0, 0.0))
+            out.append("</g>" if replaced else tag)
+            continue
+        attrs = _attributes(tag)
+        self_closing = tag.endswith("/>")
+        if not stack:
+            viewport = _viewport_size(attrs, (0.0, 0.0))
+            out.append(tag)
+            if not self_closing:
+                stack.append((False, _user_space_size(attrs, viewport)))
+            continue
+        group, inner = _group_for_nested_svg(attrs, stack[-1][1])
+        out.append(group[:-1] + "/>" if self_closing else group)
+        if not self_closing:
+            stack.append((True, inner))
+    out.append(svg[position:])
+    return "".join(out)
