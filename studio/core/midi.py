@@ -1,0 +1,327 @@
+"""ABC -> MIDI files (mido) with the tune's tempo, meter, key and instrument, and MIDI output ports (python-rtmidi).
+
+Notes come from verovio's MIDI (rendered in the safe child process of :mod:`studio.core.notation`; verovio plays
+repeats), falling back to music21 when verovio fails. Whatever the source, the tempo, time signature, key signature
+and program change are rewritten from the tune's headers so every export looks the same.
+
+Default tempo when the tune has no ``Q:`` and none is given: 120 quarter notes per minute, except compound meters
+(6/8, 9/8, 12/8, ...) where the dotted quarter gets 100 beats per minute (150 quarter notes per minute), a relaxed
+jig/slide pace. ``tempo_bpm`` arguments are always quarter notes per minute.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import mido
+
+from studio.core.abc.text import read_headers
+from studio.core.notation import NotationRenderer, shared_renderer
+
+DEFAULT_PROGRAM = 40  # General MIDI violin (the fiddle)
+DEFAULT_VELOCITY = 90
+SIMPLE_METER_QPM = 120.0
+COMPOUND_METER_BEATS_PER_MINUTE = 100.0
+
+_MAJOR_BY_FIFTHS = ["Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#"]
+_MINOR_BY_FIFTHS = ["Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m"]
+_LETTER_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
+#: Mode -> (fifths added to the tonic's major signature, whether the mode is minor-like).
+_MODES = {
+    "": (0, False), "maj": (0, False), "ion": (0, False), "mix": (-1, False), "lyd": (1, False),
+    "m": (-3, True), "min": (-3, True), "aeo": (-3, True), "dor": (-2, True), "phr": (-4, True), "loc": (-5, True),
+}
+
+
+class MidiExportError(Exception):
+    """Raised when no MIDI could be made from the ABC; the message is for users."""
+
+
+class MidiPortError(Exception):
+    """Raised when a MIDI output port cannot be listed or opened; the message is for users."""
+
+
+# --------------------------------------------------------------------------- headers -> meta values
+
+
+def parse_meter(value: str | None) -> tuple[int, int] | None:
+    """``M:`` value -> (numerator, denominator); ``C`` is 4/4, ``C|`` is 2/2, ``none``/unknown is None."""
+    value = (value or "").strip()
+    if value == "C":
+        return 4, 4
+    if value == "C|":
+        return 2, 2
+    match = re.match(r"^\(?([\d+]+)\)?\s*/\s*(\d+)", value)
+    if not match:
+        return None
+    numerator = sum(int(part) for part in match.group(1).split("+") if part)
+    denominator = int(match.group(2))
+    if numerator <= 0 or denominator <= 0 or denominator & (denominator - 1):
+        return None
+    return numerator, denominator
+
+
+def parse_tempo_qpm(value: str | None, unit_length: Fraction = Fraction(1, 8)) -> float | None:
+    """``Q:`` value -> quarter notes per minute. ``1/4=120``, ``3/8=100``, ``"Allegro" 1/4=120``; a bare ``120``
+    counts beats of the unit note length ``L:`` (old ABC)."""
+    value = re.sub(r'"[^"]*"', " ", value or "").strip()
+    match = re.search(r"((?:\d+/\d+\s*)+)=\s*(\d+(?:\.\d+)?)", value)
+    if match:
+        beat = sum((Fraction(part) for part in match.group(1).split()), Fraction(0))
+        bpm = float(match.group(2))
+    else:
+        bare = re.fullmatch(r"(\d+(?:\.\d+)?)", value)
+        if not bare:
+            return None
+        beat, bpm = unit_length, float(bare.group(1))
+    qpm = bpm * float(beat) * 4
+    return qpm if 5 <= qpm <= 1000 else None
+
+
+def default_tempo_qpm(meter: tuple[int, int] | None) -> float:
+    """The tempo used when neither ``Q:`` nor an argument gives one (see the module docstring)."""
+    if meter and meter[1] == 8 and meter[0] % 3 == 0 and meter[0] > 3:
+        return COMPOUND_METER_BEATS_PER_MINUTE * 1.5
+    return SIMPLE_METER_QPM
+
+
+def parse_key(value: str | None) -> str | None:
+    """``K:`` value -> a mido key name with the same signature (modes map to major/minor: ``Ador`` -> ``Em``).
+
+    ``HP`` (highland pipes, no signature) -> ``C``, ``Hp`` -> ``D``; ``none``, percussion or unknown -> None.
+    """
+    value = (value or "").strip()
+    if value.startswith("HP"):
+        return "C"
+    if value.startswith("Hp"):
+        return "D"
+    match = re.match(r"^([A-G])([#b]?)\s*([A-Za-z]*)", value)
+    if not match:
+        return None
+    letter, accidental, mode = match.groups()
+    mode = mode.lower()
+    mode = mode if mode in ("m", "") else mode[:3]
+    if mode not in _MODES:
+        return None
+    shift, minor = _MODES[mode]
+    fifths = _LETTER_FIFTHS[letter] + {"#": 7, "b": -7, "": 0}[accidental] + shift
+    if not -7 <= fifths <= 7:
+        return None
+    return (_MINOR_BY_FIFTHS if minor else _MAJOR_BY_FIFTHS)[fifths + 7]
+
+
+@dataclass(frozen=True)
+class TuneMeta:
+    """The header values that go into a MIDI file."""
+
+    tempo_qpm: float
+    meter: tuple[int, int] | None
+    key: str | None
+    title: str
+
+
+def tune_meta(abc_text: str, tempo_bpm: float | None = None) -> TuneMeta:
+    headers = read_headers(abc_text)
+    meter = parse_meter(headers.get("M"))
+    try:
+        unit = Fraction(headers.get("L", "1/8").strip())
+    except (ValueError, ZeroDivisionError):
+        unit = Fraction(1, 8)
+    tempo = tempo_bpm or parse_tempo_qpm(headers.get("Q"), unit) or default_tempo_qpm(meter)
+    return TuneMeta(tempo_qpm=float(tempo), meter=meter, key=parse_key(headers.get("K")), title=headers.get("T", ""))
+
+
+# --------------------------------------------------------------------------- note sources
+
+
+def _notes_from_verovio(abc_text: str, renderer: NotationRenderer) -> mido.MidiFile:
+    rendering = renderer.render(abc_text)
+    if rendering.error:
+        raise MidiExportError(rendering.error)
+    return mido.MidiFile(file=io.BytesIO(rendering.midi))
+
+
+def _notes_from_music21(abc_text: str) -> mido.MidiFile:
+    from music21 import converter
+    from music21.midi import translate
+
+    score = converter.parse(abc_text, format="abc")
+    data = translate.music21ObjectToMidiFile(score).writestr()
+    return mido.MidiFile(file=io.BytesIO(data))
+
+
+_REPLACED_META = {"set_tempo", "time_signature", "key_signature", "track_name"}
+
+
+def _rewrite(source: mido.MidiFile, meta: TuneMeta, program: int, velocity: int | None) -> mido.MidiFile:
+    """A single-track copy of ``source`` with our tempo/meter/key/program and (optionally) one velocity."""
+    merged = mido.merge_tracks(source.tracks)
+    channels = sorted({m.channel for m in merged if not m.is_meta and hasattr(m, "channel")}) or [0]
+    head: list[mido.Message | mido.MetaMessage] = []
+    if meta.title:
+        head.append(mido.MetaMessage("track_name", name=meta.title[:120]))
+    head.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(meta.tempo_qpm)))
+    if meta.meter:
+        head.append(mido.MetaMessage("time_signature", numerator=meta.meter[0], denominator=meta.meter[1]))
+    if meta.key:
+        head.append(mido.MetaMessage("key_signature", key=meta.key))
+    head += [mido.Message("program_change", channel=c, program=program) for c in channels]
+    track = mido.MidiTrack(head)
+    carried = 0  # delta time of dropped messages moves to the next kept one
+    for message in merged:
+        carried += message.time
+        if message.is_meta and message.type in _REPLACED_META | {"end_of_track"}:
+            continue
+        if message.type == "program_change":
+            continue
+        if velocity is not None and message.type == "note_on" and message.velocity > 0:
+            message = message.copy(velocity=velocity)
+        track.append(message.copy(time=carried))
+        carried = 0
+    track.append(mido.MetaMessage("end_of_track", time=carried))
+    result = mido.MidiFile(type=0, ticks_per_beat=source.ticks_per_beat)
+    result.tracks.append(track)
+    return result
+
+
+def abc_to_midi(
+    abc_text: str,
+    *,
+    tempo_bpm: float | None = None,
+    program: int = DEFAULT_PROGRAM,
+    velocity: int | None = DEFAULT_VELOCITY,
+    renderer: NotationRenderer | None = None,
+) -> mido.MidiFile:
+    """The first tune of ``abc_text`` as a type-0 MIDI file.
+
+    ``tempo_bpm`` (quarter notes per minute) overrides ``Q:``; ``program`` is a General MIDI program 0-127;
+    ``velocity`` sets every note's loudness (None keeps the source's). Raises :class:`MidiExportError`.
+    """
+    if not 0 <= program <= 127:
+        raise MidiExportError(f"The MIDI program must be between 0 and 127, not {program}.")
+    if velocity is not None and not 1 <= velocity <= 127:
+        raise MidiExportError(f"The note velocity must be between 1 and 127, not {velocity}.")
+    if tempo_bpm is not None and not 5 <= tempo_bpm <= 1000:
+        raise MidiExportError(f"The tempo must be between 5 and 1000 quarter notes per minute, not {tempo_bpm}.")
+    meta = tune_meta(abc_text, tempo_bpm)
+    try:
+        source = _notes_from_verovio(abc_text, renderer or shared_renderer())
+    except MidiExportError as verovio_error:
+        try:
+            source = _notes_from_music21(abc_text)
+        except Exception as exc:
+            raise MidiExportError(f"{verovio_error} music21 could not read it either: {exc}") from exc
+    if not any(m.type == "note_on" for m in mido.merge_tracks(source.tracks)):
+        raise MidiExportError("This ABC has no notes to play.")
+    return _rewrite(source, meta, program, velocity)
+
+
+def write_midi(abc_text: str, path: str | Path, **options) -> Path:
+    """Writes :func:`abc_to_midi` of ``abc_text`` to ``path`` (options as for abc_to_midi)."""
+    path = Path(path)
+    midi = abc_to_midi(abc_text, **options)
+    try:
+        midi.save(str(path))
+    except OSError as exc:
+        raise MidiExportError(f"Could not write the MIDI file {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+# --------------------------------------------------------------------------- output ports
+
+
+def _midi_out():
+    """A fresh rtmidi.MidiOut, or MidiPortError with the reason (no ALSA sequencer, no rtmidi)."""
+    try:
+        import rtmidi
+    except ImportError as exc:
+        raise MidiPortError(f"python-rtmidi is not installed ({exc}).") from exc
+    try:
+        return rtmidi.MidiOut()
+    except Exception as exc:  # rtmidi.SystemError when /dev/snd/seq is missing
+        raise MidiPortError(
+            f"No MIDI system is available: {exc} (on Linux the ALSA sequencer /dev/snd/seq is needed; "
+            "try 'sudo modprobe snd-seq')."
+        ) from exc
+
+
+@dataclass(frozen=True)
+class PortListing:
+    """Output port names, and why the list is empty when there is no MIDI system."""
+
+    ports: list[str]
+    reason: str = ""
+
+
+def list_output_port_status() -> PortListing:
+    try:
+        out = _midi_out()
+    except MidiPortError as exc:
+        return PortListing([], str(exc))
+    try:
+        ports = list(out.get_ports())
+    finally:
+        out.delete()
+    return PortListing(ports, "" if ports else "There are no MIDI output ports.")
+
+
+def list_output_ports() -> list[str]:
+    """Names of the MIDI output ports; [] when there is no MIDI system (see list_output_port_status for why)."""
+    return list_output_port_status().ports
+
+
+class MidiOutput:
+    """An open MIDI output port: ``send(mido.Message)``, ``close()``; also a context manager."""
+
+    def __init__(self, out, name: str):
+        self._out = out
+        self.name = name
+
+    def send(self, message: mido.Message) -> None:
+        if self._out is None:
+            raise MidiPortError(f"The MIDI port {self.name!r} is closed.")
+        try:
+            self._out.send_message(message.bytes())
+        except Exception as exc:
+            raise MidiPortError(f"Could not send to the MIDI port {self.name!r}: {exc}") from exc
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close_port()
+            self._out.delete()
+            self._out = None
+
+    def __enter__(self) -> MidiOutput:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_output(name: str | None = None, virtual: bool = False) -> MidiOutput:
+    """Opens the output port called ``name`` (or containing it), the first port when None, or a virtual port
+    called ``name`` (default 'ABC Studio') when ``virtual``. Raises :class:`MidiPortError`."""
+    out = _midi_out()
+    try:
+        if virtual:
+            port_name = name or "ABC Studio"
+            out.open_virtual_port(port_name)
+            return MidiOutput(out, port_name)
+        ports = list(out.get_ports())
+        if not ports:
+            raise MidiPortError("There are no MIDI output ports to open.")
+        index = 0 if name is None else next((i for i, p in enumerate(ports) if name == p or name in p), None)
+        if index is None:
+            raise MidiPortError(f"No MIDI output port is called {name!r}; there are: {', '.join(ports)}.")
+        out.open_port(index)
+        return MidiOutput(out, ports[index])
+    except MidiPortError:
+        out.delete()
+        raise
+    except Exception as exc:
+        out.delete()
+        raise MidiPortError(f"Could not open the MIDI port: {exc}") from exc
