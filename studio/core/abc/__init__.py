@@ -1,0 +1,5 @@
+"""The ABC language: split texts into tunes, read headers, tokenize, validate and repair tunes."""
+
+from studio.core.abc.text import clean_tune, decode_abc_bytes, read_headers, split_tunes
+
+__all__ = ["clean_tune", "decode_abc_bytes", "read_headers", "split_tunes"]

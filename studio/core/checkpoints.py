@@ -1,0 +1,130 @@
+"""Self-describing checkpoints: weights, both configs, vocabulary, step, optimizer and RNG state, corpus, metrics.
+
+A checkpoint alone rebuilds the model (``load_checkpoint(path).build_model()``). Files are written atomically (a
+temporary file in the same folder, flushed, fsynced and renamed), so a crash or a full disk mid-write keeps the
+previous checkpoint. Loading uses ``weights_only`` unpickling: a foreign file cannot run code.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from studio.core.model import CharLSTM, ModelConfig
+from studio.core.vocabulary import Vocabulary
+
+FORMAT_NAME = "abc-studio-checkpoint"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(Exception):
+    """A checkpoint cannot be written or read; the message says why, for the user."""
+
+
+@dataclass
+class Checkpoint:
+    """Everything one checkpoint file holds."""
+
+    model_config: ModelConfig
+    train_config: dict
+    vocabulary: Vocabulary
+    step: int
+    model_state: dict
+    optimizer_state: dict | None = None
+    rng_state: torch.Tensor | None = None
+    corpus: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    created: str = ""
+
+    def build_model(self, device: torch.device | str = "cpu") -> CharLSTM:
+        """The network with these weights, in fp32, in eval mode."""
+        model = CharLSTM(self.model_config)
+        try:
+            model.load_state_dict({k: v.float() for k, v in self.model_state.items()})
+        except RuntimeError as exc:
+            raise CheckpointError(f"the weights do not fit the stored configuration: {str(exc)[:300]}") from exc
+        return model.to(device).eval()
+
+
+def save_checkpoint(path: Path | str, checkpoint: Checkpoint, *, half_precision: bool = False) -> Path:
+    """Writes ``checkpoint`` atomically; raises CheckpointError (e.g. disk full) and leaves any older file intact."""
+    path = Path(path)
+    weights = checkpoint.model_state
+    if half_precision:
+        weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
+    payload = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "created": checkpoint.created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model_config": checkpoint.model_config.to_dict(),
+        "train_config": dict(checkpoint.train_config),
+        "vocabulary": checkpoint.vocabulary.chars,
+        "step": int(checkpoint.step),
+        "model_state": {k: v.detach().cpu() for k, v in weights.items()},
+        "optimizer_state": checkpoint.optimizer_state,
+        "rng_state": checkpoint.rng_state,
+        "corpus": dict(checkpoint.corpus),
+        "metrics": dict(checkpoint.metrics),
+    }
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(payload, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except (OSError, RuntimeError) as exc:
+        reason = "the disk is full" if getattr(exc, "errno", None) == 28 or "No space" in str(exc) else str(exc)
+        raise CheckpointError(f"could not write checkpoint {path.name}: {reason}; the previous one is kept") from exc
+    finally:
+        if tmp_name and os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    return path
+
+
+def load_checkpoint(path: Path | str) -> Checkpoint:
+    """Reads a checkpoint; raises CheckpointError for a missing, truncated, corrupt or foreign file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, Exception) as exc:  # noqa: BLE001
+        raise CheckpointError(
+            f"{path.name} is not a readable checkpoint (truncated or corrupt file?): {str(exc).splitlines()[0][:200]}"
+        ) from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT_NAME:
+        raise CheckpointError(f"{path.name} is not an ABC Studio checkpoint")
+    if payload.get("version", 0) > FORMAT_VERSION:
+        raise CheckpointError(f"{path.name} was written by a newer ABC Studio (format {payload['version']})")
+    try:
+        vocabulary = Vocabulary(payload["vocabulary"])
+        model_config = ModelConfig.from_dict(payload["model_config"])
+        if model_config.vocab_size != len(vocabulary):
+            raise CheckpointError(
+                f"{path.name}: the vocabulary has {len(vocabulary)} characters but the model expects "
+                f"{model_config.vocab_size}"
+            )
+        return Checkpoint(
+            model_config=model_config,
+            train_config=payload.get("train_config", {}),
+            vocabulary=vocabulary,
+            step=int(payload["step"]),
+            model_state=payload["model_state"],
+            optimizer_state=payload.get("optimizer_state"),
+            rng_state=payload.get("rng_state"),
+            corpus=payload.get("corpus", {}),
+            metrics=payload.get("metrics", {}),
+            created=payload.get("created", ""),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path.name} is missing or has malformed fields: {exc}") from exc

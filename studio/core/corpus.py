@@ -1,0 +1,250 @@
+"""Tune collections for training: music21's bundled ABC collections and the user's own files and folders.
+
+``load_corpus(spec)`` reads a built-in collection by name (e.g. ``oneills1850``) or a path to an ``.abc`` file or a
+folder of them, splits it into tunes, cleans each tune, drops the ones that carry no usable music (saying why), drops
+exact duplicates, and returns a :class:`Corpus` with a report. ``Corpus.split`` gives a deterministic
+train/validation split whose seed and tune ids can be stored with a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio.core.abc.text import clean_tune, decode_abc_bytes, read_headers, split_tunes
+
+#: Built-in collections (music21's corpus folder name -> what it is).
+BUILTIN_CORPORA: dict[str, str] = {
+    "oneills1850": "O'Neill's Music of Ireland (1850): about 2,000 Irish dance tunes and airs",
+    "ryansMammoth": "Ryan's Mammoth Collection (1883): about 1,000 fiddle tunes",
+    "airdsAirs": "Aird's Selection of Scotch, English, Irish and Foreign Airs",
+    "miscFolk": "Miscellaneous folk tunes",
+    "essenFolksong": "The Essen folksong collection: about 8,500 mostly German songs",
+}
+DEFAULT_CORPUS = "oneills1850"
+
+MIN_BODY_CHARS = 16
+MAX_TUNE_CHARS = 20_000
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class CorpusError(Exception):
+    """A corpus cannot be read or holds no usable tune; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class Tune:
+    """One cleaned tune: ``id`` is stable (source file stem and X number), ``text`` starts with ``X:``."""
+
+    id: str
+    title: str
+    text: str
+
+
+@dataclass
+class CorpusReport:
+    """What loading found: kept tunes, characters, vocabulary and the tunes dropped, by reason."""
+
+    name: str
+    files: int
+    tunes: int
+    characters: int
+    vocabulary: str
+    dropped: dict[str, int] = field(default_factory=dict)
+    dropped_examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A few human-readable lines for a status bar, the CLI or a report."""
+        lines = [
+            f"{self.name}: {self.tunes:,} tunes, {self.characters:,} characters, "
+            f"vocabulary {len(self.vocabulary)} characters, from {self.files} file(s)"
+        ]
+        for reason, count in sorted(self.dropped.items(), key=lambda kv: -kv[1]):
+            examples = ", ".join(self.dropped_examples.get(reason, [])[:3])
+            lines.append(f"  dropped {count:,}: {reason}" + (f" (e.g. {examples})" if examples else ""))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A deterministic train/validation split of a corpus, reproducible from ``seed`` and the tune ids."""
+
+    seed: int
+    validation_fraction: float
+    train: tuple[Tune, ...]
+    validation: tuple[Tune, ...]
+
+    @property
+    def train_text(self) -> str:
+        return join_tunes(self.train)
+
+    @property
+    def validation_text(self) -> str:
+        return join_tunes(self.validation)
+
+    def identity(self) -> dict:
+        """What a run stores to prove (and rebuild) its split."""
+        return {
+            "seed": self.seed,
+            "validation_fraction": self.validation_fraction,
+            "train_ids": [t.id for t in self.train],
+            "validation_ids": [t.id for t in self.validation],
+        }
+
+
+def join_tunes(tunes) -> str:
+    """The training text: tunes separated by one blank line, as in a tune book."""
+    return "\n\n".join(t.text for t in tunes) + "\n\n"
+
+
+@dataclass
+class Corpus:
+    """A loaded, cleaned, de-duplicated tune collection."""
+
+    name: str
+    source: str
+    tunes: list[Tune]
+    report: CorpusReport
+
+    @property
+    def text(self) -> str:
+        return join_tunes(self.tunes)
+
+    def identity(self) -> str:
+        """A short content hash: two corpora with the same tunes have the same identity."""
+        digest = hashlib.sha256()
+        for tune in self.tunes:
+            digest.update(tune.text.encode("utf-8"))
+            digest.update(b"\0")
+        return digest.hexdigest()[:16]
+
+    def split(self, validation_fraction: float = 0.1, seed: int = 0) -> Split:
+        """Shuffles tune order with ``seed`` and keeps ``validation_fraction`` of tunes (at least one) apart."""
+        if not 0.0 <= validation_fraction < 1.0:
+            raise ValueError("validation_fraction must be in [0, 1)")
+        order = list(self.tunes)
+        random.Random(seed).shuffle(order)
+        n_val = 0 if validation_fraction == 0 else max(1, round(len(order) * validation_fraction))
+        if len(order) - n_val < 1:
+            n_val = 0
+        return Split(seed, validation_fraction, tuple(order[n_val:]), tuple(order[:n_val]))
+
+    def split_from_ids(self, identity: dict) -> Split:
+        """Rebuilds a stored split; raises CorpusError when the corpus no longer holds those tunes."""
+        by_id = {t.id: t for t in self.tunes}
+        missing = [i for i in identity["train_ids"] + identity["validation_ids"] if i not in by_id]
+        if missing:
+            raise CorpusError(f"the corpus no longer holds {len(missing)} tune(s) of the stored split, e.g. {missing[0]}")
+        return Split(
+            identity["seed"],
+            identity["validation_fraction"],
+            tuple(by_id[i] for i in identity["train_ids"]),
+            tuple(by_id[i] for i in identity["validation_ids"]),
+        )
+
+
+def builtin_corpus_files(name: str) -> list[Path]:
+    """The ABC files of one of music21's bundled collections."""
+    from music21 import corpus as m21corpus  # imported lazily: music21 takes a while to import
+
+    paths = [Path(p) for p in m21corpus.getCorePaths(fileExtensions=("abc",))]
+    return sorted(p for p in paths if name in p.parts)
+
+
+def _user_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".abc")
+        if not files:
+            raise CorpusError(f"the folder {path} holds no .abc file")
+        return files
+    if path.is_file():
+        return [path]
+    raise CorpusError(f"no such file or folder: {path}")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    if not sample:
+        return False
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\t")
+    return control / len(sample) > 0.05
+
+
+def _drop_reason(cleaned: str, raw: str) -> str | None:
+    if _looks_binary(raw):
+        return "binary or unreadable text"
+    if not cleaned:
+        return "no K: (key) field"
+    body = cleaned.split("\n")
+    header_lines = sum(1 for line in body if len(line) > 1 and line[1] == ":" and line[0].isalpha())
+    body_chars = sum(len(line) for line in body[header_lines:])
+    if body_chars < MIN_BODY_CHARS:
+        return "no music after the header"
+    if len(cleaned) > MAX_TUNE_CHARS:
+        return f"longer than {MAX_TUNE_CHARS:,} characters"
+    return None
+
+
+def tunes_from_text(text: str, source_name: str, report: CorpusReport, seen: set[str]) -> list[Tune]:
+    """Splits and cleans one file's text, recording dropped tunes in ``report``; ``seen`` de-duplicates."""
+    kept = []
+    for raw in split_tunes(text):
+        headers = read_headers(raw)
+        number = headers.get("X", "").strip() or "?"
+        tune_id = f"{source_name}:{number}"
+        cleaned = clean_tune(raw)
+        reason = _drop_reason(cleaned, raw)
+        if reason is None and cleaned in seen:
+            reason = "exact duplicate of an earlier tune"
+        if reason:
+            report.dropped[reason] = report.dropped.get(reason, 0) + 1
+            report.dropped_examples.setdefault(reason, []).append(tune_id)
+            continue
+        seen.add(cleaned)
+        kept.append(Tune(tune_id, headers.get("T", "").strip() or "(untitled)", cleaned))
+    return kept
+
+
+def load_corpus(spec: str | Path = DEFAULT_CORPUS) -> Corpus:
+    """Loads a built-in collection by name, or an ``.abc`` file or folder by path.
+
+    Raises CorpusError with a readable message for a missing path, an unreadable file or no usable tune.
+    """
+    spec_str = str(spec)
+    if spec_str in BUILTIN_CORPORA:
+        files = builtin_corpus_files(spec_str)
+        name = spec_str
+        if not files:
+            raise CorpusError(f"music21's corpus has no files for {spec_str}")
+    else:
+        path = Path(spec_str).expanduser()
+        files = _user_files(path)
+        name = path.name or str(path)
+    report = CorpusReport(name=name, files=len(files), tunes=0, characters=0, vocabulary="")
+    seen: set[str] = set()
+    tunes: list[Tune] = []
+    ids: Counter = Counter()
+    for file in files:
+        try:
+            if file.stat().st_size > MAX_FILE_BYTES:
+                raise CorpusError(f"{file.name} is larger than {MAX_FILE_BYTES // 2**20} MB")
+            text = decode_abc_bytes(file.read_bytes())
+        except OSError as exc:
+            raise CorpusError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        for tune in tunes_from_text(text, file.stem, report, seen):
+            ids[tune.id] += 1
+            if ids[tune.id] > 1:  # two tunes with the same X in one file: keep ids unique
+                tune = Tune(f"{tune.id}#{ids[tune.id]}", tune.title, tune.text)
+            tunes.append(tune)
+    if not tunes:
+        why = "; ".join(f"{count} {reason}" for reason, count in report.dropped.items()) or "no X: line found"
+        raise CorpusError(f"{name} holds no usable ABC tune ({why})")
+    corpus = Corpus(name=name, source=spec_str, tunes=tunes, report=report)
+    text = corpus.text
+    report.tunes = len(tunes)
+    report.characters = len(text)
+    report.vocabulary = "".join(sorted(set(text)))
+    return corpus

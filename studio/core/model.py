@@ -1,0 +1,91 @@
+"""The character-level LSTM of the lab: embedding -> LSTM -> dense logits over the vocabulary.
+
+``ModelConfig`` holds everything needed to rebuild the network (a checkpoint stores it beside the weights).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import torch
+from torch import nn
+
+
+@dataclass
+class ModelConfig:
+    """Network shape. The defaults are the lab's: embedding 256, one LSTM layer of 1024 units, no dropout."""
+
+    vocab_size: int = 0
+    embedding_dim: int = 256
+    hidden_size: int = 1024
+    num_layers: int = 1
+    dropout: float = 0.0
+
+    LIMITS = {
+        "embedding_dim": (8, 2048),
+        "hidden_size": (8, 4096),
+        "num_layers": (1, 8),
+        "dropout": (0.0, 0.9),
+    }
+
+    def problems(self) -> dict[str, str]:
+        """Field name -> why its value is out of range (empty when the config is usable)."""
+        out = {}
+        for name, (low, high) in self.LIMITS.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                out[name] = f"must be between {low} and {high}"
+        return out
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+class CharLSTM(nn.Module):
+    """Embedding, a (stacked) LSTM and a linear layer giving next-character logits."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        if config.vocab_size < 1:
+            raise ValueError("ModelConfig.vocab_size must be set from the vocabulary")
+        self.config = config
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim)
+        self.lstm = nn.LSTM(
+            config.embedding_dim,
+            config.hidden_size,
+            num_layers=config.num_layers,
+            dropout=config.dropout if config.num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.head = nn.Linear(config.hidden_size, config.vocab_size)
+
+    def forward(self, codes: torch.Tensor, state=None):
+        """codes: (batch, time) int64 -> logits (batch, time, vocab), new (h, c) state."""
+        hidden, state = self.lstm(self.embedding(codes), state)
+        return self.head(self.dropout(hidden)), state
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``auto`` takes CUDA, then Apple's MPS, then the CPU; an explicit name that is unavailable raises ValueError."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but no CUDA GPU is available")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError("device 'mps' was asked for but Apple's MPS is not available")
+    if name not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"unknown device {name!r} (choose auto, cpu, cuda or mps)")
+    return torch.device(name)

@@ -1,0 +1,195 @@
+"""Sampling new tunes from a trained model: temperature, top-k, seed, primer, several tunes at once, streaming.
+
+Each tune ``i`` draws its random numbers from its own generator seeded with ``seed + i`` and picks characters by
+inverse-CDF sampling, so tune ``i`` is the same whether it is generated alone or in a batch, and the same seed at two
+temperatures makes comparable tunes (the same uniform draws, read through a sharper or flatter distribution).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from studio.core.checkpoints import Checkpoint, load_checkpoint
+from studio.core.model import CharLSTM
+from studio.core.vocabulary import Vocabulary
+
+DEFAULT_PRIMER = "X:1\n"
+
+
+class SamplingError(ValueError):
+    """Sampling settings or primer that cannot be used; the message says why."""
+
+
+@dataclass
+class SamplingConfig:
+    """How to sample: ``seed`` None picks a random seed (reported in the results)."""
+
+    temperature: float = 1.0
+    top_k: int | None = None
+    seed: int | None = None
+    primer: str = DEFAULT_PRIMER
+    max_length: int = 1000
+    count: int = 1
+
+    def problems(self) -> dict[str, str]:
+        out = {}
+        if not 0.01 <= self.temperature <= 10:
+            out["temperature"] = "must be between 0.01 and 10"
+        if self.top_k is not None and self.top_k < 1:
+            out["top_k"] = "must be at least 1 (or empty for no limit)"
+        if not 1 <= self.max_length <= 100_000:
+            out["max_length"] = "must be between 1 and 100000"
+        if not 1 <= self.count <= 256:
+            out["count"] = "must be between 1 and 256"
+        return out
+
+
+@dataclass
+class GeneratedTune:
+    """One sampled tune as standalone ABC, with the settings that made it."""
+
+    text: str
+    index: int
+    seed: int
+    temperature: float
+    top_k: int | None
+    primer: str
+    complete: bool
+    model: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def title(self) -> str:
+        match = re.search(r"^T:(.*)$", self.text, re.MULTILINE)
+        return (match.group(1).strip() if match else "") or f"Tune {self.index + 1}"
+
+
+def _tune_finished(text: str, primer_length: int) -> bool:
+    """A tune ends at a blank line, or where the next tune's X: line begins."""
+    generated = text[primer_length:]
+    return "\n\n" in text[max(0, primer_length - 1):] or "\nX:" in generated
+
+
+def _has_body(text: str) -> bool:
+    """True once a tune has its K: line and at least one character of music after it."""
+    match = re.search(r"^K:[^\n]*\n", text, re.MULTILINE)
+    return bool(match) and len(text) > match.end() + 1
+
+
+def _finalise(text: str, index: int) -> str:
+    """Cuts at the end of the first tune and makes it a standalone tune starting with its own X: line."""
+    text = text.split("\n\n", 1)[0]
+    cut = text.find("\nX:", 1)
+    if cut > 0:
+        text = text[:cut]
+    text = text.strip("\n")
+    if text.startswith("X:"):
+        text = re.sub(r"^X:[^\n]*", f"X:{index + 1}", text, count=1)
+    else:
+        text = f"X:{index + 1}\n" + text
+    return text + "\n"
+
+
+class Sampler:
+    """A model ready to sample from; build it with ``Sampler.from_checkpoint(path)``."""
+
+    def __init__(self, model: CharLSTM, vocabulary: Vocabulary, name: str = ""):
+        self.model = model.eval()
+        self.vocabulary = vocabulary
+        self.name = name
+        self.device = next(model.parameters()).device
+
+    @classmethod
+    def from_checkpoint(cls, source: Path | str | Checkpoint, device: str = "cpu") -> "Sampler":
+        checkpoint = source if isinstance(source, Checkpoint) else load_checkpoint(source)
+        name = "" if isinstance(source, Checkpoint) else str(source)
+        return cls(checkpoint.build_model(device), checkpoint.vocabulary, name)
+
+    @torch.no_grad()
+    def sample(
+        self,
+        config: SamplingConfig,
+        on_text: Callable[[int, str], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[GeneratedTune]:
+        """Samples ``config.count`` tunes in one batch.
+
+        ``on_text(index, chunk)`` receives characters as they are sampled (the primer first); ``should_stop()`` is
+        polled every step and ends sampling early (the tunes so far are returned, marked incomplete).
+        """
+        problems = config.problems()
+        if problems:
+            raise SamplingError("; ".join(f"{k} {v}" for k, v in problems.items()))
+        primer = config.primer or "X"
+        try:
+            primer_codes = self.vocabulary.encode(primer)
+        except ValueError as exc:
+            raise SamplingError(f"the primer uses {exc}") from exc
+        seed = config.seed if config.seed is not None else random.randrange(2**31)
+        count = config.count
+        generators = [torch.Generator().manual_seed(seed + i) for i in range(count)]
+        texts = [primer] * count
+        done = [False] * count
+        if on_text:
+            for i in range(count):
+                on_text(i, primer)
+
+        inputs = torch.tensor([primer_codes] * count, dtype=torch.long, device=self.device)
+        logits, state = self.model(inputs)
+        logits = logits[:, -1, :]
+        newline = self.vocabulary.chars.find("\n")
+        newline = None if newline < 0 else newline
+        top_k = config.top_k if config.top_k and config.top_k < len(self.vocabulary) else None
+        for _ in range(config.max_length):
+            if should_stop and should_stop():
+                break
+            scaled = logits.float() / config.temperature
+            if newline is not None:  # no blank line (end of tune) before the tune has a K: line and some music
+                for i in range(count):
+                    if not done[i] and texts[i].endswith("\n") and not _has_body(texts[i]):
+                        scaled[i, newline] = float("-inf")
+            if top_k:
+                kth = torch.topk(scaled, top_k, dim=-1).values[:, -1:]
+                scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+            cumulative = torch.softmax(scaled, dim=-1).cumsum(dim=-1).cpu()
+            draws = torch.stack([torch.rand(1, generator=g) for g in generators])
+            codes = torch.searchsorted(cumulative, draws).clamp_(max=len(self.vocabulary) - 1).squeeze(1)
+            chars = self.vocabulary.decode(codes.tolist())
+            for i, ch in enumerate(chars):
+                if done[i]:
+                    continue
+                texts[i] += ch
+                if on_text:
+                    on_text(i, ch)
+                if _tune_finished(texts[i], len(primer)):
+                    done[i] = True
+            if all(done):
+                break
+            logits, state = self.model(codes.view(count, 1).to(self.device), state)
+            logits = logits[:, -1, :]
+        return [
+            GeneratedTune(_finalise(texts[i], i), i, seed + i, config.temperature, config.top_k, primer, done[i],
+                          self.name)
+            for i in range(count)
+        ]
+
+
+def tune_book(tunes: list[GeneratedTune]) -> str:
+    """All tunes as one ABC tune book, with the generation settings of each in ``%`` comment lines."""
+    parts = []
+    for tune in tunes:
+        settings = f"% generated by ABC Studio: temperature={tune.temperature:g} seed={tune.seed}"
+        if tune.top_k:
+            settings += f" top_k={tune.top_k}"
+        if tune.model:
+            settings += f" model={Path(tune.model).name}"
+        if not tune.complete:
+            settings += " (stopped at the length limit)"
+        lines = tune.text.rstrip("\n").split("\n")
+        parts.append("\n".join([lines[0], settings, *lines[1:]]))
+    return "\n\n".join(parts) + "\n"

@@ -1,0 +1,452 @@
+"""Training the character LSTM: ``TrainConfig``, presets, and the ``Trainer`` with its listener hooks.
+
+The Trainer is plain Python (no Qt). ``Trainer.run()`` blocks, so a window runs it on a worker thread; ``pause()``,
+``resume()`` and ``stop()`` are thread-safe and take effect before the next step. Every step's loss and each
+validation loss (nats per character) goes to the listener and to the run's loss log on disk; checkpoints are
+written atomically every ``checkpoint_interval`` steps and when training ends, so a run is never lost.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import traceback
+from dataclasses import asdict, dataclass, fields, replace
+
+import torch
+from torch import nn
+
+from studio.core.checkpoints import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from studio.core.corpus import Corpus, Split, load_corpus
+from studio.core.model import CharLSTM, ModelConfig, pick_device
+from studio.core.runs import LossPoint, Run, RunStore
+from studio.core.vocabulary import Vocabulary
+
+
+class TrainingError(Exception):
+    """Training cannot start or go on; the message says why, for the user."""
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings. The defaults are the lab's: Adam 5e-3, batch 8, sequence 100, 3000 iterations."""
+
+    iterations: int = 3000
+    batch_size: int = 8
+    seq_length: int = 100
+    learning_rate: float = 5e-3
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "fp32"
+    grad_clip: float = 5.0
+    validation_interval: int = 100
+    validation_windows: int = 64
+    checkpoint_interval: int = 250
+    validation_fraction: float = 0.1
+
+    LIMITS = {
+        "iterations": (1, 1_000_000),
+        "batch_size": (1, 1024),
+        "seq_length": (2, 2000),
+        "learning_rate": (1e-6, 1.0),
+        "seed": (0, 2**31 - 1),
+        "grad_clip": (0.0, 1000.0),
+        "validation_interval": (1, 1_000_000),
+        "validation_windows": (1, 10_000),
+        "checkpoint_interval": (1, 1_000_000),
+        "validation_fraction": (0.0, 0.5),
+    }
+    CHOICES = {"device": ("auto", "cpu", "cuda", "mps"), "precision": ("auto", "fp32", "bf16")}
+
+    def problems(self) -> dict[str, str]:
+        """Field name -> why its value is out of range (empty when the config is usable)."""
+        out = {}
+        for name, (low, high) in self.LIMITS.items():
+            if not low <= getattr(self, name) <= high:
+                out[name] = f"must be between {low:g} and {high:g}"
+        for name, allowed in self.CHOICES.items():
+            if getattr(self, name) not in allowed:
+                out[name] = f"must be one of {', '.join(allowed)}"
+        return out
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+#: The lab's configuration and its two controlled variants (one variable changed each).
+PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
+    "lab": (ModelConfig(), TrainConfig()),
+    "lab-batch4": (ModelConfig(), TrainConfig(batch_size=4)),
+    "lab-seq200": (ModelConfig(), TrainConfig(seq_length=200)),
+    "tiny": (ModelConfig(embedding_dim=32, hidden_size=64), TrainConfig(iterations=200, validation_interval=20,
+                                                                         checkpoint_interval=50)),
+}
+
+
+def preset(name: str) -> tuple[ModelConfig, TrainConfig]:
+    """Fresh copies of a preset's configs; KeyError names the known presets."""
+    if name not in PRESETS:
+        raise KeyError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
+    model_config, train_config = PRESETS[name]
+    return replace(model_config), replace(train_config)
+
+
+def bf16_is_fast(device: torch.device) -> bool:
+    """True where bf16 autocast speeds training up: CUDA with bf16, or a CPU with AVX-512 BF16 or AMX."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+@dataclass
+class TrainingResult:
+    """How a run ended: ``reason`` is finished, stopped or failed (then ``error`` says why)."""
+
+    run: Run | None
+    reason: str
+    steps_done: int
+    final_loss: float | None
+    best_validation_loss: float | None
+    wall_time: float
+    error: str | None = None
+
+
+class TrainingListener:
+    """Hooks the Trainer calls from its own thread. Override what you need; the defaults do nothing."""
+
+    def on_step(self, step: int, loss: float, elapsed: float, steps_per_second: float) -> None: ...
+    def on_validation(self, step: int, loss: float) -> None: ...
+    def on_checkpoint(self, step: int, path: str) -> None: ...
+    def on_state_changed(self, state: str) -> None: ...
+    def on_warning(self, message: str) -> None: ...
+    def on_finished(self, result: TrainingResult) -> None: ...
+
+
+def _windows(data: torch.Tensor, starts: torch.Tensor, length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input and target windows of ``length`` characters at ``starts`` (target shifted by one)."""
+    index = starts[:, None] + torch.arange(length + 1)
+    chunk = data[index]
+    return chunk[:, :-1], chunk[:, 1:]
+
+
+class Trainer:
+    """Trains one run. Build with ``Trainer.new(...)`` or ``Trainer.resume(run)``, then call ``run()``."""
+
+    def __init__(
+        self,
+        split: Split,
+        vocabulary: Vocabulary,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        run: Run | None,
+        listener: TrainingListener | None = None,
+        checkpoint: Checkpoint | None = None,
+        corpus_info: dict | None = None,
+    ):
+        problems = {**model_config.problems(), **train_config.problems()}
+        if problems:
+            raise TrainingError("; ".join(f"{k} {v}" for k, v in problems.items()))
+        self.split = split
+        self.vocabulary = vocabulary
+        self.model_config = replace(model_config, vocab_size=len(vocabulary))
+        self.config = train_config
+        self.run_folder = run
+        self.listener = listener or TrainingListener()
+        self.corpus_info = corpus_info or {}
+        try:
+            self.device = pick_device(train_config.device)
+        except ValueError as exc:
+            raise TrainingError(str(exc)) from exc
+        self.use_bf16 = train_config.precision == "bf16" or (
+            train_config.precision == "auto" and bf16_is_fast(self.device)
+        )
+        self.train_data = torch.tensor(vocabulary.encode(split.train_text), dtype=torch.long)
+        self.validation_data = (
+            torch.tensor(vocabulary.encode(split.validation_text), dtype=torch.long) if split.validation else None
+        )
+        if len(self.train_data) < 3:
+            raise TrainingError("the training text is too short")
+        self.window = min(train_config.seq_length, len(self.train_data) - 2)
+
+        torch.manual_seed(train_config.seed)
+        self.model = CharLSTM(self.model_config).to(self.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train_config.learning_rate)
+        self.batch_rng = torch.Generator().manual_seed(train_config.seed)
+        self.step = 0
+        self.elapsed_before = 0.0
+        self.best_validation = float("inf")
+        self.last_loss: float | None = None
+        if checkpoint is not None:
+            self._restore(checkpoint)
+
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    # --- construction -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def new(
+        cls,
+        corpus: Corpus,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        store: RunStore | None = None,
+        name: str | None = None,
+        listener: TrainingListener | None = None,
+    ) -> "Trainer":
+        """A fresh run on ``corpus``; with a store, a run folder is created and everything is logged to it."""
+        split = corpus.split(train_config.validation_fraction, train_config.seed)
+        vocabulary = Vocabulary(corpus.report.vocabulary)
+        corpus_info = {
+            "name": corpus.name,
+            "source": corpus.source,
+            "identity": corpus.identity(),
+            "tunes": len(corpus.tunes),
+            "characters": corpus.report.characters,
+        }
+        run = None
+        if store is not None:
+            meta = {
+                "corpus": corpus_info,
+                "model_config": replace(model_config, vocab_size=len(vocabulary)).to_dict(),
+                "train_config": train_config.to_dict(),
+                "vocabulary": vocabulary.chars,
+            }
+            run = store.create(name or f"{corpus.name}-b{train_config.batch_size}-s{train_config.seq_length}", meta,
+                               split.identity())
+        return cls(split, vocabulary, model_config, train_config, run, listener, corpus_info=corpus_info)
+
+    @classmethod
+    def resume(
+        cls,
+        run: Run,
+        listener: TrainingListener | None = None,
+        iterations: int | None = None,
+        corpus: Corpus | None = None,
+    ) -> "Trainer":
+        """Continues ``run`` from its last checkpoint, with the same split, vocabulary and RNG state."""
+        try:
+            checkpoint = load_checkpoint(run.last_checkpoint)
+        except CheckpointError as exc:
+            raise TrainingError(f"cannot resume {run.name!r}: {exc}") from exc
+        meta = run.meta()
+        if corpus is None:
+            try:
+                corpus = load_corpus(meta["corpus"]["source"])
+            except Exception as exc:  # noqa: BLE001 - any corpus problem is reported the same way
+                raise TrainingError(f"cannot reload the corpus of {run.name!r}: {exc}") from exc
+        if corpus.identity() != meta["corpus"]["identity"]:
+            raise TrainingError(f"the corpus {corpus.name!r} changed since {run.name!r} was trained on it")
+        split = corpus.split_from_ids(run.split_identity())
+        train_config = TrainConfig.from_dict(checkpoint.train_config)
+        if iterations is not None:
+            train_config.iterations = iterations
+            run.update_meta(train_config=train_config.to_dict())
+        run.truncate_log(checkpoint.step)
+        return cls(split, checkpoint.vocabulary, checkpoint.model_config, train_config, run, listener, checkpoint,
+                   corpus_info=meta["corpus"])
+
+    def _restore(self, checkpoint: Checkpoint) -> None:
+        self.model.load_state_dict({k: v.float() for k, v in checkpoint.model_state.items()})
+        if checkpoint.optimizer_state:
+            self.optimizer.load_state_dict(checkpoint.optimizer_state)
+        if checkpoint.rng_state is not None:
+            self.batch_rng.set_state(checkpoint.rng_state)
+        self.step = checkpoint.step
+        self.elapsed_before = float(checkpoint.metrics.get("elapsed", 0.0))
+        self.best_validation = float(checkpoint.metrics.get("best_validation_loss") or float("inf"))
+        self.last_loss = checkpoint.metrics.get("loss")
+
+    # --- control (thread-safe) -----------------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume_training(self) -> None:
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    # --- the loop ---------------------------------------------------------------------------------------------
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.use_bf16)
+
+    def train_step(self) -> float:
+        """One optimisation step on a random batch of windows; returns the loss in nats per character."""
+        self.model.train()
+        high = len(self.train_data) - self.window - 1
+        starts = torch.randint(0, high + 1, (self.config.batch_size,), generator=self.batch_rng)
+        inputs, targets = _windows(self.train_data, starts, self.window)
+        inputs, targets = inputs.to(self.device), targets.to(self.device)
+        with self._autocast():
+            logits, _ = self.model(inputs)
+            loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip > 0:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        return float(loss.detach())
+
+    @torch.no_grad()
+    def validation_loss(self) -> float | None:
+        """Mean loss over fixed, evenly spaced windows of the validation text (None without validation tunes)."""
+        data = self.validation_data
+        if data is None or len(data) < 3:
+            return None
+        length = min(self.window, len(data) - 2)
+        count = min(self.config.validation_windows, max(1, (len(data) - 1) // length))
+        starts = torch.linspace(0, len(data) - length - 1, count).long()
+        self.model.eval()
+        total, n = 0.0, 0
+        for chunk in starts.split(64):
+            inputs, targets = _windows(data, chunk, length)
+            with self._autocast():
+                logits, _ = self.model(inputs.to(self.device))
+            loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]),
+                                               targets.to(self.device).reshape(-1), reduction="sum")
+            total += float(loss)
+            n += targets.numel()
+        return total / n
+
+    def _checkpoint(self, elapsed: float, path=None, with_optimizer: bool = True) -> str | None:
+        if self.run_folder is None:
+            return None
+        path = path or self.run_folder.last_checkpoint
+        checkpoint = Checkpoint(
+            model_config=self.model_config,
+            train_config=self.config.to_dict(),
+            vocabulary=self.vocabulary,
+            step=self.step,
+            model_state=self.model.state_dict(),
+            optimizer_state=self.optimizer.state_dict() if with_optimizer else None,
+            rng_state=self.batch_rng.get_state() if with_optimizer else None,
+            corpus=self.corpus_info,
+            metrics={
+                "loss": self.last_loss,
+                "best_validation_loss": None if self.best_validation == float("inf") else self.best_validation,
+                "elapsed": elapsed,
+            },
+        )
+        try:
+            save_checkpoint(path, checkpoint)
+        except CheckpointError as exc:
+            self.listener.on_warning(str(exc))
+            return None
+        return str(path)
+
+    def _log(self, point: LossPoint) -> None:
+        if self.run_folder is None:
+            return
+        try:
+            self.run_folder.append_loss(point)
+        except OSError as exc:
+            self.listener.on_warning(f"could not append to the loss log: {exc.strerror or exc}")
+
+    def _set_state(self, state: str) -> None:
+        if self.run_folder is not None:
+            try:
+                self.run_folder.update_meta(status=state, steps_done=self.step)
+            except OSError as exc:
+                self.listener.on_warning(f"could not update run.json: {exc.strerror or exc}")
+        self.listener.on_state_changed(state)
+
+    def run(self) -> TrainingResult:
+        """Trains until ``iterations`` steps are done or ``stop()`` is called; never raises for training errors."""
+        if self.run_folder is not None:
+            (self.run_folder.path / "run.lock").write_text(str(os.getpid()))
+            self.run_folder.update_meta(device=str(self.device), precision="bf16" if self.use_bf16 else "fp32")
+        self._set_state("running")
+        started = time.perf_counter()
+        paused_time = 0.0
+        reason, error = "finished", None
+        recent: list[float] = []
+
+        def elapsed() -> float:
+            return self.elapsed_before + time.perf_counter() - started - paused_time
+
+        try:
+            while self.step < self.config.iterations:
+                if not self._running.is_set():
+                    self._set_state("paused")
+                    pause_began = time.perf_counter()
+                    self._running.wait()
+                    paused_time += time.perf_counter() - pause_began
+                    if not self._stop.is_set():
+                        self._set_state("running")
+                if self._stop.is_set():
+                    reason = "stopped"
+                    break
+                step_began = time.perf_counter()
+                loss = self.train_step()
+                if loss != loss:  # NaN: the run diverged
+                    raise TrainingError(f"the loss became NaN at step {self.step + 1}: try a lower learning rate")
+                self.step += 1
+                self.last_loss = loss
+                recent = (recent + [time.perf_counter() - step_began])[-20:]
+                now = elapsed()
+                self._log(LossPoint(self.step, "train", loss, now))
+                self.listener.on_step(self.step, loss, now, len(recent) / max(sum(recent), 1e-9))
+                at_end = self.step == self.config.iterations
+                if self.step % self.config.validation_interval == 0 or at_end:
+                    self._validate(now)
+                if self.step % self.config.checkpoint_interval == 0 and not at_end:
+                    self._save_last(now)
+        except Exception as exc:  # noqa: BLE001 - reported through the result, the run is kept
+            reason = "failed"
+            error = str(exc) if isinstance(exc, TrainingError) else f"{type(exc).__name__}: {exc}"
+            if self.run_folder is not None:
+                (self.run_folder.path / "error.txt").write_text(traceback.format_exc())
+        wall = elapsed()
+        if self.step > 0:
+            self._save_last(wall)
+        result = TrainingResult(
+            self.run_folder, reason, self.step, self.last_loss,
+            None if self.best_validation == float("inf") else self.best_validation, wall, error,
+        )
+        if self.run_folder is not None:
+            self.run_folder.close_log()
+            self._set_state(reason)
+            self.run_folder.update_meta(wall_time=wall, last_loss=self.last_loss,
+                                        best_val_loss=result.best_validation_loss, error=error)
+            (self.run_folder.path / "run.lock").unlink(missing_ok=True)
+        self.listener.on_finished(result)
+        return result
+
+    def _validate(self, now: float) -> None:
+        val = self.validation_loss()
+        if val is None:
+            return
+        self._log(LossPoint(self.step, "validation", val, now))
+        self.listener.on_validation(self.step, val)
+        if val < self.best_validation:
+            self.best_validation = val
+            if self.run_folder is not None:
+                self._checkpoint(now, self.run_folder.best_checkpoint, with_optimizer=False)
+
+    def _save_last(self, now: float) -> None:
+        path = self._checkpoint(now)
+        if path:
+            self._log(LossPoint(self.step, "checkpoint", self.last_loss or 0.0, now))
+            self.listener.on_checkpoint(self.step, path)
