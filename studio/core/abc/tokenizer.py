@@ -1,0 +1,472 @@
+"""A fast hand-written tokenizer for the ABC subset of folk tunes, with pitches, durations and bars.
+
+One compiled regular expression splits the text into tokens in a single left-to-right pass (linear time, no
+backtracking blow-ups); a second loop over the tokens tracks the musical state: meter (``M:``), unit note length
+(``L:``, default from the meter per the ABC standard), key signature (``K:`` incl. modes such as Dmix, Ador),
+bar-scoped accidentals, chords, tuplets, broken rhythm and grace notes. Each note gets a MIDI pitch and a duration
+as a :class:`~fractions.Fraction` of a whole note. :func:`scan_tune` also groups the notes into bars.
+
+Nothing here raises on bad input: characters that are no ABC become ``unknown`` tokens, absurd lengths and pitches
+outside MIDI are clamped and flagged in :attr:`Token.problem`, so :mod:`studio.core.abc.validate` can report them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+#: Token kinds produced by :func:`tokenize`.
+TOKEN_KINDS = (
+    "field", "inline_field", "comment", "newline", "space", "continuation", "annotation", "decoration",
+    "bar", "ending", "chord_start", "chord_end", "grace_start", "grace_end", "tuplet", "slur_start",
+    "slur_end", "tie", "broken", "note", "grace_note", "rest", "multirest", "unknown",
+)
+
+#: Shortest and longest single duration (fractions of a whole note) accepted as plausible.
+SHORTEST_DURATION = Fraction(1, 128)
+LONGEST_DURATION = Fraction(2)
+_MAX_LENGTH_DIGITS = 5
+_MAX_TUPLET = 64
+
+_LEN = r"\d*(?:/\d*)*"
+_MASTER = re.compile(
+    r"(?P<newline>\n)"
+    r"|(?P<field>(?m:^)[ \t]*[A-Za-z+]:(?![|:])[^\n]*)"
+    r"|(?P<comment>%[^\n]*)"
+    r"|(?P<continuation>\\[ \t]*(?=\n|\Z))"
+    r"|(?P<space>[ \t]+)"
+    r"|(?P<inline_field>\[[A-Za-z]:[^\]\n]*\])"
+    r"|(?P<annotation>\"[^\"\n]*\"?)"
+    r"|(?P<decoration>![^!\n]{1,40}!|\+[^+\n]{1,40}\+|[~.HLMOPSTuvJRk])"
+    r"|(?P<bar>(?:\[\|:*|:+\|\]?:*|\|\|:*|\|\]|\|:*|::+)(?:\d+(?:[,-]\d+)*)?)"
+    r"|(?P<ending>\[\d+(?:[,-]\d+)*)"
+    r"|(?P<chord_start>\[)"
+    r"|(?P<chord_end>\]" + _LEN + r")"
+    r"|(?P<grace_start>\{/?)"
+    r"|(?P<grace_end>\})"
+    r"|(?P<tuplet>\(\d+(?::\d*){0,2})"
+    r"|(?P<slur_start>\()"
+    r"|(?P<slur_end>\))"
+    r"|(?P<tie>-)"
+    r"|(?P<broken>>{1,3}|<{1,3})"
+    r"|(?P<note>(?:\^\^|\^|__|_|=)?[A-Ga-g][',]*" + _LEN + r")"
+    r"|(?P<rest>[zx]" + _LEN + r")"
+    r"|(?P<multirest>Z\d*)"
+    r"|(?P<unknown>[^\n \t\[\]{}()\-<>\"!+|:A-Ga-gzxZ^_=~.HLMOPSTuvJRk\\%]+|.)",
+    re.DOTALL,
+)
+_NOTE_PARTS = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(.*)", re.DOTALL)
+_LENGTH_PARTS = re.compile(r"(\d*)((?:/\d*)*)")
+_FIELD_PARTS = re.compile(r"[ \t]*\[?([A-Za-z+]):([^\]]*)")
+_KEY_PARTS = re.compile(r"\s*([A-Ga-g])([#b]?)\s*([A-Za-z]*)")
+_KEY_EXTRA_ACCIDENTALS = re.compile(r"(\^\^|\^|__|_|=)([A-Ga-g])")
+
+_ACCIDENTAL_SHIFT = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
+_NATURAL_PITCH = {"C": 60, "D": 62, "E": 64, "F": 65, "G": 67, "A": 69, "B": 71}
+_MAJOR_FIFTHS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "C#": 7, "F": -1, "Bb": -2,
+                 "Eb": -3, "Ab": -4, "Db": -5, "Gb": -6, "Cb": -7, "G#": 8, "D#": 9, "A#": 10, "E#": 11,
+                 "B#": 12, "Fb": -8}
+_MODE_SHIFT = {"": 0, "maj": 0, "ion": 0, "mix": -1, "dor": -2, "m": -3, "min": -3, "aeo": -3, "phr": -4,
+               "loc": -5, "lyd": 1}
+_SHARP_ORDER = "FCGDAEB"
+_BROKEN_FACTORS = {">": (Fraction(3, 2), Fraction(1, 2)), ">>": (Fraction(7, 4), Fraction(1, 4)),
+                   ">>>": (Fraction(15, 8), Fraction(1, 8)), "<": (Fraction(1, 2), Fraction(3, 2)),
+                   "<<": (Fraction(1, 4), Fraction(7, 4)), "<<<": (Fraction(1, 8), Fraction(15, 8))}
+_DEFAULT_TUPLET_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
+
+
+@dataclass(slots=True)
+class Token:
+    """One piece of ABC text. Notes and rests carry ``duration`` (whole notes) and notes a MIDI ``pitch``.
+
+    ``advance`` is how far the token moves the time of its bar: the duration for melody notes and rests, the
+    first note's duration for a chord (held by the first note, 0 for the others), 0 for grace notes.
+    ``problem`` names what is wrong with the token, if anything (``absurd_length``, ``pitch_out_of_range``,
+    ``unclosed``).
+    """
+
+    kind: str
+    text: str
+    line: int
+    column: int
+    offset: int
+    pitch: int | None = None
+    duration: Fraction | None = None
+    advance: Fraction = Fraction(0)
+    problem: str | None = None
+
+
+@dataclass(slots=True)
+class Bar:
+    """Notes between two bar lines, with their total time (``duration``, whole notes) and the meter in force.
+
+    A bar may be empty (two bar lines in a row, e.g. ``:|`` at the end of a line and ``|:`` at the start of the
+    next): abc2midi checks the time carried into it, so the bar view keeps it.
+    """
+
+    index: int
+    notes: list[Token]
+    duration: Fraction
+    meter: Fraction | None
+    line: int
+    column: int
+    opening: str = ""
+    closing: str = ""
+    ending: str | None = None
+
+    @property
+    def pitches(self) -> list[int]:
+        """MIDI pitches of the bar's melody notes (chord tops excluded, grace notes excluded)."""
+        return [t.pitch for t in self.notes if t.kind == "note" and t.advance and t.pitch is not None]
+
+
+@dataclass(slots=True)
+class ScannedTune:
+    """A tokenized tune: tokens, bars and the header values the tokenizer used."""
+
+    tokens: list[Token]
+    bars: list[Bar]
+    fields: dict[str, str] = field(default_factory=dict)
+    meter: Fraction | None = None
+    unit_length: Fraction = Fraction(1, 8)
+    key: str = "C"
+
+    def melody(self) -> list[Token]:
+        """Notes that carry the tune, in order: one per chord (its first note), no grace notes."""
+        return [t for t in self.tokens if t.kind == "note" and t.advance and t.pitch is not None]
+
+
+def parse_meter(value: str) -> Fraction | None:
+    """Bar length of an ``M:`` value in whole notes (``C`` = 4/4, ``C|`` = 2/2); ``None`` for free meter."""
+    value = value.strip().split(" ")[0] if value.strip() else ""
+    if value == "C":
+        return Fraction(1)
+    if value == "C|":
+        return Fraction(1)
+    match = re.fullmatch(r"\(?([\d+]{1,12})\)?/(\d{1,4})", value)
+    if not match:
+        return None
+    try:
+        numerator = sum(int(part) for part in match.group(1).split("+") if part)
+        denominator = int(match.group(2))
+    except ValueError:
+        return None
+    if numerator <= 0 or denominator <= 0:
+        return None
+    return Fraction(numerator, denominator)
+
+
+def meter_parts(value: str) -> tuple[int, int] | None:
+    """Numerator and denominator of an ``M:`` value as written (``C`` = (4, 4), ``C|`` = (2, 2))."""
+    value = value.strip()
+    if value.startswith("C|"):
+        return 2, 2
+    if value.startswith("C"):
+        return 4, 4
+    match = re.match(r"\(?([\d+]{1,12})\)?/(\d{1,4})", value)
+    if not match:
+        return None
+    numerator = sum(int(part) for part in match.group(1).split("+") if part)
+    denominator = int(match.group(2))
+    return (numerator, denominator) if numerator > 0 and denominator > 0 else None
+
+
+def default_unit_length(meter: Fraction | None) -> Fraction:
+    """The ABC standard's default ``L:`` for a meter: 1/16 below 3/4, else 1/8 (1/8 for free meter)."""
+    if meter is not None and meter < Fraction(3, 4):
+        return Fraction(1, 16)
+    return Fraction(1, 8)
+
+
+def parse_unit_length(value: str) -> Fraction | None:
+    """The ``L:`` value as a fraction of a whole note, or ``None`` when unreadable."""
+    match = re.fullmatch(r"\s*(\d{1,4})(?:/(\d{1,4}))?\s*", value)
+    if not match:
+        return None
+    numerator = int(match.group(1))
+    denominator = int(match.group(2) or 1)
+    if numerator == 0 or denominator == 0:
+        return None
+    return Fraction(numerator, denominator)
+
+
+def key_accidentals(value: str) -> dict[str, int]:
+    """Semitone shift per note letter (upper case) that a ``K:`` value implies, e.g. ``Dmix`` -> {F: +1}."""
+    shifts = {letter: 0 for letter in _SHARP_ORDER}
+    text = value.strip()
+    if text[:2].lower() == "hp":  # Highland pipes: written without a key signature
+        return shifts
+    match = _KEY_PARTS.match(text)
+    if match and not text.lower().startswith("none"):
+        tonic = match.group(1).upper() + match.group(2)
+        mode = match.group(3).lower()
+        mode = "m" if mode == "m" else mode[:3]
+        fifths = _MAJOR_FIFTHS.get(tonic, 0) + _MODE_SHIFT.get(mode, 0)
+        fifths = max(-7, min(7, fifths))
+        if fifths > 0:
+            for letter in _SHARP_ORDER[:fifths]:
+                shifts[letter] = 1
+        elif fifths < 0:
+            for letter in reversed(_SHARP_ORDER[fifths:]):
+                shifts[letter] = -1
+        rest = text[match.end():]
+    else:
+        rest = text
+    for accidental, letter in _KEY_EXTRA_ACCIDENTALS.findall(rest):
+        shifts[letter.upper()] = _ACCIDENTAL_SHIFT[accidental]
+    return shifts
+
+
+def parse_length(text: str) -> tuple[Fraction, bool]:
+    """Multiplier of a note length suffix (``2``, ``/2``, ``/``, ``3/2``, ``//``) and whether it is absurd.
+
+    Absurd suffixes (a zero, or more digits than any real length has) give the multiplier 1.
+    """
+    if not text:
+        return Fraction(1), False
+    match = _LENGTH_PARTS.match(text)
+    digits, slashes = match.group(1), match.group(2)
+    if len(digits) > _MAX_LENGTH_DIGITS:
+        return Fraction(1), True
+    numerator = int(digits) if digits else 1
+    denominator = 1
+    if slashes:
+        for part in slashes.split("/")[1:]:
+            if len(part) > _MAX_LENGTH_DIGITS:
+                return Fraction(1), True
+            denominator *= int(part) if part else 2
+            if denominator > 10 ** 6:
+                return Fraction(1), True
+    if numerator == 0 or denominator == 0:
+        return Fraction(1), True
+    return Fraction(numerator, denominator), False
+
+
+class _State:
+    """The musical context while walking the tokens of one tune."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+        self.meter: Fraction | None = None
+        self.meter_numerator = 4
+        self.unit_length: Fraction | None = None
+        self.key = "C"
+        self.key_shift = key_accidentals("C")
+        self.bar_shift: dict[int, int] = {}
+        self.in_chord = False
+        self.chord_notes: list[Token] = []
+        self.in_grace = False
+        self.tuplet_left = 0
+        self.tuplet_factor = Fraction(1)
+        self.broken_next = Fraction(1)
+        self.last_item: list[Token] = []
+
+    def unit(self) -> Fraction:
+        if self.unit_length is None:
+            self.unit_length = default_unit_length(self.meter)
+        return self.unit_length
+
+    def apply_field(self, name: str, value: str, first: bool) -> None:
+        if first:
+            self.fields.setdefault(name, value.strip())
+        if name == "M":
+            self.meter = parse_meter(value)
+            parts = meter_parts(value)
+            self.meter_numerator = parts[0] if parts else 4
+        elif name == "L":
+            self.unit_length = parse_unit_length(value) or self.unit_length
+        elif name == "K":
+            self.key = value.strip() or "C"
+            self.key_shift = key_accidentals(self.key)
+            if self.unit_length is None:
+                self.unit_length = default_unit_length(self.meter)
+
+    def timed(self, tokens: list[Token], multiplier: Fraction) -> None:
+        """Applies tuplet and broken-rhythm factors to a note, rest or chord that just ended."""
+        factor = multiplier * self.broken_next
+        self.broken_next = Fraction(1)
+        if self.tuplet_left > 0:
+            factor *= self.tuplet_factor
+            self.tuplet_left -= 1
+        for token in tokens:
+            token.duration = token.duration * factor
+        tokens[0].advance = tokens[0].duration
+        self.last_item = tokens
+
+    def start_tuplet(self, token: Token) -> None:
+        numbers = token.text[1:].split(":")
+        try:
+            p = int(numbers[0][:3])
+            q = int(numbers[1][:3]) if len(numbers) > 1 and numbers[1] else 0
+            r = int(numbers[2][:3]) if len(numbers) > 2 and numbers[2] else p
+        except ValueError:
+            token.problem = "absurd_length"
+            return
+        if not q:
+            compound = self.meter_numerator % 3 == 0 and self.meter_numerator > 3
+            q = _DEFAULT_TUPLET_Q.get(p, 3 if compound else 2)
+        if p <= 1 or q <= 0 or p > _MAX_TUPLET or r <= 0 or r > _MAX_TUPLET:
+            token.problem = "absurd_length"
+            return
+        self.tuplet_factor = Fraction(q, p)
+        self.tuplet_left = r
+
+    def broken(self, token: Token) -> None:
+        before, after = _BROKEN_FACTORS[token.text]
+        if not self.last_item:
+            token.problem = "dangling"
+            return
+        for note in self.last_item:
+            note.duration = note.duration * before
+        self.last_item[0].advance = self.last_item[0].duration
+        self.broken_next = after
+
+    def note(self, token: Token) -> None:
+        accidental, letter, octave_marks, length = _NOTE_PARTS.match(token.text).groups()
+        natural = _NATURAL_PITCH[letter.upper()] + (12 if letter.islower() else 0)
+        natural += 12 * (octave_marks.count("'") - octave_marks.count(","))
+        if accidental is not None:
+            shift = _ACCIDENTAL_SHIFT[accidental]
+            if not self.in_grace:
+                self.bar_shift[natural] = shift
+        else:
+            shift = self.bar_shift.get(natural, self.key_shift[letter.upper()])
+        pitch = natural + shift
+        if pitch < 0 or pitch > 127:
+            token.problem = "pitch_out_of_range"
+            pitch = max(0, min(127, pitch))
+        token.pitch = pitch
+        multiplier, absurd = parse_length(length)
+        if absurd:
+            token.problem = "absurd_length"
+        token.duration = self.unit() * multiplier
+        if self.in_grace:
+            token.kind = "grace_note"
+            token.duration = Fraction(0)
+        elif self.in_chord:
+            self.chord_notes.append(token)
+        else:
+            self.timed([token], Fraction(1))
+        if token.duration and not SHORTEST_DURATION <= token.duration <= LONGEST_DURATION and not self.in_chord:
+            token.problem = token.problem or "absurd_length"
+
+    def rest(self, token: Token) -> None:
+        multiplier, absurd = parse_length(token.text[1:])
+        if absurd:
+            token.problem = "absurd_length"
+        token.duration = self.unit() * multiplier
+        if self.in_chord:
+            return
+        self.timed([token], Fraction(1))
+        if not SHORTEST_DURATION <= token.duration <= LONGEST_DURATION:
+            token.problem = token.problem or "absurd_length"
+
+    def chord_end(self, token: Token) -> None:
+        if not self.in_chord:
+            token.problem = "stray"
+            return
+        self.in_chord = False
+        if self.chord_notes:
+            multiplier, absurd = parse_length(token.text[1:])
+            if absurd:
+                token.problem = "absurd_length"
+            self.timed(self.chord_notes, multiplier)
+            if not SHORTEST_DURATION <= self.chord_notes[0].duration <= LONGEST_DURATION:
+                token.problem = token.problem or "absurd_length"
+        self.chord_notes = []
+
+
+def tokenize(text: str) -> list[Token]:
+    """Splits ABC text into tokens with pitches and durations (see :func:`scan_tune` for bars)."""
+    return scan_tune(text).tokens
+
+
+def _bar_closed(bars: list[Bar], notes: list[Token], duration: Fraction, state: _State, token: Token | None,
+                opening: str, ending: str | None) -> None:
+    if not notes and (not bars or token is None):
+        return  # bar lines before the first note, or nothing after the last bar line
+    line, column = (token.line, token.column) if token is not None else (notes[-1].line, notes[-1].column)
+    bars.append(Bar(len(bars), notes, duration, state.meter, line, column, opening,
+                    token.text if token is not None else "", ending))
+
+
+def scan_tune(text: str) -> ScannedTune:
+    """Tokenizes one tune and groups its notes into bars, tracking meter, unit length and key."""
+    tokens: list[Token] = []
+    bars: list[Bar] = []
+    state = _State()
+    line = 1
+    line_start = 0
+    in_header = True
+    bar_notes: list[Token] = []
+    bar_time = Fraction(0)
+    opening = ""
+    ending: str | None = None
+    append = tokens.append
+    for match in _MASTER.finditer(text):
+        kind = match.lastgroup
+        start = match.start()
+        token = Token(kind, match.group(), line, start - line_start, start)
+        append(token)
+        if kind == "newline":
+            line += 1
+            line_start = start + 1
+        elif kind == "note":
+            state.note(token)
+            bar_notes.append(token)
+        elif kind == "rest":
+            state.rest(token)
+            bar_notes.append(token)
+        elif kind == "chord_start":
+            if state.in_chord:
+                token.problem = "nested"
+            state.in_chord = True
+            state.chord_notes = []
+        elif kind == "chord_end":
+            state.chord_end(token)
+        elif kind == "bar" or kind == "ending":
+            if kind == "bar":
+                bar_time = sum((t.advance for t in bar_notes), Fraction(0))
+                _bar_closed(bars, bar_notes, bar_time, state, token, opening, ending)
+                bar_notes = []
+                opening = token.text
+                digits = token.text.lstrip(":|[]").lstrip(":|]")
+                ending = digits if digits[:1].isdigit() else None
+                state.bar_shift = {}
+                state.last_item = []
+                if state.in_chord:
+                    state.in_chord = False
+                    state.chord_notes = []
+            else:
+                ending = token.text[1:]
+        elif kind == "field" or kind == "inline_field":
+            parts = _FIELD_PARTS.match(token.text)
+            if parts:
+                name, value = parts.group(1), parts.group(2)
+                state.apply_field(name, value, first=in_header)
+                if name == "K":
+                    in_header = False
+        elif kind == "broken":
+            state.broken(token)
+        elif kind == "tuplet":
+            state.start_tuplet(token)
+        elif kind == "grace_start":
+            state.in_grace = True
+        elif kind == "grace_end":
+            state.in_grace = False
+        elif kind == "annotation":
+            if len(token.text) < 2 or not token.text.endswith('"'):
+                token.problem = "unclosed"
+    if state.in_chord:
+        # notes of an unclosed chord still take the first note's time
+        if state.chord_notes:
+            state.timed(state.chord_notes, Fraction(1))
+    bar_time = sum((t.advance for t in bar_notes), Fraction(0))
+    _bar_closed(bars, bar_notes, bar_time, state, None, opening, ending)
+    return ScannedTune(tokens, bars, state.fields, _first_meter(state), state.unit(), state.key)
+
+
+def _first_meter(state: _State) -> Fraction | None:
+    value = state.fields.get("M")
+    return parse_meter(value) if value is not None else state.meter
