@@ -1,0 +1,138 @@
+"""Engraving with verovio in the child process: real O'Neill tunes, hostile input that crashes verovio, SVG for Qt."""
+
+import os
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from music21 import corpus
+
+from studio.core.abc.text import split_tunes
+from studio.core.notation import NotationRenderer, RenderError, Rendering, flatten_svg_for_qt
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def oneill_tunes(count):
+    path = next(p for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))
+    return split_tunes(path.read_bytes().decode("latin-1"))[:count]
+
+
+def abc_note_letters(tune):
+    """Notes written in the body: pitch letters outside field lines, quoted text, decorations and comments."""
+    body = "\n".join(line for line in tune.split("\n") if not re.match(r"^[A-Za-z]:", line))
+    body = re.sub(r'"[^"]*"|![^!]*!|%.*', "", body)
+    return len(re.findall(r"[A-Ga-g]", body))
+
+
+def svg_note_ids(svg):
+    return re.findall(r'<g id="([^"]+)" class="note"', svg)
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    with NotationRenderer() as r:
+        yield r
+
+
+@pytest.fixture(scope="module")
+def tunes():
+    return oneill_tunes(4)
+
+
+def test_real_tunes_render_every_written_note(renderer, tunes):
+    for tune in tunes:
+        rendering = renderer.render(tune)
+        assert rendering.ok, rendering.error
+        ids = [i for page in rendering.pages for i in svg_note_ids(page)]
+        assert len(ids) == abc_note_letters(tune)
+        assert set(rendering.note_ids) <= set(ids)
+        assert len(rendering.note_ids) == len(ids)
+        assert rendering.midi.startswith(b"MThd")
+        times = [e.tstamp_ms for e in rendering.timemap]
+        assert times == sorted(times) and times[-1] > 0
+
+
+def test_timemap_finds_the_notes_sounding_at_a_moment(renderer, tunes):
+    rendering = renderer.render(tunes[0])
+    first = rendering.timemap[0]
+    assert rendering.ids_sounding_at(first.qstamp) == list(first.on)
+    later = rendering.timemap[5]
+    assert set(rendering.ids_sounding_at(later.qstamp)) >= set(later.on)
+    assert rendering.timemap[0].tempo > 0
+
+
+def test_only_the_first_tune_of_a_text_is_engraved(renderer, tunes):
+    both = renderer.render(tunes[0] + "\n\n" + tunes[1])
+    alone = renderer.render(tunes[0])
+    assert len(both.note_ids) == len(alone.note_ids)
+
+
+def test_flattened_svg_has_no_nested_svg_and_keeps_every_id(renderer, tunes):
+    svg = renderer.render(tunes[1]).svg
+    flat = flatten_svg_for_qt(svg)
+    root = ET.fromstring(flat)
+    assert root.tag == SVG_NS + "svg"
+    assert list(root.iter(SVG_NS + "svg")) == [root]
+    ids_before = set(re.findall(r'\bid="([^"]+)"', svg))
+    ids_after = {el.get("id") for el in root.iter() if el.get("id")}
+    assert ids_before == ids_after
+    group = root.find(f".//{SVG_NS}g[@class='definition-scale']")
+    outer_width = float(root.get("width").removesuffix("px"))
+    view_box_width = float(re.search(r'class="definition-scale"[^>]*viewBox="0 0 (\d+)', svg).group(1))
+    scale = float(re.search(r"scale\(([\d.e-]+)\)", group.get("transform")).group(1))
+    assert scale == pytest.approx(outer_width / view_box_width, rel=1e-3)
+
+
+def test_flatten_translates_a_view_box_origin():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="100px" height="50px">'
+           '<svg viewBox="10 0 200 100"><g id="n1" class="note"/></svg></svg>')
+    flat = flatten_svg_for_qt(svg)
+    assert '<g transform="translate(-5,0) scale(0.5)">' in flat
+    assert flat.count("<svg") == 1 and 'id="n1"' in flat
+
+
+HOSTILE = {
+    "stray bracket": "X:1\nK:D\na]|",
+    "double end bar": "X:1\nM:4/4\nK:D\nabc|]] |",
+    "closing chord twice": "X:1\nK:D\n[abc]]",
+    "bare brackets": "[[[",
+    "binary junk": bytes(range(256)).decode("latin-1") * 4,
+    "nul bytes": "X:1\nK:D\nab\x00c\x00\x00|",
+    "100 KB line": "X:1\nL:1/8\nK:D\n" + "abcd" * 25_000,
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_input_is_reported_and_the_next_tune_renders(renderer, tunes, name):
+    rendering = renderer.render(HOSTILE[name])
+    assert isinstance(rendering, Rendering)
+    assert rendering.error is None or len(rendering.error) > 20
+    good = renderer.render(tunes[0])
+    assert good.ok and len(good.note_ids) == abc_note_letters(tunes[0])
+
+
+def test_a_crash_is_named_and_the_child_is_restarted(renderer, tunes):
+    assert renderer.render(tunes[0]).ok
+    restarts, pid = renderer.restarts, renderer.child_pid
+    crashed = renderer.render(HOSTILE["stray bracket"])
+    assert "crashed" in crashed.error and "SIGSEGV" in crashed.error
+    with pytest.raises(RenderError, match="crashed"):
+        crashed.raise_for_error()
+    assert renderer.render(tunes[2]).ok
+    assert renderer.restarts == restarts + 1
+    assert renderer.child_pid != pid and renderer.child_pid != os.getpid()
+
+
+def test_a_hang_becomes_a_timeout_error_and_the_renderer_recovers(tunes):
+    long_tune = "X:1\nM:4/4\nL:1/8\nK:D\n" + "abcd efga|" * 2000
+    with NotationRenderer(timeout_s=0.05) as hasty:
+        slow = hasty.render(long_tune)
+        assert slow.error is not None and "did not finish within 0.05 s" in slow.error
+        hasty.timeout_s = 30
+        assert hasty.render(tunes[0]).ok
+
+
+def test_empty_text_and_text_without_notes_are_errors(renderer):
+    assert "empty" in renderer.render("  \n").error
+    assert "no notes" in renderer.render("X:1\nT:Silence\nK:D\n").error
