@@ -214,19 +214,19 @@ class NotationRenderer:
     def child_pid(self) -> int | None:
         return self._process.pid if self._process is not None and self._process.poll() is None else None
 
-    def _read_line(self, process: subprocess.Popen, deadline: float) -> bytes | None:
-        """One answer line, or None when the child died or the deadline passed (then the child is killed)."""
+    def _read_line(self, process: subprocess.Popen, deadline: float) -> bytes | str:
+        """One answer line, or "timeout" when the deadline passed, or "eof" when the child closed its output."""
         fd = process.stdout.fileno()
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return None
+                return "timeout"
             ready, _, _ = select.select([fd], [], [], remaining)
             if not ready:
                 continue
             chunk = os.read(fd, 1 << 20)
             if not chunk:
-                return None
+                return "eof"
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
@@ -248,8 +248,13 @@ class NotationRenderer:
             except (BrokenPipeError, OSError):
                 pass  # the child died: reported below
             line = self._read_line(process, time.monotonic() + self.timeout_s)
-            if line is None:
-                timed_out = process.poll() is None
+            if isinstance(line, str):
+                timed_out = line == "timeout"
+                if not timed_out:
+                    try:
+                        process.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        pass
                 self._kill_child()
                 elapsed = (time.perf_counter() - started) * 1000
                 if timed_out:
