@@ -1,0 +1,351 @@
+"""Quality metrics for tunes in ABC: per tune, per set of tunes, novelty against a corpus, reference ranges.
+
+Per tune (:func:`tune_metrics`): validity, bar errors, pitch range and statistics, melodic intervals, repetition
+and sections, all computed from :mod:`studio.core.abc.tokenizer` tokens (no music21, about a millisecond a tune).
+Per set (:func:`set_metrics`): validity, bar-correctness and novelty rates, the Yang & Lerch comparison of
+intra-set and inter-set distance densities per feature (overlapping area and KL divergence on one shared grid),
+and Jensen-Shannon distances of pitch-class and interval histograms. NOTES.md lists the reference values measured
+on O'Neill's 1850; :func:`reference_ranges` and :func:`real_vs_real_baseline` recompute them. Only numpy is used.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from studio.core.abc.tokenizer import Bar, ScannedTune, key_accidentals
+from studio.core.abc.validate import validate_tune
+
+#: Lowest and highest MIDI pitch comfortably played on a fiddle (G3 to E7).
+PLAYABLE_LOW, PLAYABLE_HIGH = 55, 100
+#: Similarity at or above which a tune counts as a near copy of a corpus tune.
+NEAR_COPY_THRESHOLD = 0.85
+#: Length of the note n-grams the novelty index compares.
+NGRAM = 5
+DISSONANT_INTERVALS = frozenset({6, 10, 11, 13, 14})
+#: Features compared between sets (Yang & Lerch) and summarised by :func:`reference_ranges`.
+SET_FEATURES = ("pitch_range", "distinct_pitch_classes", "pitch_class_entropy", "mean_abs_interval", "step_rate",
+                "leap_rate", "dissonant_leap_rate", "in_key_rate", "repeated_bar_share", "bar_error_rate")
+_NATURAL_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_MAX_SET_SIZE = 300
+_MAX_DISTANCES = 6000
+_GRID_POINTS = 256
+
+
+@dataclass(slots=True)
+class TuneMetrics:
+    """Metrics of one tune; rates are shares in [0, 1], intervals and ranges in semitones."""
+
+    valid: bool
+    bar_error_rate: float
+    note_count: int
+    pitch_range: int
+    notes_outside_playable: int
+    in_key_rate: float
+    distinct_pitch_classes: int
+    pitch_class_entropy: float
+    mean_abs_interval: float
+    step_rate: float
+    leap_rate: float
+    dissonant_leap_rate: float
+    octave_leap_rate: float
+    repeated_bar_share: float
+    sections: int
+    bars_per_section: float
+    section_similarity: float
+    pitch_class_histogram: list[int] = field(default_factory=lambda: [0] * 12, repr=False)
+    interval_histogram: list[int] = field(default_factory=lambda: [0] * 25, repr=False)
+
+    def as_dict(self) -> dict[str, float | int | bool]:
+        """The scalar metrics as a plain dict (histograms left out), e.g. for JSON or a table."""
+        values = asdict(self)
+        values.pop("pitch_class_histogram")
+        values.pop("interval_histogram")
+        return values
+
+
+def scale_pitch_classes(key: str) -> frozenset[int]:
+    """Pitch classes of the scale a ``K:`` value implies (e.g. ``Dmix`` -> D E F# G A B C)."""
+    shifts = key_accidentals(key)
+    return frozenset((_NATURAL_PC[letter] + shift) % 12 for letter, shift in shifts.items())
+
+
+def _entropy_bits(counts: list[int]) -> float:
+    total = sum(counts)
+    if not total:
+        return 0.0
+    return -sum(c / total * math.log2(c / total) for c in counts if c)
+
+
+def _bar_signature(bar: Bar) -> tuple:
+    return tuple((t.pitch, t.duration) for t in bar.notes if t.kind in ("note", "rest") and t.advance)
+
+
+def _sections(bars: list[Bar]) -> list[list[Bar]]:
+    """Bars with notes grouped into sections, split at double bars, repeats and final bars."""
+    sections: list[list[Bar]] = [[]]
+    for bar in bars:
+        if bar.notes:
+            sections[-1].append(bar)
+        if "||" in bar.closing or ":" in bar.closing or "]" in bar.closing:
+            if sections[-1]:
+                sections.append([])
+    return [s for s in sections if s]
+
+
+def _bigrams(section: list[Bar]) -> set[tuple[int, int]]:
+    pitches = [p for bar in section for p in bar.pitches]
+    return set(zip(pitches, pitches[1:]))
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def tune_metrics(text: str) -> TuneMetrics:
+    """Metrics of one tune; never raises (an unreadable tune gives zeros and ``valid=False``)."""
+    report = validate_tune(text)
+    scan: ScannedTune = report.scan
+    pitches = [t.pitch for t in scan.melody()]
+    intervals = [abs(b - a) for a, b in zip(pitches, pitches[1:])]
+    pc_counts = [0] * 12
+    for pitch in pitches:
+        pc_counts[pitch % 12] += 1
+    interval_counts = [0] * 25
+    for interval in intervals:
+        interval_counts[min(interval, 24)] += 1
+    scale = scale_pitch_classes(scan.key)
+    n_intervals = len(intervals) or 1
+    bars = [bar for bar in scan.bars if bar.notes]
+    seen: set[tuple] = set()
+    repeated = 0
+    for bar in bars:
+        signature = _bar_signature(bar)
+        if signature in seen:
+            repeated += 1
+        seen.add(signature)
+    sections = _sections(scan.bars)
+    similarities = [_jaccard(_bigrams(a), _bigrams(b)) for a, b in zip(sections, sections[1:])]
+    return TuneMetrics(
+        valid=report.structurally_valid,
+        bar_error_rate=report.bar_error_rate,
+        note_count=len(pitches),
+        pitch_range=(max(pitches) - min(pitches)) if pitches else 0,
+        notes_outside_playable=sum(1 for p in pitches if p < PLAYABLE_LOW or p > PLAYABLE_HIGH),
+        in_key_rate=sum(pc_counts[pc] for pc in scale) / len(pitches) if pitches else 0.0,
+        distinct_pitch_classes=sum(1 for c in pc_counts if c),
+        pitch_class_entropy=_entropy_bits(pc_counts),
+        mean_abs_interval=sum(intervals) / n_intervals,
+        step_rate=sum(1 for i in intervals if 1 <= i <= 2) / n_intervals,
+        leap_rate=sum(1 for i in intervals if i >= 5) / n_intervals,
+        dissonant_leap_rate=sum(1 for i in intervals if i in DISSONANT_INTERVALS) / n_intervals,
+        octave_leap_rate=sum(1 for i in intervals if i > 12) / n_intervals,
+        repeated_bar_share=repeated / len(bars) if bars else 0.0,
+        sections=len(sections),
+        bars_per_section=sum(len(s) for s in sections) / len(sections) if sections else 0.0,
+        section_similarity=sum(similarities) / len(similarities) if similarities else 0.0,
+        pitch_class_histogram=pc_counts,
+        interval_histogram=interval_counts,
+    )
+
+
+def _note_ngrams(text: str) -> set[tuple]:
+    """N-grams of (interval to the previous note, duration as a share of the bar): key- and L-independent."""
+    from studio.core.abc.tokenizer import scan_tune
+
+    scan = scan_tune(text[:200_000])
+    meter = scan.meter or Fraction(1)
+    notes = scan.melody()
+    events = [(b.pitch - a.pitch, b.advance / meter) for a, b in zip(notes, notes[1:])]
+    return {tuple(events[i:i + NGRAM]) for i in range(len(events) - NGRAM + 1)}
+
+
+class NoveltyIndex:
+    """Finds how close a tune comes to any tune of a corpus (Jaccard similarity of note n-grams, 0 to 1)."""
+
+    def __init__(self, corpus_tunes: list[str]) -> None:
+        self._sizes: list[int] = []
+        self._postings: dict[tuple, list[int]] = {}
+        for number, tune in enumerate(corpus_tunes):
+            grams = _note_ngrams(tune)
+            self._sizes.append(len(grams))
+            for gram in grams:
+                self._postings.setdefault(gram, []).append(number)
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+    def nearest(self, text: str) -> tuple[int | None, float]:
+        """Index of the most similar corpus tune and the similarity (``(None, 0.0)`` when nothing is shared)."""
+        grams = _note_ngrams(text)
+        shared: Counter[int] = Counter()
+        for gram in grams:
+            shared.update(self._postings.get(gram, ()))
+        best, best_similarity = None, 0.0
+        for number, common in shared.items():
+            similarity = common / (len(grams) + self._sizes[number] - common)
+            if similarity > best_similarity:
+                best, best_similarity = number, similarity
+        return best, best_similarity
+
+    def max_similarity(self, text: str) -> float:
+        """Highest similarity of the tune to any corpus tune (1.0 for an exact copy)."""
+        return self.nearest(text)[1]
+
+    def is_near_copy(self, text: str) -> bool:
+        """True when the tune is at least :data:`NEAR_COPY_THRESHOLD` similar to a corpus tune."""
+        return self.max_similarity(text) >= NEAR_COPY_THRESHOLD
+
+
+@dataclass(slots=True)
+class FeatureComparison:
+    """Yang & Lerch for one feature: overlap of intra-set (reference) and inter-set distance densities, and KL."""
+
+    overlap: float
+    kl_divergence: float
+
+
+@dataclass(slots=True)
+class SetMetrics:
+    """How a set of tunes compares with a reference set."""
+
+    count: int
+    validity_rate: float
+    bar_correct_rate: float
+    novelty_rate: float
+    features: dict[str, FeatureComparison]
+    pitch_class_js: float
+    interval_js: float
+
+    @property
+    def mean_overlap(self) -> float:
+        """Mean overlapping area over the features (1 = indistinguishable from the reference)."""
+        return float(np.mean([f.overlap for f in self.features.values()])) if self.features else 0.0
+
+    def as_dict(self) -> dict:
+        """Plain nested dict, e.g. for JSON."""
+        values = asdict(self)
+        values["mean_overlap"] = self.mean_overlap
+        return values
+
+
+def _gaussian_density(samples: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Gaussian kernel density (Scott's bandwidth) of samples on a grid, normalised to integrate to 1."""
+    spread = float(np.std(samples))
+    bandwidth = max(spread * len(samples) ** (-1 / 5), (grid[-1] - grid[0]) / len(grid), 1e-9)
+    density = np.zeros_like(grid)
+    for chunk in np.array_split(samples, max(1, len(samples) // 1000)):
+        density += np.exp(-0.5 * ((grid[:, None] - chunk[None, :]) / bandwidth) ** 2).sum(axis=1)
+    step = grid[1] - grid[0]
+    total = density.sum() * step
+    return density / total if total > 0 else density
+
+
+def _pairwise_within(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    i, j = np.triu_indices(len(values), k=1)
+    distances = np.abs(values[i] - values[j])
+    return rng.choice(distances, _MAX_DISTANCES, replace=False) if len(distances) > _MAX_DISTANCES else distances
+
+
+def _pairwise_between(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    distances = np.abs(a[:, None] - b[None, :]).ravel()
+    return rng.choice(distances, _MAX_DISTANCES, replace=False) if len(distances) > _MAX_DISTANCES else distances
+
+
+def compare_feature(generated: np.ndarray, reference: np.ndarray, seed: int = 0) -> FeatureComparison:
+    """Yang & Lerch: density of reference intra-set distances vs generated-to-reference inter-set distances."""
+    rng = np.random.default_rng(seed)
+    intra = _pairwise_within(reference, rng)
+    inter = _pairwise_between(generated, reference, rng)
+    if len(intra) == 0 or len(inter) == 0:
+        return FeatureComparison(0.0, float("inf"))
+    high = max(float(intra.max()), float(inter.max()))
+    grid = np.linspace(0.0, high * 1.1 + 1e-6, _GRID_POINTS)
+    p = _gaussian_density(intra, grid)
+    q = _gaussian_density(inter, grid)
+    step = grid[1] - grid[0]
+    overlap = float(np.minimum(p, q).sum() * step)
+    eps = 1e-10
+    kl = float(np.sum(p * np.log((p + eps) / (q + eps))) * step)
+    return FeatureComparison(min(overlap, 1.0), max(kl, 0.0))
+
+
+def js_distance(p: np.ndarray, q: np.ndarray) -> float:
+    """Jensen-Shannon distance (base 2, in [0, 1]) of two histograms (normalised here)."""
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    if p.sum() == 0 or q.sum() == 0:
+        return 1.0
+    p, q = p / p.sum(), q / q.sum()
+    m = (p + q) / 2
+
+    def kl(a: np.ndarray, b: np.ndarray) -> float:
+        mask = a > 0
+        return float(np.sum(a[mask] * np.log2(a[mask] / b[mask])))
+
+    return math.sqrt(max(0.0, (kl(p, m) + kl(q, m)) / 2))
+
+
+def _subsample(items: list, seed: int) -> list:
+    if len(items) <= _MAX_SET_SIZE:
+        return list(items)
+    return random.Random(seed).sample(list(items), _MAX_SET_SIZE)
+
+
+def set_metrics(tunes: list[str], reference_tunes: list[str], seed: int = 0,
+                novelty_index: NoveltyIndex | None = None) -> SetMetrics:
+    """Compares a set of tunes with a reference set (pass ``novelty_index`` to reuse one built on the reference)."""
+    measured = [tune_metrics(t) for t in tunes]
+    reference = [tune_metrics(t) for t in _subsample(reference_tunes, seed)]
+    index = novelty_index if novelty_index is not None else NoveltyIndex(reference_tunes)
+    count = len(measured) or 1
+    features = {}
+    for name in SET_FEATURES:
+        generated_values = np.array([getattr(m, name) for m in _subsample(measured, seed)], dtype=float)
+        reference_values = np.array([getattr(m, name) for m in reference], dtype=float)
+        features[name] = compare_feature(generated_values, reference_values, seed)
+    return SetMetrics(
+        count=len(measured),
+        validity_rate=sum(m.valid for m in measured) / count,
+        bar_correct_rate=sum(m.bar_error_rate == 0 for m in measured) / count,
+        novelty_rate=sum(index.max_similarity(t) < NEAR_COPY_THRESHOLD for t in tunes) / count,
+        features=features,
+        pitch_class_js=js_distance(np.sum([m.pitch_class_histogram for m in measured], axis=0),
+                                   np.sum([m.pitch_class_histogram for m in reference], axis=0)),
+        interval_js=js_distance(np.sum([m.interval_histogram for m in measured], axis=0),
+                                np.sum([m.interval_histogram for m in reference], axis=0)),
+    )
+
+
+def reference_ranges(tunes: list[str]) -> dict[str, tuple[float, float, float]]:
+    """5th percentile, median and 95th percentile of each per-tune feature over a set of tunes."""
+    measured = [tune_metrics(t) for t in tunes]
+    names = [k for k, v in measured[0].as_dict().items() if not isinstance(v, bool)] if measured else []
+    ranges = {}
+    for name in names:
+        values = np.array([getattr(m, name) for m in measured], dtype=float)
+        p5, median, p95 = np.percentile(values, [5, 50, 95])
+        ranges[name] = (float(p5), float(median), float(p95))
+    return ranges
+
+
+def split_halves(tunes: list[str], seed: int = 0) -> tuple[list[str], list[str]]:
+    """Two random halves of a set of tunes (fixed seed)."""
+    shuffled = list(tunes)
+    random.Random(seed).shuffle(shuffled)
+    middle = len(shuffled) // 2
+    return shuffled[:middle], shuffled[middle:]
+
+
+def real_vs_real_baseline(tunes: list[str], seed: int = 0) -> SetMetrics:
+    """Metrics of one random half of real tunes against the other half: what 'as good as real' looks like.
+
+    Novelty here is measured against the other half, so repeated settings of a tune in a corpus lower it.
+    """
+    first, second = split_halves(tunes, seed)
+    return set_metrics(first, second, seed)
