@@ -24,7 +24,7 @@ TOKEN_KINDS = (
 )
 
 #: Shortest and longest single duration (fractions of a whole note) accepted as plausible.
-SHORTEST_DURATION = Fraction(1, 128)
+SHORTEST_DURATION = Fraction(1, 256)
 LONGEST_DURATION = Fraction(2)
 _MAX_LENGTH_DIGITS = 5
 _MAX_TUPLET = 64
