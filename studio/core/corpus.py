@@ -26,7 +26,7 @@ BUILTIN_CORPORA: dict[str, str] = {
 }
 DEFAULT_CORPUS = "oneills1850"
 
-MIN_BODY_CHARS = 16
+MIN_BODY_NOTES = 4
 MAX_TUNE_CHARS = 20_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -180,8 +180,8 @@ def _drop_reason(cleaned: str, raw: str) -> str | None:
         return "no K: (key) field"
     body = cleaned.split("\n")
     header_lines = sum(1 for line in body if len(line) > 1 and line[1] == ":" and line[0].isalpha())
-    body_chars = sum(len(line) for line in body[header_lines:])
-    if body_chars < MIN_BODY_CHARS:
+    notes = sum(ch in "ABCDEFGabcdefgz" for line in body[header_lines:] for ch in line)
+    if notes < MIN_BODY_NOTES:
         return "no music after the header"
     if len(cleaned) > MAX_TUNE_CHARS:
         return f"longer than {MAX_TUNE_CHARS:,} characters"
@@ -197,13 +197,14 @@ def tunes_from_text(text: str, source_name: str, report: CorpusReport, seen: set
         tune_id = f"{source_name}:{number}"
         cleaned = clean_tune(raw)
         reason = _drop_reason(cleaned, raw)
-        if reason is None and cleaned in seen:
+        music = cleaned.split("\n", 1)[-1]  # the X: number does not make a tune different
+        if reason is None and music in seen:
             reason = "exact duplicate of an earlier tune"
         if reason:
             report.dropped[reason] = report.dropped.get(reason, 0) + 1
             report.dropped_examples.setdefault(reason, []).append(tune_id)
             continue
-        seen.add(cleaned)
+        seen.add(music)
         kept.append(Tune(tune_id, headers.get("T", "").strip() or "(untitled)", cleaned))
     return kept
 

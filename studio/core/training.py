@@ -427,7 +427,8 @@ class Trainer:
         )
         if self.run_folder is not None:
             self.run_folder.close_log()
-            self._set_state(reason)
+        self._set_state(reason)
+        if self.run_folder is not None:
             self.run_folder.update_meta(wall_time=wall, last_loss=self.last_loss,
                                         best_val_loss=result.best_validation_loss, error=error)
             (self.run_folder.path / "run.lock").unlink(missing_ok=True)

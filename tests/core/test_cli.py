@@ -1,0 +1,60 @@
+"""The command line, run as users run it: real subprocesses, exit codes, messages without tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def studio(*args, home, timeout=300):
+    env = dict(os.environ, ABC_STUDIO_HOME=str(home))
+    return subprocess.run([sys.executable, "-m", "studio", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+def test_train_then_generate(tmp_path):
+    out = studio("train", "--preset", "tiny", "--iterations", "30", "--name", "cli run", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "finished after 30 steps" in out.stdout
+    runs = list((tmp_path / "runs").iterdir())
+    assert len(runs) == 1 and (runs[0] / "checkpoints" / "last.pt").exists()
+    listing = studio("runs", home=tmp_path)
+    assert "cli run" in listing.stdout and "finished" in listing.stdout
+
+    gen = studio("generate", "--run", runs[0].name, "--count", "3", "--temperature", "0.8", "--seed", "4",
+                 "--max-length", "150", "--quiet", home=tmp_path)
+    assert gen.returncode == 0, gen.stderr
+    assert [line for line in gen.stdout.splitlines() if line.startswith("X:")] == ["X:1", "X:2", "X:3"]
+    assert list((runs[0] / "samples").glob("*.abc"))
+
+    renamed = studio("runs", "rename", runs[0].name, "Better name", home=tmp_path)
+    assert renamed.returncode == 0 and "Better name" in studio("runs", home=tmp_path).stdout
+    assert studio("runs", "delete", runs[0].name, home=tmp_path).returncode == 0
+    assert "no runs yet" in studio("runs", home=tmp_path).stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--batch-size", "0"], "--batch-size must be between"),
+        (["train", "--preset", "huge"], "unknown preset 'huge'"),
+        (["corpus", "/no/such/file.abc"], "no such file or folder"),
+        (["generate", "--checkpoint", __file__], "not a readable checkpoint"),
+        (["generate", "--run", "nope"], "no run 'nope'"),
+        (["train", "--resume", "nope"], "no run 'nope'"),
+    ],
+)
+def test_user_mistakes_exit_2_with_one_line(tmp_path, args, message):
+    out = studio(*args, home=tmp_path)
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_corpus_report(tmp_path):
+    out = studio("corpus", "oneills1850", home=tmp_path)
+    assert out.returncode == 0
+    assert "oneills1850: 2,00" in out.stdout and "dropped" in out.stdout

@@ -1,0 +1,131 @@
+"""Training on real tunes: loss falls, same seed same curve, pause/stop within a step, resume continues the curve."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from studio.core.training import TrainConfig, Trainer, TrainingError, TrainingListener, preset
+
+
+class Recorder(TrainingListener):
+    def __init__(self, on_step=None):
+        self.losses: dict[int, float] = {}
+        self.validations: dict[int, float] = {}
+        self.states: list[str] = []
+        self.checkpoints: list[int] = []
+        self._on_step = on_step
+
+    def on_step(self, step, loss, elapsed, steps_per_second):
+        self.losses[step] = loss
+        if self._on_step:
+            self._on_step(step)
+
+    def on_validation(self, step, loss):
+        self.validations[step] = loss
+
+    def on_checkpoint(self, step, path):
+        self.checkpoints.append(step)
+
+    def on_state_changed(self, state):
+        self.states.append(state)
+
+
+def test_tiny_model_learns_on_real_tunes(trained_run):
+    log = trained_run.loss_log()
+    train = [p.value for p in log if p.kind == "train"]
+    val = [p.value for p in log if p.kind == "validation"]
+    assert len(train) == 150
+    assert sum(train[-10:]) / 10 < sum(train[:10]) / 10 - 1.0
+    assert val[-1] < val[0]
+    assert trained_run.summary()["status"] == "finished"
+    assert trained_run.last_checkpoint.exists() and trained_run.best_checkpoint.exists()
+
+
+def test_same_seed_gives_the_same_curve(oneills, tiny_configs):
+    curves = []
+    for _ in range(2):
+        recorder = Recorder()
+        model_config, train_config = tiny_configs(12, seed=3)
+        Trainer.new(oneills, model_config, train_config, None, listener=recorder).run()
+        curves.append(recorder.losses)
+    assert curves[0] == curves[1]
+    model_config, train_config = tiny_configs(12, seed=4)
+    other = Recorder()
+    Trainer.new(oneills, model_config, train_config, None, listener=other).run()
+    assert other.losses != curves[0]
+
+
+def test_stop_takes_effect_within_one_step_and_keeps_the_run(oneills, store, tiny_configs):
+    holder = {}
+    recorder = Recorder(on_step=lambda step: step == 7 and holder["trainer"].stop())
+    model_config, train_config = tiny_configs(500)
+    trainer = holder["trainer"] = Trainer.new(oneills, model_config, train_config, store, listener=recorder)
+    result = trainer.run()
+    assert result.reason == "stopped" and result.steps_done == 7
+    run = store.list()[0]
+    assert run.summary()["status"] == "stopped"
+    assert [p.step for p in run.loss_log() if p.kind == "train"] == list(range(1, 8))
+    assert run.last_checkpoint.exists()
+
+
+def test_pause_holds_and_resume_continues(oneills, tiny_configs):
+    paused_at = threading.Event()
+    holder = {}
+
+    def on_step(step):
+        if step == 3:
+            holder["trainer"].pause()
+            paused_at.set()
+
+    recorder = Recorder(on_step=on_step)
+    model_config, train_config = tiny_configs(6)
+    trainer = holder["trainer"] = Trainer.new(oneills, model_config, train_config, None, listener=recorder)
+    thread = threading.Thread(target=trainer.run)
+    thread.start()
+    assert paused_at.wait(30)
+    thread.join(0.5)
+    assert thread.is_alive() and trainer.step == 3 and trainer.paused
+    trainer.resume_training()
+    thread.join(30)
+    assert not thread.is_alive() and trainer.step == 6
+    assert recorder.states == ["running", "paused", "running", "finished"]
+
+
+def test_resume_continues_the_same_loss_curve(oneills, store, tiny_configs):
+    model_config, train_config = tiny_configs(30, checkpoint_interval=10, validation_interval=10)
+    straight = Recorder()
+    Trainer.new(oneills, model_config, train_config, None, listener=straight).run()
+
+    holder = {}
+    first = Recorder(on_step=lambda step: step == 17 and holder["trainer"].stop())
+    trainer = holder["trainer"] = Trainer.new(oneills, model_config, train_config, store, listener=first)
+    trainer.run()
+    run = store.list()[0]
+    assert run.summary()["steps_done"] == 17
+    second = Recorder()
+    resumed = Trainer.resume(run, listener=second)
+    assert resumed.step == 17
+    result = resumed.run()
+    assert result.reason == "finished" and result.steps_done == 30
+    for step in range(18, 31):
+        assert second.losses[step] == pytest.approx(straight.losses[step], rel=1e-5, abs=1e-6)
+    steps = [p.step for p in run.loss_log() if p.kind == "train"]
+    assert steps == list(range(1, 31))
+
+
+def test_invalid_configs_are_refused(oneills):
+    model_config, train_config = preset("tiny")
+    train_config.batch_size = 0
+    with pytest.raises(TrainingError, match="batch_size must be between"):
+        Trainer.new(oneills, model_config, train_config)
+    assert TrainConfig(precision="fp64").problems() == {"precision": "must be one of auto, fp32, bf16"}
+
+
+def test_presets_are_the_lab_and_its_controlled_variants():
+    lab_model, lab = preset("lab")
+    assert (lab_model.embedding_dim, lab_model.hidden_size, lab_model.num_layers) == (256, 1024, 1)
+    assert (lab.iterations, lab.batch_size, lab.seq_length, lab.learning_rate) == (3000, 8, 100, 5e-3)
+    assert preset("lab-batch4")[1].batch_size == 4 and preset("lab-batch4")[1].seq_length == 100
+    assert preset("lab-seq200")[1].seq_length == 200 and preset("lab-seq200")[1].batch_size == 8
