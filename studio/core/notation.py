@@ -11,6 +11,8 @@ verovio does not expose the ABC character position of each note (its ABC importe
 a note is known by its SVG/MEI element id only; the timemap links ids to times.
 
 :func:`flatten_svg_for_qt` rewrites verovio's SVG so that Qt's ``QSvgRenderer`` draws it (see its docstring).
+
+The answer is awaited with ``select`` on the child's pipe (POSIX: Linux and macOS).
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ import subprocess
 import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 DEFAULT_TIMEOUT_S = 10.0
 #: verovio page width in its units (tenths of a millimetre); 2100 is A4.
@@ -373,13 +377,44 @@ def _group_for_nested_svg(attrs: dict[str, str], parent: tuple[float, float]) ->
     return f"<g{text}>", inner
 
 
-def flatten_svg_for_qt(svg: str) -> str:
-    """Replaces every nested ``<svg>`` (verovio's ``<svg class="definition-scale" viewBox=...>``) by a ``<g>``
-    with the equivalent ``translate``/``scale`` transform, keeping its other attributes and all element ids.
+_TEXT_ELEMENT = re.compile(r"<text\b[^>]*?(?:/>|>.*?</text\s*>)", re.DOTALL)
 
-    Qt's QSvgRenderer ignores nested ``<svg>`` viewports and draws verovio's pages blank; after this it draws them,
-    and ``QSvgRenderer.boundsOnElement(note_id)`` finds each note. Pure string work, no Qt needed.
+
+def _flatten_text(match: re.Match) -> str:
+    """``<text><tspan id=a x=..><tspan id=b><tspan font-size=..>words</tspan></tspan></tspan></text>`` (a chain
+    of single tspans, as verovio writes titles, chord symbols and lyrics) -> ``<g id=a><g id=b><text x=..
+    font-size=..>words</text></g></g>``: Qt drops nested tspans. Anything else is left as it is."""
+    fragment = match.group(0)
+    try:
+        element = ET.fromstring(fragment)
+    except ET.ParseError:
+        return fragment
+    attributes = dict(element.attrib)
+    wrappers: list[dict[str, str]] = []
+    while len(element) == 1 and not (element.text or "").strip() and not (element[0].tail or "").strip():
+        element = element[0]
+        if element.tag != "tspan" or len(element.attrib) == 0:
+            return fragment
+        wrappers.append({k: v for k, v in element.attrib.items() if k in ("id", "class")})
+        attributes.update({k: v for k, v in element.attrib.items() if k not in ("id", "class")})
+    if len(element) or not wrappers:
+        return fragment
+    wrappers = [w for w in wrappers if w]
+    open_groups = "".join("<g" + "".join(f" {k}={quoteattr(v)}" for k, v in w.items()) + ">" for w in wrappers)
+    text_attributes = "".join(f" {k}={quoteattr(v)}" for k, v in attributes.items())
+    return f"{open_groups}<text{text_attributes}>{escape(element.text or '')}</text>{'</g>' * len(wrappers)}"
+
+
+def flatten_svg_for_qt(svg: str) -> str:
+    """Makes verovio's SVG drawable by Qt's QSvgRenderer, keeping every element id (pure string work, no Qt).
+
+    * Every nested ``<svg>`` (verovio's ``<svg class="definition-scale" viewBox=...>``) becomes a ``<g>`` with the
+      equivalent ``translate``/``scale`` transform: QSvgRenderer ignores nested viewports and draws the page blank.
+      After this, ``QSvgRenderer.boundsOnElement(note_id)`` finds each note.
+    * Chains of nested ``<tspan>`` inside ``<text>`` (titles, chord symbols, lyrics) become one ``<text>`` inside
+      ``<g>`` elements that carry the tspans' ids: QSvgRenderer drops nested tspans, so titles went missing.
     """
+    svg = _TEXT_ELEMENT.sub(_flatten_text, svg)
     out: list[str] = []
     stack: list[tuple[bool, tuple[float, float]]] = []  # (was replaced by <g>, user-space size inside)
     position = 0

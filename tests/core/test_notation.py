@@ -136,3 +136,16 @@ def test_a_hang_becomes_a_timeout_error_and_the_renderer_recovers(tunes):
 def test_empty_text_and_text_without_notes_are_errors(renderer):
     assert "empty" in renderer.render("  \n").error
     assert "no notes" in renderer.render("X:1\nT:Silence\nK:D\n").error
+
+
+def test_flatten_turns_nested_tspans_into_one_text_and_keeps_their_ids(renderer):
+    tune = 'X:1\nT:Tom & Jerry\nC:Trad.\nM:4/4\nL:1/8\nK:G\n"G"GABc "D7"dedc|B2 (3ABc d4|]\nw: la la la la\n'
+    svg = renderer.render(tune).svg
+    flat = flatten_svg_for_qt(svg)
+    root = ET.fromstring(flat)
+    assert not list(root.iter(SVG_NS + "tspan"))
+    texts = {el.text for el in root.iter(SVG_NS + "text")}
+    assert {"Tom & Jerry", "Trad.", "G", "D7", "la"} <= texts
+    assert set(re.findall(r'\bid="([^"]+)"', svg)) == {el.get("id") for el in root.iter() if el.get("id")}
+    title = next(el for el in root.iter(SVG_NS + "text") if el.text == "Tom & Jerry")
+    assert title.get("font-size") != "0px" and title.get("x") is not None
