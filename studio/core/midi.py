@@ -20,7 +20,7 @@ from pathlib import Path
 import mido
 
 from studio.core.abc.text import read_headers
-from studio.core.notation import NotationRenderer, shared_renderer
+from studio.core.notation import NotationRenderer, Rendering, shared_renderer
 
 DEFAULT_PROGRAM = 40  # General MIDI violin (the fiddle)
 DEFAULT_VELOCITY = 90
@@ -138,8 +138,9 @@ def tune_meta(abc_text: str, tempo_bpm: float | None = None) -> TuneMeta:
 # --------------------------------------------------------------------------- note sources
 
 
-def _notes_from_verovio(abc_text: str, renderer: NotationRenderer) -> mido.MidiFile:
-    rendering = renderer.render(abc_text)
+def _notes_from_verovio(abc_text: str, renderer: NotationRenderer, rendering: Rendering | None) -> mido.MidiFile:
+    if rendering is None or not rendering.ok:
+        rendering = renderer.render(abc_text)
     if rendering.error:
         raise MidiExportError(rendering.error)
     return mido.MidiFile(file=io.BytesIO(rendering.midi))
@@ -195,11 +196,13 @@ def abc_to_midi(
     program: int = DEFAULT_PROGRAM,
     velocity: int | None = DEFAULT_VELOCITY,
     renderer: NotationRenderer | None = None,
+    rendering: Rendering | None = None,
 ) -> mido.MidiFile:
     """The first tune of ``abc_text`` as a type-0 MIDI file.
 
     ``tempo_bpm`` (quarter notes per minute) overrides ``Q:``; ``program`` is a General MIDI program 0-127;
-    ``velocity`` sets every note's loudness (None keeps the source's). Raises :class:`MidiExportError`.
+    ``velocity`` sets every note's loudness (None keeps the source's). ``rendering``: a successful
+    :class:`Rendering` of this same text, to reuse its MIDI instead of engraving again. Raises :class:`MidiExportError`.
     """
     if not 0 <= program <= 127:
         raise MidiExportError(f"The MIDI program must be between 0 and 127, not {program}.")
@@ -209,7 +212,7 @@ def abc_to_midi(
         raise MidiExportError(f"The tempo must be between 5 and 1000 quarter notes per minute, not {tempo_bpm}.")
     meta = tune_meta(abc_text, tempo_bpm)
     try:
-        source = _notes_from_verovio(abc_text, renderer or shared_renderer())
+        source = _notes_from_verovio(abc_text, renderer or shared_renderer(), rendering)
     except MidiExportError as verovio_error:
         try:
             source = _notes_from_music21(abc_text)

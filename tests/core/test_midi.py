@@ -123,3 +123,13 @@ def test_no_midi_system_gives_an_empty_port_list_with_a_reason():
         open_output()
     with pytest.raises(MidiPortError):
         open_output("ABC Studio", virtual=True)
+
+
+def test_a_rendering_already_made_is_reused(renderer):
+    tune = "X:1\nM:6/8\nL:1/8\nK:D\n|:A2B c2d|e2f g2a:|\n"
+    rendering = renderer.render(tune)
+    with NotationRenderer(timeout_s=1e-6) as unable:  # could not engrave again in time
+        reused = abc_to_midi(tune, rendering=rendering, renderer=unable)
+        assert unable.child_pid is None
+    assert played_pitches(reused) == played_pitches(abc_to_midi(tune, renderer=renderer))
+    assert len(played_pitches(reused)) == 16  # verovio's repeat, not music21's single pass
