@@ -126,7 +126,10 @@ def serve_requests(stdin=None, stdout=None) -> None:
     import verovio
 
     stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
+    if stdout is None:
+        # Answers go to a private copy of fd 1; whatever the C++ library prints goes to stderr instead.
+        stdout = os.fdopen(os.dup(1), "w", encoding="utf-8")
+        os.dup2(2, 1)
     toolkit = verovio.toolkit()
     for line in stdin:
         try:
@@ -263,10 +266,15 @@ class NotationRenderer:
                 elapsed = (time.perf_counter() - started) * 1000
                 if timed_out:
                     reason = f"verovio did not finish within {self.timeout_s:g} s; it was stopped."
-                else:
+                elif process.returncode is not None and process.returncode < 0:
                     reason = (
                         f"verovio crashed on this ABC ({_describe_exit(process.returncode)}); it is probably "
                         "malformed (for example a stray ']'). The renderer restarts for the next tune."
+                    )
+                else:
+                    reason = (
+                        f"The verovio process stopped ({_describe_exit(process.returncode)}); is verovio "
+                        "installed in this Python? It is started again for the next tune."
                     )
                 return Rendering(error=reason, elapsed_ms=elapsed)
         answer = json.loads(line)
