@@ -291,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Other modules add subcommands here (export, evaluate, experiment), each a function taking the subparsers.
 _EXTRA_COMMANDS: list = []
+_EXTRA_COMMANDS.append(__import__("studio.core.export", fromlist=["x"]).register_export_command)
 
 
 def _user_error_types() -> tuple:

@@ -1,0 +1,151 @@
+"""Exporting tunes to files: default file names, MIDI/WAV/ABC writers, and ``python -m studio export``.
+
+    python -m studio export TUNES.abc --midi OUT.mid [--wav OUT.wav] [--tempo BPM] [--program N]
+
+When the input holds several tunes, one file per tune is written: ``OUT-01-title.mid``, ``OUT-02-title.mid``...
+Everything here is plain Python (no Qt); the window's export dialog uses the same functions.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+from studio.core.abc.text import decode_abc_bytes, read_headers, split_tunes
+
+SAMPLE_RATE = 44100
+MAX_NAME_CHARS = 60
+#: Longest audio written to WAV (a tune with absurd note lengths would otherwise fill the memory).
+MAX_WAV_SECONDS = 20 * 60
+
+
+class ExportError(Exception):
+    """An export that cannot be done (no notes, unwritable path, no FluidSynth...); the message is for users."""
+
+
+def slug(text: str, fallback: str = "tune") -> str:
+    """A file-name-safe version of ``text``: ASCII letters, digits and dashes, at most 60 characters."""
+    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+    return cleaned[:MAX_NAME_CHARS].strip("-") or fallback
+
+
+def default_file_name(title: str, extension: str, temperature: float | None = None, seed: int | None = None) -> str:
+    """``the-kesh-jig-t0.8-seed42.mid``: the title, then the generation settings when known."""
+    parts = [slug(title)]
+    if temperature is not None:
+        parts.append(f"t{temperature:g}")
+    if seed is not None:
+        parts.append(f"seed{seed}")
+    return "-".join(parts) + "." + extension.lstrip(".")
+
+
+def tune_title(abc_text: str, fallback: str = "tune") -> str:
+    """The ``T:`` of a tune, or ``fallback``."""
+    return read_headers(abc_text).get("T", "").strip() or fallback
+
+
+def export_midi(abc_text: str, path: str | Path, *, tempo_bpm: float | None = None, program: int | None = None) -> Path:
+    """Writes the tune as a MIDI file with its tempo, meter, key and program. Raises ExportError."""
+    from studio.core.midi import DEFAULT_PROGRAM, MidiExportError, write_midi
+
+    try:
+        return write_midi(abc_text, path, tempo_bpm=tempo_bpm,
+                          program=DEFAULT_PROGRAM if program is None else program)
+    except MidiExportError as exc:
+        raise ExportError(str(exc)) from exc
+
+
+def export_wav(abc_text: str, path: str | Path, *, tempo_bpm: float | None = None, program: int | None = None,
+               soundfont: str | Path | None = None) -> Path:
+    """Renders the tune offline with FluidSynth and writes a 44.1 kHz stereo WAV file. Raises ExportError."""
+    from studio.core.midi import DEFAULT_PROGRAM, MidiExportError, abc_to_midi
+    from studio.core.synth import SoundFontError, SynthUnavailable, render_midi_to_pcm, write_wav
+
+    program = DEFAULT_PROGRAM if program is None else program
+    try:
+        midi = abc_to_midi(abc_text, tempo_bpm=tempo_bpm, program=program)
+        if midi.length > MAX_WAV_SECONDS:
+            raise ExportError(f"This tune would last {midi.length / 60:.0f} minutes; WAV export stops at "
+                              f"{MAX_WAV_SECONDS // 60} minutes (check the note lengths).")
+        pcm = render_midi_to_pcm(midi, soundfont, SAMPLE_RATE, program=program)
+        return write_wav(pcm, path, SAMPLE_RATE)
+    except (MidiExportError, SynthUnavailable, SoundFontError) as exc:
+        raise ExportError(str(exc)) from exc
+    except OSError as exc:
+        raise ExportError(f"Could not write the WAV file {path}: {exc.strerror or exc}") from exc
+
+
+def export_abc(text: str, path: str | Path) -> Path:
+    """Writes ABC text (one tune or a tune book) as UTF-8. Raises ExportError."""
+    path = Path(path)
+    try:
+        path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"Could not write the ABC file {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def numbered_paths(target: str | Path, titles: list[str]) -> list[Path]:
+    """One path per tune: ``target`` itself for a single tune, else ``stem-01-title.ext`` beside it."""
+    target = Path(target)
+    if len(titles) == 1:
+        return [target]
+    width = max(2, len(str(len(titles))))
+    return [target.with_name(f"{target.stem}-{i + 1:0{width}d}-{slug(title)}{target.suffix}")
+            for i, title in enumerate(titles)]
+
+
+def export_tune_file(source: str | Path, *, midi: str | Path | None = None, wav: str | Path | None = None,
+                     tempo_bpm: float | None = None, program: int | None = None,
+                     soundfont: str | Path | None = None) -> list[Path]:
+    """Exports every tune of an ABC file to MIDI and/or WAV; returns the written paths. Raises ExportError."""
+    source = Path(source)
+    try:
+        text = decode_abc_bytes(source.read_bytes())
+    except OSError as exc:
+        raise ExportError(f"Could not read {source}: {exc.strerror or exc}") from exc
+    tunes = split_tunes(text)
+    if not tunes:
+        raise ExportError(f"{source} holds no tune (a tune starts with an X: line).")
+    titles = [tune_title(t, f"tune-{i + 1}") for i, t in enumerate(tunes)]
+    written: list[Path] = []
+    if midi:
+        for tune, path in zip(tunes, numbered_paths(midi, titles)):
+            written.append(export_midi(tune, path, tempo_bpm=tempo_bpm, program=program))
+    if wav:
+        for tune, path in zip(tunes, numbered_paths(wav, titles)):
+            written.append(export_wav(tune, path, tempo_bpm=tempo_bpm, program=program, soundfont=soundfont))
+    return written
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _cmd_export(args) -> int:
+    if not args.midi and not args.wav:
+        print("error: give --midi OUT.mid and/or --wav OUT.wav", file=sys.stderr)
+        return 2
+    try:
+        written = export_tune_file(args.tunes, midi=args.midi, wav=args.wav, tempo_bpm=args.tempo,
+                                   program=args.program, soundfont=args.soundfont)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0
+
+
+def register_export_command(subparsers) -> None:
+    """Adds ``export`` to the CLI (listed in ``studio.cli._EXTRA_COMMANDS``)."""
+    p = subparsers.add_parser("export", help="export the tunes of an ABC file to MIDI and/or WAV")
+    p.add_argument("tunes", help="an .abc file (one file per tune is written when it holds several)")
+    p.add_argument("--midi", help="MIDI file to write")
+    p.add_argument("--wav", help="WAV file to write (rendered offline with FluidSynth)")
+    p.add_argument("--tempo", type=float, help="quarter notes per minute (default: the tune's Q: or a dance pace)")
+    p.add_argument("--program", type=int, help="General MIDI program 0-127 (default 40, violin)")
+    p.add_argument("--soundfont", help="SoundFont for --wav (default: the system's General MIDI SoundFont)")
+    p.set_defaults(func=_cmd_export)

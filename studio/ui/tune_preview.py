@@ -1,0 +1,121 @@
+"""Checking, engraving and MIDI of one tune, off the GUI thread: ``prepare_tune`` and the ``PreviewService``.
+
+``prepare_tune`` is plain Python: it validates the ABC (``studio.core.abc.validate``), engraves it with verovio in
+the crash-safe child process (``studio.core.notation``) and builds the MIDI (``studio.core.midi``). It never
+raises: whatever the text holds, the result says what worked and why the rest did not.
+
+``PreviewService`` runs it on one long-lived thread. Requests carry an increasing number; a request that is no
+longer the newest when its turn comes is skipped, so fast typing never queues stale renders.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import mido
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from studio.core.abc.validate import ValidationReport, validate_tune
+from studio.core.notation import Rendering, shared_renderer
+
+#: Longer texts are not engraved (verovio would take seconds); they can still be checked and exported as ABC.
+MAX_ENGRAVED_CHARS = 20_000
+
+
+@dataclass
+class TunePreview:
+    """Everything the panel shows and plays for one text. ``midi`` is None when ``midi_error`` says why."""
+
+    text: str
+    report: ValidationReport | None = None
+    rendering: Rendering = field(default_factory=Rendering)
+    midi: mido.MidiFile | None = None
+    midi_error: str = ""
+    tempo_qpm: float = 120.0
+    program: int = 40
+
+    @property
+    def engraved(self) -> bool:
+        return self.rendering.ok and bool(self.rendering.pages)
+
+
+def prepare_tune(text: str, program: int = 40) -> TunePreview:
+    """Validates, engraves and converts one tune to MIDI; never raises."""
+    from studio.core.midi import abc_to_midi, tune_meta
+
+    preview = TunePreview(text=text, program=program)
+    try:
+        preview.report = validate_tune(text)
+    except Exception as exc:  # the checker must not be what breaks the window
+        preview.report = None
+        preview.midi_error = f"The ABC checker failed: {exc}"
+    if len(text) > MAX_ENGRAVED_CHARS:
+        reason = f"This text is too long to engrave ({len(text):,} characters; the limit is {MAX_ENGRAVED_CHARS:,})."
+        preview.rendering = Rendering(error=reason)
+        preview.midi_error = reason
+        return preview
+    renderer = shared_renderer()
+    preview.rendering = renderer.render(text)
+    if not preview.rendering.ok:
+        preview.midi_error = preview.rendering.error or ""
+        return preview
+    try:
+        preview.tempo_qpm = tune_meta(text).tempo_qpm
+        preview.midi = abc_to_midi(text, program=program, renderer=renderer)
+    except Exception as exc:
+        preview.midi, preview.midi_error = None, str(exc)
+    return preview
+
+
+class PreviewService(QObject):
+    """Prepares tunes on its own thread. ``request(text)`` returns a number; ``prepared(number, TunePreview)``
+    comes back for the newest request (older ones still pending are skipped)."""
+
+    prepared = Signal(int, object)
+    _requested = Signal(int, str, int)
+
+    def __init__(self, parent=None):
+        super().__init__()
+        self._latest = 0
+        self._lock = threading.Lock()
+        self._thread = QThread(parent)
+        self._worker = _PreviewWorker(self)
+        self._worker.moveToThread(self._thread)
+        self._requested.connect(self._worker.prepare)
+        self._worker.done.connect(self.prepared)
+        self._thread.start()
+
+    def request(self, text: str, program: int = 40) -> int:
+        with self._lock:
+            self._latest += 1
+            number = self._latest
+        self._requested.emit(number, text, program)
+        return number
+
+    def is_latest(self, number: int) -> bool:
+        with self._lock:
+            return number == self._latest
+
+    def shutdown(self) -> None:
+        """Stops the thread (waits for a render in progress, at most the renderer's timeout)."""
+        if self._thread is not None:
+            with self._lock:
+                self._latest += 1  # everything pending is now stale
+            self._thread.quit()
+            self._thread.wait(15000)
+            self._thread = None
+
+
+class _PreviewWorker(QObject):
+    done = Signal(int, object)
+
+    def __init__(self, service: PreviewService):
+        super().__init__()
+        self._service = service
+
+    @Slot(int, str, int)
+    def prepare(self, number: int, text: str, program: int) -> None:
+        if not self._service.is_latest(number):
+            return
+        self.done.emit(number, prepare_tune(text, program))
