@@ -1,7 +1,8 @@
 """Best-effort repair of generated ABC so that it validates structurally and is safe to render.
 
 Adds missing X/M/L/K headers (K last), drops stray ``]``, ``}`` and ``)`` and unknown junk, closes unclosed
-chords, grace notes and slurs, removes a lone quote, drops tuplets that lack notes, and removes absurd lengths and octave marks.
+chords, grace notes and slurs, removes a lone quote, drops tuplets that lack notes, and removes absurd lengths
+and octave marks. Unreadable M:, L: or K: values are replaced by defaults.
 Bar durations are left as they are: a wrong bar is music, not syntax.
 """
 
@@ -32,7 +33,14 @@ def _split_header(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     return header, []
 
 
+def _readable(name: str, value: str) -> bool:
+    """False for an M:, L: or K: value that the validator could not read (it is replaced by the default)."""
+    probe = validate_tune(f"X:1\n{name}:{value}\nz")
+    return not any(p.kind == "bad_header" for p in probe.problems)
+
+
 def _header_text(header: list[tuple[str, str]]) -> str:
+    header = [(n, v if n not in ("M", "L", "K") or _readable(n, v) else DEFAULT_HEADERS[n]) for n, v in header]
     present = {name for name, _ in header}
     key = next((value for name, value in header if name == "K"), DEFAULT_HEADERS["K"])
     out = [f"X:{next((v for n, v in header if n == 'X'), DEFAULT_HEADERS['X'])}"]
@@ -127,10 +135,12 @@ def _drop_unclosed_tuplets(text: str) -> str:
 
 def repair_tune(text: str) -> str:
     """A repaired copy of one tune: headers completed, structure closed, junk removed (never raises)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")[:MAX_TUNE_CHARS]
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")[: MAX_TUNE_CHARS - 1000]
     header, body_lines = _split_header(text)
     body = _repair_body("\n".join(body_lines).strip("\n"))
-    repaired = _header_text(header) + ("\n" + body if body.strip() else "\n" + "z")
+    if not any(t.kind == "note" or t.kind == "rest" for t in tokenize(body)):
+        body = (body + " z").strip()
+    repaired = _header_text(header) + "\n" + body
     for _ in range(3):
         fixed = _drop_unclosed_tuplets(repaired)
         if fixed == repaired:

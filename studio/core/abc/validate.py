@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from studio.core.abc.tokenizer import Bar, ScannedTune, Token, scan_tune
+import re
+
+from studio.core.abc.tokenizer import Bar, ScannedTune, Token, parse_meter, parse_unit_length, scan_tune
 
 #: Longest text analysed; the rest of a longer text is ignored and reported as ``too_long``.
 MAX_TUNE_CHARS = 200_000
@@ -25,10 +27,11 @@ MAX_TUNE_CHARS = 200_000
 STRUCTURAL_KINDS = frozenset({
     "missing_header", "unclosed_chord", "stray_bracket", "unclosed_slur", "stray_slur", "unclosed_tuplet",
     "unclosed_grace", "stray_grace", "unclosed_quote", "unknown_symbol", "absurd_length", "pitch_out_of_range",
-    "too_long", "no_notes",
+    "too_long", "no_notes", "bad_header",
 })
 _REQUIRED_HEADERS = ("M", "K")
-_SECTION_BAR_CHARS = frozenset(":]") 
+_SECTION_BAR_CHARS = frozenset(":]")
+_KEY = re.compile(r"\s*(?:[A-G][#b]?\s*(?:[A-Za-z]*)(?:\s|$)|none|HP|Hp)")
 _SHOWN_UNKNOWN = 20
 
 
@@ -149,6 +152,9 @@ def _structure_problems(tokens: list[Token]) -> list[Problem]:
                 tuplet_left -= 1
         elif kind in ("bar", "newline"):
             close_open_chord()
+            if kind == "bar" and tuplet_left and open_tuplet is not None:
+                add("unclosed_tuplet", f"tuplet '{open_tuplet.text}' lacks notes", open_tuplet)
+                tuplet_left = 0
             if kind == "bar" and open_grace is not None:
                 add("unclosed_grace", "grace notes '{' are not closed by '}'", open_grace)
                 open_grace = None
@@ -202,6 +208,21 @@ def _structure_problems(tokens: list[Token]) -> list[Problem]:
     return problems
 
 
+def _header_problems(scan: ScannedTune) -> list[Problem]:
+    """M:, L: and K: values that cannot be read."""
+    problems = []
+    meter = scan.fields.get("M")
+    if meter is not None and parse_meter(meter) is None and meter.strip().lower() not in ("none", ""):
+        problems.append(Problem("bad_header", f"the meter 'M:{meter[:20]}' cannot be read", 1, 0))
+    unit = scan.fields.get("L")
+    if unit is not None and parse_unit_length(unit) is None:
+        problems.append(Problem("bad_header", f"the unit length 'L:{unit[:20]}' cannot be read", 1, 0))
+    key = scan.fields.get("K")
+    if key is not None and key.strip() and not _KEY.match(key):
+        problems.append(Problem("bad_header", f"the key 'K:{key[:20]}' cannot be read", 1, 0))
+    return problems
+
+
 def validate_tune(text: str) -> ValidationReport:
     """Checks one tune; never raises. Problems come in text order within each group (headers, structure, bars)."""
     problems: list[Problem] = []
@@ -213,6 +234,7 @@ def validate_tune(text: str) -> ValidationReport:
     for name in _REQUIRED_HEADERS:
         if name not in scan.fields:
             problems.append(Problem("missing_header", f"the header has no {name}: field", 1, 0))
+    problems.extend(_header_problems(scan))
     problems.extend(_structure_problems(scan.tokens))
     if not scan.bars:
         problems.append(Problem("no_notes", "the tune has no notes", 1, 0))
