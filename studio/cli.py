@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from studio.core.quality_commands import register_evaluate_command, register_experiment_command
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.pt"
 
@@ -292,16 +294,21 @@ def build_parser() -> argparse.ArgumentParser:
 #: Other modules add subcommands here (export, evaluate, experiment), each a function taking the subparsers.
 _EXTRA_COMMANDS: list = []
 _EXTRA_COMMANDS.append(__import__("studio.core.export", fromlist=["x"]).register_export_command)
+_EXTRA_COMMANDS.append(register_evaluate_command)
+_EXTRA_COMMANDS.append(register_experiment_command)
 
 
 def _user_error_types() -> tuple:
     from studio.core.checkpoints import CheckpointError
     from studio.core.corpus import CorpusError
+    from studio.core.evaluation import EvaluationError
+    from studio.core.experiments import ExperimentError
     from studio.core.runs import RunStoreError
     from studio.core.sampling import SamplingError
     from studio.core.training import TrainingError
 
-    return (UserError, CorpusError, CheckpointError, RunStoreError, SamplingError, TrainingError, KeyError)
+    return (UserError, CorpusError, CheckpointError, RunStoreError, SamplingError, TrainingError, KeyError,
+            EvaluationError, ExperimentError)
 
 
 def main(argv: list[str] | None = None) -> int:
