@@ -1,0 +1,272 @@
+"""The ABC Studio main window: the Train, Generate and Quality tabs, the menus, the status bar, and closing safely.
+
+The window only wires panels together (it holds none of their logic): a checkpoint saved by a training run is
+offered to the Generate tab's model picker, File > Open checkpoint goes to the Generate tab, panels' status
+messages go to the status bar. Dropping an ``.abc`` file or a folder on the window offers it as the training corpus.
+Closing while a run trains asks whether to stop it (the run is kept) or to cancel the close. Geometry, dock state
+and the current tab are remembered in QSettings ("window/...").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from studio.ui import settings
+from studio.ui.background import wait_for_all
+from studio.ui.train_panel import TrainPanel
+
+STOP_AND_KEEP = "Stop and keep the run"
+
+SHORTCUTS = (
+    ("Ctrl+O", "Open a corpus file"),
+    ("Ctrl+Shift+O", "Open a checkpoint in the Generate tab"),
+    ("Ctrl+E", "Export (the live chart on the Train tab, the tunes on the Generate tab)"),
+    ("Ctrl+Return", "Train with the current settings"),
+    ("Ctrl+1 / 2 / 3", "Train, Generate, Quality tabs"),
+    ("Mouse wheel / drag on a chart", "Zoom / pan; 'Fit' zooms back to the whole run"),
+    ("Ctrl+Q", "Quit"),
+)
+
+
+def _quality_panel():
+    """The Quality tab's panel, or a placeholder while that area does not exist yet."""
+    try:
+        from studio.ui.quality_panel import QualityPanel
+    except ImportError:
+        label = QLabel("The Quality area comes later: metrics of generated tunes against the corpus.")
+        label.setWordWrap(True)
+        return label
+    return QualityPanel()
+
+
+def corpus_candidate(path: str) -> str | None:
+    """``path`` when it is an .abc file or a folder (what a drop may offer as a corpus), else None."""
+    p = Path(path)
+    if p.is_dir() or (p.is_file() and p.suffix.lower() == ".abc"):
+        return str(p)
+    return None
+
+
+class MainWindow(QMainWindow):
+    """The studio window. ``train_panel``, ``generate_panel`` and ``quality_panel`` are its tabs."""
+
+    close_refused = Signal()
+
+    def __init__(self, load_corpus_at_start: bool = True):
+        super().__init__()
+        from studio.ui.generate_panel import GeneratePanel
+
+        self.setWindowTitle("ABC Studio")
+        self.setAcceptDrops(True)
+        self.train_panel = TrainPanel()
+        self.generate_panel = GeneratePanel()
+        self.quality_panel = _quality_panel()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.train_panel, "Train")
+        self.tabs.addTab(self.generate_panel, "Generate")
+        self.tabs.addTab(self.quality_panel, "Quality")
+        self.setCentralWidget(self.tabs)
+
+        self.training_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.training_label)
+        self.train_panel.status_changed.connect(self.show_status)
+        self.train_panel.training_changed.connect(self._training_changed)
+        self.train_panel.checkpoint_saved.connect(self.generate_panel.add_model)
+        self.train_panel.runs_panel.model_opened.connect(self._open_model_from_run)
+        self.generate_panel.status_changed.connect(self.show_status)
+        if hasattr(self.quality_panel, "status_changed"):
+            self.quality_panel.status_changed.connect(self.show_status)
+        self._build_menus()
+        self._restore_state()
+        if load_corpus_at_start:
+            QTimer.singleShot(0, self.train_panel.load_default_corpus)
+        self.show_status("Ready. Pick a corpus and press Train, or open a checkpoint to generate tunes.")
+
+    # --- menus ------------------------------------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "Open &corpus...", self._open_corpus_dialog, QKeySequence.Open)
+        self._action(file_menu, "Open corpus &folder...", self._open_corpus_folder_dialog)
+        self._action(file_menu, "Open chec&kpoint...", self._open_checkpoint_dialog, "Ctrl+Shift+O")
+        self._action(file_menu, "&Export...", self.export_current, "Ctrl+E")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.Quit)
+        view_menu = self.menuBar().addMenu("&View")
+        for index, name in enumerate(("Train", "Generate", "Quality")):
+            self._action(view_menu, name, lambda _checked=False, i=index: self.tabs.setCurrentIndex(i),
+                         f"Ctrl+{index + 1}")
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self._show_shortcuts, QKeySequence.HelpContents)
+        self._action(help_menu, "&About ABC Studio", self._show_about)
+
+    def _open_corpus_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open corpus", settings.read("train/open_folder", ""),
+                                              "ABC tunes (*.abc *.txt);;All files (*)")
+        if path:
+            self.open_corpus(path)
+
+    def _open_corpus_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of ABC files",
+                                                settings.read("train/open_folder", ""))
+        if path:
+            self.open_corpus(path)
+
+    def open_corpus(self, path: str) -> None:
+        settings.write("train/open_folder", str(Path(path).parent))
+        self.tabs.setCurrentWidget(self.train_panel)
+        if self.train_panel.is_training():
+            self.show_status("A run is training: the new corpus is used for the next run.")
+        self.train_panel.open_corpus(path)
+
+    def _open_checkpoint_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", settings.read("generate/open_folder", ""),
+                                              "Checkpoints (*.pt);;All files (*)")
+        if path:
+            settings.write("generate/open_folder", str(Path(path).parent))
+            self.tabs.setCurrentWidget(self.generate_panel)
+            self.generate_panel.open_checkpoint(path)
+
+    def _open_model_from_run(self, path: str, label: str) -> None:
+        self.generate_panel.add_model(path, label)
+        self.tabs.setCurrentWidget(self.generate_panel)
+        self.generate_panel.open_checkpoint(path)
+
+    def export_current(self) -> None:
+        """Exports what the current tab shows: the live loss chart on Train, the tunes on Generate."""
+        if self.tabs.currentWidget() is self.train_panel:
+            self._export_live_chart()
+        elif self.tabs.currentWidget() is self.generate_panel:
+            self.generate_panel.export_current()
+        elif hasattr(self.quality_panel, "export_current"):
+            self.quality_panel.export_current()
+
+    def _export_live_chart(self) -> None:
+        from studio.ui.plot_style import export_plot
+
+        folder = settings.read("runs/export_folder", str(Path.home()))
+        path, _ = QFileDialog.getSaveFileName(self, "Export the loss chart", str(Path(folder) / "loss.png"),
+                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        if not path:
+            return
+        try:
+            export_plot(self.train_panel.chart.plot, path if Path(path).suffix else path + ".png")
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Export", str(exc))
+            return
+        settings.write("runs/export_folder", str(Path(path).parent))
+        self.show_status(f"Chart saved to {path}")
+
+    def _show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for keys, what in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def _show_about(self) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            release = version("abc-studio")
+        except PackageNotFoundError:
+            release = "development version"
+        QMessageBox.about(self, "About ABC Studio",
+                          f"<h3>ABC Studio</h3><p>{release}</p><p>Train a character-level LSTM on folk tunes in "
+                          "ABC notation, watch it learn, and play what it writes.</p><p>Runs are kept in "
+                          f"{self.train_panel.store.root}</p>")
+
+    # --- status -----------------------------------------------------------------------------------------------
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15_000)
+
+    def _training_changed(self, training: bool) -> None:
+        self.training_label.setText("Training..." if training else "")
+
+    # --- drag and drop ----------------------------------------------------------------------------------------
+    def _dropped_corpus(self, mime) -> str | None:
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and corpus_candidate(url.toLocalFile()):
+                return url.toLocalFile()
+        return None
+
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_corpus(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        path = self._dropped_corpus(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.offer_corpus(path))
+
+    def offer_corpus(self, path: str) -> bool:
+        """Asks whether to use ``path`` as the training corpus; loads it when the user agrees."""
+        answer = QMessageBox.question(self, "Use as corpus?",
+                                      f"Train on the tunes in\n{path}?\n\nIt is loaded and checked first; "
+                                      "the report shows what was kept and dropped.")
+        if answer == QMessageBox.Yes:
+            self.open_corpus(path)
+            return True
+        return False
+
+    # --- state and closing --------------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = settings.read("window/geometry", b"")
+        if geometry:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = settings.read("window/state", b"")
+        if state:
+            self.restoreState(state)
+        splitter = settings.read("window/train_splitter", b"")
+        if splitter:
+            self.train_panel.splitter.restoreState(splitter)
+        self.tabs.setCurrentIndex(min(settings.read("window/tab", 0), self.tabs.count() - 1))
+
+    def _save_state(self) -> None:
+        settings.write("window/geometry", self.saveGeometry())
+        settings.write("window/state", self.saveState())
+        settings.write("window/train_splitter", self.train_panel.splitter.saveState())
+        settings.write("window/tab", self.tabs.currentIndex())
+
+    def ask_to_stop_training(self) -> bool:
+        """While a run trains: True when the user chooses to stop it (it is kept), False to cancel the close."""
+        box = QMessageBox(QMessageBox.Question, "A run is training",
+                          "A training run is in progress. Stop it and close? The run, its loss log and its last "
+                          "checkpoint are kept, and it can be resumed from the Runs list.", parent=self)
+        stop = box.addButton(STOP_AND_KEEP, QMessageBox.AcceptRole)
+        box.addButton(QMessageBox.Cancel)
+        box.setDefaultButton(stop)
+        box.exec()
+        return box.clickedButton() is stop
+
+    def closeEvent(self, event) -> None:
+        if self.train_panel.is_training():
+            if not self.ask_to_stop_training():
+                event.ignore()
+                self.close_refused.emit()
+                return
+            self.show_status("Stopping the run and saving its checkpoint...")
+            self.train_panel.stop_and_wait()
+        else:
+            self.train_panel.stop_and_wait()
+        for panel in (self.generate_panel, self.quality_panel):
+            if hasattr(panel, "shutdown"):
+                panel.shutdown()  # stops their worker threads (child widgets get no closeEvent)
+        wait_for_all()
+        self._save_state()
+        event.accept()

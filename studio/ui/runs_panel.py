@@ -1,0 +1,317 @@
+"""Run history and comparison: every run in the run store, and an overlay of the selected runs' loss curves.
+
+The list shows date, corpus, the hyperparameters, steps done, last and best loss and validation loss; runs can be
+opened in the Generate tab, renamed, deleted and resumed. Selecting several runs overlays their curves next to a
+table of only the settings that differ between them (the controlled-variable view). The overlay exports as PNG or
+SVG, the loss data of the selected runs as CSV.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton,
+    QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from studio.core.runs import RunStore, RunStoreError
+from studio.ui import settings
+from studio.ui.comparison_chart import ComparisonChart
+from studio.ui.plot_style import export_plot
+from studio.ui.run_comparison import differing_settings, format_value, loss_logs_csv
+
+#: (header, how to read the cell from a run summary)
+COLUMNS = (
+    ("Name", lambda s: s.get("name")),
+    ("Date", lambda s: _short_date(s.get("created"))),
+    ("Corpus", lambda s: s.get("corpus", {}).get("name")),
+    ("Status", lambda s: s.get("status")),
+    ("Steps", lambda s: f"{s.get('steps_done', 0):,} / {s.get('train_config', {}).get('iterations', 0):,}"),
+    ("Batch", lambda s: s.get("train_config", {}).get("batch_size")),
+    ("Seq", lambda s: s.get("train_config", {}).get("seq_length")),
+    ("LR", lambda s: s.get("train_config", {}).get("learning_rate")),
+    ("Emb", lambda s: s.get("model_config", {}).get("embedding_dim")),
+    ("Hidden", lambda s: s.get("model_config", {}).get("hidden_size")),
+    ("Layers", lambda s: s.get("model_config", {}).get("num_layers")),
+    ("Last loss", lambda s: _loss(s.get("last_loss"))),
+    ("Best loss", lambda s: _loss(s.get("best_loss"))),
+    ("Val loss", lambda s: _loss(s.get("last_val_loss"))),
+    ("Best val", lambda s: _loss(s.get("best_val_loss"))),
+)
+
+
+def _short_date(text: str | None) -> str:
+    if not text:
+        return "-"
+    try:
+        return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return text
+
+
+def _loss(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+class RunsPanel(QWidget):
+    """``refresh()`` re-reads the store; ``select_runs(ids)`` selects and overlays; signals ask for resume/open."""
+
+    resume_requested = Signal(str)  # run id
+    model_opened = Signal(str, str)  # checkpoint path, label
+    status_changed = Signal(str)
+
+    def __init__(self, store: RunStore | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store or RunStore()
+        self._summaries: dict[str, dict] = {}
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([header for header, _ in COLUMNS])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setToolTip("Select several runs (Ctrl/Shift+click) to overlay their curves")
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.itemDoubleClicked.connect(lambda _item: self._open_selected())
+
+        self.buttons = {}
+        actions = (
+            ("Refresh", self.refresh, "Re-read the runs folder"),
+            ("Open in Generate", self._open_selected, "Load this run's best checkpoint into the Generate tab"),
+            ("Rename...", self._rename_selected, "Give the run a new name"),
+            ("Resume", self._resume_selected, "Continue a stopped run from its last checkpoint"),
+            ("Delete...", self._delete_selected, "Delete the selected runs and their checkpoints"),
+        )
+        button_row = QHBoxLayout()
+        for text, slot, tip in actions:
+            button = QPushButton(text)
+            button.setToolTip(tip)
+            button.clicked.connect(slot)
+            button_row.addWidget(button)
+            self.buttons[text] = button
+        button_row.addStretch(1)
+        self.folder_label = QLabel()
+        self.folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        button_row.addWidget(self.folder_label)
+
+        self.chart = ComparisonChart()
+        self.differences = QTableWidget(0, 0)
+        self.differences.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.differences.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.differences_note = QLabel("Select two or more runs to compare them.")
+        self.differences_note.setWordWrap(True)
+        export_row = QHBoxLayout()
+        for text, slot in (("Export chart...", self._export_chart_dialog), ("Export CSV...", self._export_csv_dialog)):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            export_row.addWidget(button)
+            self.buttons[text] = button
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(QLabel("<b>Settings that differ</b>"))
+        side_layout.addWidget(self.differences_note)
+        side_layout.addWidget(self.differences, 1)
+        side_layout.addLayout(export_row)
+
+        compare = QSplitter(Qt.Horizontal)
+        compare.addWidget(self.chart)
+        compare.addWidget(side)
+        compare.setStretchFactor(0, 3)
+        compare.setStretchFactor(1, 1)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.table)
+        top_layout.addLayout(button_row)
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(compare)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.splitter)
+        self.refresh()
+        self._update_buttons()
+
+    # --- list ------------------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-reads every run's summary; keeps the selection."""
+        selected = self.selected_ids()
+        self._summaries = {}
+        for run in self.store.list():
+            try:
+                self._summaries[run.id] = run.summary()
+            except RunStoreError:
+                continue  # a half-written or foreign folder: not a run
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self._summaries))
+        for row, (run_id, summary) in enumerate(self._summaries.items()):
+            for column, (_header, read) in enumerate(COLUMNS):
+                item = QTableWidgetItem(format_value(read(summary)))
+                item.setData(Qt.UserRole, run_id)
+                if column >= 4:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.table.setItem(row, column, item)
+        self.table.blockSignals(False)
+        self.folder_label.setText(f"{len(self._summaries)} run(s) in {self.store.root}")
+        self.select_runs(selected)
+
+    def run_ids(self) -> list[str]:
+        return list(self._summaries)
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.table.item(row, 0).data(Qt.UserRole) for row in rows]
+
+    def select_runs(self, run_ids) -> None:
+        """Selects these runs (others are unselected) and overlays them."""
+        wanted = set(run_ids)
+        self.table.blockSignals(True)
+        self.table.clearSelection()
+        mode = self.table.selectionMode()
+        self.table.setSelectionMode(QAbstractItemView.MultiSelection)
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).data(Qt.UserRole) in wanted:
+                self.table.selectRow(row)
+        self.table.setSelectionMode(mode)
+        self.table.blockSignals(False)
+        self._selection_changed()
+
+    # --- compare ----------------------------------------------------------------------------------------------
+    def _selection_changed(self) -> None:
+        ids = self.selected_ids()
+        runs = [self.store.open(run_id) for run_id in ids]
+        self.chart.show_runs([(self._summaries[run.id].get("name", run.id), run.loss_log()) for run in runs])
+        self._show_differences([self._summaries[run_id] for run_id in ids])
+        self._update_buttons()
+
+    def _show_differences(self, summaries: list[dict]) -> None:
+        rows = differing_settings(summaries) if len(summaries) > 1 else []
+        self.differences.clear()
+        self.differences.setRowCount(len(rows))
+        self.differences.setColumnCount(len(summaries) if rows else 0)
+        self.differences.setHorizontalHeaderLabels([s.get("name", s["id"]) for s in summaries] if rows else [])
+        self.differences.setVerticalHeaderLabels([label for label, _ in rows])
+        for row, (_label, values) in enumerate(rows):
+            for column, value in enumerate(values):
+                self.differences.setItem(row, column, QTableWidgetItem(value))
+        if len(summaries) < 2:
+            self.differences_note.setText("Select two or more runs to compare them.")
+        elif not rows:
+            self.differences_note.setText("These runs have the same settings.")
+        else:
+            self.differences_note.setText(f"{len(rows)} setting(s) differ; all others are equal.")
+
+    def differing_rows(self) -> dict[str, list[str]]:
+        """What the differences table shows: setting -> one value per selected run."""
+        out = {}
+        for row in range(self.differences.rowCount()):
+            label = self.differences.verticalHeaderItem(row).text()
+            out[label] = [self.differences.item(row, c).text() for c in range(self.differences.columnCount())]
+        return out
+
+    def export_chart(self, path: str | Path) -> Path:
+        return export_plot(self.chart.plot, path)
+
+    def export_csv(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(loss_logs_csv([self.store.open(run_id) for run_id in self.selected_ids()]), encoding="utf-8")
+        return path
+
+    # --- actions ----------------------------------------------------------------------------------------------
+    def rename_run(self, run_id: str, name: str) -> None:
+        self.store.rename(run_id, name)
+        self.refresh()
+
+    def delete_runs(self, run_ids) -> None:
+        for run_id in run_ids:
+            self.store.delete(run_id)
+        self.refresh()
+
+    def _single(self) -> str | None:
+        ids = self.selected_ids()
+        return ids[0] if len(ids) == 1 else None
+
+    def _update_buttons(self) -> None:
+        ids = self.selected_ids()
+        one = len(ids) == 1
+        summary = self._summaries.get(ids[0], {}) if one else {}
+        self.buttons["Open in Generate"].setEnabled(one and bool(summary.get("has_checkpoint")))
+        self.buttons["Rename..."].setEnabled(one)
+        self.buttons["Resume"].setEnabled(one and bool(summary.get("has_checkpoint"))
+                                          and summary.get("status") not in ("running", "paused"))
+        self.buttons["Delete..."].setEnabled(bool(ids))
+        self.buttons["Export chart..."].setEnabled(bool(ids))
+        self.buttons["Export CSV..."].setEnabled(bool(ids))
+
+    def _open_selected(self) -> None:
+        run_id = self._single()
+        if run_id is None:
+            return
+        run = self.store.open(run_id)
+        path = run.best_checkpoint if run.best_checkpoint.exists() else run.last_checkpoint
+        if path.exists():
+            self.model_opened.emit(str(path), run.name)
+
+    def _rename_selected(self) -> None:
+        run_id = self._single()
+        if run_id is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename run", "New name:", text=self._summaries[run_id].get("name", ""))
+        if ok:
+            try:
+                self.rename_run(run_id, name)
+            except RunStoreError as exc:
+                QMessageBox.warning(self, "Rename run", str(exc))
+
+    def _resume_selected(self) -> None:
+        run_id = self._single()
+        if run_id is not None:
+            self.resume_requested.emit(run_id)
+
+    def _delete_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        names = ", ".join(self._summaries[i].get("name", i) for i in ids)
+        answer = QMessageBox.question(self, "Delete runs", f"Delete {len(ids)} run(s) and their checkpoints?\n{names}")
+        if answer == QMessageBox.Yes:
+            try:
+                self.delete_runs(ids)
+            except RunStoreError as exc:
+                QMessageBox.warning(self, "Delete runs", str(exc))
+                self.refresh()
+
+    def _export_chart_dialog(self) -> None:
+        folder = settings.read("runs/export_folder", str(Path.home()))
+        path, _ = QFileDialog.getSaveFileName(self, "Export chart", str(Path(folder) / "loss-comparison.png"),
+                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            if not Path(path).suffix:
+                path += ".png"
+            try:
+                self.export_chart(path)
+            except (OSError, ValueError) as exc:
+                QMessageBox.warning(self, "Export chart", str(exc))
+                return
+            settings.write("runs/export_folder", str(Path(path).parent))
+            self.status_changed.emit(f"Chart saved to {path}")
+
+    def _export_csv_dialog(self) -> None:
+        folder = settings.read("runs/export_folder", str(Path.home()))
+        path, _ = QFileDialog.getSaveFileName(self, "Export loss data", str(Path(folder) / "loss.csv"),
+                                              "CSV table (*.csv)")
+        if path:
+            try:
+                self.export_csv(path)
+            except OSError as exc:
+                QMessageBox.warning(self, "Export CSV", str(exc))
+                return
+            settings.write("runs/export_folder", str(Path(path).parent))
+            self.status_changed.emit(f"Loss data saved to {path}")

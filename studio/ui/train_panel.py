@@ -1,0 +1,291 @@
+"""The Train tab: pick a corpus, set hyperparameters, Train / Pause / Resume / Stop, and watch the live loss chart.
+
+The left column holds the corpus picker, the hyperparameter form, the run controls and a progress bar (step, steps
+per second, time left). The right side holds the live chart and the run history (``RunsPanel``). Training runs in a
+``TrainingSession`` (a QThread around the core Trainer); the chart pulls per-step points from it on its redraw
+timer. ``stop_and_wait()`` is what the window calls when it closes: the run is stopped and kept.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGroupBox, QHBoxLayout, QInputDialog, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter, QTabWidget,
+    QVBoxLayout, QWidget,
+)
+
+from studio.core.runs import RunStore
+from studio.ui.corpus_picker import CorpusPicker
+from studio.ui.hyperparameter_form import HyperparameterForm
+from studio.ui.loss_chart import LossChart
+from studio.ui.runs_panel import RunsPanel
+from studio.ui.training_worker import TrainingSession
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class TrainPanel(QWidget):
+    """Starts, pauses, resumes and stops training runs and shows them live; holds the run history."""
+
+    status_changed = Signal(str)
+    training_changed = Signal(bool)  # a run started (True) or its thread ended (False)
+    checkpoint_saved = Signal(str, str)  # checkpoint path, label for the Generate tab's model picker
+    run_ended = Signal(object)  # core TrainingResult
+
+    def __init__(self, store: RunStore | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store or RunStore()
+        self.session: TrainingSession | None = None
+        self._run = None
+        self._iterations = 0
+        self._started_at_step = 0
+
+        self.corpus_picker = CorpusPicker()
+        self.corpus_picker.corpus_loaded.connect(self._corpus_loaded)
+        self.corpus_picker.failed.connect(lambda message: self._say(f"Corpus not loaded: {message}", error=True))
+        self.corpus_picker.loading_started.connect(lambda _spec: self._update_controls())
+        self.form = HyperparameterForm()
+        self.form.validity_changed.connect(lambda _valid: self._update_controls())
+
+        self.train_button = QPushButton("Train")
+        self.train_button.setToolTip("Start a new run with these settings (Ctrl+Return)")
+        self.train_button.setShortcut("Ctrl+Return")
+        self.pause_button = QPushButton("Pause")
+        self.resume_button = QPushButton("Resume")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current step; the run and its checkpoint are kept")
+        self.train_button.clicked.connect(self.start_training)
+        self.pause_button.clicked.connect(self.pause)
+        self.resume_button.clicked.connect(self.resume)
+        self.stop_button.clicked.connect(self.stop)
+        self.progress = QProgressBar()
+        self.progress.setFormat("step %v of %m")
+        self.progress.setValue(0)
+        self.speed_label = QLabel("")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+
+        controls = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.resume_button, self.stop_button):
+            controls.addWidget(button)
+        corpus_box = QGroupBox("Corpus")
+        QVBoxLayout(corpus_box).addWidget(self.corpus_picker)
+        form_box = QGroupBox("Hyperparameters")
+        QVBoxLayout(form_box).addWidget(self.form)
+        run_box = QGroupBox("Run")
+        run_layout = QVBoxLayout(run_box)
+        run_layout.addLayout(controls)
+        run_layout.addWidget(self.progress)
+        run_layout.addWidget(self.speed_label)
+        run_layout.addWidget(self.message)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        for box in (corpus_box, form_box, run_box):
+            left_layout.addWidget(box)
+        left_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(left.sizeHint().width() + 24)
+
+        self.chart = LossChart()
+        self.runs_panel = RunsPanel(self.store)
+        self.runs_panel.resume_requested.connect(self.resume_run)
+        self.runs_panel.status_changed.connect(self.status_changed)
+        self.views = QTabWidget()
+        self.views.addTab(self.chart, "Live loss")
+        self.views.addTab(self.runs_panel, "Runs && comparison")
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.views)
+        self.splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+        self._update_controls()
+
+    # --- public ---------------------------------------------------------------------------------------------
+    def load_default_corpus(self) -> None:
+        """Starts loading the last used corpus in the background (O'Neill's at first launch)."""
+        self.corpus_picker.restore()
+
+    def open_corpus(self, spec: str) -> None:
+        self.corpus_picker.choose(spec)
+
+    def is_training(self) -> bool:
+        return self.session is not None and self.session.is_active()
+
+    def current_run(self):
+        """The core Run being trained (None before its folder exists)."""
+        return self._run
+
+    def start_training(self) -> bool:
+        """Starts a new run from the form; False (with the reason shown) when it cannot start."""
+        if self.is_training():
+            return False
+        configs = self.form.configs()
+        if configs is None:
+            self._say("Fix the values marked in red first.", error=True)
+            return False
+        corpus = self.corpus_picker.corpus()
+        if corpus is None:
+            self._say("Wait for the corpus to load, or pick another one.", error=True)
+            return False
+        from studio.core.training import Trainer
+
+        model_config, train_config = configs
+        self.form.remember()
+        store = self.store
+
+        def make_trainer(listener):
+            return Trainer.new(corpus, model_config, train_config, store, listener=listener)
+
+        self._begin(make_trainer, train_config.iterations, 0)
+        self._say(f"Training on {corpus.name}: {train_config.iterations:,} steps, batch {train_config.batch_size}, "
+                  f"sequence {train_config.seq_length}.")
+        return True
+
+    def resume_run(self, run_id: str, iterations: int | None = None) -> bool:
+        """Continues a stopped run from its last checkpoint (a finished run asks how many steps in total)."""
+        if self.is_training():
+            self._say("Stop the current run before resuming another.", error=True)
+            return False
+        from studio.core.training import Trainer
+
+        run = self.store.open(run_id)
+        summary = run.summary()
+        target = summary.get("train_config", {}).get("iterations", 0)
+        done = summary.get("steps_done", 0)
+        if iterations is None and done >= target:
+            iterations, ok = QInputDialog.getInt(self, "Resume run", f"{run.name} finished its {target:,} steps.\n"
+                                                 "Train until step:", target * 2, done + 1, 1_000_000)
+            if not ok:
+                return False
+        self.chart.load_log(run.loss_log())
+
+        def make_trainer(listener):
+            return Trainer.resume(run, listener=listener, iterations=iterations)
+
+        self._begin(make_trainer, iterations or target, done)
+        self._say(f"Resuming {run.name} from step {done:,}.")
+        return True
+
+    def pause(self) -> None:
+        if self.is_training():
+            self.session.pause()
+            self._update_controls()
+
+    def resume(self) -> None:
+        if self.is_training():
+            self.session.resume()
+            self._update_controls()
+
+    def stop(self) -> None:
+        if self.is_training():
+            self.session.stop()
+            self._say("Stopping after this step; the run is kept.")
+            self.stop_button.setEnabled(False)
+
+    def stop_and_wait(self) -> bool:
+        """Stops the run and waits until its checkpoint and log are saved (the window is closing)."""
+        self.corpus_picker.wait()
+        if self.session is None:
+            return True
+        return self.session.stop_and_wait()
+
+    # --- session wiring ---------------------------------------------------------------------------------------
+    def _begin(self, make_trainer, iterations: int, first_step: int) -> None:
+        if first_step == 0:
+            self.chart.clear()
+        self._iterations = iterations
+        self._started_at_step = first_step
+        self._run = None
+        self.progress.setRange(0, iterations)
+        self.progress.setValue(first_step)
+        self.speed_label.setText("Preparing the model...")
+        session = TrainingSession(make_trainer, parent=self)
+        session.run_created.connect(self._run_created)
+        session.progressed.connect(self._progressed)
+        session.validated.connect(self.chart.add_validation)
+        session.checkpointed.connect(self._checkpointed)
+        session.state_changed.connect(lambda _state: self._update_controls())
+        session.warned.connect(lambda message: self._say(message, error=True))
+        session.completed.connect(self._completed)
+        session.failed.connect(lambda message: self._say(f"Training failed: {message}", error=True))
+        session.ended.connect(self._ended)
+        self.chart.set_point_source(session.take_points)
+        self.session = session
+        session.start()
+        self.views.setCurrentWidget(self.chart)
+        self._update_controls()
+        self.training_changed.emit(True)
+
+    def _run_created(self, run) -> None:
+        self._run = run
+        self.runs_panel.refresh()
+
+    def _progressed(self, step: int, loss: float, elapsed: float, steps_per_second: float) -> None:
+        self.progress.setValue(step)
+        left = (self._iterations - step) / steps_per_second if steps_per_second > 0 else 0
+        self.speed_label.setText(f"loss {loss:.3f}   ·   {steps_per_second:.1f} steps/s   ·   "
+                                 f"{format_duration(elapsed)} elapsed   ·   {format_duration(left)} left")
+
+    def _checkpointed(self, step: int, path: str) -> None:
+        self.chart.flush()
+        self.chart.add_checkpoint(step)
+        self.checkpoint_saved.emit(path, self._label(step))
+
+    def _label(self, step: int) -> str:
+        name = self._run.name if self._run is not None else "run"
+        return f"{name} (step {step:,})"
+
+    def _completed(self, result) -> None:
+        self.progress.setValue(result.steps_done)  # progress signals are throttled: the last step may be unseen
+        if result.reason == "failed":
+            return  # the failed signal said why
+        words = {"finished": "Finished", "stopped": "Stopped"}
+        best = f", best validation loss {result.best_validation_loss:.3f}" if result.best_validation_loss else ""
+        final = f", final loss {result.final_loss:.3f}" if result.final_loss is not None else ""
+        self._say(f"{words.get(result.reason, result.reason)} at step {result.steps_done:,}{final}{best}. "
+                  "The run is kept in Runs.")
+        if result.run is not None and result.run.last_checkpoint.exists():
+            self.checkpoint_saved.emit(str(result.run.last_checkpoint), self._label(result.steps_done))
+        self.run_ended.emit(result)
+
+    def _ended(self) -> None:
+        self.chart.flush()
+        self.chart.set_point_source(None)
+        self.session = None
+        self.runs_panel.refresh()
+        self._update_controls()
+        self.training_changed.emit(False)
+
+    # --- helpers ----------------------------------------------------------------------------------------------
+    def _corpus_loaded(self, corpus) -> None:
+        self._update_controls()
+        self.status_changed.emit(f"Corpus ready: {corpus.report.summary().splitlines()[0]}")
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #c0392b;" if error else "")
+        self.message.setText(text)
+        self.status_changed.emit(text)
+
+    def _update_controls(self) -> None:
+        training = self.is_training()
+        paused = training and self.session.paused
+        ready = self.corpus_picker.corpus() is not None
+        self.train_button.setEnabled(not training and ready and self.form.is_valid())
+        self.train_button.setToolTip("Start a new run with these settings (Ctrl+Return)" if self.form.is_valid()
+                                     else "Some values are out of range: see the reasons in red")
+        self.pause_button.setEnabled(training and not paused)
+        self.resume_button.setEnabled(paused)
+        self.stop_button.setEnabled(training)
+        self.form.setEnabled(not training)
+        self.corpus_picker.setEnabled(not training)
