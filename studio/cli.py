@@ -128,7 +128,7 @@ def cmd_train(args) -> int:
     import torch
 
     from studio.core.corpus import load_corpus
-    from studio.core.training import Trainer
+    from studio.core.training import Trainer, TrainingListener
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -145,10 +145,15 @@ def cmd_train(args) -> int:
         print(corpus.report.summary().split("\n")[0], file=sys.stderr)
         listener = _CliListener(train_config.iterations)
         trainer = Trainer.new(corpus, model_config, train_config, store, args.name, listener)
+    if trainer.run_folder is None:  # a worker process under torchrun: rank 0 reports and writes the run
+        trainer.listener = TrainingListener()
+        result = trainer.run()
+        return EXIT_FAILED if result.reason == "failed" else EXIT_OK
     listener.bar.update(trainer.step)
+    world = trainer.distributed.world_size
     print(f"run folder: {trainer.run_folder.path}  (device {trainer.device}, "
-          f"{'bf16' if trainer.use_bf16 else 'fp32'}, {trainer.model.parameter_count():,} parameters)",
-          file=sys.stderr)
+          f"{'bf16' if trainer.use_bf16 else 'fp32'}, {trainer.model.parameter_count():,} parameters"
+          f"{f', {world} processes' if world > 1 else ''})", file=sys.stderr)
     previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())
     try:
         result = trainer.run()
