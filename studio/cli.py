@@ -4,6 +4,7 @@
     python -m studio train --preset lab ...      train a run (Ctrl-C stops and keeps it; --resume RUN continues)
     python -m studio generate --count 4 ...      sample tunes from a run, a checkpoint or the shipped model
     python -m studio runs [list|rename|delete]   the run store
+    python -m studio package --run RUN --out F   a run's best checkpoint as a compact model file
 
 Exit codes: 0 success, 1 the work failed, 2 a usage or input mistake (with a one-line reason, no traceback),
 130 interrupted.
@@ -239,6 +240,19 @@ def cmd_runs(args) -> int:
     return EXIT_OK
 
 
+def cmd_package(args) -> int:
+    """Writes a run's best checkpoint as a compact model: half-precision weights, no optimizer state."""
+    from studio.core.checkpoints import load_checkpoint, save_checkpoint
+
+    source = resolve_checkpoint(args)
+    checkpoint = load_checkpoint(source)
+    checkpoint.optimizer_state = None
+    checkpoint.rng_state = None
+    out = save_checkpoint(Path(args.out), checkpoint, half_precision=not args.full_precision)
+    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, step {checkpoint.step}) from {source}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from studio.core.corpus import DEFAULT_CORPUS
 
@@ -290,6 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run", nargs="?")
     p.add_argument("new_name", nargs="?")
     p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("package", help="write a run's best checkpoint as a compact model file")
+    p.add_argument("--run", help="a run id")
+    p.add_argument("--checkpoint", help="a checkpoint file")
+    p.add_argument("--out", required=True, help="the model file to write, e.g. models/default.pt")
+    p.add_argument("--full-precision", action="store_true", help="keep fp32 weights (default: fp16, half the size)")
+    p.set_defaults(func=cmd_package)
 
     for register in _EXTRA_COMMANDS:
         register(sub)

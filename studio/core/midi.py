@@ -20,12 +20,15 @@ from pathlib import Path
 import mido
 
 from studio.core.abc.text import read_headers
+from studio.core.abc.tokenizer import meter_parts
 from studio.core.notation import NotationRenderer, Rendering, shared_renderer
 
 DEFAULT_PROGRAM = 40  # General MIDI violin (the fiddle)
 DEFAULT_VELOCITY = 90
 SIMPLE_METER_QPM = 120.0
 COMPOUND_METER_BEATS_PER_MINUTE = 100.0
+#: music21 (the fallback when verovio fails) can take minutes on very long text: longer tunes are not handed to it.
+MUSIC21_FALLBACK_MAX_CHARS = 20_000
 
 _MAJOR_BY_FIFTHS = ["Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#"]
 _MINOR_BY_FIFTHS = ["Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m"]
@@ -49,20 +52,11 @@ class MidiPortError(Exception):
 
 
 def parse_meter(value: str | None) -> tuple[int, int] | None:
-    """``M:`` value -> (numerator, denominator); ``C`` is 4/4, ``C|`` is 2/2, ``none``/unknown is None."""
-    value = (value or "").strip()
-    if value == "C":
-        return 4, 4
-    if value == "C|":
-        return 2, 2
-    match = re.match(r"^\(?([\d+]+)\)?\s*/\s*(\d+)", value)
-    if not match:
+    """``M:`` value -> (numerator, denominator) for a MIDI time signature; free or unknown meters give None."""
+    parts = meter_parts(value or "")
+    if parts is None or parts[1] & (parts[1] - 1):  # MIDI stores the denominator as a power of two
         return None
-    numerator = sum(int(part) for part in match.group(1).split("+") if part)
-    denominator = int(match.group(2))
-    if numerator <= 0 or denominator <= 0 or denominator & (denominator - 1):
-        return None
-    return numerator, denominator
+    return parts
 
 
 def parse_tempo_qpm(value: str | None, unit_length: Fraction = Fraction(1, 8)) -> float | None:
@@ -214,6 +208,9 @@ def abc_to_midi(
     try:
         source = _notes_from_verovio(abc_text, renderer or shared_renderer(), rendering)
     except MidiExportError as verovio_error:
+        if len(abc_text) > MUSIC21_FALLBACK_MAX_CHARS:
+            raise MidiExportError(f"{verovio_error} The tune is too long ({len(abc_text):,} characters) to try "
+                                  f"music21 instead (limit {MUSIC21_FALLBACK_MAX_CHARS:,}).") from verovio_error
         try:
             source = _notes_from_music21(abc_text)
         except Exception as exc:

@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
+
+from studio.core.configs import from_known_fields, range_problems
 
 
 @dataclass
@@ -30,20 +32,14 @@ class ModelConfig:
 
     def problems(self) -> dict[str, str]:
         """Field name -> why its value is out of range (empty when the config is usable)."""
-        out = {}
-        for name, (low, high) in self.LIMITS.items():
-            value = getattr(self, name)
-            if not low <= value <= high:
-                out[name] = f"must be between {low} and {high}"
-        return out
+        return range_problems(self, self.LIMITS)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return from_known_fields(cls, data)
 
 
 class CharLSTM(nn.Module):

@@ -12,12 +12,13 @@ import os
 import threading
 import time
 import traceback
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from torch import nn
 
 from studio.core.checkpoints import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from studio.core.configs import from_known_fields, range_problems
 from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
@@ -62,10 +63,7 @@ class TrainConfig:
 
     def problems(self) -> dict[str, str]:
         """Field name -> why its value is out of range (empty when the config is usable)."""
-        out = {}
-        for name, (low, high) in self.LIMITS.items():
-            if not low <= getattr(self, name) <= high:
-                out[name] = f"must be between {low:g} and {high:g}"
+        out = range_problems(self, self.LIMITS)
         for name, allowed in self.CHOICES.items():
             if getattr(self, name) not in allowed:
                 out[name] = f"must be one of {', '.join(allowed)}"
@@ -76,8 +74,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return from_known_fields(cls, data)
 
 
 #: The lab's configuration and its two controlled variants (one variable changed each).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from studio.core.corpus import load_corpus
+from studio.core.notation import NotationRenderer
 from studio.core.runs import RunStore
 from studio.core.training import Trainer, preset
 
@@ -41,3 +42,10 @@ def trained_run(oneills, tmp_path_factory):
 @pytest.fixture()
 def store(tmp_path):
     return RunStore(tmp_path / "runs")
+
+
+@pytest.fixture(scope="session")
+def renderer():
+    """One crash-safe verovio child process shared by the notation and MIDI tests."""
+    with NotationRenderer() as r:
+        yield r

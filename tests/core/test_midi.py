@@ -43,12 +43,6 @@ def metas(midi, kind):
 
 
 @pytest.fixture(scope="module")
-def renderer():
-    with NotationRenderer() as r:
-        yield r
-
-
-@pytest.fixture(scope="module")
 def tunes():
     return plain_oneill_tunes(3)
 

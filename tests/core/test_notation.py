@@ -30,12 +30,6 @@ def svg_note_ids(svg):
 
 
 @pytest.fixture(scope="module")
-def renderer():
-    with NotationRenderer() as r:
-        yield r
-
-
-@pytest.fixture(scope="module")
 def tunes():
     return oneill_tunes(4)
 
