@@ -98,7 +98,8 @@ def test_repair_makes_broken_tunes_structurally_valid():
 
 def _abc2midi_bar_warnings(path) -> set[tuple[int, int]]:
     """Locations (line, column) of abc2midi's bar warnings; replayed repeats add only new locations, bar 0 aside."""
-    output = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=30).stdout
+    output = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=30,
+                            cwd=path.parent).stdout  # abc2midi leaves a barloc.txt in its working folder
     found = set()
     for line in output.splitlines():
         match = _ABC2MIDI_BAR.search(line)
