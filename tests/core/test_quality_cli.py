@@ -1,0 +1,44 @@
+"""``python -m studio evaluate`` and ``experiment``: real tunes score, user mistakes exit with code 2."""
+
+from __future__ import annotations
+
+import pytest
+from music21 import corpus
+
+from studio.cli import main
+
+
+@pytest.fixture(scope="module")
+def oneills_files():
+    return sorted(str(p) for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))
+
+
+def test_evaluate_real_tunes_exits_0(oneills_files, capsys):
+    assert main(["evaluate", oneills_files[1], "--corpus", oneills_files[0]]) == 0
+    out = capsys.readouterr().out
+    assert "real-vs-real baseline" in out
+    assert "validity rate" in out and "mean overlap" in out
+    rows = [line for line in out.splitlines() if line.strip().split("  ")[0].strip().isdigit()]
+    assert len(rows) >= 40
+
+
+def test_evaluate_marks_a_broken_tune(tmp_path, oneills_files, capsys):
+    broken = tmp_path / "broken.abc"
+    broken.write_text("X:1\nT:Leaps\nM:4/4\nL:1/8\nK:C\nC c C c C c C c|C c' C c' C c' C c'|\n", encoding="utf-8")
+    assert main(["evaluate", str(broken), "--corpus", oneills_files[0]]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.lstrip().startswith("1  "))
+    assert row.count("*") >= 3  # mean interval, leap rate, octave leaps...
+
+
+@pytest.mark.parametrize("argv", [
+    ["evaluate", "/no/such/file.abc"],
+    ["evaluate"],
+    ["evaluate", "--run", "no-such-run"],
+    ["experiment", "--preset", "tiny", "--vary", "batch_size=8"],
+    ["experiment", "--preset", "tiny", "--vary", "batch_size"],
+    ["experiment", "--preset", "tiny", "--vary", "colour=1,2"],
+    ["experiment", "--preset", "nope", "--vary", "batch_size=8,4"],
+])
+def test_user_mistakes_exit_2(argv, capsys):
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith("error: ")

@@ -1,0 +1,33 @@
+"""The experiment report: Markdown with both curves, the differing-settings table, metrics and analysis."""
+
+from __future__ import annotations
+
+from studio.core.report import differing_settings, write_report
+
+from experiment_fixture import tiny_experiment  # noqa: F401 - a real two-run experiment
+
+
+def test_report_has_both_curves_and_the_differing_parameter(tiny_experiment):  # noqa: F811
+    result, _ = tiny_experiment
+    path = write_report(result)
+    text = path.read_text(encoding="utf-8")
+    curves = result.folder / "loss_curves.png"
+    assert curves.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and curves.stat().st_size > 10_000
+    assert (result.folder / "overlap.png").exists()
+    assert "batch_size=8" in text and "batch_size=4" in text
+    assert "| batch_size | 8 | 4 |" in text
+    assert "![Overlaid loss curves](loss_curves.png)" in text
+    assert "real vs real" in text
+    assert "## Analysis" in text and "lower validation loss" in text
+
+
+def test_report_rebuilds_from_the_folder(tiny_experiment):  # noqa: F811
+    result, _ = tiny_experiment
+    assert write_report(result.folder).read_text(encoding="utf-8").startswith("# Experiment: tiny: batch_size 8 vs 4")
+
+
+def test_only_the_variable_differs(tiny_experiment):  # noqa: F811
+    result, _ = tiny_experiment
+    differing, shared = differing_settings(result.arms)
+    assert differing == {"batch_size": [8, 4]}
+    assert shared["seq_length"] == 100
