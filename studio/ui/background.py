@@ -7,7 +7,7 @@ until the thread has ended, so a caller may drop its reference.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 _alive: set["BackgroundCall"] = set()
 
@@ -49,7 +49,9 @@ class BackgroundCall(QObject):
         self._thread.started.connect(self._worker.run)
         self._worker.succeeded.connect(self.succeeded)
         self._worker.failed.connect(self.failed)
-        self._worker.finished.connect(self._thread.quit)
+        # direct: quit() is thread-safe, and a queued call would wait for the GUI thread, which may be the one
+        # blocked in wait() (closing the window)
+        self._worker.finished.connect(self._thread.quit, Qt.DirectConnection)
         self._worker.finished.connect(self._worker.deleteLater)
         self._thread.finished.connect(self._thread.deleteLater)
         self._thread.finished.connect(self._on_thread_finished)

@@ -83,12 +83,37 @@ def export_plot(plot_item: pg.PlotItem, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".svg":
-        exporter = exporters.SVGExporter(plot_item)
-    elif suffix == ".png":
+        return _export_svg(plot_item, path)
+    if suffix == ".png":
         exporter = exporters.ImageExporter(plot_item)
         width = int(plot_item.sceneBoundingRect().width()) or 800
         exporter.parameters()["width"] = width * 2
     else:
         raise ValueError(f"cannot export a chart as {suffix or 'a file without extension'}: use .png or .svg")
     exporter.export(str(path))
+    return path
+
+
+def _export_svg(plot_item: pg.PlotItem, path: Path) -> Path:
+    """Renders the plot's part of the scene with QSvgGenerator (pyqtgraph 0.14's SVG exporter cannot parse the
+    path data Qt 6.11+ writes and raises ValueError)."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    source = plot_item.sceneBoundingRect()
+    target = QRectF(0, 0, source.width(), source.height())
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(target.size().toSize())
+    generator.setViewBox(target)
+    generator.setTitle("ABC Studio loss chart")
+    painter = QPainter(generator)
+    try:
+        painter.fillRect(target, pg.mkColor("w"))
+        plot_item.scene().render(painter, target, source)
+    finally:
+        painter.end()
+    if not path.exists():
+        raise OSError(f"could not write {path}")
     return path

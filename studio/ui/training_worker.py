@@ -16,7 +16,7 @@ import os
 import threading
 import time
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from studio.ui import settings
 
@@ -168,7 +168,9 @@ class TrainingSession(QObject):
         self._worker.run_created.connect(self.run_created)
         self._worker.completed.connect(self.completed)
         self._worker.failed.connect(self.failed)
-        self._worker.finished.connect(self._thread.quit)
+        # direct: quit() is thread-safe, and a queued call would wait for the GUI thread, which may be the one
+        # blocked in wait() (closing the window)
+        self._worker.finished.connect(self._thread.quit, Qt.DirectConnection)
         self._worker.finished.connect(self._worker.deleteLater)
         self._thread.finished.connect(self._thread.deleteLater)
         self._thread.finished.connect(self._on_thread_finished)

@@ -1,0 +1,98 @@
+"""The main window: tabs, menus, remembered geometry, corpus drops, and closing safely while a run trains."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent
+
+from studio.ui.main_window import STOP_AND_KEEP, MainWindow, corpus_candidate
+
+TIMEOUT = 60_000
+
+
+def make_window(qtbot, corpus_path=None):
+    window = MainWindow(load_corpus_at_start=False)
+    qtbot.addWidget(window)
+    window.show()
+    if corpus_path:
+        with qtbot.waitSignal(window.train_panel.corpus_picker.corpus_loaded, timeout=TIMEOUT):
+            window.open_corpus(corpus_path)
+    return window
+
+
+def start_long_tiny_run(qtbot, window):
+    panel = window.train_panel
+    panel.form.set_preset("tiny")
+    for name, value in (("iterations", "100000"), ("checkpoint_interval", "100000"),
+                        ("validation_interval", "100000")):
+        panel.form.set_value(name, value)
+    qtbot.mouseClick(panel.train_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.chart.train_data()[0]) >= 3, timeout=TIMEOUT)
+
+
+def test_tabs_menus_and_status_bar(qtbot):
+    window = make_window(qtbot)
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Train", "Generate", "Quality"]
+    menus = {action.text().replace("&", ""): action.menu() for action in window.menuBar().actions()}
+    assert {"File", "Help"} <= set(menus)
+    file_actions = [a.text().replace("&", "") for a in menus["File"].actions() if a.text()]
+    assert {"Open corpus...", "Open checkpoint...", "Export...", "Quit"} <= set(file_actions)
+    help_actions = [a.text().replace("&", "") for a in menus["Help"].actions()]
+    assert {"Keyboard shortcuts", "About ABC Studio"} <= set(help_actions)
+    assert "Ready" in window.statusBar().currentMessage()
+    window.close()
+
+
+def test_geometry_and_tab_are_remembered(qtbot):
+    window = make_window(qtbot)
+    window.resize(1111, 777)
+    window.tabs.setCurrentIndex(1)
+    assert window.close()
+    again = make_window(qtbot)
+    assert abs(again.width() - 1111) <= 8 and abs(again.height() - 777) <= 8  # give or take the frame
+    assert again.tabs.currentIndex() == 1
+    again.close()
+
+
+def test_a_dropped_abc_file_is_offered_as_the_corpus(qtbot, small_corpus_path, answer_dialog, tmp_path):
+    window = make_window(qtbot)
+    assert corpus_candidate(small_corpus_path) == small_corpus_path
+    assert corpus_candidate(str(tmp_path)) == str(tmp_path)
+    (tmp_path / "notes.txt").write_text("x")
+    assert corpus_candidate(str(tmp_path / "notes.txt")) is None
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(small_corpus_path)])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+
+    answered = answer_dialog("Yes")
+    with qtbot.waitSignal(window.train_panel.corpus_picker.corpus_loaded, timeout=TIMEOUT) as loaded:
+        assert window.offer_corpus(small_corpus_path)
+    assert answered == ["Yes"]
+    assert len(loaded.args[0].tunes) == 50
+    window.close()
+
+
+def test_closing_while_training_can_be_cancelled(qtbot, small_corpus_path, answer_dialog):
+    window = make_window(qtbot, small_corpus_path)
+    start_long_tiny_run(qtbot, window)
+    answered = answer_dialog("Cancel")
+    assert window.close() is False
+    assert answered == ["Cancel"] and window.isVisible() and window.train_panel.is_training()
+    window.train_panel.stop_and_wait()
+
+
+def test_closing_while_training_stops_and_keeps_the_run(qtbot, small_corpus_path, answer_dialog, qtlog):
+    window = make_window(qtbot, small_corpus_path)
+    start_long_tiny_run(qtbot, window)
+    run = window.train_panel.current_run()
+    answered = answer_dialog(STOP_AND_KEEP)
+    assert window.close() is True
+    assert answered == [STOP_AND_KEEP]
+    summary = run.summary()
+    assert summary["status"] == "stopped" and summary["steps_done"] >= 3
+    assert run.last_checkpoint.exists() and not (run.path / "run.lock").exists()
+    qtbot.waitUntil(lambda: not window.train_panel.is_training(), timeout=TIMEOUT)
+    assert not [r for r in qtlog.records if "QThread" in r.message]
