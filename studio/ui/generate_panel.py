@@ -20,7 +20,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDial, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QMessageBox, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter, QVBoxLayout,
+                               QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter, QVBoxLayout,
                                QWidget)
 
 from studio.core.sampling import SamplingConfig
@@ -30,7 +30,7 @@ from studio.ui.model_picker import ModelPicker
 from studio.ui.playback import CLOCK, SYNTH, VIRTUAL_PORT, PlaybackController
 from studio.ui.sampling_worker import SamplingWorker, start_worker
 from studio.ui.score_view import ScoreView
-from studio.ui.tune_preview import PreviewService, TunePreview
+from studio.ui.tune_preview import MAX_ENGRAVED_CHARS, PreviewService, TunePreview
 
 TEMPERATURE_RANGE = (0.1, 2.0)
 DIAL_STEPS_PER_UNIT = 100
@@ -802,15 +802,22 @@ class GeneratePanel(QWidget):
         self.export_to(job, kind, path)
 
     def export_to(self, job: ExportJob, kind: str, path) -> bool:
+        """Writes one export; a failure is shown in the banner and the status bar (returns False), never raised."""
         from studio.core.export import ExportError
 
+        if kind in ("midi", "wav") and len(job.text) > MAX_ENGRAVED_CHARS:
+            message = (f"Export failed: this tune is too long to convert in the window ({len(job.text):,} "
+                       f"characters, limit {MAX_ENGRAVED_CHARS:,}); use `python -m studio export` instead.")
+            self._status(message)
+            self._show_banner(message)
+            return False
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
             written = write_export(job, kind, path)
         except ExportError as exc:
             QApplication.restoreOverrideCursor()
             self._status(f"Export failed: {exc}")
-            QMessageBox.warning(self, "Export failed", str(exc))
+            self._show_banner(f"Export failed: {exc}")
             return False
         QApplication.restoreOverrideCursor()
         self._status(f"Exported {written}")

@@ -62,7 +62,7 @@ def prepare_tune(text: str, program: int = 40) -> TunePreview:
         return preview
     try:
         preview.tempo_qpm = tune_meta(text).tempo_qpm
-        preview.midi = abc_to_midi(text, program=program, renderer=renderer)
+        preview.midi = abc_to_midi(text, program=program, renderer=renderer, rendering=preview.rendering)
     except Exception as exc:
         preview.midi, preview.midi_error = None, str(exc)
     return preview

@@ -1,0 +1,252 @@
+"""The Generate panel with real parts: a really trained tiny checkpoint, real verovio, real FluidSynth, real files."""
+
+from __future__ import annotations
+
+import re
+import wave
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+from generate_fixtures import isolated_home, oneill_tunes, tiny_checkpoint  # noqa: F401
+from PySide6.QtCore import Qt
+
+from studio.core.synth import find_soundfont
+from studio.ui.export_dialogs import ExportJob
+from studio.ui.generate_panel import GeneratePanel, build_primer
+from studio.ui.playback import CLOCK, SYNTH, VIRTUAL_PORT
+
+HOSTILE_SNIPPETS = [
+    "X:1\nT:stray\nM:4/4\nL:1/8\nK:D\nabc]|def|]] |[abc]]|\n",
+    "X:1\nM:4/4\nL:1/8\nK:D\n[abc|de[f|[[[g\n",
+    "X:1\nM:4/4\nK:G\n\"unclosed chord symbol abc|def|\n",
+    "X:1\nM:6/8\nK:A\n((((abc)))))|{gfe|d}}}|(3(3(3abc|\n",
+    "X:1\nM:4/4\nL:1/8\nK:D\na99999999 b/////////// c0 d1/0|\n",
+    "X:1\nK:C\n" + "\x00\x01\x7f\ufffd\u202e!@#$%^&*_+=~`" * 20 + "\n",
+    "X:1\nM:999/7\nL:0/0\nK:Xyz\nabc|\n",
+    "X:1\nM:4/4\nL:1/8\nK:D\n" + "abcd efga|" * 2500 + "\n",
+    "]]]]",
+    "",
+]
+
+
+@pytest.fixture()
+def panel(qtbot):
+    widget = GeneratePanel()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.output_combo.setCurrentIndex(widget.output_combo.findData(CLOCK))
+    yield widget
+    widget.shutdown()
+
+
+def show_tune(qtbot, panel, text: str):
+    with qtbot.waitSignal(panel.preview_ready, timeout=30000) as blocker:
+        panel.add_tune(text)
+    return blocker.args[0]
+
+
+def test_temperature_dial_sets_the_sampling_temperature(panel):
+    panel.temperature_dial.setValue(135)
+    assert panel.temperature_label.text() == "1.35"
+    assert panel.sampling_config().temperature == pytest.approx(1.35)
+    assert panel.temperature_dial.minimum() == 10 and panel.temperature_dial.maximum() == 200
+    assert "Temperature" in panel.temperature_dial.toolTip()
+    panel.random_seed.setChecked(False)
+    panel.seed_spin.setValue(7)
+    panel.meter_combo.setCurrentText("6/8")
+    panel.key_combo.setCurrentText("D")
+    config = panel.sampling_config()
+    assert config.seed == 7 and config.primer == "X:1\nM:6/8\nL:1/8\nK:D\n"
+    assert build_primer("any", "any", "T:x\\n") == "X:1\nT:x\n"
+
+
+def test_a_trained_checkpoint_fills_the_tune_list(qtbot, panel, tiny_checkpoint):
+    panel.add_model(tiny_checkpoint, "tiny test model")
+    assert panel.model_picker.current_path() == tiny_checkpoint
+    panel.random_seed.setChecked(False)
+    panel.seed_spin.setValue(11)
+    panel.count_spin.setValue(3)
+    panel.length_spin.setValue(300)
+    chunks = []
+    with qtbot.waitSignal(panel.tunes_generated, timeout=120000):
+        assert panel.generate()
+        panel._worker.text_arrived.connect(lambda index, chunk: chunks.append((index, chunk)))
+        assert panel.tune_list.count() == 3
+    qtbot.waitUntil(lambda: not panel.is_generating, timeout=30000)
+    assert chunks, "characters should stream while the model writes"
+    assert [e.seed for e in panel.entries] == [11, 12, 13]
+    for row, entry in enumerate(panel.entries):
+        assert entry.text.startswith("X:") and entry.temperature == pytest.approx(0.8)
+        assert entry.model == tiny_checkpoint and entry.primer == "X:1\n"
+        assert "seed" in panel.tune_list.item(row).text()
+    assert panel.editor.toPlainText() == panel.entries[panel.tune_list.currentRow()].text
+    assert "temperature=0.8 seed=12" in panel.tune_book()
+
+
+def test_play_with_nothing_generated_generates_first(qtbot, panel, tiny_checkpoint):
+    panel.add_model(tiny_checkpoint, "tiny test model")
+    panel.length_spin.setValue(200)
+    with qtbot.waitSignal(panel.preview_ready, timeout=120000):
+        panel.play()
+    assert len(panel.entries) == 1 and not panel.entries[0].generating
+
+
+def test_play_without_a_model_explains(panel):
+    panel.model_picker.combo.clear()
+    panel.play()
+    assert panel.banner.isVisibleTo(panel) and "no model" in panel.banner.text().lower()
+
+
+def test_clock_only_playback_moves_the_highlight(qtbot, panel):
+    preview = show_tune(qtbot, panel, oneill_tunes()[3])
+    assert preview.engraved and preview.midi is not None
+    assert panel.score.page_count == 1
+    seen = set()
+    panel.player.position_changed.connect(lambda _ms: seen.add(tuple(panel._highlighted)))
+    panel.tempo_spin.setValue(400)  # faster than written, so the test sees many notes quickly
+    panel.play()
+    assert panel.player.is_playing and panel.play_button.text().endswith("Pause")
+    qtbot.waitUntil(lambda: len(seen - {()}) >= 3, timeout=10000)
+    assert panel.score.highlighted_count >= 1
+    panel.toggle_play()
+    assert not panel.player.is_playing
+    panel.stop()
+    assert panel.score.highlighted_count == 0
+
+
+def test_space_toggles_play(qtbot, panel):
+    show_tune(qtbot, panel, oneill_tunes()[0])
+    panel.show()
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow, timeout=5000)
+    panel.tune_list.setFocus()
+    qtbot.keyClick(panel.tune_list, Qt.Key_Space)
+    assert panel.player.is_playing
+    qtbot.keyClick(panel.tune_list, Qt.Key_Space)
+    assert not panel.player.is_playing
+
+
+def test_no_sound_card_is_explained_and_the_cursor_still_moves(qtbot, panel):
+    show_tune(qtbot, panel, oneill_tunes()[1])
+    panel.output_combo.setCurrentIndex(panel.output_combo.findData(SYNTH))
+    problem = panel._apply_output()
+    if Path("/dev/snd").exists() and not problem:
+        pytest.skip("this machine has a working sound output")
+    assert problem and panel.banner.isVisibleTo(panel)
+    assert "sound card" in panel.banner.text() and "WAV" in panel.banner.text()
+    positions = []
+    panel.player.position_changed.connect(positions.append)
+    panel.play()
+    qtbot.waitUntil(lambda: len(positions) > 2 and positions[-1] > 0, timeout=10000)
+    panel.stop()
+
+
+def test_midi_out_reports_missing_ports_without_raising(panel):
+    panel._refresh_ports()
+    assert panel.output_combo.findData(SYNTH) >= 0 and panel.output_combo.findData(CLOCK) >= 0
+    assert panel.port_status
+    problem = panel.player.set_output(VIRTUAL_PORT)
+    assert isinstance(problem, str)
+    if not Path("/dev/snd/seq").exists():
+        assert "MIDI" in problem and panel.player.output == VIRTUAL_PORT
+    panel.player.set_output(CLOCK)
+
+
+def test_exported_midi_has_the_notes_tempo_and_meter(qtbot, panel, tmp_path):
+    from music21 import converter
+
+    tune = oneill_tunes()[4]
+    show_tune(qtbot, panel, tune)
+    panel.tempo_spin.setValue(96)
+    job = panel.export_job()
+    assert job.default_name("midi").endswith(".mid")
+    path = tmp_path / job.default_name("midi")
+    assert panel.export_to(job, "midi", path)
+    midi = mido.MidiFile(str(path))
+    messages = list(mido.merge_tracks(midi.tracks))
+    pitches = {m.note for m in messages if m.type == "note_on" and m.velocity > 0}
+    expected = {p.midi for n in converter.parse(tune, format="abc").flatten().notes for p in n.pitches}
+    assert pitches == expected
+    assert [m.tempo for m in messages if m.type == "set_tempo"] == [mido.bpm2tempo(96)]
+    meter = tuple(int(x) for x in re.search(r"^M:(\d+)/(\d+)", tune, re.M).groups())
+    assert [(m.numerator, m.denominator) for m in messages if m.type == "time_signature"] == [meter]
+    assert [m.program for m in messages if m.type == "program_change"] == [40]
+
+
+@pytest.mark.skipif(find_soundfont() is None, reason="no SoundFont installed")
+def test_exported_wav_is_not_silent_and_lasts_as_long_as_the_tune(qtbot, panel, tmp_path):
+    tune = oneill_tunes()[2]
+    preview = show_tune(qtbot, panel, tune)
+    job = panel.export_job()
+    path = tmp_path / "tune.wav"
+    assert panel.export_to(job, "wav", path)
+    with wave.open(str(path)) as wav:
+        seconds = wav.getnframes() / wav.getframerate()
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16)
+    music = preview.midi.length * preview.tempo_qpm / job.tempo_bpm
+    assert music > 5
+    assert seconds == pytest.approx(music + 1.5, abs=0.1)
+    assert np.sqrt(np.mean(samples.astype(np.float64) ** 2)) > 300
+
+
+def test_abc_export_of_one_tune_and_the_tune_book(qtbot, panel, tmp_path):
+    show_tune(qtbot, panel, oneill_tunes()[0])
+    show_tune(qtbot, panel, oneill_tunes()[1])
+    panel.entries[1].temperature, panel.entries[1].seed = 0.7, 5
+    job = panel.export_job()
+    assert job.default_name("abc").endswith("-t0.7-seed5.abc")
+    assert panel.export_to(job, "abc", tmp_path / "one.abc")
+    assert panel.export_to(job, "book", tmp_path / "all.abc")
+    one = (tmp_path / "one.abc").read_text()
+    book = (tmp_path / "all.abc").read_text()
+    assert one.strip() == oneill_tunes()[1].strip()
+    assert book.count("\nX:") + book.startswith("X:") == 2 and "temperature=0.7 seed=5" in book
+
+
+def test_a_failed_export_is_reported_not_raised(qtbot, panel, tmp_path):
+    show_tune(qtbot, panel, oneill_tunes()[0])
+    job = panel.export_job()
+    assert not panel.export_to(job, "midi", tmp_path / "missing-folder" / "x.mid")
+    assert "Export failed" in panel.banner.text()
+
+
+def test_problems_are_marked_in_the_editor(qtbot, panel):
+    preview = show_tune(qtbot, panel, "X:1\nT:Broken\nM:4/4\nL:1/8\nK:D\nabcd efga|abc|defg abcd|[ab|\n")
+    kinds = {p.kind for p in preview.report.problems}
+    assert "bar_duration" in kinds and kinds & {"unclosed_chord", "stray_bracket"}
+    assert len(panel.editor.extraSelections()) == len(preview.report.problems)
+    assert panel.problems.count() == len(preview.report.problems) + 1
+    first = preview.report.problems[0]
+    panel.problems.problem_activated.emit(first.line, first.column)
+    assert panel.editor.textCursor().blockNumber() == first.line - 1
+
+
+def test_edits_re_render_after_a_pause(qtbot, panel):
+    show_tune(qtbot, panel, oneill_tunes()[0])
+    with qtbot.waitSignal(panel.preview_ready, timeout=30000) as blocker:
+        panel.editor.setPlainText("X:1\nT:Edited\nM:3/4\nL:1/8\nK:G\nGAB cde|d6|]\n")
+    assert blocker.args[0].engraved
+    assert panel.entries[0].text.startswith("X:1\nT:Edited")
+
+
+@pytest.mark.parametrize("snippet", HOSTILE_SNIPPETS, ids=range(len(HOSTILE_SNIPPETS)))
+def test_hostile_abc_passes_edit_render_play_export(qtbot, panel, tmp_path, snippet):
+    show_tune(qtbot, panel, "X:1\nK:C\nC|\n")
+    with qtbot.waitSignal(panel.preview_ready, timeout=60000, check_params_cb=lambda p: p.text == snippet) as blocker:
+        panel.editor.setPlainText(snippet)
+    preview = blocker.args[0]
+    assert preview.text == snippet
+    if not preview.engraved:
+        assert preview.rendering.error
+    panel.play()
+    panel.stop()
+    job = panel.export_job()
+    if job is not None:
+        for kind in ("midi", "abc", "wav"):
+            panel.export_to(job, kind, tmp_path / f"out.{kind}")
+    # the process is still alive, and the next real tune still engraves
+    assert show_tune(qtbot, panel, oneill_tunes()[0]).engraved
+
+
