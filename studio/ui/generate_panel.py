@@ -299,9 +299,18 @@ class GeneratePanel(QWidget):
         self.problems = ProblemList()
         self.problems.setMinimumWidth(220)
 
+        self.repair_button = QPushButton("Repair")
+        self.repair_button.setToolTip("Fix what makes the ABC unreadable (stray or unclosed brackets, quotes, "
+                                      "junk, missing headers); bar lengths are left alone. Ctrl+Z undoes it.")
+        self.repair_button.setEnabled(False)
+        problems_box = QWidget()
+        problems_layout = QVBoxLayout(problems_box)
+        problems_layout.setContentsMargins(0, 0, 0, 0)
+        problems_layout.addWidget(self.problems, 1)
+        problems_layout.addWidget(self.repair_button)
         text_split = QSplitter(Qt.Horizontal)
         text_split.addWidget(self.editor)
-        text_split.addWidget(self.problems)
+        text_split.addWidget(problems_box)
         text_split.setStretchFactor(0, 3)
         text_split.setStretchFactor(1, 2)
         right_split = QSplitter(Qt.Vertical)
@@ -335,6 +344,7 @@ class GeneratePanel(QWidget):
         self.remove_tune_button.clicked.connect(self.remove_current_tune)
         self.editor.text_settled.connect(self._on_text_edited)
         self.problems.problem_activated.connect(self.editor.go_to)
+        self.repair_button.clicked.connect(self.repair_current)
         self.previews.prepared.connect(self._on_prepared)
         self.play_button.clicked.connect(self.toggle_play)
         self.space_shortcut.activated.connect(self.toggle_play)
@@ -581,6 +591,22 @@ class GeneratePanel(QWidget):
         entry.text = text
         self.request_preview(text)
 
+    def repair_current(self) -> None:
+        """Replaces the editor's text by its repaired version (one undo step); the score follows."""
+        from studio.core.abc.repair import repair_tune
+
+        text = self.editor.toPlainText()
+        try:
+            repaired = repair_tune(text)
+        except Exception as exc:  # a repair bug must not take the window down
+            self._show_banner(f"The repair failed: {exc}")
+            return
+        if repaired != text:
+            cursor = self.editor.textCursor()
+            cursor.select(cursor.SelectionType.Document)
+            cursor.insertText(repaired)
+            self._status("Repaired the ABC (Ctrl+Z undoes it)")
+
     def request_preview(self, text: str) -> int:
         self.player.stop()
         self._play_number = self.previews.request(text, self.program)
@@ -608,6 +634,7 @@ class GeneratePanel(QWidget):
         if self.editor.toPlainText() == preview.text:
             self.editor.set_problems(problems)
         self.problems.set_problems(problems, summary)
+        self.repair_button.setEnabled(preview.report is not None and not preview.report.structurally_valid)
         if preview.engraved:
             self.score.set_pages(preview.rendering.pages)
             if self._fit_next:

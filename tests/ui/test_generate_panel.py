@@ -223,6 +223,15 @@ def test_problems_are_marked_in_the_editor(qtbot, panel):
     assert panel.editor.textCursor().blockNumber() == first.line - 1
 
 
+def test_repair_makes_broken_abc_structurally_valid(qtbot, panel):
+    preview = show_tune(qtbot, panel, "X:1\nT:Broken\nM:4/4\nL:1/8\nK:D\nabc]d efga|[ab|\"cd e|\n")
+    assert not preview.report.structurally_valid and panel.repair_button.isEnabled()
+    with qtbot.waitSignal(panel.preview_ready, timeout=30000) as blocker:
+        panel.repair_button.click()
+    assert blocker.args[0].report.structurally_valid and blocker.args[0].engraved
+    assert not panel.repair_button.isEnabled()
+
+
 def test_edits_re_render_after_a_pause(qtbot, panel):
     show_tune(qtbot, panel, oneill_tunes()[0])
     with qtbot.waitSignal(panel.preview_ready, timeout=30000) as blocker:
@@ -250,3 +259,14 @@ def test_hostile_abc_passes_edit_render_play_export(qtbot, panel, tmp_path, snip
     assert show_tune(qtbot, panel, oneill_tunes()[0]).engraved
 
 
+
+
+def test_model_picker_lists_the_runs_checkpoints(qtbot, monkeypatch, tiny_checkpoint):
+    from studio.ui.model_picker import ModelPicker
+
+    run_folder = Path(tiny_checkpoint).parents[1]
+    monkeypatch.setenv("ABC_STUDIO_HOME", str(run_folder.parents[1]))
+    picker = ModelPicker()
+    qtbot.addWidget(picker)
+    assert tiny_checkpoint in picker.paths()
+    assert any("Run tiny" in picker.combo.itemText(i) for i in range(picker.combo.count()))
