@@ -26,7 +26,7 @@ TABLE_FEATURES = (
     ("dissonant_leap_rate", "dissonant"), ("octave_leap_rate", "> octave"), ("repeated_bar_share", "repeat"),
     ("sections", "sections"), ("section_similarity", "sect sim"),
 )
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 class EvaluationError(Exception):
@@ -40,6 +40,7 @@ class CorpusReference:
     corpus: Corpus
     ranges: dict[str, tuple[float, float, float]]
     baseline: dict
+    histograms: dict[str, list[int]] = field(default_factory=dict)
     _novelty: NoveltyIndex | None = field(default=None, repr=False)
 
     @property
@@ -73,18 +74,30 @@ def corpus_reference(corpus: Corpus | str) -> CorpusReference:
         cached = json.loads(path.read_text(encoding="utf-8"))
         if cached.get("version") == _CACHE_VERSION:
             ranges = {k: tuple(v) for k, v in cached["ranges"].items()}
-            return CorpusReference(corpus, ranges, cached["baseline"])
+            return CorpusReference(corpus, ranges, cached["baseline"], cached["histograms"])
     except (OSError, ValueError, KeyError):
         pass
     tunes = [t.text for t in corpus.tunes]
     ranges = reference_ranges(tunes)
     baseline = real_vs_real_baseline(tunes).as_dict() if len(tunes) >= 4 else {}
+    histograms = set_histograms(tunes)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(path, {"version": _CACHE_VERSION, "ranges": ranges, "baseline": baseline})
+        write_json_atomic(path, {"version": _CACHE_VERSION, "ranges": ranges, "baseline": baseline,
+                                 "histograms": histograms})
     except OSError:
         pass  # a cache that cannot be written only costs time
-    return CorpusReference(corpus, ranges, baseline)
+    return CorpusReference(corpus, ranges, baseline, histograms)
+
+
+def set_histograms(tunes: list[str]) -> dict[str, list[int]]:
+    """Summed pitch-class (12 bins, C first) and interval (0..24+ semitones) histograms of a set of tunes."""
+    pitch_classes, intervals = [0] * 12, [0] * 25
+    for tune in tunes:
+        metrics = tune_metrics(tune)
+        pitch_classes = [a + b for a, b in zip(pitch_classes, metrics.pitch_class_histogram)]
+        intervals = [a + b for a, b in zip(intervals, metrics.interval_histogram)]
+    return {"pitch_class": pitch_classes, "interval": intervals}
 
 
 @dataclass

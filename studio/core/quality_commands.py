@@ -36,6 +36,8 @@ def register_experiment_command(subparsers) -> None:
     p.add_argument("--seed", type=int, default=1000, help="first sampling seed (default 1000)")
     p.add_argument("--corpus", default=DEFAULT_CORPUS, help="built-in name or .abc file/folder")
     p.add_argument("--out", help="folder under which the experiment folder is written (default: the data folder)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice; 1 is faster on a busy "
+                                               "machine)")
     p.set_defaults(func=cmd_experiment)
 
 
@@ -131,6 +133,10 @@ def cmd_experiment(args) -> int:
     from studio.cli import UserError
     from studio.core.experiments import ExperimentRunner, ExperimentSpec, parse_values
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     variable, _, values = args.vary.partition("=")
     variable = variable.strip().replace("-", "_")
     if not values:

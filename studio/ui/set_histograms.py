@@ -1,0 +1,45 @@
+"""Pitch-class and interval histograms of a set of tunes, drawn over the corpus's (pyqtgraph bar charts)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def _shares(counts) -> np.ndarray:
+    counts = np.asarray(counts, dtype=float)
+    total = counts.sum()
+    return counts / total if total else counts
+
+
+class SetHistograms(pg.GraphicsLayoutWidget):
+    """Two plots: share of each pitch class and of each interval size; the corpus in grey, the tunes in colour."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.pitch_plot = self.addPlot(title="Pitch classes (share of notes)")
+        self.nextRow()
+        self.interval_plot = self.addPlot(title="Intervals in semitones (share)")
+        axis = self.pitch_plot.getAxis("bottom")
+        axis.setTicks([list(enumerate(PITCH_CLASS_NAMES))])
+        for plot in (self.pitch_plot, self.interval_plot):
+            plot.showGrid(y=True, alpha=0.3)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.addLegend(offset=(-10, 10))
+        self.shown: dict[str, np.ndarray] = {}
+
+    def show_sets(self, tunes: dict[str, list[int]], corpus: dict[str, list[int]] | None) -> None:
+        """Draws the tunes' histograms (``set_histograms`` output) over the corpus's."""
+        for key, plot in (("pitch_class", self.pitch_plot), ("interval", self.interval_plot)):
+            plot.clear()
+            values = _shares(tunes[key])
+            x = np.arange(len(values))
+            if corpus:
+                plot.addItem(pg.BarGraphItem(x=x - 0.2, height=_shares(corpus[key]), width=0.4,
+                                             brush=pg.mkBrush(150, 150, 150), name="corpus"))
+            plot.addItem(pg.BarGraphItem(x=x + 0.2, height=values, width=0.4, brush=pg.mkBrush(31, 119, 180),
+                                         name="these tunes"))
+            self.shown[key] = values

@@ -1,0 +1,82 @@
+"""The Quality tab: real tunes measured against a real corpus, broken tunes marked, an experiment run from the form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from studio.core.abc.text import split_tunes
+from studio.core.runs import RunStore
+from studio.ui.metrics_table import OUTSIDE_MARK
+from studio.ui.quality_panel import QualityPanel
+
+BROKEN = "X:1\nT:Broken\nM:4/4\nL:1/8\nK:C\nC c' C c' C c' C c'|C c' C c' C c' C c'|[CEG C2|\n"
+
+
+@pytest.fixture
+def panel(qtbot, small_corpus_path, tmp_path):
+    widget = QualityPanel(corpus=small_corpus_path, store=RunStore(tmp_path / "runs"),
+                          experiments_root=tmp_path / "experiments")
+    qtbot.addWidget(widget)
+    widget.resize(1300, 850)
+    if widget.reference is None:
+        with qtbot.waitSignal(widget.reference_ready, timeout=60_000):
+            pass
+    yield widget
+    widget.shutdown()
+
+
+def _column(table, column):
+    return [table.item(row, column).text() for row in range(table.rowCount())]
+
+
+def test_a_real_tune_sits_inside_the_corpus_ranges(panel, small_corpus_path):
+    real = split_tunes(Path(small_corpus_path).read_text(encoding="latin-1"))[3]
+    panel.set_text(real)
+    assert panel.table.rowCount() >= 15
+    assert _column(panel.table, 1)[0] == "yes"
+    assert len(panel.table.outside_metrics()) <= 2
+    assert sum(panel.histograms.shown["pitch_class"]) == pytest.approx(1.0)
+
+
+def test_a_broken_tune_is_marked_for_the_right_reasons(panel):
+    panel.set_text(BROKEN)
+    outside = panel.table.outside_metrics()
+    assert "valid" in outside  # the unclosed chord
+    assert "mean_abs_interval" in outside and "octave_leap_rate" in outside
+    marks = _column(panel.table, 4)
+    assert marks.count(OUTSIDE_MARK) == len(outside)
+    assert panel.table.item(0, 1).background().color().red() == 255
+
+
+def test_picking_the_second_tune_of_a_file(panel, small_corpus_path):
+    panel.load_file(small_corpus_path)
+    assert panel.tune_picker.count() == 50
+    panel.tune_picker.setCurrentIndex(1)
+    assert _column(panel.table, 1)[0] == "yes"
+
+
+def test_builder_refuses_a_single_value(panel):
+    panel.builder.values.setText("8")
+    assert not panel.start_button.isEnabled()
+    assert "two values" in panel.start_button.toolTip()
+    panel.builder.values.setText("8,4")
+    assert panel.start_button.isEnabled()
+
+
+def test_an_experiment_runs_from_the_form(panel, qtbot, small_corpus_path):
+    panel.builder.preset.setCurrentText("tiny")
+    panel.builder.variable.setCurrentText("batch_size")
+    panel.builder.values.setText("8,4")
+    panel.builder.iterations.setValue(12)
+    panel.builder.tunes.setValue(2)
+    with qtbot.waitSignal(panel.experiment_finished, timeout=600_000) as blocker:
+        panel.start_button.click()
+        assert panel.stop_button.isEnabled()
+    result = blocker.args[0]
+    assert result.status == "finished"
+    assert panel.results.table.rowCount() == 3  # two runs and the real-vs-real baseline
+    assert Path(panel.report_path).exists()
+    qtbot.waitUntil(lambda: panel.session is None, timeout=10_000)
+    assert panel.report_button.isEnabled()
