@@ -13,7 +13,9 @@ The default instrument is General MIDI program 40 (violin: the fiddle sound of a
 
 from __future__ import annotations
 
+import atexit
 import threading
+import weakref
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -131,6 +133,8 @@ class GeneratePanel(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+        panel = weakref.ref(self)
+        atexit.register(lambda: panel() is not None and panel().shutdown())  # scripts that never run app.exec()
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
