@@ -4,10 +4,13 @@ Curves are created once; points go into numpy buffers and a ~30 ms timer redraws
 when something changed, never in a signal handler. The chart can pull per-step points itself from a source
 (``set_point_source(callable)``, e.g. ``TrainingSession.take_points``) so the training thread sends no per-step
 signal. A crosshair shows step and loss under the mouse; the mouse zooms and pans; a check box switches to a
-log-scale loss axis; "Fit" follows the run again after zooming.
+log-scale loss axis; "Fit" follows the run again after zooming. The step axis spans the planned run
+(``set_planned_steps``) so that only the loss axis moves while points arrive; see bench/README.md for the cost.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,6 +21,23 @@ from studio.ui import settings
 from studio.ui.plot_style import ExponentialSmoother, GrowingBuffer, configure_pyqtgraph, tune_for_streaming
 
 REDRAW_MS = 30
+#: The longest pause between redraws, and the share of the GUI thread the chart may use: when a frame (setData
+#: plus paint) costs more than ``FRAME_BUDGET`` of the interval, the interval grows (up to ``MAX_REDRAW_MS``), so a
+#: slow or busy machine draws less often instead of starving the event loop and the training thread (the GIL).
+MAX_REDRAW_MS = 250
+FRAME_BUDGET = 0.2
+
+
+class TimedPlotWidget(pg.PlotWidget):
+    """A PlotWidget that measures how long its paints take (``paint_ms``, smoothed)."""
+
+    paint_ms = 0.0
+
+    def paintEvent(self, event):
+        began = time.perf_counter()
+        super().paintEvent(event)
+        cost = (time.perf_counter() - began) * 1000
+        self.paint_ms = cost if not self.paint_ms else 0.7 * self.paint_ms + 0.3 * cost
 
 
 class LossChart(QWidget):
@@ -28,12 +48,14 @@ class LossChart(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         configure_pyqtgraph()
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = TimedPlotWidget()
         self.plot = self.plot_widget.getPlotItem()
         tune_for_streaming(self.plot)
+        # no grid while streaming: pyqtgraph draws the grid with the axes, and a redrawn grid cost 2/3 of each frame
+        self.plot.showGrid(x=False, y=False)
         self.plot.addLegend(offset=(-10, 10))
         self.raw_curve = self.plot.plot(pen=pg.mkPen("#9ecae1", width=1), name="loss per step")
-        self.smooth_curve = self.plot.plot(pen=pg.mkPen("#08519c", width=2.5), name="smoothed")
+        self.smooth_curve = self.plot.plot(pen=pg.mkPen("#08519c", width=2), name="smoothed")
         self.validation_points = self.plot.plot(pen=None, symbol="o", symbolSize=8, symbolBrush="#e6550d",
                                                  symbolPen="w", name="validation")
         self.checkpoint_points = self.plot.plot(pen=None, symbol="t1", symbolSize=12, symbolBrush="#31a354",
@@ -46,6 +68,7 @@ class LossChart(QWidget):
         self._smoother = ExponentialSmoother()
         self._dirty = False
         self._point_source = None
+        self._planned_steps = 0
 
         self._crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.DashLine))
         self._crosshair.setVisible(False)
@@ -59,7 +82,7 @@ class LossChart(QWidget):
         self.log_scale.toggled.connect(self._set_log_scale)
         self.fit_button = QPushButton("Fit")
         self.fit_button.setToolTip("Zoom to the whole run and follow new points (the mouse wheel zooms, drag pans)")
-        self.fit_button.clicked.connect(self.plot.enableAutoRange)
+        self.fit_button.clicked.connect(self.fit)
 
         tools = QHBoxLayout()
         tools.addWidget(self.readout, 1)
@@ -77,6 +100,20 @@ class LossChart(QWidget):
         self._timer.start()
 
     # --- feeding -------------------------------------------------------------------------------------------
+    def set_planned_steps(self, steps: int) -> None:
+        """Fixes the step axis to 0..``steps`` for a run, so the axis is not re-laid out at every new point."""
+        self._planned_steps = steps
+        self.fit()
+
+    def fit(self) -> None:
+        """Whole run on the step axis (planned length when known), loss axis following the data."""
+        if self._planned_steps:
+            self.plot.enableAutoRange(x=False)
+            self.plot.setXRange(0, self._planned_steps, padding=0.01)
+            self.plot.enableAutoRange(y=True)
+        else:
+            self.plot.enableAutoRange()
+
     def set_point_source(self, source) -> None:
         """``source()`` returns new (step, loss) pairs; the redraw timer drains it. None detaches."""
         self._point_source = source
@@ -117,6 +154,7 @@ class LossChart(QWidget):
         for buffer in (self._train, self._validation, self._checkpoints):
             buffer.clear()
         self._smoother = ExponentialSmoother()
+        self._planned_steps = 0
         self.plot.enableAutoRange()
         self._dirty = True
 
@@ -140,14 +178,19 @@ class LossChart(QWidget):
     # --- drawing ---------------------------------------------------------------------------------------------
     def _redraw(self) -> None:
         self.flush()
-        if not self._dirty:
-            return
+        if not self._dirty or not self.isVisible():
+            return  # hidden (e.g. the Runs tab is shown): points are kept, drawn when it shows again
         self._dirty = False
+        began = time.perf_counter()
         steps = self._train.column(0)
         self.raw_curve.setData(steps, self._train.column(1))
         self.smooth_curve.setData(steps, self._train.column(2))
-        self.validation_points.setData(self._validation.column(0), self._validation.column(1))
-        self.checkpoint_points.setData(self._checkpoints.column(0), self._checkpoints.column(1))
+        for item, buffer in ((self.validation_points, self._validation), (self.checkpoint_points, self._checkpoints)):
+            if buffer.size or item.isVisible():
+                item.setData(buffer.column(0), buffer.column(1))
+                item.setVisible(buffer.size > 0)  # empty scatter items still cost a paint
+        frame_ms = (time.perf_counter() - began) * 1000 + self.plot_widget.paint_ms
+        self._timer.setInterval(int(min(MAX_REDRAW_MS, max(REDRAW_MS, frame_ms / FRAME_BUDGET))))
         self.redrawn.emit()
 
     def _set_log_scale(self, on: bool) -> None:

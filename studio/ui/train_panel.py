@@ -204,6 +204,7 @@ class TrainPanel(QWidget):
     def _begin(self, make_trainer, iterations: int, first_step: int) -> None:
         if first_step == 0:
             self.chart.clear()
+        self.chart.set_planned_steps(iterations)
         self._iterations = iterations
         self._started_at_step = first_step
         self._run = None

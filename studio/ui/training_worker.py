@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from studio.ui import settings
 
-PROGRESS_HZ = 10
+PROGRESS_HZ = 4
 
 
 def training_threads() -> int:
