@@ -153,4 +153,5 @@ def format_value(value) -> str:
         return "yes" if value else "no"
     if isinstance(value, int):
         return str(value)
+    value = value + 0.0  # no "-0.000"
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"

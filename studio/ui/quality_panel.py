@@ -21,8 +21,9 @@ from studio.core.abc.text import split_tunes
 from studio.core.corpus import DEFAULT_CORPUS
 from studio.core.evaluation import (CorpusReference, EvaluationError, corpus_reference, read_tunes_file,
                                     set_histograms)
-from studio.core.experiments import ExperimentError
+from studio.core.experiments import ExperimentError, experiments_home, load_experiment
 from studio.core.metrics import tune_metrics
+from studio.core.report import write_report
 from studio.core.runs import RunStore
 from studio.ui.background import BackgroundCall
 from studio.ui.experiment_builder import ExperimentBuilder
@@ -88,11 +89,11 @@ class QualityPanel(QWidget):
             row.addWidget(widget)
         tune_layout = QVBoxLayout(tune_box)
         tune_layout.addLayout(row)
-        tune_layout.addWidget(self.editor, 2)
+        tune_layout.addWidget(self.editor, 1)
         tune_layout.addWidget(self.reference_label)
         tune_layout.addWidget(self.tune_picker)
         tune_layout.addWidget(self.table, 3)
-        tune_layout.addWidget(self.histograms, 2)
+        tune_layout.addWidget(self.histograms, 3)
 
         experiment_box = QGroupBox("Controlled experiment")
         self.builder = ExperimentBuilder()
@@ -101,12 +102,13 @@ class QualityPanel(QWidget):
         self.stop_button.setEnabled(False)
         self.report_button = QPushButton("Open report")
         self.report_button.setEnabled(False)
+        self.previous_button = QPushButton("Show a past experiment...")
         self.progress = QProgressBar()
         self.progress_label = QLabel("Define a comparison: one variable, several values.")
         self.progress_label.setWordWrap(True)
         self.results = ExperimentResults()
         buttons = QHBoxLayout()
-        for widget in (self.start_button, self.stop_button, self.report_button):
+        for widget in (self.start_button, self.stop_button, self.report_button, self.previous_button):
             buttons.addWidget(widget)
         experiment_layout = QVBoxLayout(experiment_box)
         experiment_layout.addWidget(self.builder)
@@ -129,6 +131,7 @@ class QualityPanel(QWidget):
         self.start_button.clicked.connect(self.start_experiment)
         self.stop_button.clicked.connect(self.stop_experiment)
         self.report_button.clicked.connect(self.open_report)
+        self.previous_button.clicked.connect(self.choose_experiment)
         self.builder.changed.connect(self._check_builder)
 
     # --- corpus reference -------------------------------------------------------------------------------------
@@ -284,6 +287,25 @@ class QualityPanel(QWidget):
         self.session = None
         self.stop_button.setEnabled(False)
         self._check_builder()
+
+    def choose_experiment(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Experiment folder",
+                                                  str(self.experiments_root or experiments_home()))
+        if folder:
+            self.show_experiment(folder)
+
+    def show_experiment(self, folder: str | Path) -> None:
+        """Shows a finished experiment's curves and table (its report is written if it is missing)."""
+        try:
+            result = load_experiment(folder)
+        except ExperimentError as exc:
+            self.progress_label.setText(str(exc))
+            return
+        report = Path(result.folder) / "report.md"
+        self.report_path = str(report if report.exists() else write_report(result))
+        self.results.show_result(result)
+        self.progress_label.setText(f"{result.spec.title()} ({result.status}). Report: {self.report_path}")
+        self.report_button.setEnabled(True)
 
     def open_report(self) -> None:
         if self.report_path:

@@ -20,15 +20,15 @@ class SetHistograms(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setBackground("w")
-        self.pitch_plot = self.addPlot(title="Pitch classes (share of notes)")
+        key = "<span style='color:#969696'>corpus</span> vs <span style='color:#1f77b4'>these tunes</span>"
+        self.pitch_plot = self.addPlot(title=f"Pitch classes, share of notes: {key}")
         self.nextRow()
-        self.interval_plot = self.addPlot(title="Intervals in semitones (share)")
+        self.interval_plot = self.addPlot(title=f"Intervals in semitones, share: {key}")
         axis = self.pitch_plot.getAxis("bottom")
         axis.setTicks([list(enumerate(PITCH_CLASS_NAMES))])
         for plot in (self.pitch_plot, self.interval_plot):
             plot.showGrid(y=True, alpha=0.3)
             plot.setMouseEnabled(x=False, y=False)
-            plot.addLegend(offset=(-10, 10))
         self.shown: dict[str, np.ndarray] = {}
 
     def show_sets(self, tunes: dict[str, list[int]], corpus: dict[str, list[int]] | None) -> None:
@@ -40,6 +40,5 @@ class SetHistograms(pg.GraphicsLayoutWidget):
             if corpus:
                 plot.addItem(pg.BarGraphItem(x=x - 0.2, height=_shares(corpus[key]), width=0.4,
                                              brush=pg.mkBrush(150, 150, 150), name="corpus"))
-            plot.addItem(pg.BarGraphItem(x=x + 0.2, height=values, width=0.4, brush=pg.mkBrush(31, 119, 180),
-                                         name="these tunes"))
+            plot.addItem(pg.BarGraphItem(x=x + 0.2, height=values, width=0.4, brush=pg.mkBrush(31, 119, 180)))
             self.shown[key] = values
