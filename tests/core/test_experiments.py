@@ -84,3 +84,22 @@ def test_experiment_folder_reloads(tiny_experiment):  # noqa: F811
 def test_load_experiment_of_an_empty_folder_is_a_clear_error(tmp_path):
     with pytest.raises(ExperimentError, match="results.json"):
         load_experiment(tmp_path)
+
+
+def test_temperature_experiment_trains_once_and_samples_at_each_value(tmp_path):
+    from music21 import corpus
+
+    from studio.core.experiments import run_experiment
+    from studio.core.runs import RunStore
+
+    path = sorted(str(p) for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))[0]
+    spec = ExperimentSpec("temperature", [0.5, 1.5], preset="tiny", corpus=path, iterations=10, tunes_per_run=2,
+                          max_length=300)
+    store = RunStore(tmp_path / "runs")
+    result = run_experiment(spec, store=store, root=tmp_path / "experiments")
+    assert result.status == "finished"
+    assert len(store.list()) == 1
+    assert result.arms[0].run_id == result.arms[1].run_id
+    assert [a.temperature for a in result.arms] == [0.5, 1.5]
+    assert "temperature=0.5" in open(result.arms[0].samples_file, encoding="utf-8").read()
+    assert result.arms[0].samples_file != result.arms[1].samples_file
