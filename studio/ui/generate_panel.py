@@ -43,6 +43,7 @@ INSTRUMENTS = [("Violin (fiddle)", 40), ("Fiddle (GM 110)", 110), ("Flute", 73),
                ("Recorder", 74), ("Pan flute", 75), ("Accordion", 21), ("Harmonica", 22), ("Bagpipe", 109),
                ("Banjo", 105), ("Nylon guitar", 24), ("Harp", 46), ("Acoustic grand piano", 0), ("Celesta", 8)]
 DEFAULT_PROGRAM = 40
+MAX_TITLE_CHARS = 32  # a model's T: line can be any junk
 TEMPERATURE_TIP = (
     "Temperature: how adventurous the model is.\n"
     "Low (0.1 to 0.5): safe, repetitive tunes that stick to the most likely notes.\n"
@@ -66,12 +67,13 @@ class TuneEntry:
     generating: bool = False
 
     def label(self) -> str:
+        title = self.title if len(self.title) <= MAX_TITLE_CHARS else self.title[:MAX_TITLE_CHARS - 1] + "…"
         if self.generating:
-            return f"{self.title} (writing...)"
+            return f"{title} (writing...)"
         if self.temperature is None:
-            return self.title
+            return title
         model = self.model.rsplit("/", 1)[-1]
-        text = f"{self.title}  ·  T={self.temperature:g}  seed {self.seed}"
+        text = f"{title}  ·  T={self.temperature:g}  seed {self.seed}"
         return text + ("" if self.complete else "  (cut at length)") + (f"  ·  {model}" if model else "")
 
     def details(self) -> str:
