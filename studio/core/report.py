@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from studio.core.evaluation import TABLE_FEATURES, format_value  # noqa: E402
@@ -49,7 +50,7 @@ def plot_loss_curves(result: ExperimentResult, path: Path) -> Path:
         if train:
             steps, values = map(np.array, zip(*train))
             ax.plot(steps, values, color=colour, alpha=0.25, linewidth=0.8)
-            window = min(CURVE_WINDOW, len(values))
+            window = max(1, min(CURVE_WINDOW, len(values) // 5))
             ax.plot(steps[window - 1:], _smooth(values, window), color=colour, linewidth=2,
                     label=f"{label} train (mean of {window} steps)")
         if validation:
@@ -60,6 +61,7 @@ def plot_loss_curves(result: ExperimentResult, path: Path) -> Path:
             value = dict(train).get(spike)
             ax.annotate("spike", (spike, value), xytext=(0, 12), textcoords="offset points", color=colour,
                         ha="center", fontsize=8, arrowprops={"arrowstyle": "->", "color": colour})
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("training step")
     ax.set_ylabel("loss (nats per character)")
     ax.set_title(f"Loss curves: {result.spec.title()}")
