@@ -42,7 +42,10 @@ class ComparisonChart(QWidget):
             faint = QColor(colour)
             faint.setAlpha(50)
             self.plot.plot(train[:, 0], train[:, 1], pen=pg.mkPen(faint, width=1))
-            curve = self.plot.plot(train[:, 0], smooth(train[:, 1]), pen=pg.mkPen(colour, width=2.5), name=label)
+            # a short run gets a lighter smoothing, so its smoothed curve does not lag far behind its points
+            weight = min(0.95, max(0.5, 1 - 10 / max(len(train), 1)))
+            curve = self.plot.plot(train[:, 0], smooth(train[:, 1], weight), pen=pg.mkPen(colour, width=2.5),
+                                   name=label)
             if len(val):
                 self.plot.plot(val[:, 0], val[:, 1], pen=pg.mkPen(colour, width=1.5, style=Qt.DashLine),
                                symbol="o", symbolSize=6, symbolBrush=colour, symbolPen="w",

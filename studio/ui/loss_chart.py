@@ -69,6 +69,8 @@ class LossChart(QWidget):
         self._dirty = False
         self._point_source = None
         self._planned_steps = 0
+        self._x_end = 0
+        self._following = True
 
         self._crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888888", style=Qt.DashLine))
         self._crosshair.setVisible(False)
@@ -93,6 +95,7 @@ class LossChart(QWidget):
         layout.addLayout(tools)
         layout.addWidget(self.plot_widget, 1)
 
+        self.plot.vb.sigRangeChangedManually.connect(self._user_moved_view)
         self.log_scale.setChecked(settings.read("chart/log_scale", False))
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
@@ -101,18 +104,34 @@ class LossChart(QWidget):
 
     # --- feeding -------------------------------------------------------------------------------------------
     def set_planned_steps(self, steps: int) -> None:
-        """Fixes the step axis to 0..``steps`` for a run, so the axis is not re-laid out at every new point."""
+        """The run's length: the step axis then grows by doubling up to it, instead of being re-laid out at
+        every new point (a re-laid-out axis is most of a frame's cost)."""
         self._planned_steps = steps
         self.fit()
 
     def fit(self) -> None:
-        """Whole run on the step axis (planned length when known), loss axis following the data."""
+        """Back to following the run: step axis by doubling (or automatic), loss axis following the data."""
+        self._following = True
+        self._x_end = 0
         if self._planned_steps:
             self.plot.enableAutoRange(x=False)
-            self.plot.setXRange(0, self._planned_steps, padding=0.01)
             self.plot.enableAutoRange(y=True)
+            self._follow_steps(self._train.column(0)[-1] if self._train.size else 0)
         else:
             self.plot.enableAutoRange()
+
+    def _follow_steps(self, last_step: float) -> None:
+        if not self._planned_steps or not self._following:
+            return
+        if self.plot.vb.autoRangeEnabled()[0]:  # the user asked for auto range (menu): leave it
+            return
+        if last_step < self._x_end * 0.95 and self._x_end:
+            return
+        end = max(50, self._x_end)
+        while end * 0.95 <= last_step and end < self._planned_steps:
+            end *= 2
+        self._x_end = min(end, self._planned_steps)
+        self.plot.setXRange(0, self._x_end, padding=0.01)
 
     def set_point_source(self, source) -> None:
         """``source()`` returns new (step, loss) pairs; the redraw timer drains it. None detaches."""
@@ -186,12 +205,15 @@ class LossChart(QWidget):
         self.raw_curve.setData(steps, self._train.column(1))
         self.smooth_curve.setData(steps, self._train.column(2))
         for item, buffer in ((self.validation_points, self._validation), (self.checkpoint_points, self._checkpoints)):
-            if buffer.size or item.isVisible():
+            if len(item.xData if item.xData is not None else ()) != buffer.size:  # markers change rarely
                 item.setData(buffer.column(0), buffer.column(1))
-                item.setVisible(buffer.size > 0)  # empty scatter items still cost a paint
+        self._follow_steps(steps[-1] if len(steps) else 0)
         frame_ms = (time.perf_counter() - began) * 1000 + self.plot_widget.paint_ms
         self._timer.setInterval(int(min(MAX_REDRAW_MS, max(REDRAW_MS, frame_ms / FRAME_BUDGET))))
         self.redrawn.emit()
+
+    def _user_moved_view(self, *_args) -> None:
+        self._following = False  # the user zoomed or panned: stay there until "Fit"
 
     def _set_log_scale(self, on: bool) -> None:
         self.plot.setLogMode(y=on)
