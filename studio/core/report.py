@@ -155,7 +155,8 @@ def written_analysis(result: ExperimentResult) -> list[str]:
                      "reached the lower final training loss"),
             _compare(arms, lambda a: a.curve["best_validation_loss"], True,
                      "reached the lower validation loss, i.e. generalised better to unseen tunes"),
-            _compare(arms, lambda a: a.curve["wall_time"], True, "trained faster", " s"),
+            _compare(arms, lambda a: a.curve["wall_time"], True,
+                     "trained faster (wall time also depends on what else the machine was doing)", " s"),
         ]
         lines += [s for s in sentences if s]
         for arm in arms:

@@ -39,7 +39,7 @@ class ExperimentResults(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 3)
-        layout.addWidget(self.table, 2)
+        layout.addWidget(self.table, 1)
         self._curves: list[pg.PlotDataItem] = []
         self._buffers: list[GrowingBuffer] = []
 
