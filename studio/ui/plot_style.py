@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 
-SMOOTHING = 0.95
+SMOOTHING = 0.9
 #: Distinct colours for overlaid runs (colour-blind-safe "Okabe-Ito" order).
 RUN_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 

@@ -69,6 +69,7 @@ class TrainPanel(QWidget):
         self.progress.setFormat("step %v of %m")
         self.progress.setValue(0)
         self.speed_label = QLabel("")
+        self.speed_label.setWordWrap(True)
         self.message = QLabel("")
         self.message.setWordWrap(True)
 
@@ -93,7 +94,8 @@ class TrainPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(left.sizeHint().width() + 24)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(max(400, left.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()))
 
         self.chart = LossChart()
         self.runs_panel = RunsPanel(self.store)
