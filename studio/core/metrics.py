@@ -121,7 +121,7 @@ def tune_metrics(text: str) -> TuneMetrics:
         interval_counts[min(interval, 24)] += 1
     scale = scale_pitch_classes(scan.key)
     n_intervals = len(intervals) or 1
-    bars = [bar for bar in scan.bars if bar.notes]
+    bars = [bar for bar in scan.bars if any(t.pitch is not None for t in bar.notes)]  # rests-only bars: no repeat
     seen: set[tuple] = set()
     repeated = 0
     for bar in bars:

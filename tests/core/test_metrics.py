@@ -70,3 +70,8 @@ def test_real_against_real_overlaps_and_shuffled_characters_do_not(sample):
 def test_hostile_inputs_give_metrics(text):
     metrics = tune_metrics(text)
     assert not metrics.valid
+
+
+def test_bars_without_pitched_notes_are_not_repeats():
+    rests_only = "X:1\nM:4/4\nL:1/8\nK:D\nz8|z8|z8|z8|z8|z8|\n"
+    assert tune_metrics(rests_only).repeated_bar_share == 0.0
