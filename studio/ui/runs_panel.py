@@ -103,7 +103,7 @@ class RunsPanel(QWidget):
         self.chart = ComparisonChart()
         self.differences = QTableWidget(0, 0)
         self.differences.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.differences.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.differences.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.differences_note = QLabel("Select two or more runs to compare them.")
         self.differences_note.setWordWrap(True)
         export_row = QHBoxLayout()
