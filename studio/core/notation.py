@@ -33,6 +33,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 DEFAULT_TIMEOUT_S = 10.0
+#: Longer text is not sent to verovio: it would only run into the timeout (a tune is a few thousand characters).
+MAX_RENDER_CHARS = 200_000
 #: verovio page width in its units (tenths of a millimetre); 2100 is A4.
 DEFAULT_PAGE_WIDTH = 2100
 DEFAULT_SCALE = 40
@@ -245,6 +247,9 @@ class NotationRenderer:
             abc_text = abc_text.decode("utf-8", errors="replace")
         if not abc_text.strip():
             return Rendering(error="There is no ABC to render (the text is empty).")
+        if len(abc_text) > MAX_RENDER_CHARS:
+            return Rendering(error=f"This ABC is too long to engrave ({len(abc_text):,} characters; the limit is "
+                                   f"{MAX_RENDER_CHARS:,}). Is it one tune?")
         request = json.dumps({"abc": abc_text, "page_width": page_width, "scale": scale}) + "\n"
         started = time.perf_counter()
         with self._lock:
