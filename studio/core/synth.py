@@ -64,6 +64,9 @@ def load_fluidsynth():
         import fluidsynth
     except ImportError as exc:
         raise SynthUnavailable(f"FluidSynth is not available ({exc}). Install it with: {FIX_HINT}") from exc
+    except (OSError, AttributeError) as exc:  # the library is there but cannot be loaded (broken or wrong version)
+        raise SynthUnavailable(f"The FluidSynth library could not be loaded ({exc}). Reinstall it with: "
+                               f"{FIX_HINT}") from exc
     return fluidsynth
 
 
