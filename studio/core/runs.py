@@ -129,6 +129,17 @@ class Run:
                 return "interrupted"
         return status
 
+    def remove_stale_temporaries(self) -> int:
+        """Deletes half-written temporary files left by a killed process (call only when no process trains here)."""
+        removed = 0
+        for stale in [*self.path.glob(".*.tmp"), *self.checkpoints_dir.glob(".*.tmp")]:
+            try:
+                stale.unlink()
+                removed += 1
+            except OSError:
+                pass
+        return removed
+
     def split_identity(self) -> dict:
         return json.loads((self.path / "split.json").read_text(encoding="utf-8"))
 

@@ -267,6 +267,7 @@ class Trainer:
         writer = run if context_from_environment().is_main else None
         if writer is not None:
             writer.truncate_log(checkpoint.step)
+            writer.remove_stale_temporaries()  # e.g. a checkpoint half-written when the last session was killed
         return cls(split, checkpoint.vocabulary, checkpoint.model_config, train_config, writer, listener, checkpoint,
                    corpus_info=meta["corpus"])
 
