@@ -5,10 +5,26 @@ Heavy libraries (torch, music21, verovio) are imported lazily by the panels, so 
 
 from __future__ import annotations
 
+import os
 import sys
 
 
+def display_problem(environ=os.environ, platform: str = sys.platform) -> str | None:
+    """Why the window cannot open here, or None. Without this check Qt aborts the process (core dump) on Linux."""
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (DISPLAY and WAYLAND_DISPLAY are not set), so the ABC Studio window cannot open. "
+            "Start it from a desktop session, or use the command line, which needs no display: "
+            "python -m studio --help. (QT_QPA_PLATFORM=offscreen runs the window without a screen.)")
+
+
 def main(argv: list[str] | None = None) -> int:
+    problem = display_problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:  # e.g. Qt's system libraries are missing
