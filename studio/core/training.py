@@ -428,7 +428,10 @@ class Trainer:
             reason = "failed"
             error = str(exc) if isinstance(exc, TrainingError) else f"{type(exc).__name__}: {exc}"
             if self.run_folder is not None:
-                (self.run_folder.path / "error.txt").write_text(traceback.format_exc())
+                try:
+                    (self.run_folder.path / "error.txt").write_text(traceback.format_exc())
+                except OSError:
+                    pass  # e.g. the disk is full: the error still reaches the result and the listener
         wall = elapsed()
         if self.step > 0:
             self._save_last(wall)
@@ -440,9 +443,12 @@ class Trainer:
             self.run_folder.close_log()
         self._set_state(reason)
         if self.run_folder is not None:
-            self.run_folder.update_meta(wall_time=wall, last_loss=self.last_loss,
-                                        best_val_loss=result.best_validation_loss, error=error)
-            (self.run_folder.path / "run.lock").unlink(missing_ok=True)
+            try:
+                self.run_folder.update_meta(wall_time=wall, last_loss=self.last_loss,
+                                            best_val_loss=result.best_validation_loss, error=error)
+                (self.run_folder.path / "run.lock").unlink(missing_ok=True)
+            except OSError as exc:  # a full disk must not turn a finished run into a crash
+                self.listener.on_warning(f"could not update run.json: {exc.strerror or exc}")
         self.listener.on_finished(result)
         return result
 
