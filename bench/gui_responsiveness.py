@@ -10,6 +10,7 @@ window's: one core less than the machine has).
 
     python bench/gui_responsiveness.py                            # tiny preset, 1500 steps, about a minute
     python bench/gui_responsiveness.py --preset lab --iterations 100
+    python bench/gui_responsiveness.py --without-quality-tab      # the window without the Quality tab's start-up work
     DISPLAY=:99 python bench/gui_responsiveness.py                # a real X server (Xvfb) instead of offscreen
 
 Runs and settings go to a temporary folder.
@@ -98,7 +99,14 @@ def main() -> int:
     parser.add_argument("--corpus", default="oneills1850")
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--iterations", type=int, default=1500)
+    parser.add_argument("--without-quality-tab", action="store_true",
+                        help="a placeholder instead of the Quality tab (it measures the corpus when the window opens)")
     args = parser.parse_args()
+    if args.without_quality_tab:
+        import studio.ui.main_window as main_window
+        from PySide6.QtWidgets import QLabel
+
+        main_window._quality_panel = lambda: QLabel("Quality tab left out by --without-quality-tab")
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
