@@ -14,7 +14,7 @@ from pathlib import Path
 
 from studio.core.abc.text import decode_abc_bytes, split_tunes
 from studio.core.corpus import Corpus, load_corpus
-from studio.core.metrics import (NoveltyIndex, SetMetrics, TuneMetrics, real_vs_real_baseline, reference_ranges,
+from studio.core.metrics import (NoveltyIndex, SetMetrics, TuneMetrics, ranges_of_metrics, real_vs_real_baseline,
                                  set_metrics, tune_metrics)
 from studio.core.runs import Run, data_home, write_json_atomic
 
@@ -78,9 +78,10 @@ def corpus_reference(corpus: Corpus | str) -> CorpusReference:
     except (OSError, ValueError, KeyError):
         pass
     tunes = [t.text for t in corpus.tunes]
-    ranges = reference_ranges(tunes)
+    measured = [tune_metrics(t) for t in tunes]  # once: ranges and histograms share it
+    ranges = ranges_of_metrics(measured)
     baseline = real_vs_real_baseline(tunes).as_dict() if len(tunes) >= 4 else {}
-    histograms = set_histograms(tunes)
+    histograms = histograms_of_metrics(measured)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(path, {"version": _CACHE_VERSION, "ranges": ranges, "baseline": baseline,
@@ -92,9 +93,13 @@ def corpus_reference(corpus: Corpus | str) -> CorpusReference:
 
 def set_histograms(tunes: list[str]) -> dict[str, list[int]]:
     """Summed pitch-class (12 bins, C first) and interval (0..24+ semitones) histograms of a set of tunes."""
+    return histograms_of_metrics([tune_metrics(t) for t in tunes])
+
+
+def histograms_of_metrics(measured: list[TuneMetrics]) -> dict[str, list[int]]:
+    """:func:`set_histograms` of tunes already measured."""
     pitch_classes, intervals = [0] * 12, [0] * 25
-    for tune in tunes:
-        metrics = tune_metrics(tune)
+    for metrics in measured:
         pitch_classes = [a + b for a, b in zip(pitch_classes, metrics.pitch_class_histogram)]
         intervals = [a + b for a, b in zip(intervals, metrics.interval_histogram)]
     return {"pitch_class": pitch_classes, "interval": intervals}

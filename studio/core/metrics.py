@@ -324,7 +324,11 @@ def set_metrics(tunes: list[str], reference_tunes: list[str], seed: int = 0,
 
 def reference_ranges(tunes: list[str]) -> dict[str, tuple[float, float, float]]:
     """5th percentile, median and 95th percentile of each per-tune feature over a set of tunes."""
-    measured = [tune_metrics(t) for t in tunes]
+    return ranges_of_metrics([tune_metrics(t) for t in tunes])
+
+
+def ranges_of_metrics(measured: list[TuneMetrics]) -> dict[str, tuple[float, float, float]]:
+    """:func:`reference_ranges` of tunes already measured."""
     names = [k for k, v in measured[0].as_dict().items() if not isinstance(v, bool)] if measured else []
     ranges = {}
     for name in names:

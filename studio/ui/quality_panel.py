@@ -3,8 +3,8 @@
 Left: a tune (pasted, opened from a file, or picked from a run's samples), its metrics table with values outside the
 corpus's 5th-95th percentile marked, and the set's pitch-class and interval histograms over the corpus's. Right:
 the experiment builder, the queue's progress, the results (overlaid curves and table) and "Open report". The
-corpus reference (ranges, baseline, novelty index) takes seconds to compute: it is built once per process on a
-background thread and cached on disk by the core.
+corpus reference (ranges, baseline, novelty index) takes seconds to compute: it is built when the tab is first
+shown (or first needed), once per process, on a background thread, and cached on disk by the core.
 """
 
 from __future__ import annotations
@@ -63,9 +63,8 @@ class QualityPanel(QWidget):
         self._poll = QTimer(self)
         self._poll.setInterval(100)
         self._poll.timeout.connect(self._drain_points)
-        if self.reference is None:
-            self._start_reference()
-        else:
+        self._reference_call = None
+        if self.reference is not None:
             self.reference_label.setText(self._reference_text())
 
     # --- layout -----------------------------------------------------------------------------------------------
@@ -135,6 +134,16 @@ class QualityPanel(QWidget):
         self.builder.changed.connect(self._check_builder)
 
     # --- corpus reference -------------------------------------------------------------------------------------
+    def ensure_reference(self) -> None:
+        """Starts measuring the corpus unless it is measured or under way. Lazy (first shown or first needed), so
+        a window that only trains never spends CPU and the GIL on it."""
+        if self.reference is None and self._reference_call is None:
+            self._start_reference()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        self.ensure_reference()
+        super().showEvent(event)
+
     def _start_reference(self) -> None:
         call = BackgroundCall(_load_reference, self.corpus_spec, parent=self)
         call.succeeded.connect(self._reference_loaded)

@@ -22,7 +22,7 @@ def panel(qtbot, small_corpus_path, tmp_path):
     widget.resize(1300, 850)
     if widget.reference is None:
         with qtbot.waitSignal(widget.reference_ready, timeout=60_000):
-            pass
+            widget.ensure_reference()
     yield widget
     widget.shutdown()
 
