@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from studio.core.export import register_export_command
 from studio.core.quality_commands import register_evaluate_command, register_experiment_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -318,10 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Other modules add subcommands here (export, evaluate, experiment), each a function taking the subparsers.
-_EXTRA_COMMANDS: list = []
-_EXTRA_COMMANDS.append(__import__("studio.core.export", fromlist=["x"]).register_export_command)
-_EXTRA_COMMANDS.append(register_evaluate_command)
-_EXTRA_COMMANDS.append(register_experiment_command)
+_EXTRA_COMMANDS: list = [register_export_command, register_evaluate_command, register_experiment_command]
 
 
 def _user_error_types() -> tuple:
