@@ -54,8 +54,13 @@ class LossChart(QWidget):
         # no grid while streaming: pyqtgraph draws the grid with the axes, and a redrawn grid cost 2/3 of each frame
         self.plot.showGrid(x=False, y=False)
         self.plot.addLegend(offset=(-10, 10))
-        self.raw_curve = self.plot.plot(pen=pg.mkPen("#9ecae1", width=1), name="loss per step")
-        self.smooth_curve = self.plot.plot(pen=pg.mkPen("#08519c", width=2), name="smoothed")
+        self.raw_curve = self.plot.plot(pen=pg.mkPen("#9ecae1", width=1), name="loss per step", antialias=False)
+        # not antialiased: an antialiased 2-px pen takes Qt's slow stroker, 90% of a frame at 20,000 points
+        self.smooth_curve = self.plot.plot(pen=pg.mkPen("#08519c", width=2), name="smoothed", antialias=False)
+        for curve in (self.raw_curve, self.smooth_curve):
+            # peak downsampling to about one bin (a min and a max) per pixel; pyqtgraph's default of 5 bins per
+            # pixel draws 5x the vertices for the same picture (bench/chart_fps.py measures the frame cost)
+            curve.opts["autoDownsampleFactor"] = 1.0
         self.validation_points = self.plot.plot(pen=None, symbol="o", symbolSize=8, symbolBrush="#e6550d",
                                                  symbolPen="w", name="validation")
         self.checkpoint_points = self.plot.plot(pen=None, symbol="t1", symbolSize=12, symbolBrush="#31a354",

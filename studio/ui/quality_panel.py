@@ -23,7 +23,6 @@ from studio.core.evaluation import (CorpusReference, EvaluationError, corpus_ref
                                     set_histograms)
 from studio.core.experiments import ExperimentError, experiments_home, load_experiment
 from studio.core.metrics import tune_metrics
-from studio.core.report import write_report
 from studio.core.runs import RunStore
 from studio.ui.background import BackgroundCall
 from studio.ui.experiment_builder import ExperimentBuilder
@@ -311,7 +310,11 @@ class QualityPanel(QWidget):
             self.progress_label.setText(str(exc))
             return
         report = Path(result.folder) / "report.md"
-        self.report_path = str(report if report.exists() else write_report(result))
+        if not report.exists():
+            from studio.core.report import write_report  # matplotlib: imported when a report is first written
+
+            report = write_report(result)
+        self.report_path = str(report)
         self.results.show_result(result)
         self.progress_label.setText(f"{result.spec.title()} ({result.status}). Report: {self.report_path}")
         self.report_button.setEnabled(True)
