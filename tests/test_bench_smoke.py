@@ -1,0 +1,44 @@
+"""Every benchmark script under bench/ starts and finishes in its quick mode (no timing is checked here).
+
+The benchmarks themselves compare two things in one run and print ratios (bench/README.md); this test only guards
+against a script that no longer runs after the code it measures has changed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+#: Each script with the arguments of its quick mode (seconds instead of minutes).
+QUICK_ARGS = {
+    "chart_fps.py": ["--smoke"],
+    "generation_speed.py": ["--smoke"],
+    "gui_responsiveness.py": ["--preset", "tiny", "--iterations", "30"],
+    "metrics_speed.py": ["2"],
+    "notation_speed.py": ["2"],
+    "soak_memory.py": ["--preset", "tiny", "--steps", "30", "--warmup", "5"],
+    "startup.py": ["--smoke"],
+    "train_throughput.py": ["--rounds", "1", "--block", "1", "--hidden-size", "64", "--threads", "1"],
+}
+
+
+def test_every_bench_script_has_a_quick_mode_here():
+    assert sorted(p.name for p in BENCH.glob("*.py")) == sorted(QUICK_ARGS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(QUICK_ARGS))
+def test_bench_script_runs(script, tmp_path):
+    env = dict(os.environ, ABC_STUDIO_HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"),
+               QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, str(BENCH / script), *QUICK_ARGS[script]], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, f"{script} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    assert result.stdout.strip(), f"{script} printed no figures"
