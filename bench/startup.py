@@ -6,6 +6,8 @@ creates a QApplication and an empty ``QMainWindow``, the other does what ``studi
 loop has run once with the window shown (its first paint). The time counts from just before the process is
 started, so the interpreter start and every import are included. It prints the medians and the median of the
 per-round ratios (target: at most 2x), and which heavy libraries were imported by the time the window was shown.
+A third side, a QMainWindow holding only the live ``LossChart`` (which the Train tab shows at start), gives the
+floor that pyqtgraph and numpy alone set; ``python -X importtime`` then says what each heavy package costs.
 
     python bench/startup.py               # 7 rounds, offscreen
     python bench/startup.py --smoke       # 1 round
@@ -36,6 +38,11 @@ app.setApplicationName("ABC Studio")
 if sys.argv[1] == "studio":
     from studio.ui.main_window import MainWindow
     window = MainWindow()
+elif sys.argv[1] == "chart":  # the floor: a window holding only the live loss chart (pyqtgraph, numpy)
+    from studio.ui.loss_chart import LossChart
+    window = QMainWindow()
+    window.setCentralWidget(LossChart())
+    window.resize(1100, 750)
 else:
     window = QMainWindow()
     window.resize(1100, 750)
@@ -90,13 +97,13 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="one round")
     args = parser.parse_args()
     rounds = 1 if args.smoke else args.rounds
-    times: dict[str, list[float]] = {"empty": [], "studio": []}
-    ratios, heavy = [], []
+    times: dict[str, list[float]] = {"empty": [], "chart": [], "studio": []}
+    ratios, chart_ratios, heavy = [], [], []
     with tempfile.TemporaryDirectory() as home:
         shown_after("empty", home)  # warm the file cache for both
         shown_after("studio", home)
         for r in range(rounds):
-            order = ("empty", "studio") if r % 2 == 0 else ("studio", "empty")
+            order = ("empty", "chart", "studio") if r % 2 == 0 else ("studio", "chart", "empty")
             this_round = {}
             for kind in order:
                 this_round[kind], modules = shown_after(kind, home)
@@ -104,11 +111,13 @@ def main() -> None:
                 if kind == "studio":
                     heavy = modules
             ratios.append(this_round["studio"] / this_round["empty"])
+            chart_ratios.append(this_round["chart"] / this_round["empty"])
     print(f"{rounds} rounds, load average {os.getloadavg()[0]:.1f}, platform {os.environ.get('QT_QPA_PLATFORM', 'offscreen')}")
     for kind, values in times.items():
         print(f"  {kind:6} window shown after {statistics.median(values):.2f} s (median; "
               f"{', '.join(f'{v:.2f}' for v in values)})")
     print(f"  ratio studio / empty: {statistics.median(ratios):.2f}x (median of per-round ratios; target <= 2x)")
+    print(f"  ratio chart only / empty: {statistics.median(chart_ratios):.2f}x (the floor set by pyqtgraph and numpy)")
     print(f"  heavy modules imported when the studio window was shown: {', '.join(heavy) or 'none'}")
     with tempfile.TemporaryDirectory() as home:
         costs = import_costs(home)
