@@ -32,6 +32,7 @@ from studio.ui.model_picker import ModelPicker
 from studio.ui.playback import CLOCK, SYNTH, VIRTUAL_PORT, PlaybackController
 from studio.ui.sampling_worker import SamplingWorker, start_worker
 from studio.ui.score_view import ScoreView
+from studio.ui.background import BackgroundCall
 from studio.ui.tune_preview import MAX_ENGRAVED_CHARS, PreviewService, TunePreview
 
 TEMPERATURE_RANGE = (0.1, 2.0)
@@ -44,6 +45,7 @@ INSTRUMENTS = [("Violin (fiddle)", 40), ("Fiddle (GM 110)", 110), ("Flute", 73),
                ("Banjo", 105), ("Nylon guitar", 24), ("Harp", 46), ("Acoustic grand piano", 0), ("Celesta", 8)]
 DEFAULT_PROGRAM = 40
 MAX_TITLE_CHARS = 32  # a model's T: line can be any junk
+REPAIR_IN_PLACE_CHARS = 5_000  # longer texts are repaired on a background thread (~20 us a character)
 TEMPERATURE_TIP = (
     "Temperature: how adventurous the model is.\n"
     "Low (0.1 to 0.5): safe, repetitive tunes that stick to the most likely notes.\n"
@@ -602,12 +604,24 @@ class GeneratePanel(QWidget):
         from studio.core.abc.repair import repair_tune
 
         text = self.editor.toPlainText()
-        try:
-            repaired = repair_tune(text)
-        except Exception as exc:  # a repair bug must not take the window down
-            self._show_banner(f"The repair failed: {exc}")
+        if len(text) <= REPAIR_IN_PLACE_CHARS:  # a normal tune repairs in a few ms
+            try:
+                self._apply_repair(text, repair_tune(text))
+            except Exception as exc:  # a repair bug must not take the window down
+                self._show_banner(f"The repair failed: {exc}")
             return
-        if repaired != text:
+        # about 20 microseconds a character: a huge paste is repaired off the GUI thread
+        self._status(f"Repairing {len(text):,} characters...")
+        call = BackgroundCall(repair_tune, text, parent=self)
+        call.succeeded.connect(lambda repaired: self._apply_repair(text, repaired))
+        call.failed.connect(lambda message: self._show_banner(f"The repair failed: {message}"))
+        call.start()
+        self._repair_call = call
+
+    def _apply_repair(self, original: str, repaired: str) -> None:
+        if self.editor.toPlainText() != original:
+            self._status("The text changed while it was being repaired; press Repair again")
+        elif repaired != original:
             cursor = self.editor.textCursor()
             cursor.select(cursor.SelectionType.Document)
             cursor.insertText(repaired)

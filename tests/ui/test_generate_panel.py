@@ -232,6 +232,15 @@ def test_repair_makes_broken_abc_structurally_valid(qtbot, panel):
     assert not panel.repair_button.isEnabled()
 
 
+def test_a_huge_paste_is_repaired_off_the_gui_thread(qtbot, panel):
+    broken = "X:1\nT:Huge\nM:4/4\nL:1/8\nK:D\n" + "abc]d efga|[ab|" * 1000
+    panel.editor.setPlainText(broken)
+    panel.repair_current()
+    assert panel.editor.toPlainText() == broken  # not yet: the repair runs in the background
+    qtbot.waitUntil(lambda: panel.editor.toPlainText() != broken, timeout=60000)
+    assert "]d" not in panel.editor.toPlainText()
+
+
 def test_edits_re_render_after_a_pause(qtbot, panel):
     show_tune(qtbot, panel, oneill_tunes()[0])
     with qtbot.waitSignal(panel.preview_ready, timeout=30000) as blocker:
