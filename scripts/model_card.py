@@ -70,8 +70,14 @@ def main() -> None:
         rows.append(row(f"generated, temperature {temperature:g}", metrics, texts))
 
     mc, tc = checkpoint.model_config, checkpoint.train_config
-    validity = min(r["metrics"]["validity_rate"] for r in results.values())
-    bar_correct = min(r["metrics"]["bar_correct_rate"] for r in results.values())
+    first = results[args.temperatures[0]]["metrics"]  # the test samples at the first temperature
+    validity, bar_correct = first["validity_rate"], first["bar_correct_rate"]
+    test_sample = 24
+
+    def floor_for_test(rate: float) -> float:
+        """Two standard errors below the measured rate for the test's smaller sample, rounded down to 5%."""
+        margin = 2 * (rate * (1 - rate) / test_sample) ** 0.5
+        return max(0.0, int((rate - margin) * 20) / 20)
     header = ("| set | valid | bars all correct | novel | Yang & Lerch mean overlap | pitch-class JS | interval JS | "
               + " | ".join(f"median {f.replace('_', ' ')}" for f in SHOWN_FEATURES) + " |")
     card = f"""# Model card: `{model_path.name}`
@@ -105,8 +111,17 @@ The model ABC Studio opens with: the lab's character-level LSTM trained on O'Nei
 "valid": parses, has M, L and K, no unclosed chord, slur, tuplet or grace group. "bars all correct": every bar adds up
 to the meter (pickup and final bars may be short). "novel": no corpus tune shares 85% or more of its note n-grams.
 Yang & Lerch overlap: 1 means the feature distributions cannot be told from the corpus's.
-Threshold used by `tests/core/test_default_model.py`: at least {max(0.0, validity - 0.15):.0%} of tunes valid at
-temperature 0.8 (the lowest validity measured here, {validity:.0%}, less a margin); bars all correct here: {bar_correct:.0%}.
+Thresholds used by `tests/core/test_default_model.py` ({test_sample} tunes at temperature {args.temperatures[0]:g}, seed 0):
+at least {floor_for_test(validity):.0%} valid (measured here: {validity:.0%}) and at least {floor_for_test(bar_correct):.0%}
+with all bars correct (measured here: {bar_correct:.0%}), i.e. the measured rates less two standard errors of a
+{test_sample}-tune sample.
+
+## What it writes, and what it does not yet do well
+At temperature 0.8 most tunes look like the corpus: a title, meter, key, rhythm, two strains with repeats, plausible
+melodic motion (steps and leaps in the corpus's proportions) and no near-copies of training tunes. Its weak point is
+counting: far fewer tunes than in the corpus have every bar adding up to the meter, and it repeats whole bars less
+than the fiddlers did. Validation loss stopped improving after about 2,500 steps at the lab's constant learning rate;
+a decaying learning rate or a larger batch are the obvious next experiments.
 
 ## Reproduce
 ```sh
