@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 from studio.core.export import register_export_command
+from studio.core.paths import SHIPPED_MODEL
 from studio.core.quality_commands import register_evaluate_command, register_experiment_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "default.pt"
 
 
 class UserError(Exception):

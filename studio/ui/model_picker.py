@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QPushButton, QWidget
 
-SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "default.pt"
+from studio.core.paths import SHIPPED_MODEL
 
 
 def available_models() -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from studio.cli import SHIPPED_MODEL
+from studio.core.paths import SHIPPED_MODEL
 from studio.core.abc.validate import validate_tune
 from studio.core.checkpoints import load_checkpoint
 from studio.core.sampling import Sampler, SamplingConfig
