@@ -1,8 +1,14 @@
-"""Shared behaviour of the configuration dataclasses (ModelConfig, TrainConfig): range checks and loading."""
+"""The settings of a model, a training run and a sampling call, and the presets: plain dataclasses, no torch.
+
+They live apart from the code that uses them (model.py, training.py, sampling.py re-export them) so that the window
+can build its forms without importing torch: the studio opens in a fraction of the time.
+"""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import asdict, dataclass, fields, replace
+
+DEFAULT_PRIMER = "X:1\n"
 
 
 def range_problems(config, limits: dict[str, tuple[float, float]]) -> dict[str, str]:
@@ -18,3 +24,121 @@ def from_known_fields(cls, data: dict):
     """An instance of the dataclass ``cls`` from ``data``, ignoring keys it does not know (older or newer files)."""
     known = {f.name for f in fields(cls)}
     return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class ModelConfig:
+    """Network shape. The defaults are the lab's: embedding 256, one LSTM layer of 1024 units, no dropout."""
+
+    vocab_size: int = 0
+    embedding_dim: int = 256
+    hidden_size: int = 1024
+    num_layers: int = 1
+    dropout: float = 0.0
+
+    LIMITS = {
+        "embedding_dim": (8, 2048),
+        "hidden_size": (8, 4096),
+        "num_layers": (1, 8),
+        "dropout": (0.0, 0.9),
+    }
+
+    def problems(self) -> dict[str, str]:
+        """Field name -> why its value is out of range (empty when the config is usable)."""
+        return range_problems(self, self.LIMITS)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        return from_known_fields(cls, data)
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings. The defaults are the lab's: Adam 5e-3, batch 8, sequence 100, 3000 iterations."""
+
+    iterations: int = 3000
+    batch_size: int = 8
+    seq_length: int = 100
+    learning_rate: float = 5e-3
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "fp32"
+    grad_clip: float = 5.0
+    validation_interval: int = 100
+    validation_windows: int = 64
+    checkpoint_interval: int = 250
+    validation_fraction: float = 0.1
+
+    LIMITS = {
+        "iterations": (1, 1_000_000),
+        "batch_size": (1, 1024),
+        "seq_length": (2, 2000),
+        "learning_rate": (1e-6, 1.0),
+        "seed": (0, 2**31 - 1),
+        "grad_clip": (0.0, 1000.0),
+        "validation_interval": (1, 1_000_000),
+        "validation_windows": (1, 10_000),
+        "checkpoint_interval": (1, 1_000_000),
+        "validation_fraction": (0.0, 0.5),
+    }
+    CHOICES = {"device": ("auto", "cpu", "cuda", "mps"), "precision": ("auto", "fp32", "bf16")}
+
+    def problems(self) -> dict[str, str]:
+        """Field name -> why its value is out of range (empty when the config is usable)."""
+        out = range_problems(self, self.LIMITS)
+        for name, allowed in self.CHOICES.items():
+            if getattr(self, name) not in allowed:
+                out[name] = f"must be one of {', '.join(allowed)}"
+        return out
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        return from_known_fields(cls, data)
+
+
+#: The lab's configuration and its two controlled variants (one variable changed each).
+PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
+    "lab": (ModelConfig(), TrainConfig()),
+    "lab-batch4": (ModelConfig(), TrainConfig(batch_size=4)),
+    "lab-seq200": (ModelConfig(), TrainConfig(seq_length=200)),
+    "tiny": (ModelConfig(embedding_dim=32, hidden_size=64), TrainConfig(iterations=200, validation_interval=20,
+                                                                         checkpoint_interval=50)),
+}
+
+
+def preset(name: str) -> tuple[ModelConfig, TrainConfig]:
+    """Fresh copies of a preset's configs; KeyError names the known presets."""
+    if name not in PRESETS:
+        raise KeyError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
+    model_config, train_config = PRESETS[name]
+    return replace(model_config), replace(train_config)
+
+
+@dataclass
+class SamplingConfig:
+    """How to sample: ``seed`` None picks a random seed (reported in the results)."""
+
+    temperature: float = 1.0
+    top_k: int | None = None
+    seed: int | None = None
+    primer: str = DEFAULT_PRIMER
+    max_length: int = 1000
+    count: int = 1
+
+    def problems(self) -> dict[str, str]:
+        out = {}
+        if not 0.01 <= self.temperature <= 10:
+            out["temperature"] = "must be between 0.01 and 10"
+        if self.top_k is not None and self.top_k < 1:
+            out["top_k"] = "must be at least 1 (or empty for no limit)"
+        if not 1 <= self.max_length <= 100_000:
+            out["max_length"] = "must be between 1 and 100000"
+        if not 1 <= self.count <= 256:
+            out["count"] = "must be between 1 and 256"
+        return out

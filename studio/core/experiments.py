@@ -27,13 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.core.configs import PRESETS, ModelConfig, SamplingConfig, TrainConfig, preset
 from studio.core.corpus import DEFAULT_CORPUS, Corpus, load_corpus
 from studio.core.evaluation import corpus_reference
 from studio.core.metrics import NoveltyIndex, set_metrics, tune_metrics
-from studio.core.model import ModelConfig
 from studio.core.runs import LossPoint, Run, RunStore, data_home, write_json_atomic
-from studio.core.sampling import Sampler, SamplingConfig, tune_book
-from studio.core.training import PRESETS, TrainConfig, Trainer, TrainingListener, preset
+from studio.core.training_listener import TrainingListener
 
 #: Variables applied when sampling, not when training.
 GENERATION_VARIABLES = ("temperature",)
@@ -347,7 +346,7 @@ class ExperimentRunner:
             suffix += 1
             self.folder = root / f"{stamp}-{_slug(spec.title())}-{suffix}"
         self._stop = threading.Event()
-        self._trainer: Trainer | None = None
+        self._trainer = None  # the Trainer of the arm in progress (torch is imported when training starts)
 
     def stop(self) -> None:
         self._stop.set()
@@ -404,6 +403,8 @@ class ExperimentRunner:
         model_config, train_config, temperature = self.spec.configs_for(value)
         label = self.spec.label(value)
         self.listener.on_phase(index, "training")
+        from studio.core.training import Trainer
+
         trainer = Trainer.new(corpus, model_config, train_config, self.store,
                               f"{_slug(self.spec.title())} [{label}]",
                               _ArmTrainingListener(self.listener, index, train_config.iterations))
@@ -425,6 +426,8 @@ class ExperimentRunner:
         self.listener.on_phase(index, "sampling")
         run = Run(Path(arm.run_path))
         checkpoint = run.best_checkpoint if run.best_checkpoint.exists() else run.last_checkpoint
+        from studio.core.sampling import Sampler, tune_book
+
         sampler = Sampler.from_checkpoint(checkpoint)
         config = SamplingConfig(temperature=arm.temperature, seed=self.spec.sampling_seed,
                                 max_length=self.spec.max_length, count=self.spec.tunes_per_run)

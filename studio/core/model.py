@@ -5,41 +5,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 from torch import nn
 
-from studio.core.configs import from_known_fields, range_problems
+from studio.core.configs import ModelConfig
 
-
-@dataclass
-class ModelConfig:
-    """Network shape. The defaults are the lab's: embedding 256, one LSTM layer of 1024 units, no dropout."""
-
-    vocab_size: int = 0
-    embedding_dim: int = 256
-    hidden_size: int = 1024
-    num_layers: int = 1
-    dropout: float = 0.0
-
-    LIMITS = {
-        "embedding_dim": (8, 2048),
-        "hidden_size": (8, 4096),
-        "num_layers": (1, 8),
-        "dropout": (0.0, 0.9),
-    }
-
-    def problems(self) -> dict[str, str]:
-        """Field name -> why its value is out of range (empty when the config is usable)."""
-        return range_problems(self, self.LIMITS)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
-        return from_known_fields(cls, data)
+__all__ = ["CharLSTM", "ModelConfig", "pick_device"]  # ModelConfig lives in configs (no torch)
 
 
 class CharLSTM(nn.Module):

@@ -16,38 +16,13 @@ from typing import Callable
 import torch
 
 from studio.core.checkpoints import Checkpoint, load_checkpoint
+from studio.core.configs import DEFAULT_PRIMER, SamplingConfig  # noqa: F401 - re-exported
 from studio.core.model import CharLSTM
 from studio.core.vocabulary import Vocabulary
-
-DEFAULT_PRIMER = "X:1\n"
 
 
 class SamplingError(ValueError):
     """Sampling settings or primer that cannot be used; the message says why."""
-
-
-@dataclass
-class SamplingConfig:
-    """How to sample: ``seed`` None picks a random seed (reported in the results)."""
-
-    temperature: float = 1.0
-    top_k: int | None = None
-    seed: int | None = None
-    primer: str = DEFAULT_PRIMER
-    max_length: int = 1000
-    count: int = 1
-
-    def problems(self) -> dict[str, str]:
-        out = {}
-        if not 0.01 <= self.temperature <= 10:
-            out["temperature"] = "must be between 0.01 and 10"
-        if self.top_k is not None and self.top_k < 1:
-            out["top_k"] = "must be at least 1 (or empty for no limit)"
-        if not 1 <= self.max_length <= 100_000:
-            out["max_length"] = "must be between 1 and 100000"
-        if not 1 <= self.count <= 256:
-            out["count"] = "must be between 1 and 256"
-        return out
 
 
 @dataclass

@@ -12,87 +12,23 @@ import os
 import threading
 import time
 import traceback
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
 from studio.core.checkpoints import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
-from studio.core.configs import from_known_fields, range_problems
+from studio.core.configs import PRESETS, TrainConfig, preset  # noqa: F401 - re-exported
 from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
 from studio.core.runs import LossPoint, Run, RunStore
+from studio.core.training_listener import TrainingListener  # noqa: F401 - re-exported
 from studio.core.vocabulary import Vocabulary
 
 
 class TrainingError(Exception):
     """Training cannot start or go on; the message says why, for the user."""
-
-
-@dataclass
-class TrainConfig:
-    """Optimisation settings. The defaults are the lab's: Adam 5e-3, batch 8, sequence 100, 3000 iterations."""
-
-    iterations: int = 3000
-    batch_size: int = 8
-    seq_length: int = 100
-    learning_rate: float = 5e-3
-    seed: int = 0
-    device: str = "auto"
-    precision: str = "fp32"
-    grad_clip: float = 5.0
-    validation_interval: int = 100
-    validation_windows: int = 64
-    checkpoint_interval: int = 250
-    validation_fraction: float = 0.1
-
-    LIMITS = {
-        "iterations": (1, 1_000_000),
-        "batch_size": (1, 1024),
-        "seq_length": (2, 2000),
-        "learning_rate": (1e-6, 1.0),
-        "seed": (0, 2**31 - 1),
-        "grad_clip": (0.0, 1000.0),
-        "validation_interval": (1, 1_000_000),
-        "validation_windows": (1, 10_000),
-        "checkpoint_interval": (1, 1_000_000),
-        "validation_fraction": (0.0, 0.5),
-    }
-    CHOICES = {"device": ("auto", "cpu", "cuda", "mps"), "precision": ("auto", "fp32", "bf16")}
-
-    def problems(self) -> dict[str, str]:
-        """Field name -> why its value is out of range (empty when the config is usable)."""
-        out = range_problems(self, self.LIMITS)
-        for name, allowed in self.CHOICES.items():
-            if getattr(self, name) not in allowed:
-                out[name] = f"must be one of {', '.join(allowed)}"
-        return out
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        return from_known_fields(cls, data)
-
-
-#: The lab's configuration and its two controlled variants (one variable changed each).
-PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
-    "lab": (ModelConfig(), TrainConfig()),
-    "lab-batch4": (ModelConfig(), TrainConfig(batch_size=4)),
-    "lab-seq200": (ModelConfig(), TrainConfig(seq_length=200)),
-    "tiny": (ModelConfig(embedding_dim=32, hidden_size=64), TrainConfig(iterations=200, validation_interval=20,
-                                                                         checkpoint_interval=50)),
-}
-
-
-def preset(name: str) -> tuple[ModelConfig, TrainConfig]:
-    """Fresh copies of a preset's configs; KeyError names the known presets."""
-    if name not in PRESETS:
-        raise KeyError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
-    model_config, train_config = PRESETS[name]
-    return replace(model_config), replace(train_config)
 
 
 def bf16_is_fast(device: torch.device) -> bool:
@@ -121,17 +57,6 @@ class TrainingResult:
     best_validation_loss: float | None
     wall_time: float
     error: str | None = None
-
-
-class TrainingListener:
-    """Hooks the Trainer calls from its own thread. Override what you need; the defaults do nothing."""
-
-    def on_step(self, step: int, loss: float, elapsed: float, steps_per_second: float) -> None: ...
-    def on_validation(self, step: int, loss: float) -> None: ...
-    def on_checkpoint(self, step: int, path: str) -> None: ...
-    def on_state_changed(self, state: str) -> None: ...
-    def on_warning(self, message: str) -> None: ...
-    def on_finished(self, result: TrainingResult) -> None: ...
 
 
 def _windows(data: torch.Tensor, starts: torch.Tensor, length: int) -> tuple[torch.Tensor, torch.Tensor]:

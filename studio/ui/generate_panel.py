@@ -20,19 +20,37 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDial, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDial,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
-from studio.core.sampling import SamplingConfig
+from studio.core.configs import SamplingConfig
 from studio.ui.abc_editor import AbcEditor, ProblemList
+from studio.ui.background import BackgroundCall
 from studio.ui.export_dialogs import ExportJob, ask_export_path, write_export
 from studio.ui.model_picker import ModelPicker
 from studio.ui.playback import CLOCK, SYNTH, VIRTUAL_PORT, PlaybackController
 from studio.ui.sampling_worker import SamplingWorker, start_worker
 from studio.ui.score_view import ScoreView
-from studio.ui.background import BackgroundCall
 from studio.ui.tune_preview import MAX_ENGRAVED_CHARS, PreviewService, TunePreview
 
 TEMPERATURE_RANGE = (0.1, 2.0)

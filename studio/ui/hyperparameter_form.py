@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from studio.core.model import ModelConfig
-from studio.core.training import TrainConfig, preset
+from studio.core.configs import ModelConfig, TrainConfig, preset
 from studio.ui import settings
 
 #: Preset menu label -> core preset name.

@@ -14,7 +14,7 @@ import traceback
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from studio.core.sampling import SamplingConfig
+from studio.core.configs import SamplingConfig
 
 FLUSH_INTERVAL_S = 0.04
 

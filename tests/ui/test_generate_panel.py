@@ -13,7 +13,6 @@ from generate_fixtures import isolated_home, oneill_tunes, tiny_checkpoint  # no
 from PySide6.QtCore import Qt
 
 from studio.core.synth import find_soundfont
-from studio.ui.export_dialogs import ExportJob
 from studio.ui.generate_panel import GeneratePanel, build_primer
 from studio.ui.playback import CLOCK, SYNTH, VIRTUAL_PORT
 

@@ -1,0 +1,19 @@
+"""The hooks a Trainer calls while it trains (no torch here: UI adapters and experiments subclass it freely)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studio.core.training import TrainingResult
+
+
+class TrainingListener:
+    """Hooks the Trainer calls from its own thread. Override what you need; the defaults do nothing."""
+
+    def on_step(self, step: int, loss: float, elapsed: float, steps_per_second: float) -> None: ...
+    def on_validation(self, step: int, loss: float) -> None: ...
+    def on_checkpoint(self, step: int, path: str) -> None: ...
+    def on_state_changed(self, state: str) -> None: ...
+    def on_warning(self, message: str) -> None: ...
+    def on_finished(self, result: TrainingResult) -> None: ...
