@@ -1,7 +1,8 @@
 """Runs an experiment on a QThread: the core ExperimentRunner's hooks become Qt signals; the report is written last.
 
 Wired the standard way (DESIGN.md): worker moved to its QThread, every connection made before ``start()``,
-``finished -> quit``, ``deleteLater`` on worker and thread; ``stop()`` sets the runner's stop flag (it acts within
+``finished -> quit``, ``deleteLater`` on the thread (the Python-owned worker goes with the session, in the GUI
+thread); ``stop()`` sets the runner's stop flag (it acts within
 one training or sampling step); errors come back as ``failed``. Training losses are buffered under a lock and
 drained by the results chart's timer (``take_points()``) rather than sent one signal per step.
 """
@@ -108,7 +109,8 @@ class ExperimentSession(QObject):
         for name in ("arm_started", "phase_changed", "progressed", "arm_finished", "succeeded", "failed"):
             getattr(self._worker, name).connect(getattr(self, name))
         self._worker.finished.connect(self._thread.quit)
-        self._worker.finished.connect(self._worker.deleteLater)
+        # no deleteLater on the worker: it is Python-owned and released with this session, in the GUI thread, after
+        # the thread has finished (a worker-thread delete raced the GUI thread's release: a segfault in Shiboken)
         self._thread.finished.connect(self._thread.deleteLater)
         self._thread.finished.connect(self._on_thread_finished)
         self._running = False

@@ -1,7 +1,8 @@
 """Sampling tunes on a worker thread, streaming the characters to the window as they are drawn.
 
 The standard Qt worker pattern (DESIGN.md): a QObject worker moved to a QThread, every connection made before
-``start()``, ``finished -> quit``, ``deleteLater`` on both; cancellation is a flag polled by the sampler every step;
+``start()``, ``finished -> quit``, ``deleteLater`` on the thread (the worker is released by the GUI thread once its
+thread has finished, never deleted from the worker thread); cancellation is a flag polled by the sampler every step;
 errors come back as the ``failed`` signal. Characters are batched and sent about every 40 ms, so a fast model does
 not flood the GUI thread with one signal per character.
 """
@@ -12,7 +13,7 @@ import threading
 import time
 import traceback
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from studio.core.configs import SamplingConfig
 
@@ -89,17 +90,46 @@ class SamplingWorker(QObject):
             self.finished.emit()
 
 
+class _WorkerKeeper(QObject):
+    """Holds each running worker until its thread has finished, then lets it go in the GUI thread.
+
+    Workers are Python-owned: ``deleteLater`` on a worker would free it in its own thread while the GUI thread may be
+    dropping its Python reference at the same moment (a double free, seen as a segfault in Shiboken's destroy).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._running: dict[int, tuple[QThread, QObject]] = {}
+
+    def keep(self, thread: QThread, worker: QObject) -> None:
+        self._running[id(thread)] = (thread, worker)
+        thread.finished.connect(self._release)  # queued: runs in the GUI thread once the thread is done
+
+    @Slot()
+    def _release(self) -> None:
+        for key, (thread, _worker) in list(self._running.items()):
+            if thread.isFinished():
+                thread.wait()
+                del self._running[key]
+
+
+_keeper: _WorkerKeeper | None = None
+
+
 def start_worker(worker: QObject, parent: QObject) -> QThread:
     """Moves ``worker`` (with a ``run`` slot and a ``finished`` signal) to a new thread and starts it.
 
-    Connect the worker's signals before calling this. The thread quits when the worker finishes, and both are
-    deleted later.
+    Connect the worker's signals before calling this. The thread quits when the worker finishes; the thread object
+    is deleted later by the GUI thread, and the worker is released there once the thread has finished.
     """
+    global _keeper
+    if _keeper is None:
+        _keeper = _WorkerKeeper()
     thread = QThread(parent)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit)
-    worker.finished.connect(worker.deleteLater)
+    worker.finished.connect(thread.quit, Qt.DirectConnection)  # quit() is thread-safe
+    _keeper.keep(thread, worker)
     thread.finished.connect(thread.deleteLater)
     thread.start()
     return thread

@@ -6,7 +6,8 @@ each: they go into a lock-protected buffer that the chart drains from its redraw
 (validation, checkpoint, state, warning, end) are signals.
 
 ``TrainingSession`` owns one run's worker and thread, wired the standard way (DESIGN.md): worker moved to a QThread,
-connections before ``start()``, ``finished -> quit``, ``deleteLater`` on both; ``stop()`` is ``Trainer.stop()``;
+connections before ``start()``, ``finished -> quit``, ``deleteLater`` on the thread (the Python-owned worker goes with
+the session, in the GUI thread); ``stop()`` is ``Trainer.stop()``;
 an error while building the Trainer comes back as ``failed``; ``stop_and_wait()`` joins the thread (window close).
 """
 
@@ -171,7 +172,8 @@ class TrainingSession(QObject):
         # direct: quit() is thread-safe, and a queued call would wait for the GUI thread, which may be the one
         # blocked in wait() (closing the window)
         self._worker.finished.connect(self._thread.quit, Qt.DirectConnection)
-        self._worker.finished.connect(self._worker.deleteLater)
+        # no deleteLater on the worker: it is Python-owned and released with this session, in the GUI thread, after
+        # the thread has finished (a worker-thread delete raced the GUI thread's release: a segfault in Shiboken)
         self._thread.finished.connect(self._thread.deleteLater)
         self._thread.finished.connect(self._on_thread_finished)
         self._active = False
