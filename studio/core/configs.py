@@ -11,23 +11,38 @@ from dataclasses import asdict, dataclass, fields, replace
 DEFAULT_PRIMER = "X:1\n"
 
 
-def range_problems(config, limits: dict[str, tuple[float, float]]) -> dict[str, str]:
-    """Field name -> why its value is outside ``limits`` (field -> (low, high)); empty when all are in range."""
-    out = {}
-    for name, (low, high) in limits.items():
-        if not low <= getattr(config, name) <= high:
-            out[name] = f"must be between {low:g} and {high:g}"
-    return out
+class ConfigFields:
+    """What every settings dataclass here can do: say which values are out of range, and round-trip to a dict.
 
+    A subclass lists ``LIMITS`` (field -> (low, high)) and may list ``CHOICES`` (field -> allowed values).
+    """
 
-def from_known_fields(cls, data: dict):
-    """An instance of the dataclass ``cls`` from ``data``, ignoring keys it does not know (older or newer files)."""
-    known = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in known})
+    LIMITS: dict[str, tuple[float, float]] = {}
+    CHOICES: dict[str, tuple] = {}
+
+    def problems(self) -> dict[str, str]:
+        """Field name -> why its value is out of range (empty when the settings are usable)."""
+        out = {}
+        for name, (low, high) in self.LIMITS.items():
+            if not low <= getattr(self, name) <= high:
+                out[name] = f"must be between {low:g} and {high:g}"
+        for name, allowed in self.CHOICES.items():
+            if getattr(self, name) not in allowed:
+                out[name] = f"must be one of {', '.join(allowed)}"
+        return out
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        """An instance from ``data``, ignoring keys it does not know (files of older or newer versions)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
-class ModelConfig:
+class ModelConfig(ConfigFields):
     """Network shape. The defaults are the lab's: embedding 256, one LSTM layer of 1024 units, no dropout."""
 
     vocab_size: int = 0
@@ -43,20 +58,9 @@ class ModelConfig:
         "dropout": (0.0, 0.9),
     }
 
-    def problems(self) -> dict[str, str]:
-        """Field name -> why its value is out of range (empty when the config is usable)."""
-        return range_problems(self, self.LIMITS)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
-        return from_known_fields(cls, data)
-
 
 @dataclass
-class TrainConfig:
+class TrainConfig(ConfigFields):
     """Optimisation settings. The defaults are the lab's: Adam 5e-3, batch 8, sequence 100, 3000 iterations."""
 
     iterations: int = 3000
@@ -85,21 +89,6 @@ class TrainConfig:
         "validation_fraction": (0.0, 0.5),
     }
     CHOICES = {"device": ("auto", "cpu", "cuda", "mps"), "precision": ("auto", "fp32", "bf16")}
-
-    def problems(self) -> dict[str, str]:
-        """Field name -> why its value is out of range (empty when the config is usable)."""
-        out = range_problems(self, self.LIMITS)
-        for name, allowed in self.CHOICES.items():
-            if getattr(self, name) not in allowed:
-                out[name] = f"must be one of {', '.join(allowed)}"
-        return out
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        return from_known_fields(cls, data)
 
 
 #: The lab's configuration and its two controlled variants (one variable changed each).
