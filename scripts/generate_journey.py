@@ -10,53 +10,18 @@ checked: the MIDI read back with mido, the WAV's length and loudness.
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 import wave
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-HOME = tempfile.mkdtemp(prefix="abc-journey-")
-os.environ["ABC_STUDIO_HOME"] = HOME
-if not os.environ.get("DISPLAY"):
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from window_driver import HOME, ROOT, StudioDriver
 
 
 def main() -> int:
     import mido
     import numpy as np
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication(sys.argv[:1])
-    app.setOrganizationName("ABC Studio Journey")
-    app.setApplicationName("ABC Studio")
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, HOME)
-    from studio.ui.main_window import MainWindow
-
-    window = MainWindow(load_corpus_at_start=False)
-    window.resize(1400, 900)
-    window.show()
-    loop = QEventLoop()
-
-    def wait_until(condition, poll_ms: int = 100, limit_s: float = 120) -> None:
-        timer, waited = QTimer(), [0]
-
-        def poll():
-            waited[0] += poll_ms
-            if condition() or waited[0] > limit_s * 1000:
-                loop.quit()
-
-        timer.timeout.connect(poll)
-        timer.start(poll_ms)
-        loop.exec()
-        timer.stop()
-        if not condition():
-            raise SystemExit(f"gave up waiting after {limit_s} s")
-
+    driver = StudioDriver("ABC Studio Journey")
+    window, wait_until = driver.window, driver.wait_until
     panel = window.generate_panel
     window.tabs.setCurrentWidget(panel)
     print("model:", panel.model_picker.current_path())
@@ -70,10 +35,9 @@ def main() -> int:
     wait_until(lambda: panel.preview is not None and panel.preview.engraved)
     panel.play()
     wait_until(lambda: bool(panel._highlighted), limit_s=20)
-    QTimer.singleShot(2500, loop.quit)
-    loop.exec()
+    driver.pause(2500)
     print("highlighted notes while playing:", panel._highlighted)
-    window.grab().save(str(ROOT / "docs" / "screenshots" / "generate.png"))
+    driver.grab(ROOT / "docs" / "screenshots" / "generate.png")
     panel.stop()
 
     job = panel.export_job()

@@ -11,17 +11,9 @@ Runs and settings go to a temporary folder. Use a real X server for true renderi
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-HOME = tempfile.mkdtemp(prefix="abc-screenshots-")
-os.environ["ABC_STUDIO_HOME"] = HOME
-if not os.environ.get("DISPLAY"):
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from window_driver import ROOT, StudioDriver
 
 
 def main() -> int:
@@ -32,29 +24,9 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv[:1])
-    app.setOrganizationName("ABC Studio Screenshots")
-    app.setApplicationName("ABC Studio")
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, HOME)
-    from studio.ui.main_window import MainWindow
-
-    window = MainWindow(load_corpus_at_start=False)
-    window.resize(1380, 860)
-    window.show()
+    driver = StudioDriver("ABC Studio Screenshots", (1380, 860))
+    window, wait_until = driver.window, driver.wait_until
     panel = window.train_panel
-    loop = QEventLoop()
-
-    def wait_until(condition, poll_ms: int = 200) -> None:
-        timer = QTimer()
-        timer.timeout.connect(lambda: loop.quit() if condition() else None)
-        timer.start(poll_ms)
-        loop.exec()
-        timer.stop()
-
     panel.load_default_corpus()
     wait_until(lambda: panel.corpus_picker.corpus() is not None)
 
@@ -66,10 +38,8 @@ def main() -> int:
         return run
 
     run_a = train("lab", "lab")
-    QTimer.singleShot(300, loop.quit)
-    loop.exec()
-    window.grab().save(str(out / "train-mid-run.png"))
-    print(f"saved {out / 'train-mid-run.png'}", flush=True)
+    driver.pause(300)
+    driver.grab(out / "train-mid-run.png")
     panel.stop()
     wait_until(lambda: not panel.is_training())
 
@@ -81,10 +51,8 @@ def main() -> int:
     panel.runs_panel.rename_run(run_a.id, "Lab (batch 8, seq 100)")
     panel.runs_panel.rename_run(run_b.id, "Lab batch 4")
     panel.runs_panel.select_runs([run_a.id, run_b.id])
-    QTimer.singleShot(500, loop.quit)
-    loop.exec()
-    window.grab().save(str(out / "runs-overlay.png"))
-    print(f"saved {out / 'runs-overlay.png'}", flush=True)
+    driver.pause(500)
+    driver.grab(out / "runs-overlay.png")
     window.close()
     return 0
 
