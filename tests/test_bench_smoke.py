@@ -18,6 +18,7 @@ BENCH = ROOT / "bench"
 
 #: Each script with the arguments of its quick mode (seconds instead of minutes).
 QUICK_ARGS = {
+    "bf16_quality.py": ["--steps", "5", "--hidden-size", "32", "--smoke"],
     "chart_fps.py": ["--smoke"],
     "generation_speed.py": ["--smoke"],
     "gui_responsiveness.py": ["--preset", "tiny", "--iterations", "30"],
