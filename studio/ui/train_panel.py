@@ -66,8 +66,9 @@ class TrainPanel(QWidget):
         self.resume_button.clicked.connect(self.resume)
         self.stop_button.clicked.connect(self.stop)
         self.progress = QProgressBar()
-        self.progress.setFormat("step %v of %m")
+        self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.setFormat("ready to train")  # "step %v of %m" once a run starts
         self.speed_label = QLabel("")
         self.speed_label.setWordWrap(True)
         self.message = QLabel("")
@@ -211,6 +212,7 @@ class TrainPanel(QWidget):
         self._started_at_step = first_step
         self._run = None
         self.progress.setRange(0, iterations)
+        self.progress.setFormat("step %v of %m")
         self.progress.setValue(first_step)
         self.speed_label.setText("Preparing the model...")
         session = TrainingSession(make_trainer, parent=self)
