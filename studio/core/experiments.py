@@ -19,7 +19,6 @@ Curve statistics (:func:`curve_stats`), from the training loss log:
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
@@ -31,6 +30,7 @@ from studio.core.configs import PRESETS, ModelConfig, SamplingConfig, TrainConfi
 from studio.core.corpus import DEFAULT_CORPUS, Corpus, load_corpus
 from studio.core.evaluation import corpus_reference
 from studio.core.metrics import NoveltyIndex, set_metrics, tune_metrics
+from studio.core.paths import file_name_part
 from studio.core.runs import LossPoint, Run, RunStore, data_home, write_json_atomic
 from studio.core.training_listener import TrainingListener
 
@@ -325,7 +325,7 @@ class _ArmTrainingListener(TrainingListener):
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "-", text).strip("-")[:60]
+    return file_name_part(text, keep="_.=-", limit=60)
 
 
 class ExperimentRunner:

@@ -8,12 +8,12 @@ Everything here is plain Python (no Qt); the window's export dialog uses the sam
 
 from __future__ import annotations
 
-import re
 import sys
 import unicodedata
 from pathlib import Path
 
 from studio.core.abc.text import decode_abc_bytes, read_headers, split_tunes
+from studio.core.paths import file_name_part
 
 SAMPLE_RATE = 44100
 MAX_NAME_CHARS = 60
@@ -28,7 +28,7 @@ class ExportError(Exception):
 def slug(text: str, fallback: str = "tune") -> str:
     """A file-name-safe version of ``text``: ASCII letters, digits and dashes, at most 60 characters."""
     ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+    cleaned = file_name_part(ascii_text).lower()
     return cleaned[:MAX_NAME_CHARS].strip("-") or fallback
 
 

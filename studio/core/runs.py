@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import platformdirs
+
+from studio.core.paths import file_name_part
 
 APP_NAME = "abc-studio"
 
@@ -188,7 +189,7 @@ class Run:
 
     def save_samples(self, abc_text: str, label: str) -> Path:
         self.samples_dir.mkdir(exist_ok=True)
-        safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", label).strip("-") or "samples"
+        safe = file_name_part(label, keep="_.-", fallback="samples")
         path = self.samples_dir / f"{safe}.abc"
         path.write_text(abc_text, encoding="utf-8")
         return path
@@ -228,7 +229,7 @@ class RunStore:
         """A new run folder named from the time and ``name``; writes run.json, split.json and the lock."""
         self._ensure_root()
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:40] or "run"
+        slug = file_name_part(name, keep="_-", limit=40, fallback="run")
         base = f"{stamp}-{slug}"
         path = self.root / base
         n = 1

@@ -15,6 +15,7 @@ from typing import Callable
 
 import torch
 
+from studio.core.abc.text import read_headers
 from studio.core.checkpoints import Checkpoint, load_checkpoint
 from studio.core.configs import DEFAULT_PRIMER, SamplingConfig  # noqa: F401 - re-exported
 from studio.core.model import CharLSTM
@@ -40,8 +41,7 @@ class GeneratedTune:
     extra: dict = field(default_factory=dict)
 
     def title(self) -> str:
-        match = re.search(r"^T:(.*)$", self.text, re.MULTILINE)
-        return (match.group(1).strip() if match else "") or f"Tune {self.index + 1}"
+        return read_headers(self.text).get("T", "").strip() or f"Tune {self.index + 1}"
 
 
 def _tune_finished(text: str, primer_length: int) -> bool:
