@@ -49,7 +49,7 @@ FIELDS = (
     Field("validation_interval", "Validate every", int, "train", "Steps between validation losses"),
     Field("checkpoint_interval", "Checkpoint every", int, "train", "Steps between saved checkpoints"),
     Field("device", "Device", str, "train", "auto takes a GPU when there is one"),
-    Field("precision", "Precision", str, "train", "bf16 is faster on CPUs with AMX and on GPUs (AVX-512 BF16 alone is slower)"),
+    Field("precision", "Precision", str, "train", "bf16 pays with AMX or a GPU (AVX-512 BF16 alone is slower)"),
 )
 
 
