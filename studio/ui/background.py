@@ -60,6 +60,9 @@ class BackgroundCall(QObject):
 
     @Slot()
     def _on_ended(self) -> None:
+        # the thread has only its last lines left; joining first means its reference to this call (the target) is
+        # gone before ours, so the last reference to this QObject is never dropped in the worker thread
+        self._thread.join()
         _alive.discard(self)
         self.finished.emit()
 

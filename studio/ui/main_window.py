@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTa
 
 from studio.ui import settings
 from studio.ui.background import wait_for_all
+from studio.ui.gui_gc import collect_in_gui_thread
 from studio.ui.train_panel import TrainPanel
 
 STOP_AND_KEEP = "Stop and keep the run"
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, load_corpus_at_start: bool = True):
         super().__init__()
+        collect_in_gui_thread()  # before any panel starts a worker thread
         from studio.ui.generate_panel import GeneratePanel
 
         self.setWindowTitle("ABC Studio")

@@ -16,7 +16,11 @@ from PySide6.QtWidgets import QAbstractButton, QApplication  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def fresh_settings(qapp, tmp_path, monkeypatch):
-    """Each test gets empty QSettings and its own run store under tmp_path."""
+    """Each test gets empty QSettings and its own run store under tmp_path, and the application is set up as
+    ``studio.app`` sets it up (garbage collection in the GUI thread), whichever panel the test builds."""
+    from studio.ui.gui_gc import collect_in_gui_thread
+
+    collect_in_gui_thread(qapp)
     monkeypatch.setenv("ABC_STUDIO_HOME", str(tmp_path / "home"))
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
