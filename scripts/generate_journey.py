@@ -23,7 +23,7 @@ def main() -> int:
     driver = StudioDriver("ABC Studio Journey")
     window, wait_until = driver.window, driver.wait_until
     panel = window.generate_panel
-    window.tabs.setCurrentWidget(panel)
+    window.tabs.setCurrentWidget(window.generate_slot)
     print("model:", panel.model_picker.current_path())
     panel.temperature_dial.setValue(80)
     panel.random_seed.setChecked(False)

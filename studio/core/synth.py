@@ -26,9 +26,12 @@ import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mido
-import numpy as np
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FIX_HINT = "sudo apt-get install libfluidsynth3 timgm6mb-soundfont"
 SOUNDFONT_ENV = "ABC_STUDIO_SOUNDFONT"
@@ -157,6 +160,8 @@ def render_midi_to_pcm(
     ``program`` (0-127) replaces the file's instrument; ``gain`` is FluidSynth's master gain (0-10).
     Raises SynthUnavailable / SoundFontError.
     """
+    import numpy as np  # here, not at the top: the window imports this module while it starts
+
     events = midi_events(midi)
     synth, sfid = _new_synth(soundfont, sample_rate, gain)
     try:
@@ -185,6 +190,8 @@ def render_midi_to_pcm(
 
 def write_wav(pcm: np.ndarray, path: str | os.PathLike, sample_rate: int = 44100) -> Path:
     """Writes int16 PCM of shape (frames, channels) or (frames,) as a WAV file."""
+    import numpy as np
+
     pcm = np.asarray(pcm)
     if pcm.dtype != np.int16:
         raise ValueError(f"WAV export needs int16 samples, not {pcm.dtype}.")

@@ -18,7 +18,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -63,6 +63,7 @@ INSTRUMENTS = [("Violin (fiddle)", 40), ("Fiddle (GM 110)", 110), ("Flute", 73),
                ("Banjo", 105), ("Nylon guitar", 24), ("Harp", 46), ("Acoustic grand piano", 0), ("Celesta", 8)]
 DEFAULT_PROGRAM = 40
 MAX_TITLE_CHARS = 32  # a model's T: line can be any junk
+AUDIO_PROBE_DELAY_MS = 1000  # the sound card is probed this long after the panel is built
 REPAIR_IN_PLACE_CHARS = 5_000  # longer texts are repaired on a background thread (~20 us a character)
 TEMPERATURE_TIP = (
     "Temperature: how adventurous the model is.\n"
@@ -151,7 +152,8 @@ class GeneratePanel(QWidget):
         self._connect()
         self._restore_settings()
         self._refresh_ports()
-        threading.Thread(target=self._probe_audio_early, daemon=True, name="abc-studio-audio-probe").start()
+        # after the window has painted: the probe's imports would compete with start-up for the interpreter
+        QTimer.singleShot(AUDIO_PROBE_DELAY_MS, self, self._start_audio_probe)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -809,6 +811,10 @@ class GeneratePanel(QWidget):
             self.banner.hide()
         self.settings.setValue("generate/output", output)
         return problem
+
+    def _start_audio_probe(self) -> None:
+        if not self._closed:
+            threading.Thread(target=self._probe_audio_early, daemon=True, name="abc-studio-audio-probe").start()
 
     @staticmethod
     def _probe_audio_early() -> None:

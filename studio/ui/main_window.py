@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTa
 
 from studio.ui import settings
 from studio.ui.background import wait_for_all
+from studio.ui.deferred import DeferredWidget, after_first_paint
 from studio.ui.gui_gc import collect_in_gui_thread
 from studio.ui.train_panel import TrainPanel
 
@@ -31,17 +32,6 @@ SHORTCUTS = (
     ("Mouse wheel / drag on a chart", "Zoom / pan; 'Fit' zooms back to the whole run"),
     ("Ctrl+Q", "Quit"),
 )
-
-
-def _quality_panel():
-    """The Quality tab's panel, or a placeholder while that area does not exist yet."""
-    try:
-        from studio.ui.quality_panel import QualityPanel
-    except ImportError:
-        label = QLabel("The Quality area comes later: metrics of generated tunes against the corpus.")
-        label.setWordWrap(True)
-        return label
-    return QualityPanel()
 
 
 def corpus_candidate(path: str) -> str | None:
@@ -60,33 +50,57 @@ class MainWindow(QMainWindow):
     def __init__(self, load_corpus_at_start: bool = True):
         super().__init__()
         collect_in_gui_thread()  # before any panel starts a worker thread
-        from studio.ui.generate_panel import GeneratePanel
-
         self.setWindowTitle("ABC Studio")
         self.setAcceptDrops(True)
         self.train_panel = TrainPanel()
-        self.generate_panel = GeneratePanel()
-        self.quality_panel = _quality_panel()
+        # the Generate and Quality tabs are built when first shown (or asked for): the window paints sooner
+        self.generate_slot = DeferredWidget(self._make_generate_panel, "Loading the generator...")
+        self.quality_slot = DeferredWidget(self._make_quality_panel, "Loading the quality tools...")
         self.tabs = QTabWidget()
         self.tabs.addTab(self.train_panel, "Train")
-        self.tabs.addTab(self.generate_panel, "Generate")
-        self.tabs.addTab(self.quality_panel, "Quality")
+        self.tabs.addTab(self.generate_slot, "Generate")
+        self.tabs.addTab(self.quality_slot, "Quality")
         self.setCentralWidget(self.tabs)
 
         self.training_label = QLabel("")
         self.statusBar().addPermanentWidget(self.training_label)
         self.train_panel.status_changed.connect(self.show_status)
         self.train_panel.training_changed.connect(self._training_changed)
-        self.train_panel.checkpoint_saved.connect(self.generate_panel.add_model)
+        self.train_panel.checkpoint_saved.connect(self._checkpoint_saved)
         self.train_panel.runs_panel.model_opened.connect(self._open_model_from_run)
-        self.generate_panel.status_changed.connect(self.show_status)
-        if hasattr(self.quality_panel, "status_changed"):
-            self.quality_panel.status_changed.connect(self.show_status)
         self._build_menus()
         self._restore_state()
         if load_corpus_at_start:
-            QTimer.singleShot(0, self.train_panel.load_default_corpus)
+            after_first_paint(self, self.train_panel.load_default_corpus)
         self.show_status("Ready. Pick a corpus and press Train, or open a checkpoint to generate tunes.")
+
+    @property
+    def generate_panel(self):
+        """The Generate tab's ``GeneratePanel`` (built when the tab is first shown, or now if asked for sooner)."""
+        return self.generate_slot.widget()
+
+    def _make_generate_panel(self):
+        from studio.ui.generate_panel import GeneratePanel
+
+        panel = GeneratePanel()
+        panel.status_changed.connect(self.show_status)
+        return panel
+
+    def _checkpoint_saved(self, path: str, label: str) -> None:
+        if self.generate_slot.is_built():  # otherwise its model list, once built, finds the run's checkpoints
+            self.generate_panel.add_model(path, label)
+
+    @property
+    def quality_panel(self):
+        """The Quality tab's ``QualityPanel`` (built when the tab is first shown, or now if asked for sooner)."""
+        return self.quality_slot.widget()
+
+    def _make_quality_panel(self):
+        from studio.ui.quality_panel import QualityPanel
+
+        panel = QualityPanel()
+        panel.status_changed.connect(self.show_status)
+        return panel
 
     # --- menus ------------------------------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
@@ -137,22 +151,23 @@ class MainWindow(QMainWindow):
                                               "Checkpoints (*.pt);;All files (*)")
         if path:
             settings.write("generate/open_folder", str(Path(path).parent))
-            self.tabs.setCurrentWidget(self.generate_panel)
+            self.tabs.setCurrentWidget(self.generate_slot)
             self.generate_panel.open_checkpoint(path)
 
     def _open_model_from_run(self, path: str, label: str) -> None:
         self.generate_panel.add_model(path, label)
-        self.tabs.setCurrentWidget(self.generate_panel)
+        self.tabs.setCurrentWidget(self.generate_slot)
         self.generate_panel.open_checkpoint(path)
 
     def export_current(self) -> None:
         """Exports what the current tab shows: the live loss chart on Train, the tunes on Generate."""
         if self.tabs.currentWidget() is self.train_panel:
             self._export_live_chart()
-        elif self.tabs.currentWidget() is self.generate_panel:
+        elif self.tabs.currentWidget() is self.generate_slot:
             self.generate_panel.export_current()
-        elif hasattr(self.quality_panel, "export_current"):
-            self.quality_panel.export_current()
+        else:
+            self.show_status("The Quality tab writes its report with \"Open report\"; Export works on Train and "
+                             "Generate.")
 
     def _export_live_chart(self) -> None:
         from studio.ui.plot_style import export_plot
@@ -266,9 +281,9 @@ class MainWindow(QMainWindow):
             self.train_panel.stop_and_wait()
         else:
             self.train_panel.stop_and_wait()
-        for panel in (self.generate_panel, self.quality_panel):
-            if hasattr(panel, "shutdown"):
-                panel.shutdown()  # stops their worker threads (child widgets get no closeEvent)
+        for slot in (self.generate_slot, self.quality_slot):
+            if slot.is_built():
+                slot.widget().shutdown()  # stops their worker threads (child widgets get no closeEvent)
         wait_for_all()
         self._save_state()
         event.accept()

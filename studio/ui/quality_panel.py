@@ -25,11 +25,10 @@ from studio.core.experiments import ExperimentError, experiments_home, load_expe
 from studio.core.metrics import tune_metrics
 from studio.core.runs import RunStore
 from studio.ui.background import BackgroundCall
+from studio.ui.deferred import DeferredWidget
 from studio.ui.experiment_builder import ExperimentBuilder
-from studio.ui.experiment_results import ExperimentResults
 from studio.ui.experiment_worker import ExperimentSession
 from studio.ui.metrics_table import MetricsTable
-from studio.ui.set_histograms import SetHistograms
 
 _references: dict[str, CorpusReference] = {}
 _PHASES = {"reference": "measuring the corpus", "training": "training", "sampling": "generating tunes",
@@ -40,6 +39,18 @@ def _load_reference(spec: str) -> CorpusReference:
     reference = corpus_reference(spec)
     reference.novelty  # noqa: B018 - build the novelty index here, off the GUI thread
     return reference
+
+
+def _make_set_histograms():
+    from studio.ui.set_histograms import SetHistograms  # pyqtgraph and numpy: once the window is shown
+
+    return SetHistograms()
+
+
+def _make_experiment_results():
+    from studio.ui.experiment_results import ExperimentResults
+
+    return ExperimentResults()
 
 
 class QualityPanel(QWidget):
@@ -81,7 +92,7 @@ class QualityPanel(QWidget):
         self.reference_label = QLabel("Measuring the corpus...")
         self.reference_label.setWordWrap(True)
         self.table = MetricsTable()
-        self.histograms = SetHistograms()
+        self.histograms_slot = DeferredWidget(_make_set_histograms, "Loading the histograms...")
         row = QHBoxLayout()
         for widget in (self.open_button, self.samples, self.evaluate_button):
             row.addWidget(widget)
@@ -91,7 +102,7 @@ class QualityPanel(QWidget):
         tune_layout.addWidget(self.reference_label)
         tune_layout.addWidget(self.tune_picker)
         tune_layout.addWidget(self.table, 3)
-        tune_layout.addWidget(self.histograms, 3)
+        tune_layout.addWidget(self.histograms_slot, 3)
 
         experiment_box = QGroupBox("Controlled experiment")
         self.builder = ExperimentBuilder()
@@ -104,7 +115,7 @@ class QualityPanel(QWidget):
         self.progress = QProgressBar()
         self.progress_label = QLabel("Define a comparison: one variable, several values.")
         self.progress_label.setWordWrap(True)
-        self.results = ExperimentResults()
+        self.results_slot = DeferredWidget(_make_experiment_results, "Loading the results chart...")
         buttons = QHBoxLayout()
         for widget in (self.start_button, self.stop_button, self.report_button, self.previous_button):
             buttons.addWidget(widget)
@@ -113,7 +124,7 @@ class QualityPanel(QWidget):
         experiment_layout.addLayout(buttons)
         experiment_layout.addWidget(self.progress)
         experiment_layout.addWidget(self.progress_label)
-        experiment_layout.addWidget(self.results, 1)
+        experiment_layout.addWidget(self.results_slot, 1)
 
         splitter = QSplitter()
         splitter.addWidget(tune_box)
@@ -133,6 +144,16 @@ class QualityPanel(QWidget):
         self.builder.changed.connect(self._check_builder)
 
     # --- corpus reference -------------------------------------------------------------------------------------
+    @property
+    def histograms(self):
+        """The ``SetHistograms`` charts (built when first painted or asked for)."""
+        return self.histograms_slot.widget()
+
+    @property
+    def results(self):
+        """The ``ExperimentResults`` table and chart (built when first painted or asked for)."""
+        return self.results_slot.widget()
+
     def ensure_reference(self) -> None:
         """Starts measuring the corpus unless it is measured or under way. Lazy (first shown or first needed), so
         a window that only trains never spends CPU and the GIL on it."""

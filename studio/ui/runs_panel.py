@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.runs import RunStore, RunStoreError
 from studio.ui import settings
-from studio.ui.comparison_chart import ComparisonChart
-from studio.ui.plot_style import export_plot
+from studio.ui.deferred import DeferredWidget
 from studio.ui.run_comparison import differing_settings, format_value, loss_logs_csv
 
 #: (header, how to read the cell from a run summary)
@@ -54,6 +53,12 @@ def _short_date(text: str | None) -> str:
 
 def _loss(value) -> str:
     return "-" if value is None else f"{value:.3f}"
+
+
+def _make_comparison_chart():
+    from studio.ui.comparison_chart import ComparisonChart  # pyqtgraph and numpy: once the window is shown
+
+    return ComparisonChart()
 
 
 class RunsPanel(QWidget):
@@ -100,7 +105,8 @@ class RunsPanel(QWidget):
         self.folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         button_row.addWidget(self.folder_label)
 
-        self.chart = ComparisonChart()
+        self.chart_slot = DeferredWidget(_make_comparison_chart, "Loading the comparison chart...")
+        self.chart_slot.built.connect(self._show_curves)
         self.differences = QTableWidget(0, 0)
         self.differences.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.differences.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
@@ -121,7 +127,7 @@ class RunsPanel(QWidget):
         side_layout.addLayout(export_row)
 
         compare = QSplitter(Qt.Horizontal)
-        compare.addWidget(self.chart)
+        compare.addWidget(self.chart_slot)
         compare.addWidget(side)
         compare.setStretchFactor(0, 3)
         compare.setStretchFactor(1, 1)
@@ -140,6 +146,11 @@ class RunsPanel(QWidget):
         self._update_buttons()
 
     # --- list ------------------------------------------------------------------------------------------------
+    @property
+    def chart(self):
+        """The ``ComparisonChart`` (built when first painted or asked for)."""
+        return self.chart_slot.widget()
+
     def refresh(self) -> None:
         """Re-reads every run's summary; keeps the selection."""
         selected = self.selected_ids()
@@ -186,10 +197,14 @@ class RunsPanel(QWidget):
     # --- compare ----------------------------------------------------------------------------------------------
     def _selection_changed(self) -> None:
         ids = self.selected_ids()
-        runs = [self.store.open(run_id) for run_id in ids]
-        self.chart.show_runs([(self._summaries[run.id].get("name", run.id), run.loss_log()) for run in runs])
+        if self.chart_slot.is_built() or ids:
+            self._show_curves()
         self._show_differences([self._summaries[run_id] for run_id in ids])
         self._update_buttons()
+
+    def _show_curves(self) -> None:
+        runs = [self.store.open(run_id) for run_id in self.selected_ids()]
+        self.chart.show_runs([(self._summaries[run.id].get("name", run.id), run.loss_log()) for run in runs])
 
     def _show_differences(self, summaries: list[dict]) -> None:
         rows = differing_settings(summaries) if len(summaries) > 1 else []
@@ -217,6 +232,8 @@ class RunsPanel(QWidget):
         return out
 
     def export_chart(self, path: str | Path) -> Path:
+        from studio.ui.plot_style import export_plot
+
         return export_plot(self.chart.plot, path)
 
     def export_csv(self, path: str | Path) -> Path:

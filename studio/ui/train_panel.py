@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 
 from studio.core.runs import RunStore
 from studio.ui.corpus_picker import CorpusPicker
+from studio.ui.deferred import DeferredWidget
 from studio.ui.hyperparameter_form import HyperparameterForm
-from studio.ui.loss_chart import LossChart
 from studio.ui.runs_panel import RunsPanel
 from studio.ui.training_worker import TrainingSession
 
@@ -98,12 +98,12 @@ class TrainPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(max(400, left.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()))
 
-        self.chart = LossChart()
+        self.chart_slot = DeferredWidget(_make_loss_chart, "Loading the loss chart...")
         self.runs_panel = RunsPanel(self.store)
         self.runs_panel.resume_requested.connect(self.resume_run)
         self.runs_panel.status_changed.connect(self.status_changed)
         self.views = QTabWidget()
-        self.views.addTab(self.chart, "Live loss")
+        self.views.addTab(self.chart_slot, "Live loss")
         self.views.addTab(self.runs_panel, "Runs && comparison")
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(scroll)
@@ -115,6 +115,11 @@ class TrainPanel(QWidget):
         self._update_controls()
 
     # --- public ---------------------------------------------------------------------------------------------
+    @property
+    def chart(self):
+        """The live ``LossChart`` (built after the window's first paint, or now if asked for sooner)."""
+        return self.chart_slot.widget()
+
     def load_default_corpus(self) -> None:
         """Starts loading the last used corpus in the background (O'Neill's at first launch)."""
         self.corpus_picker.restore()
@@ -228,7 +233,7 @@ class TrainPanel(QWidget):
         self.chart.set_point_source(session.take_points)
         self.session = session
         session.start()
-        self.views.setCurrentWidget(self.chart)
+        self.views.setCurrentWidget(self.chart_slot)
         self._update_controls()
         self.training_changed.emit(True)
 
@@ -294,3 +299,9 @@ class TrainPanel(QWidget):
         self.stop_button.setEnabled(training)
         self.form.setEnabled(not training)
         self.corpus_picker.setEnabled(not training)
+
+
+def _make_loss_chart():
+    from studio.ui.loss_chart import LossChart  # pyqtgraph and numpy: after the window is shown
+
+    return LossChart()
