@@ -10,7 +10,6 @@ window's: one core less than the machine has).
 
     python bench/gui_responsiveness.py                            # tiny preset, 1500 steps, about a minute
     python bench/gui_responsiveness.py --preset lab --iterations 100
-    python bench/gui_responsiveness.py --without-quality-tab      # the window without the Quality tab's start-up work
     DISPLAY=:99 python bench/gui_responsiveness.py                # a real X server (Xvfb) instead of offscreen
 
 Runs and settings go to a temporary folder.
@@ -85,13 +84,44 @@ def in_window(app, corpus_spec: str, preset_name: str, iterations: int):
     timer.setInterval(TICK_MS)
     timer.timeout.connect(tick)
     panel.training_changed.connect(lambda training: None if training else loop.quit())
+    pauses = GarbageCollectionPauses()
     timer.start()
     panel.train_button.click()
     loop.exec()
     timer.stop()
+    pauses.stop()
     run = panel.current_run()
     window.close()
-    return run, np.array(lateness)
+    return run, np.array(lateness), pauses
+
+
+class GarbageCollectionPauses:
+    """Times every garbage collection (the window runs them in the GUI thread, see studio/ui/gui_gc.py)."""
+
+    def __init__(self):
+        import gc
+
+        self.by_generation: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._began = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase, info) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.by_generation[info["generation"]].append((time.perf_counter() - self._began) * 1000)
+
+    def stop(self) -> None:
+        import gc
+
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"generation {g}: {len(t)}" for g, t in self.by_generation.items())
+        longest = max((max(t) for t in self.by_generation.values() if t), default=0.0)
+        full = self.by_generation[2]
+        return (f"{counts}; longest {longest:.1f} ms"
+                + (f", full collections {', '.join(f'{t:.0f}' for t in full)} ms" if full else ""))
 
 
 def main() -> int:
@@ -99,15 +129,7 @@ def main() -> int:
     parser.add_argument("--corpus", default="oneills1850")
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--iterations", type=int, default=1500)
-    parser.add_argument("--without-quality-tab", action="store_true",
-                        help="a placeholder instead of the Quality tab (it measures the corpus when the window opens)")
     args = parser.parse_args()
-    if args.without_quality_tab:
-        import studio.ui.main_window as main_window
-        from PySide6.QtWidgets import QLabel
-
-        main_window._quality_panel = lambda: QLabel("Quality tab left out by --without-quality-tab")
-
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -133,7 +155,7 @@ def main() -> int:
 
     run_headless("before")
     started = time.perf_counter()
-    window_run, late = in_window(app, args.corpus, args.preset, args.iterations)
+    window_run, late, pauses = in_window(app, args.corpus, args.preset, args.iterations)
     window = steps_per_second(window_run)
     print(f"window:          {window:.2f} steps/s ({time.perf_counter() - started:.0f} s), "
           f"{window_run.summary()['steps_done']} steps, status {window_run.summary()['status']}", flush=True)
@@ -143,6 +165,7 @@ def main() -> int:
           f"{abs(bases[0] - bases[1]) / base:.0%}: the machine's load changed that much meanwhile)")
     print(f"GUI timer lateness over {len(late)} ticks of {TICK_MS} ms: p50 {np.percentile(late, 50):.1f} ms, "
           f"p99 {np.percentile(late, 99):.1f} ms, max {late.max():.1f} ms  (targets p99 < 30, max < 100)")
+    print(f"garbage collections while the window trained: {pauses.summary()}")
     return 0
 
 
