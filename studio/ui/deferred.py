@@ -52,6 +52,7 @@ class DeferredWidget(QWidget):
             self._build_soon.stop()
             self._widget = self._factory()
             self.layout().replaceWidget(self._placeholder, self._widget)
+            self._widget.show()  # at once: a layout would show it only on the next turn of the event loop
             self._placeholder.deleteLater()
             self._placeholder = None
             self.built.emit(self._widget)

@@ -79,28 +79,28 @@ class MainWindow(QMainWindow):
         """The Generate tab's ``GeneratePanel`` (built when the tab is first shown, or now if asked for sooner)."""
         return self.generate_slot.widget()
 
+    @property
+    def quality_panel(self):
+        """The Quality tab's ``QualityPanel`` (built when the tab is first shown, or now if asked for sooner)."""
+        return self.quality_slot.widget()
+
     def _make_generate_panel(self):
         from studio.ui.generate_panel import GeneratePanel
 
-        panel = GeneratePanel()
+        return self._connected(GeneratePanel())
+
+    def _make_quality_panel(self):
+        from studio.ui.quality_panel import QualityPanel
+
+        return self._connected(QualityPanel())
+
+    def _connected(self, panel):
         panel.status_changed.connect(self.show_status)
         return panel
 
     def _checkpoint_saved(self, path: str, label: str) -> None:
         if self.generate_slot.is_built():  # otherwise its model list, once built, finds the run's checkpoints
             self.generate_panel.add_model(path, label)
-
-    @property
-    def quality_panel(self):
-        """The Quality tab's ``QualityPanel`` (built when the tab is first shown, or now if asked for sooner)."""
-        return self.quality_slot.widget()
-
-    def _make_quality_panel(self):
-        from studio.ui.quality_panel import QualityPanel
-
-        panel = QualityPanel()
-        panel.status_changed.connect(self.show_status)
-        return panel
 
     # --- menus ------------------------------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
