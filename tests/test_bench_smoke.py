@@ -20,6 +20,7 @@ BENCH = ROOT / "bench"
 QUICK_ARGS = {
     "bf16_quality.py": ["--steps", "5", "--hidden-size", "32", "--smoke"],
     "chart_fps.py": ["--smoke"],
+    "gemm_peak.py": ["--smoke"],
     "generation_speed.py": ["--smoke"],
     "gui_responsiveness.py": ["--preset", "tiny", "--iterations", "30"],
     "metrics_speed.py": ["2"],
