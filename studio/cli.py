@@ -90,7 +90,8 @@ def _configs_from_args(args):
     model_config, train_config = preset(args.preset)
     overrides = {
         "iterations": args.iterations, "batch_size": args.batch_size, "seq_length": args.seq_length,
-        "learning_rate": args.learning_rate, "seed": args.seed, "device": args.device, "precision": args.precision,
+        "learning_rate": args.learning_rate, "lr_schedule": args.lr_schedule, "seed": args.seed,
+        "device": args.device, "precision": args.precision,
         "validation_interval": args.validation_interval, "checkpoint_interval": args.checkpoint_interval,
     }
     train_config = replace(train_config, **{k: v for k, v in overrides.items() if v is not None})
@@ -275,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int)
     p.add_argument("--seq-length", type=int)
     p.add_argument("--learning-rate", type=float)
+    p.add_argument("--lr-schedule", choices=["constant", "cosine"],
+                   help="constant (the lab's) or cosine: down to nothing by the last step")
     p.add_argument("--embedding-dim", type=int)
     p.add_argument("--hidden-size", type=int)
     p.add_argument("--num-layers", type=int)

@@ -6,6 +6,7 @@ can build its forms without importing torch: the studio opens in a fraction of t
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 
 DEFAULT_PRIMER = "X:1\n"
@@ -61,12 +62,17 @@ class ModelConfig(ConfigFields):
 
 @dataclass
 class TrainConfig(ConfigFields):
-    """Optimisation settings. The defaults are the lab's: Adam 5e-3, batch 8, sequence 100, 3000 iterations."""
+    """Optimisation settings. The defaults are the lab's: Adam 5e-3, batch 8, sequence 100, 3000 iterations.
+
+    ``lr_schedule``: ``constant`` (the lab's) keeps the learning rate; ``cosine`` lowers it along half a cosine from
+    ``learning_rate`` at the first step to nothing at the last (see ``learning_rate_at``).
+    """
 
     iterations: int = 3000
     batch_size: int = 8
     seq_length: int = 100
     learning_rate: float = 5e-3
+    lr_schedule: str = "constant"
     seed: int = 0
     device: str = "auto"
     precision: str = "fp32"
@@ -88,7 +94,16 @@ class TrainConfig(ConfigFields):
         "checkpoint_interval": (1, 1_000_000),
         "validation_fraction": (0.0, 0.5),
     }
-    CHOICES = {"device": ("auto", "cpu", "cuda", "mps"), "precision": ("auto", "fp32", "bf16")}
+    CHOICES = {"device": ("auto", "cpu", "cuda", "mps"), "precision": ("auto", "fp32", "bf16"),
+               "lr_schedule": ("constant", "cosine")}
+
+    def learning_rate_at(self, step: int) -> float:
+        """The learning rate of training step ``step`` (1 to ``iterations``). A function of the step alone, so a
+        resumed run continues the same schedule (a run resumed with more iterations stretches what is left of it)."""
+        if self.lr_schedule == "cosine":
+            progress = min(max(step - 1, 0) / max(self.iterations, 1), 1.0)
+            return self.learning_rate * 0.5 * (1.0 + math.cos(math.pi * progress))
+        return self.learning_rate
 
 
 #: The lab's configuration and its two controlled variants (one variable changed each).

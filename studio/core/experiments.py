@@ -60,7 +60,7 @@ def variable_type(variable: str) -> type:
     for config in (TrainConfig, ModelConfig):
         for f in fields(config):
             if f.name == variable and variable in VARIABLES:
-                return float if "float" in str(f.type) else int
+                return next((kind for kind in (float, str) if kind.__name__ in str(f.type)), int)
     raise ExperimentError(f"unknown variable {variable!r}; choose one of {', '.join(VARIABLES)}")
 
 

@@ -242,6 +242,8 @@ class Trainer:
         loss.backward()
         if self.config.grad_clip > 0:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.learning_rate_at(self.step + 1)
         self.optimizer.step()
         return self.distributed.mean(float(loss.detach()))
 

@@ -41,6 +41,8 @@ FIELDS = (
     Field("batch_size", "Batch size", int, "train", "Windows of text per step"),
     Field("seq_length", "Sequence length", int, "train", "Characters per window"),
     Field("learning_rate", "Learning rate", float, "train", "Adam step size"),
+    Field("lr_schedule", "LR schedule", str, "train",
+          "constant: the lab's; cosine: the learning rate falls along half a cosine to nothing by the last step"),
     Field("embedding_dim", "Embedding size", int, "model", "Size of each character's vector"),
     Field("hidden_size", "Hidden size", int, "model", "LSTM units per layer"),
     Field("num_layers", "Layers", int, "model", "Stacked LSTM layers"),
@@ -82,6 +84,7 @@ class HyperparameterForm(QWidget):
             if field.kind is str:
                 editor = QComboBox()
                 editor.addItems(TrainConfig.CHOICES[field.name])
+                editor.setToolTip(field.help)
                 editor.currentTextChanged.connect(self._edited)
             else:
                 editor = QLineEdit()

@@ -16,6 +16,8 @@ COMPARED_SETTINGS = (
     ("Batch size", lambda s: s.get("train_config", {}).get("batch_size")),
     ("Sequence length", lambda s: s.get("train_config", {}).get("seq_length")),
     ("Learning rate", lambda s: s.get("train_config", {}).get("learning_rate")),
+    # runs from before the schedule existed trained at a constant rate
+    ("LR schedule", lambda s: s.get("train_config", {}).get("lr_schedule", "constant")),
     ("Embedding size", lambda s: s.get("model_config", {}).get("embedding_dim")),
     ("Hidden size", lambda s: s.get("model_config", {}).get("hidden_size")),
     ("Layers", lambda s: s.get("model_config", {}).get("num_layers")),

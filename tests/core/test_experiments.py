@@ -43,6 +43,7 @@ def test_oscillation_grows_with_noise():
 def test_parse_values_types_and_mistakes():
     assert parse_values("batch_size", "8, 4") == [8, 4]
     assert parse_values("temperature", "0.8,1") == [0.8, 1.0]
+    assert parse_values("lr_schedule", "constant, cosine") == ["constant", "cosine"]
     for variable, text in (("batch_size", "8"), ("batch_size", "8,x"), ("batch_size", "8,8"), ("colour", "1,2")):
         with pytest.raises(ExperimentError):
             parse_values(variable, text)
@@ -53,6 +54,8 @@ def test_spec_rejects_values_outside_the_limits():
         ExperimentSpec("batch_size", [8, 0], preset="tiny").check()
     with pytest.raises(ExperimentError, match="preset"):
         ExperimentSpec("batch_size", [8, 4], preset="huge").check()
+    with pytest.raises(ExperimentError, match="lr_schedule"):
+        ExperimentSpec("lr_schedule", ["constant", "step"], preset="tiny").check()
 
 
 def test_experiment_trains_samples_and_scores_each_value(tiny_experiment):  # noqa: F811

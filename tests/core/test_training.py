@@ -93,8 +93,10 @@ def test_pause_holds_and_resume_continues(oneills, tiny_configs):
     assert recorder.states == ["running", "paused", "running", "finished"]
 
 
-def test_resume_continues_the_same_loss_curve(oneills, store, tiny_configs):
-    model_config, train_config = tiny_configs(30, checkpoint_interval=10, validation_interval=10)
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_resume_continues_the_same_loss_curve(oneills, store, tiny_configs, schedule):
+    model_config, train_config = tiny_configs(30, checkpoint_interval=10, validation_interval=10,
+                                              lr_schedule=schedule)
     straight = Recorder()
     Trainer.new(oneills, model_config, train_config, None, listener=straight).run()
 
@@ -113,6 +115,27 @@ def test_resume_continues_the_same_loss_curve(oneills, store, tiny_configs):
         assert second.losses[step] == pytest.approx(straight.losses[step], rel=1e-5, abs=1e-6)
     steps = [p.step for p in run.loss_log() if p.kind == "train"]
     assert steps == list(range(1, 31))
+
+
+def test_cosine_schedule_falls_from_the_rate_to_nothing():
+    config = TrainConfig(iterations=100, learning_rate=0.01, lr_schedule="cosine")
+    rates = [config.learning_rate_at(step) for step in range(1, 101)]
+    assert rates[0] == pytest.approx(0.01)
+    assert rates[50] == pytest.approx(0.005)  # step 51: half way
+    assert rates[-1] < 0.01 * 0.001 and all(a > b for a, b in zip(rates, rates[1:]))
+    constant = TrainConfig(iterations=100, learning_rate=0.01)
+    assert {constant.learning_rate_at(step) for step in (1, 50, 100)} == {0.01}
+    assert TrainConfig(lr_schedule="linear").problems() == {"lr_schedule": "must be one of constant, cosine"}
+
+
+def test_the_optimizer_follows_the_schedule(oneills, tiny_configs):
+    model_config, train_config = tiny_configs(20, lr_schedule="cosine", learning_rate=0.01)
+    trainer = Trainer.new(oneills, model_config, train_config)
+    seen = []
+    trainer.listener = Recorder(on_step=lambda step: seen.append(trainer.optimizer.param_groups[0]["lr"]))
+    trainer.run()
+    assert seen == pytest.approx([train_config.learning_rate_at(step) for step in range(1, 21)])
+    assert seen[0] == pytest.approx(0.01) and seen[-1] < 1e-4
 
 
 def test_invalid_configs_are_refused(oneills):
