@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from studio.core.abc.tokenizer import tokenize
+
 DEFAULT_TIMEOUT_S = 10.0
 #: Longer text is not sent to verovio: it would only run into the timeout (a tune is a few thousand characters).
 MAX_RENDER_CHARS = 200_000
@@ -179,6 +181,55 @@ def _timemap_from_json(entries: list[dict]) -> list[TimedEvent]:
     return events
 
 
+def open_implied_repeats(abc_text: str) -> str:
+    """``abc_text`` with the start-repeat written out that an end-repeat implies, for verovio's sake.
+
+    Folk ABC often writes two strains as ``...:| ...:|``: the second ``:|`` repeats from the first. verovio (5.x)
+    crashes (SIGSEGV) whenever an end-repeat has no start-repeat since the previous end-repeat (``d2:||G:|``,
+    ``:|d|g:|``, ``:|2d:|``); the model writes such tunes often and O'Neill's has some. So the missing ``|:`` is
+    put where the new strain starts: the plain bar line right after the previous ``:|`` becomes ``|:``, or ``|:``
+    is added after that ``:|``. When the previous ``:|`` leads into a variant ending (``:|2``) there is no safe
+    place, and the later end-repeat is drawn as a plain bar line instead. Only what verovio reads changes, never
+    the user's text."""
+    if abc_text.count(":") < 2 or ":|" not in abc_text and "::" not in abc_text:
+        return abc_text
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in abc_text
+    tokens = [t for t in tokenize(abc_text) if t.kind not in ("space", "newline")]
+    previous_end = None  # index in tokens of the last end-repeat with no start-repeat since
+    for index, token in enumerate(tokens):
+        if token.kind == "field" and token.text.startswith("X:"):
+            previous_end = None  # a new tune
+        if token.kind != "bar":
+            continue
+        ends, starts = token.text.startswith(":"), token.text.endswith(":")
+        if ends and previous_end is not None:
+            edits.append(_start_after(tokens, previous_end) or _plain_bar(token))
+        if starts:
+            previous_end = None
+        elif ends:
+            previous_end = index
+    for start, end, replacement in sorted(edits, reverse=True):
+        abc_text = abc_text[:start] + replacement + abc_text[end:]
+    return abc_text
+
+
+def _start_after(tokens: list, index: int) -> tuple[int, int, str] | None:
+    """The edit that starts a repeat just after the end-repeat ``tokens[index]``, or None (a variant ending)."""
+    end_repeat = tokens[index]
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if any(c.isdigit() for c in end_repeat.text) or (following is not None and following.kind == "ending"):
+        return None
+    if following is not None and following.kind == "bar" and ":" not in following.text and following.text in (
+            "|", "||"):
+        return following.offset, following.offset + len(following.text), "|:"
+    after = end_repeat.offset + len(end_repeat.text)
+    return after, after, "|:"
+
+
+def _plain_bar(end_repeat) -> tuple[int, int, str]:
+    return end_repeat.offset, end_repeat.offset + len(end_repeat.text), end_repeat.text.lstrip(":") or "|"
+
+
 class NotationRenderer:
     """Renders ABC with verovio in a long-lived child process that is restarted after a crash or a timeout.
 
@@ -250,7 +301,7 @@ class NotationRenderer:
         if len(abc_text) > MAX_RENDER_CHARS:
             return Rendering(error=f"This ABC is too long to engrave ({len(abc_text):,} characters; the limit is "
                                    f"{MAX_RENDER_CHARS:,}). Is it one tune?")
-        request = json.dumps({"abc": abc_text, "page_width": page_width, "scale": scale}) + "\n"
+        request = json.dumps({"abc": open_implied_repeats(abc_text), "page_width": page_width, "scale": scale}) + "\n"
         started = time.perf_counter()
         with self._lock:
             process = self._ensure_child()

@@ -8,7 +8,7 @@ import pytest
 from music21 import corpus
 
 from studio.core.abc.text import split_tunes
-from studio.core.notation import NotationRenderer, RenderError, Rendering, flatten_svg_for_qt
+from studio.core.notation import NotationRenderer, RenderError, Rendering, flatten_svg_for_qt, open_implied_repeats
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -143,3 +143,46 @@ def test_flatten_turns_nested_tspans_into_one_text_and_keeps_their_ids(renderer)
     assert set(re.findall(r'\bid="([^"]+)"', svg)) == {el.get("id") for el in root.iter() if el.get("id")}
     title = next(el for el in root.iter(SVG_NS + "text") if el.text == "Tom & Jerry")
     assert title.get("font-size") != "0px" and title.get("x") is not None
+
+
+#: Tunes whose second end-repeat has no start-repeat: verovio 5 crashes on each as written (found by reducing
+#: crashing tunes that the default model wrote; the last is the whole tune it wrote at seed 5).
+IMPLIED_REPEATS = {
+    "d2:|G:|": ("d2:|G2:|", "d2:||:G2:|"),
+    "bar line after": ("d2:||G2:|", "d2:||:G2:|"),
+    "plain bar between": (":|d|g:|", ":||:d|g:|"),
+    "three strains": ("d2:|G2:|c2:|", "d2:||:G2:||:c2:|"),
+    "after a variant ending": ("dd:|2d2:|", "dd:|2d2|"),
+    "already paired": ("|:dA:|\n|:B2:|", "|:dA:|\n|:B2:|"),
+    "double repeat": ("dA::B2:|", "dA::B2:|"),
+}
+SEED_5_TUNE = """X:1
+T:The Bontrock Eye
+M:6/8
+L:1/8
+K:F
+F|.G.F.D FEF|G>FG AFD|C>GA A2 d|cAF FAc|edd d2:|
+||(f/g/)|aaf gfe|D>ED CB,D|G,B,D EGE|DGG cAG|
+A>BA fec|dAd edc|Bcd cBA|
+B2 d dcB|cBA eAf|d>(c BA) A2 c|ded def|
+gfe dcA|def g2f| ece d2 c|Add cAG|
+ABc d2e|fed dcd|edB AFA|ABd cAF|
+DGG Bcd|edc BAA|BdB c2 d|eAA cAA|
+dAF AGF|AGG GBd|efe dBG|AdB {c}BAG|
+(B<G)G dBG|cee edc|BGG G2:|
+"""
+
+
+@pytest.mark.parametrize("name", IMPLIED_REPEATS)
+def test_implied_start_repeats_are_written_out_for_verovio(name):
+    body, expected = IMPLIED_REPEATS[name]
+    head = "X:1\nT:t\nM:6/8\nL:1/8\nK:D\n"
+    assert open_implied_repeats(head + body + "\n") == head + expected + "\n"
+
+
+def test_tunes_with_implied_repeats_render_instead_of_crashing(renderer):
+    for body, _ in IMPLIED_REPEATS.values():
+        rendering = renderer.render("X:1\nT:t\nM:6/8\nL:1/8\nK:D\n" + body + "\n")
+        assert rendering.ok, (body, rendering.error)
+    rendering = renderer.render(SEED_5_TUNE)
+    assert rendering.ok and rendering.midi and len(rendering.note_ids) > 100
