@@ -133,7 +133,7 @@ def tune_meta(abc_text: str, tempo_bpm: float | None = None) -> TuneMeta:
 
 
 def _notes_from_verovio(abc_text: str, renderer: NotationRenderer, rendering: Rendering | None) -> mido.MidiFile:
-    if rendering is None or not rendering.ok:
+    if rendering is None:  # a rendering that failed is not tried again (a crash costs a restart)
         rendering = renderer.render(abc_text)
     if rendering.error:
         raise MidiExportError(rendering.error)

@@ -692,7 +692,8 @@ class GeneratePanel(QWidget):
             self.player.set_tempo_factor(1.0)
             self.position_slider.setRange(0, int(self.player.duration_ms))
             self._on_position(0.0)
-            self._status(f"Engraved in {preview.rendering.elapsed_ms:.0f} ms; ready to play")
+            self._status(f"Engraved in {preview.rendering.elapsed_ms:.0f} ms; ready to play" if preview.engraved
+                         else "No score for this tune, but it plays (music21 read the ABC instead of verovio)")
         else:
             self.player.load(_empty_midi())
             self.position_slider.setRange(0, 0)

@@ -57,9 +57,7 @@ def prepare_tune(text: str, program: int = 40) -> TunePreview:
         return preview
     renderer = shared_renderer()
     preview.rendering = renderer.render(text)
-    if not preview.rendering.ok:
-        preview.midi_error = preview.rendering.error or ""
-        return preview
+    # a tune verovio cannot engrave still gets its MIDI: abc_to_midi then reads it with music21 instead
     try:
         preview.tempo_qpm = tune_meta(text).tempo_qpm
         preview.midi = abc_to_midi(text, program=program, renderer=renderer, rendering=preview.rendering)

@@ -278,3 +278,17 @@ def test_model_picker_lists_the_runs_checkpoints(qtbot, monkeypatch, tiny_checkp
     qtbot.addWidget(picker)
     assert tiny_checkpoint in picker.paths()
     assert any("Run tiny" in picker.combo.itemText(i) for i in range(picker.combo.count()))
+
+
+def test_a_tune_verovio_cannot_engrave_still_plays(monkeypatch):
+    """verovio crashes on an unpaired end-repeat as written (the renderer normally writes the start-repeat out): the
+    preview then has no score but still has MIDI, read by music21, with every note."""
+    import studio.core.notation as notation
+    from studio.ui.tune_preview import prepare_tune
+
+    monkeypatch.setattr(notation, "open_implied_repeats", lambda text: text)
+    preview = prepare_tune("X:1\nT:t\nM:6/8\nL:1/8\nK:D\ndef gfe|d2:|GAB cBA|G2:|\n")
+    assert not preview.engraved and "crashed" in preview.rendering.error
+    assert preview.midi is not None, preview.midi_error
+    notes = [m for m in preview.midi.tracks[0] if m.type == "note_on" and m.velocity]
+    assert len(notes) >= 14  # 14 written, and music21 may play the repeats
