@@ -217,10 +217,12 @@ def _start_after(tokens: list, index: int) -> tuple[int, int, str] | None:
     """The edit that starts a repeat just after the end-repeat ``tokens[index]``, or None (a variant ending)."""
     end_repeat = tokens[index]
     following = tokens[index + 1] if index + 1 < len(tokens) else None
-    if any(c.isdigit() for c in end_repeat.text) or (following is not None and following.kind == "ending"):
+    numbered = any(c.isdigit() for c in end_repeat.text)  # ":|2"
+    if following is not None and (following.kind == "ending" or following.kind == "bar"):
+        numbered = numbered or following.kind == "ending" or any(c.isdigit() for c in following.text)  # "[2", "|2"
+    if numbered:
         return None
-    if following is not None and following.kind == "bar" and ":" not in following.text and following.text in (
-            "|", "||"):
+    if following is not None and following.kind == "bar" and following.text in ("|", "||"):
         return following.offset, following.offset + len(following.text), "|:"
     after = end_repeat.offset + len(end_repeat.text)
     return after, after, "|:"

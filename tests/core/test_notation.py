@@ -153,6 +153,7 @@ IMPLIED_REPEATS = {
     "plain bar between": (":|d|g:|", ":||:d|g:|"),
     "three strains": ("d2:|G2:|c2:|", "d2:||:G2:||:c2:|"),
     "after a variant ending": ("dd:|2d2:|", "dd:|2d2|"),
+    "before a variant ending": ("G2:||2D2:|", "G2:||2D2|"),
     "already paired": ("|:dA:|\n|:B2:|", "|:dA:|\n|:B2:|"),
     "double repeat": ("dA::B2:|", "dA::B2:|"),
 }
