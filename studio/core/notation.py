@@ -326,8 +326,9 @@ class NotationRenderer:
                     reason = f"verovio did not finish within {self.timeout_s:g} s; it was stopped."
                 elif process.returncode is not None and process.returncode < 0:
                     reason = (
-                        f"verovio crashed on this ABC ({_describe_exit(process.returncode)}); it is probably "
-                        "malformed (for example a stray ']'). The renderer restarts for the next tune."
+                        f"verovio crashed on this ABC ({_describe_exit(process.returncode)}). The tune may still "
+                        "be valid (verovio fails on some constructions, e.g. a stray ']'); playing and exporting "
+                        "read it with music21 instead. The renderer restarts for the next tune."
                     )
                 else:
                     reason = (
