@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from studio.core.abc.text import first_tune_end
 from studio.core.abc.tokenizer import tokenize
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -191,14 +192,14 @@ def open_implied_repeats(abc_text: str) -> str:
     is added after that ``:|``. When the previous ``:|`` leads into a variant ending (``:|2``) there is no safe
     place, and the later end-repeat is drawn as a plain bar line instead. Only what verovio reads changes, never
     the user's text."""
-    if abc_text.count(":") < 2 or ":|" not in abc_text and "::" not in abc_text:
+    end = first_tune_end(abc_text)  # verovio engraves the first tune only: the rest is passed on untouched
+    tune, rest = abc_text[:end], abc_text[end:]
+    if tune.count(":") < 2 or ":|" not in tune and "::" not in tune:
         return abc_text
-    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in abc_text
-    tokens = [t for t in tokenize(abc_text) if t.kind not in ("space", "newline")]
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in tune
+    tokens = [t for t in tokenize(tune) if t.kind not in ("space", "newline")]
     previous_end = None  # index in tokens of the last end-repeat with no start-repeat since
     for index, token in enumerate(tokens):
-        if token.kind == "field" and token.text.startswith("X:"):
-            previous_end = None  # a new tune
         if token.kind != "bar":
             continue
         ends, starts = token.text.startswith(":"), token.text.endswith(":")
@@ -208,19 +209,17 @@ def open_implied_repeats(abc_text: str) -> str:
             previous_end = None
         elif ends:
             previous_end = index
-    for start, end, replacement in sorted(edits, reverse=True):
-        abc_text = abc_text[:start] + replacement + abc_text[end:]
-    return abc_text
+    for start, stop, replacement in sorted(edits, reverse=True):
+        tune = tune[:start] + replacement + tune[stop:]
+    return tune + rest
 
 
 def _start_after(tokens: list, index: int) -> tuple[int, int, str] | None:
     """The edit that starts a repeat just after the end-repeat ``tokens[index]``, or None (a variant ending)."""
     end_repeat = tokens[index]
     following = tokens[index + 1] if index + 1 < len(tokens) else None
-    numbered = any(c.isdigit() for c in end_repeat.text)  # ":|2"
-    if following is not None and (following.kind == "ending" or following.kind == "bar"):
-        numbered = numbered or following.kind == "ending" or any(c.isdigit() for c in following.text)  # "[2", "|2"
-    if numbered:
+    if any(c.isdigit() for c in end_repeat.text) or following is not None and (  # ":|2", then "[2" or "|2"
+            following.kind == "ending" or following.kind == "bar" and any(c.isdigit() for c in following.text)):
         return None
     if following is not None and following.kind == "bar" and following.text in ("|", "||"):
         return following.offset, following.offset + len(following.text), "|:"

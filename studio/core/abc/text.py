@@ -51,6 +51,14 @@ def split_tunes(text: str) -> list[str]:
     return tunes
 
 
+def first_tune_end(text: str) -> int:
+    """Where the second tune of ``text`` starts (its ``X:`` line), or ``len(text)`` when there is only one."""
+    matches = _TUNE_START.finditer(text)
+    next(matches, None)
+    second = next(matches, None)
+    return second.start() if second is not None else len(text)
+
+
 def _split_header_body(tune: str) -> tuple[list[tuple[str, str]], list[str]]:
     """Returns the header fields up to and including the first K: line, and the remaining body lines."""
     header: list[tuple[str, str]] = []
