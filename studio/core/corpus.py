@@ -23,8 +23,17 @@ BUILTIN_CORPORA: dict[str, str] = {
     "airdsAirs": "Aird's Selection of Scotch, English, Irish and Foreign Airs",
     "miscFolk": "Miscellaneous folk tunes",
     "essenFolksong": "The Essen folksong collection: about 8,500 mostly German songs",
+    "irishCombined": "O'Neill's, with Ryan's Mammoth and Aird's airs added to its training side: about 4,200 tunes "
+                     "of one tradition; O'Neill's validation tunes stay held out",
 }
 DEFAULT_CORPUS = "oneills1850"
+
+#: Combined built-in corpora: name -> (primary collection, extra collections). The primary is split exactly as it is
+#: on its own (same seed, same validation tunes); the extras only ever add training tunes, and an extra tune that is
+#: a near-copy of a validation tune is dropped, so scores on the primary's held-out tunes stay honest.
+COMBINED_CORPORA: dict[str, tuple[str, tuple[str, ...]]] = {
+    "irishCombined": ("oneills1850", ("ryansMammoth", "airdsAirs")),
+}
 
 MIN_BODY_NOTES = 4
 MAX_TUNE_CHARS = 20_000
@@ -108,6 +117,8 @@ class Corpus:
     source: str
     tunes: list[Tune]
     report: CorpusReport
+    #: For a combined corpus: how many leading tunes come from the primary collection (the only ones split).
+    primary_count: int | None = None
 
     @property
     def text(self) -> str:
@@ -125,12 +136,16 @@ class Corpus:
         """Shuffles tune order with ``seed`` and keeps ``validation_fraction`` of tunes (at least one) apart."""
         if not 0.0 <= validation_fraction < 1.0:
             raise ValueError("validation_fraction must be in [0, 1)")
-        order = list(self.tunes)
+        primary = self.tunes if self.primary_count is None else self.tunes[:self.primary_count]
+        order = list(primary)
         random.Random(seed).shuffle(order)
         n_val = 0 if validation_fraction == 0 else max(1, round(len(order) * validation_fraction))
         if len(order) - n_val < 1:
             n_val = 0
-        return Split(seed, validation_fraction, tuple(order[n_val:]), tuple(order[:n_val]))
+        train, validation = order[n_val:], order[:n_val]
+        if self.primary_count is not None:
+            train += held_out_safe(self.tunes[self.primary_count:], validation, self.report)
+        return Split(seed, validation_fraction, tuple(train), tuple(validation))
 
     def split_from_ids(self, identity: dict) -> Split:
         """Rebuilds a stored split; raises CorpusError when the corpus no longer holds those tunes."""
@@ -144,6 +159,26 @@ class Corpus:
             tuple(by_id[i] for i in identity["train_ids"]),
             tuple(by_id[i] for i in identity["validation_ids"]),
         )
+
+
+def held_out_safe(extra: list[Tune], validation: list[Tune], report: CorpusReport) -> list[Tune]:
+    """The extra tunes that are not near-copies of a validation tune (the others are counted in ``report``)."""
+    if not validation:
+        return list(extra)
+    from studio.core.metrics import NoveltyIndex  # numpy: only combined corpora need it
+
+    index = NoveltyIndex([t.text for t in validation])
+    kept = []
+    reason = "near-copy of a validation tune (kept out of training)"
+    report.dropped.pop(reason, None)
+    report.dropped_examples.pop(reason, None)
+    for tune in extra:
+        if index.is_near_copy(tune.text):
+            report.dropped[reason] = report.dropped.get(reason, 0) + 1
+            report.dropped_examples.setdefault(reason, []).append(tune.id)
+        else:
+            kept.append(tune)
+    return kept
 
 
 def builtin_corpus_files(name: str) -> list[Path]:
@@ -215,7 +250,13 @@ def load_corpus(spec: str | Path = DEFAULT_CORPUS) -> Corpus:
     Raises CorpusError with a readable message for a missing path, an unreadable file or no usable tune.
     """
     spec_str = str(spec)
-    if spec_str in BUILTIN_CORPORA:
+    primary_file_count = None
+    if spec_str in COMBINED_CORPORA:
+        primary, extras = COMBINED_CORPORA[spec_str]
+        primary_file_count = len(builtin_corpus_files(primary))
+        files = [f for name_ in (primary, *extras) for f in builtin_corpus_files(name_)]
+        name = spec_str
+    elif spec_str in BUILTIN_CORPORA:
         files = builtin_corpus_files(spec_str)
         name = spec_str
         if not files:
@@ -228,7 +269,10 @@ def load_corpus(spec: str | Path = DEFAULT_CORPUS) -> Corpus:
     seen: set[str] = set()
     tunes: list[Tune] = []
     ids: Counter = Counter()
-    for file in files:
+    primary_tunes = None  # for a combined corpus: the number of tunes read from the primary's files
+    for number, file in enumerate(files):
+        if number == primary_file_count:
+            primary_tunes = len(tunes)
         try:
             if file.stat().st_size > MAX_FILE_BYTES:
                 raise CorpusError(f"{file.name} is larger than {MAX_FILE_BYTES // 2**20} MB")
@@ -243,7 +287,9 @@ def load_corpus(spec: str | Path = DEFAULT_CORPUS) -> Corpus:
     if not tunes:
         why = "; ".join(f"{count} {reason}" for reason, count in report.dropped.items()) or "no X: line found"
         raise CorpusError(f"{name} holds no usable ABC tune ({why})")
-    corpus = Corpus(name=name, source=spec_str, tunes=tunes, report=report)
+    if primary_file_count is not None and primary_tunes is None:
+        primary_tunes = len(tunes)
+    corpus = Corpus(name=name, source=spec_str, tunes=tunes, report=report, primary_count=primary_tunes)
     text = corpus.text
     report.tunes = len(tunes)
     report.characters = len(text)

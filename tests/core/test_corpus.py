@@ -106,3 +106,22 @@ def test_split_tunes_and_clean_keep_music():
     assert len(tunes) == 2
     assert clean_tune(tunes[0]) == "X:1\nT:One\nM:C\nK:D\nabc|"
     assert clean_tune(tunes[1]).endswith("K:G\nK:D\nGAB|")
+
+
+def test_combined_corpus_keeps_the_primary_split_and_its_validation_tunes_out_of_training(oneills):
+    combined = load_corpus("irishCombined")
+    assert combined.primary_count == len(oneills.tunes)
+    alone, together = oneills.split(0.1, 0), combined.split(0.1, 0)
+    assert [t.text for t in together.validation] == [t.text for t in alone.validation]
+    assert len(together.train) > 2 * len(alone.train)  # Ryan's and Aird's tunes only ever train
+    from studio.core.metrics import NoveltyIndex
+
+    assert not {t.text for t in together.train} & {t.text for t in together.validation}
+    assert {t.id for t in together.train[:len(alone.train)]} == {t.id for t in alone.train}
+    reason = "near-copy of a validation tune (kept out of training)"
+    dropped = set(combined.report.dropped_examples[reason])
+    assert combined.report.dropped[reason] == len(dropped) >= 1
+    assert not dropped & {t.id for t in together.train}
+    held_out = NoveltyIndex([t.text for t in together.validation])
+    by_id = {t.id: t for t in combined.tunes}
+    assert all(held_out.is_near_copy(by_id[i].text) for i in dropped)
