@@ -75,7 +75,7 @@ class TrainConfig(ConfigFields):
     lr_schedule: str = "constant"
     seed: int = 0
     device: str = "auto"
-    precision: str = "fp32"
+    precision: str = "auto"
     grad_clip: float = 5.0
     validation_interval: int = 100
     validation_windows: int = 64

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
+import torch
 
-from studio.core.training import TrainConfig, Trainer, TrainingError, TrainingListener, preset
+from studio.core.training import TrainConfig, Trainer, TrainingError, TrainingListener, bf16_is_fast, preset
 
 
 class Recorder(TrainingListener):
@@ -152,3 +153,20 @@ def test_presets_are_the_lab_and_its_controlled_variants():
     assert (lab.iterations, lab.batch_size, lab.seq_length, lab.learning_rate) == (3000, 8, 100, 5e-3)
     assert preset("lab-batch4")[1].batch_size == 4 and preset("lab-batch4")[1].seq_length == 100
     assert preset("lab-seq200")[1].seq_length == 200 and preset("lab-seq200")[1].batch_size == 8
+
+
+def test_auto_precision_is_the_default_and_takes_bf16_only_where_it_pays(oneills, tiny_configs, tmp_path):
+    from studio.core.runs import RunStore
+
+    assert TrainConfig().precision == "auto" and preset("lab")[1].precision == "auto"
+    cpu = torch.device("cpu")
+    assert bf16_is_fast(cpu, "flags : fpu avx512f avx512_bf16 amx_bf16 amx_tile")
+    assert not bf16_is_fast(cpu, "flags : fpu avx512f avx512_bf16")  # AVX-512 BF16 alone was measured slower
+    model_config, train_config = tiny_configs(3)
+    train_config.precision = "auto"
+    store = RunStore(tmp_path / "runs")
+    trainer = Trainer.new(oneills, model_config, train_config, store=store)
+    trainer.run()
+    used = "bf16" if bf16_is_fast(cpu) else "fp32"
+    assert trainer.use_bf16 == (used == "bf16")
+    assert trainer.run_folder.meta()["precision"] == used
