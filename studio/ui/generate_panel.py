@@ -45,12 +45,12 @@ from PySide6.QtWidgets import (
 
 from studio.core.configs import SamplingConfig
 from studio.ui.abc_editor import AbcEditor, ProblemList
-from studio.ui.background import BackgroundCall
 from studio.ui.export_dialogs import ExportJob, ask_export_path, write_export
 from studio.ui.model_picker import ModelPicker
 from studio.ui.playback import CLOCK, SYNTH, VIRTUAL_PORT, PlaybackController
-from studio.ui.sampling_worker import SamplingWorker, start_worker
+from studio.ui.sampling_worker import SamplingWorker
 from studio.ui.score_view import ScoreView
+from studio.ui.threads import BackgroundCall, start_worker
 from studio.ui.tune_preview import MAX_ENGRAVED_CHARS, PreviewService, TunePreview
 
 TEMPERATURE_RANGE = (0.1, 2.0)
@@ -373,7 +373,7 @@ class GeneratePanel(QWidget):
         self.editor.text_settled.connect(self._on_text_edited)
         self.problems.problem_activated.connect(self.editor.go_to)
         self.repair_button.clicked.connect(self.repair_current)
-        self.previews.prepared.connect(self._on_prepared)
+        self.previews.succeeded.connect(self._on_prepared)
         self.play_button.clicked.connect(self.toggle_play)
         self.space_shortcut.activated.connect(self.toggle_play)
         self.stop_button.clicked.connect(self.stop)
@@ -510,8 +510,8 @@ class GeneratePanel(QWidget):
             self.entries.append(entry)
             self.tune_list.addItem(QListWidgetItem(entry.label()))
         self._worker = SamplingWorker(path, config)
-        self._worker.text_arrived.connect(self._on_text_arrived)
-        self._worker.tunes_ready.connect(self._on_tunes_ready)
+        self._worker.progressed.connect(self._on_text_arrived)
+        self._worker.succeeded.connect(self._on_tunes_ready)
         self._worker.failed.connect(self._on_generation_failed)
         self._worker.finished.connect(self._on_generation_finished)
         self.generate_button.setEnabled(False)
@@ -904,13 +904,8 @@ class GeneratePanel(QWidget):
         self._save_settings()
         if self._worker is not None:
             self._worker.cancel()
-        thread = self._thread
-        if thread is not None:
-            try:
-                thread.quit()
-                thread.wait(10000)
-            except RuntimeError:  # already deleted by deleteLater
-                pass
+        if self._thread is not None:
+            self._thread.wait(10000)
         self.player.close()
         self.previews.shutdown()
 

@@ -24,7 +24,7 @@ from studio.core.evaluation import (CorpusReference, EvaluationError, corpus_ref
 from studio.core.experiments import ExperimentError, experiments_home, load_experiment
 from studio.core.metrics import tune_metrics
 from studio.core.runs import RunStore
-from studio.ui.background import BackgroundCall
+from studio.ui.threads import BackgroundCall
 from studio.ui.deferred import DeferredWidget
 from studio.ui.experiment_builder import ExperimentBuilder
 from studio.ui.experiment_worker import ExperimentSession

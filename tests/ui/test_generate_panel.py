@@ -71,7 +71,7 @@ def test_a_trained_checkpoint_fills_the_tune_list(qtbot, panel, tiny_checkpoint)
     chunks = []
     with qtbot.waitSignal(panel.tunes_generated, timeout=120000):
         assert panel.generate()
-        panel._worker.text_arrived.connect(lambda index, chunk: chunks.append((index, chunk)))
+        panel._worker.progressed.connect(lambda index, chunk: chunks.append((index, chunk)))
         assert panel.tune_list.count() == 3
     qtbot.waitUntil(lambda: not panel.is_generating, timeout=30000)
     assert chunks, "characters should stream while the model writes"
