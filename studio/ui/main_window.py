@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         return self.quality_slot.widget()
 
     def _make_generate_panel(self):
-        from studio.ui.generate_panel import GeneratePanel
+        from studio.ui.generate.panel import GeneratePanel
 
         return self._connected(GeneratePanel())
 
