@@ -347,8 +347,7 @@ class QualityPanel(QWidget):
     def shutdown(self) -> None:
         """Stops a running experiment and joins its thread (the window calls this when it closes)."""
         if self.session is not None:
-            self.session.stop()
-            self.session.wait()
+            self.session.stop_and_wait()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         self.shutdown()
