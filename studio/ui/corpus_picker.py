@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QPlainTextEdit, QVBoxLayou
 
 from studio.core.corpus import BUILTIN_CORPORA, DEFAULT_CORPUS, load_corpus
 from studio.ui import settings
-from studio.ui.background import BackgroundCall
+from studio.ui.threads import BackgroundCall
 
 OPEN_FILE = "Open file..."
 OPEN_FOLDER = "Open folder..."

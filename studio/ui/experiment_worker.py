@@ -1,40 +1,40 @@
 """Runs an experiment on a QThread: the core ExperimentRunner's hooks become Qt signals; the report is written last.
 
-Wired the standard way (DESIGN.md): worker moved to its QThread, every connection made before ``start()``,
-``finished -> quit``, ``deleteLater`` on the thread (the Python-owned worker goes with the session, in the GUI
-thread); ``stop()`` sets the runner's stop flag (it acts within
-one training or sampling step); errors come back as ``failed``. Training losses are buffered under a lock and
-drained by the results chart's timer (``take_points()``) rather than sent one signal per step.
+``ExperimentSession`` is a ``studio.ui.threads.WorkerThread`` (the wiring, the signal vocabulary and the direct
+``finished -> quit`` that lets the window wait for it while it closes live there): ``stop()`` sets the runner's
+stop flag (it acts within one training or sampling step); errors come back as ``failed``; ``succeeded(result,
+report path)``; ``finished`` once the thread has ended. Training losses are buffered under a lock and drained by the
+results chart's timer (``take_points()``) rather than sent one signal per step.
 """
 
 from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import Signal
 
+from studio.ui.threads import Worker, WorkerThread
 from studio.ui.training_worker import training_threads
 
 
-class _Worker(QObject):
+class ExperimentWorker(Worker):
+    """An ExperimentListener (its hooks are called on the worker thread) that runs the experiment in ``work()``."""
+
     arm_started = Signal(int, int, str)  # index, total, label
     phase_changed = Signal(int, str)  # index, phase (reference, training, sampling, scoring)
     progressed = Signal(int, int, int)  # index, step, total steps
     arm_finished = Signal(int, object)  # index, ArmResult
     succeeded = Signal(object, str)  # ExperimentResult, report path
-    failed = Signal(str)
-    finished = Signal()
 
     def __init__(self, spec, store=None, root=None):
         super().__init__()
         self.spec, self.store, self.root = spec, store, root
         self.runner = None
-        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._points: list[tuple[int, int, float]] = []
         self._last_step = -1
 
-    # ExperimentListener hooks (called on the worker thread) ------------------------------------------------------
+    # ExperimentListener hooks ------------------------------------------------------------------------------------
     def on_arm_started(self, index, total, label):
         self.arm_started.emit(index, total, label)
 
@@ -62,34 +62,32 @@ class _Worker(QObject):
             points, self._points = self._points, []
         return points
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self.runner is not None:
-            self.runner.stop()
+    def cancel(self) -> None:
+        with self._lock:
+            super().cancel()
+            if self.runner is not None:
+                self.runner.stop()
 
-    @Slot()
-    def run(self) -> None:
+    def work(self):
         import torch
 
         from studio.core.experiments import ExperimentRunner
         from studio.core.report import write_report
 
-        try:
-            torch.set_num_threads(training_threads())
-            self.runner = ExperimentRunner(self.spec, store=self.store, root=self.root, listener=self)
-            if self._stop.is_set():
-                self.runner.stop()
-            result = self.runner.run()
-            report = write_report(result)
-        except Exception as exc:  # noqa: BLE001 - every error reaches the window as a message
-            self.failed.emit(str(exc) or type(exc).__name__)
-        else:
-            self.succeeded.emit(result, str(report))
-        finally:
-            self.finished.emit()
+        torch.set_num_threads(training_threads())
+        runner = ExperimentRunner(self.spec, store=self.store, root=self.root, listener=self)
+        with self._lock:
+            self.runner = runner
+            if self.is_cancelled():
+                runner.stop()
+        result = runner.run()
+        return result, str(write_report(result))
+
+    def report_success(self, outcome) -> None:
+        self.succeeded.emit(*outcome)
 
 
-class ExperimentSession(QObject):
+class ExperimentSession(WorkerThread):
     """One experiment's worker and thread. Connect the signals, then ``start()``; ``stop()``; ``wait()``."""
 
     arm_started = Signal(int, int, str)
@@ -97,45 +95,14 @@ class ExperimentSession(QObject):
     progressed = Signal(int, int, int)
     arm_finished = Signal(int, object)
     succeeded = Signal(object, str)
-    failed = Signal(str)
-    finished = Signal()
+    FORWARDED = ("arm_started", "phase_changed", "progressed", "arm_finished", "succeeded", "failed")
 
     def __init__(self, spec, store=None, root=None, parent=None):
-        super().__init__(parent)
-        self._thread = QThread()
-        self._worker = _Worker(spec, store, root)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        for name in ("arm_started", "phase_changed", "progressed", "arm_finished", "succeeded", "failed"):
-            getattr(self._worker, name).connect(getattr(self, name))
-        self._worker.finished.connect(self._thread.quit)
-        # no deleteLater on the worker: it is Python-owned and released with this session, in the GUI thread, after
-        # the thread has finished (a worker-thread delete raced the GUI thread's release: a segfault in Shiboken)
-        self._thread.finished.connect(self._thread.deleteLater)
-        self._thread.finished.connect(self._on_thread_finished)
-        self._running = False
-        self._take_points = self._worker.take_points
-        self._stop = self._worker.stop
-
-    def start(self) -> None:
-        self._running = True
-        self._thread.start()
-
-    def is_running(self) -> bool:
-        return self._running
+        super().__init__(ExperimentWorker(spec, store, root), parent)
 
     def stop(self) -> None:
-        if self._running:
-            self._stop()
+        self.cancel()
 
     def take_points(self) -> list[tuple[int, int, float]]:
         """(arm index, step, loss) logged since the last call (the loss logs on disk hold them all)."""
-        return self._take_points() if self._running else []
-
-    def wait(self, milliseconds: int = 30_000) -> bool:
-        return self._thread.wait(milliseconds) if self._running else True
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        self._running = False
-        self.finished.emit()
+        return self._worker.take_points() if self.is_running() else []

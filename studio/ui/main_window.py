@@ -16,9 +16,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from studio.ui import settings
-from studio.ui.background import wait_for_all
 from studio.ui.deferred import DeferredWidget, after_first_paint
 from studio.ui.gui_gc import collect_in_gui_thread
+from studio.ui.threads import stop_all
 from studio.ui.train_panel import TrainPanel
 
 STOP_AND_KEEP = "Stop and keep the run"
@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
         return self.quality_slot.widget()
 
     def _make_generate_panel(self):
-        from studio.ui.generate_panel import GeneratePanel
+        from studio.ui.generate.panel import GeneratePanel
 
         return self._connected(GeneratePanel())
 
@@ -284,6 +284,6 @@ class MainWindow(QMainWindow):
         for slot in (self.generate_slot, self.quality_slot):
             if slot.is_built():
                 slot.widget().shutdown()  # stops their worker threads (child widgets get no closeEvent)
-        wait_for_all()
+        stop_all()  # anything still running off the GUI thread is stopped and joined (bounded)
         self._save_state()
         event.accept()

@@ -24,7 +24,7 @@ from studio.core.evaluation import (CorpusReference, EvaluationError, corpus_ref
 from studio.core.experiments import ExperimentError, experiments_home, load_experiment
 from studio.core.metrics import tune_metrics
 from studio.core.runs import RunStore
-from studio.ui.background import BackgroundCall
+from studio.ui.threads import BackgroundCall
 from studio.ui.deferred import DeferredWidget
 from studio.ui.experiment_builder import ExperimentBuilder
 from studio.ui.experiment_worker import ExperimentSession
@@ -347,8 +347,7 @@ class QualityPanel(QWidget):
     def shutdown(self) -> None:
         """Stops a running experiment and joins its thread (the window calls this when it closes)."""
         if self.session is not None:
-            self.session.stop()
-            self.session.wait()
+            self.session.stop_and_wait()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         self.shutdown()

@@ -227,9 +227,9 @@ class TrainPanel(QWidget):
         session.checkpointed.connect(self._checkpointed)
         session.state_changed.connect(lambda _state: self._update_controls())
         session.warned.connect(lambda message: self._say(message, error=True))
-        session.completed.connect(self._completed)
+        session.succeeded.connect(self._completed)
         session.failed.connect(lambda message: self._say(f"Training failed: {message}", error=True))
-        session.ended.connect(self._ended)
+        session.finished.connect(self._ended)
         self.chart.set_point_source(session.take_points)
         self.session = session
         session.start()

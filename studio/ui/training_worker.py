@@ -5,10 +5,10 @@ each: they go into a lock-protected buffer that the chart drains from its redraw
 ``progressed`` signal is emitted at most ``PROGRESS_HZ`` times a second for the progress bar. Rare events
 (validation, checkpoint, state, warning, end) are signals.
 
-``TrainingSession`` owns one run's worker and thread, wired the standard way (DESIGN.md): worker moved to a QThread,
-connections before ``start()``, ``finished -> quit``, ``deleteLater`` on the thread (the Python-owned worker goes with
-the session, in the GUI thread); ``stop()`` is ``Trainer.stop()``;
-an error while building the Trainer comes back as ``failed``; ``stop_and_wait()`` joins the thread (window close).
+``TrainingSession`` is a ``studio.ui.threads.WorkerThread`` around one run's ``TrainingWorker`` (the wiring and the
+signal vocabulary live there): ``stop()`` is ``Trainer.stop()``; an error while building the Trainer comes back as
+``failed``; ``succeeded(TrainingResult)`` when the Trainer returned; ``finished`` once the thread has ended;
+``stop_and_wait()`` joins the thread (window close).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import os
 import threading
 import time
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from studio.ui import settings
+from studio.ui.threads import Worker, WorkerThread
 
 PROGRESS_HZ = 4
 
@@ -93,13 +94,13 @@ def _as_core_listener(adapter: QtTrainingListener):
     return _Forwarder()
 
 
-class TrainingWorker(QObject):
-    """Builds the Trainer on the worker thread (``make_trainer(listener)``) and runs it to the end."""
+class TrainingWorker(Worker):
+    """Builds the Trainer on the worker thread (``make_trainer(listener)``) and runs it to the end.
+
+    ``succeeded(TrainingResult)`` whenever the Trainer returned (finished, stopped or failed: a failed run also
+    emits ``failed`` with its error first); ``failed(message)`` alone when the Trainer could not be built."""
 
     run_created = Signal(object)  # core Run (or None without a store)
-    completed = Signal(object)  # core TrainingResult
-    failed = Signal(str)
-    finished = Signal()
 
     def __init__(self, make_trainer, listener: QtTrainingListener, threads: int):
         super().__init__()
@@ -108,43 +109,37 @@ class TrainingWorker(QObject):
         self._threads = threads
         self._lock = threading.Lock()
         self._trainer = None
-        self._stop_asked = False
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            import torch
+    def work(self):
+        import torch
 
-            torch.set_num_threads(self._threads)
-            trainer = self._make_trainer(_as_core_listener(self._listener))
-            with self._lock:
-                self._trainer = trainer
-                if self._stop_asked:
-                    trainer.stop()
-            self.run_created.emit(trainer.run_folder)
-            result = trainer.run()
-        except Exception as exc:  # noqa: BLE001 - e.g. TrainingError for a bad config, CorpusError on resume
-            self.failed.emit(str(exc) or type(exc).__name__)
-        else:
-            if result.reason == "failed":
-                self.failed.emit(result.error or "training failed")
-            self.completed.emit(result)
-        finally:
-            self.finished.emit()
+        torch.set_num_threads(self._threads)
+        trainer = self._make_trainer(_as_core_listener(self._listener))
+        with self._lock:
+            self._trainer = trainer
+            if self.is_cancelled():
+                trainer.stop()
+        self.run_created.emit(trainer.run_folder)
+        return trainer.run()
+
+    def report_success(self, result) -> None:
+        if result.reason == "failed":
+            self.failed.emit(result.error or "training failed")
+        self.succeeded.emit(result)
 
     def trainer(self):
         with self._lock:
             return self._trainer
 
-    def stop(self) -> None:
+    def cancel(self) -> None:
         """Thread-safe: asks the Trainer to stop before its next step (or not to start)."""
         with self._lock:
-            self._stop_asked = True
+            super().cancel()
             if self._trainer is not None:
                 self._trainer.stop()
 
 
-class TrainingSession(QObject):
+class TrainingSession(WorkerThread):
     """One training run on its own QThread. Connect the signals, then ``start()``; ``stop_and_wait()`` to join."""
 
     run_created = Signal(object)
@@ -153,72 +148,45 @@ class TrainingSession(QObject):
     checkpointed = Signal(int, str)
     state_changed = Signal(str)
     warned = Signal(str)
-    completed = Signal(object)
-    failed = Signal(str)
-    ended = Signal()  # the thread has finished: the session may be dropped
+    succeeded = Signal(object)  # TrainingResult
+    FORWARDED = ("run_created", "succeeded", "failed")
 
     def __init__(self, make_trainer, parent: QObject | None = None, threads: int | None = None):
-        super().__init__(parent)
-        self.listener = QtTrainingListener()
+        listener = QtTrainingListener()
+        super().__init__(TrainingWorker(make_trainer, listener, threads or training_threads()), parent)
+        self.listener = listener
         for name in ("progressed", "validated", "checkpointed", "state_changed", "warned"):
             getattr(self.listener, name).connect(getattr(self, name))
-        self._worker = TrainingWorker(make_trainer, self.listener, threads or training_threads())
-        self._thread = QThread()
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.run_created.connect(self.run_created)
-        self._worker.completed.connect(self.completed)
-        self._worker.failed.connect(self.failed)
-        # direct: quit() is thread-safe, and a queued call would wait for the GUI thread, which may be the one
-        # blocked in wait() (closing the window)
-        self._worker.finished.connect(self._thread.quit, Qt.DirectConnection)
-        # no deleteLater on the worker: it is Python-owned and released with this session, in the GUI thread, after
-        # the thread has finished (a worker-thread delete raced the GUI thread's release: a segfault in Shiboken)
-        self._thread.finished.connect(self._thread.deleteLater)
-        self._thread.finished.connect(self._on_thread_finished)
-        self._active = False
         self._paused = False
-
-    def start(self) -> None:
-        self._active = True
-        self._thread.start()
 
     def is_active(self) -> bool:
         """True from ``start()`` until the thread has ended."""
-        return self._active
+        return self.is_running()
 
     @property
     def paused(self) -> bool:
         return self._paused
 
     def pause(self) -> None:
-        trainer = self._worker.trainer() if self._active else None
+        trainer = self._worker.trainer() if self.is_running() else None
         if trainer is not None:
             self._paused = True
             trainer.pause()
 
     def resume(self) -> None:
-        trainer = self._worker.trainer() if self._active else None
+        trainer = self._worker.trainer() if self.is_running() else None
         if trainer is not None:
             self._paused = False
             trainer.resume_training()
 
     def stop(self) -> None:
-        if self._active:
+        if self.is_running():
             self._paused = False
-            self._worker.stop()
+            self.cancel()
 
     def stop_and_wait(self, milliseconds: int = 30_000) -> bool:
         """Stops the run and joins the thread; the Trainer saves its checkpoint and log before returning."""
-        if not self._active:
-            return True
-        self._worker.stop()
-        return self._thread.wait(milliseconds)
+        return super().stop_and_wait(milliseconds)
 
     def take_points(self) -> list[tuple[int, float]]:
         return self.listener.take_points()
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        self._active = False
-        self.ended.emit()

@@ -13,8 +13,9 @@ from generate_fixtures import isolated_home, oneill_tunes, tiny_checkpoint  # no
 from PySide6.QtCore import Qt
 
 from studio.core.synth import find_soundfont
-from studio.ui.generate_panel import GeneratePanel, build_primer
-from studio.ui.playback import CLOCK, SYNTH, VIRTUAL_PORT
+from studio.ui.generate.panel import GeneratePanel
+from studio.ui.generate.playback import CLOCK, SYNTH, VIRTUAL_PORT
+from studio.ui.generate.sampling_form import build_primer
 
 HOSTILE_SNIPPETS = [
     "X:1\nT:stray\nM:4/4\nL:1/8\nK:D\nabc]|def|]] |[abc]]|\n",
@@ -71,7 +72,7 @@ def test_a_trained_checkpoint_fills_the_tune_list(qtbot, panel, tiny_checkpoint)
     chunks = []
     with qtbot.waitSignal(panel.tunes_generated, timeout=120000):
         assert panel.generate()
-        panel._worker.text_arrived.connect(lambda index, chunk: chunks.append((index, chunk)))
+        panel._worker.progressed.connect(lambda index, chunk: chunks.append((index, chunk)))
         assert panel.tune_list.count() == 3
     qtbot.waitUntil(lambda: not panel.is_generating, timeout=30000)
     assert chunks, "characters should stream while the model writes"
@@ -284,7 +285,7 @@ def test_a_tune_verovio_cannot_engrave_still_plays(monkeypatch):
     """verovio crashes on an unpaired end-repeat as written (the renderer normally writes the start-repeat out): the
     preview then has no score but still has MIDI, read by music21, with every note."""
     import studio.core.notation as notation
-    from studio.ui.tune_preview import prepare_tune
+    from studio.ui.generate.tune_preview import prepare_tune
 
     monkeypatch.setattr(notation, "open_implied_repeats", lambda text: text)
     preview = prepare_tune("X:1\nT:t\nM:6/8\nL:1/8\nK:D\ndef gfe|d2:|GAB cBA|G2:|\n")

@@ -118,3 +118,28 @@ def test_generate_and_quality_tabs_are_built_when_first_shown(qtbot, small_corpu
     window.tabs.setCurrentIndex(2)
     qtbot.waitUntil(window.quality_slot.is_built, timeout=TIMEOUT)
     window.close()
+
+
+def test_closing_mid_experiment_stops_and_joins_it(qtbot, small_corpus_path):
+    """The window waits for the experiment's thread while it closes: the thread must quit without the GUI thread's
+    help (a queued finished -> quit would wait for the very thread that is blocked waiting)."""
+    from studio.ui import threads
+
+    window = make_window(qtbot)
+    window.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(window.quality_slot.is_built, timeout=TIMEOUT)
+    panel = window.quality_panel
+    panel.corpus_spec = small_corpus_path
+    panel.builder.preset.setCurrentText("tiny")
+    panel.builder.variable.setCurrentText("batch_size")
+    panel.builder.values.setText("8,4")
+    panel.builder.iterations.setValue(100_000)
+    panel.builder.tunes.setValue(2)
+    panel.start_button.click()
+    session = panel.session
+    with qtbot.waitSignal(session.progressed, timeout=600_000):  # training has started
+        pass
+    assert session.is_running()
+    assert window.close() is True
+    assert not session.is_running() or session.wait(0), "the experiment's thread still runs after the close"
+    qtbot.waitUntil(lambda: not threads.running(), timeout=TIMEOUT)

@@ -8,7 +8,7 @@ import pytest
 from generate_fixtures import isolated_home, oneill_tunes  # noqa: F401
 
 from studio.core.notation import NotationRenderer
-from studio.ui.score_view import ScoreView, engraved_id
+from studio.ui.generate.score_view import ScoreView, engraved_id
 
 
 @pytest.fixture(scope="module")

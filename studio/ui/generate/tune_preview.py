@@ -4,7 +4,7 @@
 the crash-safe child process (``studio.core.notation``) and builds the MIDI (``studio.core.midi``). It never
 raises: whatever the text holds, the result says what worked and why the rest did not.
 
-``PreviewService`` runs it on one long-lived thread. Requests carry an increasing number; a request that is no
+``PreviewService`` runs it on one long-lived thread (``studio.ui.threads``; ``stop_all`` stops it too). Requests carry an increasing number; a request that is no
 longer the newest when its turn comes is skipped, so fast typing never queues stale renders.
 """
 
@@ -14,10 +14,11 @@ import threading
 from dataclasses import dataclass, field
 
 import mido
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from studio.core.abc.validate import ValidationReport, validate_tune
 from studio.core.notation import Rendering, shared_renderer
+from studio.ui.threads import keep_running, let_go, move_to_new_thread
 
 #: Longer texts are not engraved (verovio would take seconds); they can still be checked and exported as ABC.
 MAX_ENGRAVED_CHARS = 20_000
@@ -67,21 +68,22 @@ def prepare_tune(text: str, program: int = 40) -> TunePreview:
 
 
 class PreviewService(QObject):
-    """Prepares tunes on its own thread. ``request(text)`` returns a number; ``prepared(number, TunePreview)``
-    comes back for the newest request (older ones still pending are skipped)."""
+    """Prepares tunes on its own long-lived thread. ``request(text)`` returns a number; ``succeeded(number,
+    TunePreview)`` comes back for the newest request (older ones still pending are skipped)."""
 
-    prepared = Signal(int, object)
+    succeeded = Signal(int, object)
     _requested = Signal(int, str, int)
 
     def __init__(self, parent=None):
         super().__init__()
+        self.owner = parent  # for readability only: the service is stopped by ``shutdown`` or ``threads.stop_all``
         self._latest = 0
         self._lock = threading.Lock()
-        self._thread = QThread(parent)
         self._worker = _PreviewWorker(self)
-        self._worker.moveToThread(self._thread)
+        self._thread = move_to_new_thread(self._worker, self._on_thread_finished)
         self._requested.connect(self._worker.prepare)
-        self._worker.done.connect(self.prepared)
+        self._worker.succeeded.connect(self.succeeded)
+        keep_running(self)
         self._thread.start()
 
     def request(self, text: str, program: int = 40) -> int:
@@ -95,18 +97,29 @@ class PreviewService(QObject):
         with self._lock:
             return number == self._latest
 
+    def cancel(self) -> None:
+        """Everything pending is now stale, and the thread ends after the render in progress."""
+        with self._lock:
+            self._latest += 1
+        if self._thread is not None:
+            self._thread.quit()
+
+    def wait(self, milliseconds: int = 15_000) -> bool:
+        return self._thread.wait(milliseconds) if self._thread is not None else True
+
     def shutdown(self) -> None:
         """Stops the thread (waits for a render in progress, at most the renderer's timeout)."""
-        if self._thread is not None:
-            with self._lock:
-                self._latest += 1  # everything pending is now stale
-            self._thread.quit()
-            self._thread.wait(15000)
-            self._thread = None
+        self.cancel()
+        self.wait(15_000)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        self._thread = None  # the thread object is deleted next
+        let_go(self)
 
 
 class _PreviewWorker(QObject):
-    done = Signal(int, object)
+    succeeded = Signal(int, object)
 
     def __init__(self, service: PreviewService):
         super().__init__()
@@ -116,4 +129,4 @@ class _PreviewWorker(QObject):
     def prepare(self, number: int, text: str, program: int) -> None:
         if not self._service.is_latest(number):
             return
-        self.done.emit(number, prepare_tune(text, program))
+        self.succeeded.emit(number, prepare_tune(text, program))

@@ -1,8 +1,9 @@
-"""Export from the window: a save dialog with MIDI / WAV / ABC / tune book formats and a default file name.
+"""Export from the Generate tab: the job, the save dialog (MIDI / WAV / ABC / tune book) and the ``Exporter``.
 
 The file name comes from the tune's title, temperature and seed (``studio.core.export.default_file_name``);
 the folder is the last one used (QSettings ``export/folder``). Writing is done by ``write_export`` with the core
-exporters, which raise ``ExportError`` with a readable message.
+exporters, which raise ``ExportError`` with a readable message. ``Exporter`` asks, writes and reports: a failure
+comes back as ``problem_found(message)`` and ``status_changed(message)``, never as an exception.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from studio.core.export import ExportError, default_file_name, export_abc, export_midi, export_wav
+from studio.ui.generate.tune_preview import MAX_ENGRAVED_CHARS
 
 #: kind -> (dialog filter, extension)
 FORMATS = {
@@ -72,3 +74,43 @@ def ask_export_path(parent, job: ExportJob, kind: str = "midi") -> tuple[str, Pa
         path = path.with_suffix("." + FORMATS[chosen_kind][1])
     settings.setValue("export/folder", str(path.parent))
     return chosen_kind, path
+
+
+class Exporter(QObject):
+    """Writes export jobs for the Generate tab and says how it went through its signals."""
+
+    status_changed = Signal(str)
+    problem_found = Signal(str)
+
+    def __init__(self, dialog_parent):
+        super().__init__(dialog_parent)
+        self._dialog_parent = dialog_parent
+
+    def ask_and_export(self, job: ExportJob | None) -> None:
+        """Asks for a file and format, then writes ``job`` (the current tune, or every tune as a tune book)."""
+        if job is None:
+            self.status_changed.emit("Nothing to export: generate or type a tune first")
+            return
+        chosen = ask_export_path(self._dialog_parent, job, "midi")
+        if chosen is not None:
+            self.export_to(job, *chosen)
+
+    def export_to(self, job: ExportJob, kind: str, path) -> bool:
+        """Writes one export; a failure is reported (returns False), never raised."""
+        if kind in ("midi", "wav") and len(job.text) > MAX_ENGRAVED_CHARS:
+            return self._fail(f"Export failed: this tune is too long to convert in the window ({len(job.text):,} "
+                              f"characters, limit {MAX_ENGRAVED_CHARS:,}); use `python -m studio export` instead.")
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            written = write_export(job, kind, path)
+        except ExportError as exc:
+            return self._fail(f"Export failed: {exc}")
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.status_changed.emit(f"Exported {written}")
+        return True
+
+    def _fail(self, message: str) -> bool:
+        self.status_changed.emit(message)
+        self.problem_found.emit(message)
+        return False

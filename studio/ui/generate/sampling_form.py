@@ -1,0 +1,200 @@
+"""The Generate tab's sampling form: model, temperature dial, seed, primer, length, count, Generate and Stop.
+
+It only gathers settings: ``sampling_config()`` turns them into a core ``SamplingConfig``; the panel runs the
+sampler. ``generate_requested`` / ``stop_requested`` are its buttons. Rows go into one form layout: a new control
+is one ``add_row(label, widget)`` away.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDial,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from studio.core.configs import SamplingConfig
+from studio.ui.model_picker import ModelPicker
+
+TEMPERATURE_RANGE = (0.1, 2.0)
+DIAL_STEPS_PER_UNIT = 100
+METERS = ["any", "2/4", "3/4", "4/4", "6/8", "9/8", "12/8", "C|", "3/2"]
+KEYS = ["any", "D", "G", "A", "C", "F", "Bb", "Em", "Am", "Bm", "Dm", "Gm", "Ador", "Edor", "Ddor", "Amix", "Dmix",
+        "Gmix"]
+TEMPERATURE_TIP = (
+    "Temperature: how adventurous the model is.\n"
+    "Low (0.1 to 0.5): safe, repetitive tunes that stick to the most likely notes.\n"
+    "Around 0.8 to 1.0: the model's own balance, usually the best tunes.\n"
+    "High (1.3 to 2.0): surprising, then chaotic; broken bars and stray symbols get more likely.\n"
+    "With a fixed seed, the same seed at two temperatures gives comparable tunes."
+)
+
+
+def build_primer(meter: str, key: str, free_abc: str) -> str:
+    """The text the model continues: ``X:1``, the chosen meter and key lines, then the free ABC."""
+    primer = "X:1\n"
+    if meter and meter != "any":
+        primer += f"M:{meter}\nL:1/8\n"
+    if key and key != "any":
+        primer += f"K:{key}\n"
+    return primer + free_abc.replace("\\n", "\n")
+
+
+def temperature_hint(temperature: float) -> str:
+    """Two or three words on what a temperature does."""
+    if temperature < 0.5:
+        return "safe, repetitive"
+    if temperature <= 1.05:
+        return "balanced"
+    if temperature <= 1.4:
+        return "adventurous"
+    return "wild, often broken"
+
+
+class SamplingForm(QGroupBox):
+    """The "Generate" box (see the module docstring)."""
+
+    generate_requested = Signal()
+    stop_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__("Generate", parent)
+        self._build()
+        self.temperature_dial.valueChanged.connect(self._show_temperature)
+        self.random_seed.toggled.connect(lambda random: self.seed_spin.setEnabled(not random))
+        self.generate_button.clicked.connect(self.generate_requested)
+        self.stop_generation_button.clicked.connect(self.stop_requested)
+
+    def _build(self) -> None:
+        self.model_picker = ModelPicker()
+
+        self.temperature_dial = QDial()
+        low, high = (round(v * DIAL_STEPS_PER_UNIT) for v in TEMPERATURE_RANGE)
+        self.temperature_dial.setRange(low, high)
+        self.temperature_dial.setNotchesVisible(True)
+        self.temperature_dial.setNotchTarget(10)
+        self.temperature_dial.setPageStep(10)
+        self.temperature_dial.setFixedSize(92, 92)
+        self.temperature_dial.setToolTip(TEMPERATURE_TIP)
+        self.temperature_label = QLabel()
+        self.temperature_label.setToolTip(TEMPERATURE_TIP)
+        self.temperature_label.setStyleSheet("font-size: 20px; font-weight: bold;")
+        self.temperature_hint = QLabel()
+        self.temperature_hint.setWordWrap(True)
+        self.temperature_hint.setStyleSheet("color: #555;")
+
+        self.random_seed = QCheckBox("Random")
+        self.random_seed.setToolTip("A new seed for every generation (the seed used is shown in the tune list).")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setToolTip("The same seed with the same settings gives the same tunes; at another "
+                                  "temperature it gives a comparable tune.")
+        self.meter_combo = QComboBox()
+        self.meter_combo.addItems(METERS)
+        self.meter_combo.setToolTip("Meter written into the primer (M:). 'any' lets the model choose.")
+        self.key_combo = QComboBox()
+        self.key_combo.addItems(KEYS)
+        self.key_combo.setToolTip("Key written into the primer (K:). 'any' lets the model choose.")
+        self.primer_edit = QLineEdit()
+        self.primer_edit.setPlaceholderText("e.g. |:d2B A2F|  (\\n for a new line)")
+        self.primer_edit.setToolTip("Free ABC the model continues from (after the meter and key lines).")
+        self.length_spin = QSpinBox()
+        self.length_spin.setRange(50, 5000)
+        self.length_spin.setSingleStep(100)
+        self.length_spin.setSuffix(" characters")
+        self.length_spin.setToolTip("The longest tune the model may write; a tune that reaches it is cut.")
+        self.count_spin = QSpinBox()
+        self.count_spin.setRange(1, 16)
+        self.count_spin.setToolTip("How many tunes to write at once (variations: seed, seed+1, ...).")
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setDefault(True)
+        self.stop_generation_button = QPushButton("Stop")
+        self.stop_generation_button.setEnabled(False)
+
+        dial_row = QHBoxLayout()
+        dial_row.addWidget(self.temperature_dial)
+        dial_text = QVBoxLayout()
+        dial_text.addWidget(QLabel("Temperature"))
+        dial_text.addWidget(self.temperature_label)
+        dial_text.addWidget(self.temperature_hint)
+        dial_row.addLayout(dial_text, 1)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.random_seed)
+        primer_row = QHBoxLayout()
+        primer_row.addWidget(QLabel("M:"))
+        primer_row.addWidget(self.meter_combo)
+        primer_row.addWidget(QLabel("K:"))
+        primer_row.addWidget(self.key_combo)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button, 1)
+        buttons.addWidget(self.stop_generation_button)
+
+        self.form = QFormLayout()
+        self.add_row("Model", self.model_picker)
+        self.form.addRow(dial_row)
+        self.add_row("Seed", seed_row)
+        self.add_row("Primer", primer_row)
+        self.add_row("", self.primer_edit)
+        self.add_row("Length", self.length_spin)
+        self.add_row("Variations", self.count_spin)
+        outer = QVBoxLayout(self)
+        outer.addLayout(self.form)
+        outer.addLayout(buttons)
+
+    def add_row(self, label: str, field) -> None:
+        """Adds a labelled row at the end of the form, above the Generate and Stop buttons (a widget or layout)."""
+        self.form.addRow(label, field)
+
+    # ------------------------------------------------------------------ values
+    @property
+    def temperature(self) -> float:
+        return self.temperature_dial.value() / DIAL_STEPS_PER_UNIT
+
+    def set_temperature(self, value: float) -> None:
+        self.temperature_dial.setValue(round(value * DIAL_STEPS_PER_UNIT))
+
+    def _show_temperature(self, value: int) -> None:
+        temperature = value / DIAL_STEPS_PER_UNIT
+        self.temperature_label.setText(f"{temperature:.2f}")
+        self.temperature_hint.setText(temperature_hint(temperature))
+
+    def sampling_config(self) -> SamplingConfig:
+        return SamplingConfig(
+            temperature=self.temperature,
+            seed=None if self.random_seed.isChecked() else self.seed_spin.value(),
+            primer=build_primer(self.meter_combo.currentText(), self.key_combo.currentText(),
+                                self.primer_edit.text()),
+            max_length=self.length_spin.value(),
+            count=self.count_spin.value(),
+        )
+
+    def set_generating(self, generating: bool) -> None:
+        self.generate_button.setEnabled(not generating)
+        self.stop_generation_button.setEnabled(generating)
+
+    # ------------------------------------------------------------------ settings
+    def restore_settings(self, s: QSettings) -> None:
+        self.set_temperature(s.value("generate/temperature", 0.8, type=float))
+        self._show_temperature(self.temperature_dial.value())
+        self.random_seed.setChecked(s.value("generate/random_seed", True, type=bool))
+        self.seed_spin.setEnabled(not self.random_seed.isChecked())
+        self.seed_spin.setValue(s.value("generate/seed", 42, type=int))
+        self.length_spin.setValue(s.value("generate/length", 1000, type=int))
+        self.count_spin.setValue(s.value("generate/count", 1, type=int))
+
+    def save_settings(self, s: QSettings) -> None:
+        s.setValue("generate/temperature", self.temperature)
+        s.setValue("generate/random_seed", self.random_seed.isChecked())
+        s.setValue("generate/seed", self.seed_spin.value())
+        s.setValue("generate/length", self.length_spin.value())
+        s.setValue("generate/count", self.count_spin.value())
