@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
 from studio.core.abc.keys import LETTER_PITCH_CLASS, Key, note_name, read_key
@@ -39,7 +40,7 @@ class Chord:
     bass: int
     name: str
 
-    @property
+    @cached_property
     def pitch_classes(self) -> frozenset[int]:
         return frozenset((self.root + i) % 12 for i in self.intervals) | {self.bass}
 
@@ -173,10 +174,11 @@ def _onset_at(bar: WrittenBar, at: int) -> bool:
     return any(note.onset == at for note in bar.notes)
 
 
-def choose_chords(text_or_scanned: str | ScannedTune) -> list[ChosenChord]:
+def choose_chords(text_or_scanned: str | ScannedTune, bars: list[WrittenBar] | None = None) -> list[ChosenChord]:
     """Chords for every bar of a tune (its chord symbols are not read): per bar, or per half bar in 4/4 and 6/8 when
     the two halves want different chords and a note starts at the half; the strain's last bar prefers the tonic
-    and the bar before it the dominant. A tune without a readable key is harmonised in C major."""
+    and the bar before it the dominant. A tune without a readable key is harmonised in C major. ``bars``: the
+    tune's :func:`read_bars`, when the caller has them already."""
     scanned = scan_tune(text_or_scanned) if isinstance(text_or_scanned, str) else text_or_scanned
     key = read_key(scanned.fields.get("K", "C")) or read_key("C")
     if key.mode not in _DEGREES:
@@ -184,7 +186,7 @@ def choose_chords(text_or_scanned: str | ScannedTune) -> list[ChosenChord]:
     meter = tune_meter(scanned)
     full = bar_length(meter)
     candidates = diatonic_chords(key)
-    bars = read_bars(scanned)
+    bars = read_bars(scanned) if bars is None else bars
     may_split = meter in ((4, 4), (6, 8))
     tonic_degree = 1 if any(d == 1 for d, _ in candidates) else candidates[0][0]
     chosen: list[ChosenChord] = []
