@@ -24,7 +24,7 @@ MODE_STEPS = {"": (0, 2, 4, 5, 7, 9, 11), "mix": (0, 2, 4, 5, 7, 9, 10), "dor": 
               "m": (0, 2, 3, 5, 7, 8, 10), "phr": (0, 1, 3, 5, 7, 8, 10), "lyd": (0, 2, 4, 6, 7, 9, 11),
               "loc": (0, 1, 3, 5, 6, 8, 10)}
 _MODE_ALIASES = {"maj": "", "ion": "", "min": "m", "aeo": "m"}
-_KEY = re.compile(r"\s*([A-Ga-g])([#b]?)[ \t]*([A-Za-z]*)")
+_KEY = re.compile(r"\s*([A-Ga-g])([#b]?)([ \t]*)([A-Za-z]*)")
 _ACCIDENTAL_TEXT = {-2: "bb", -1: "b", 0: "", 1: "#", 2: "##"}
 
 
@@ -73,7 +73,7 @@ def read_key(value: str) -> Key | None:
     match = _KEY.match(text)
     if not match:
         return None
-    mode_text = match.group(3)
+    mode_text = match.group(4)
     lowered = mode_text.lower()
     mode = "m" if lowered == "m" else lowered[:3]
     if mode not in MODE_FIFTHS:
@@ -83,6 +83,7 @@ def read_key(value: str) -> Key | None:
         rest = text[match.end(2):]
     else:
         rest = text[match.end():]
+        mode_text = match.group(3) + mode_text if mode_text else ""
     mode = _MODE_ALIASES.get(mode, mode)
     letter = match.group(1).upper()
     alteration = {"#": 1, "b": -1, "": 0}[match.group(2)]

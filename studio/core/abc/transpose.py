@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from studio.core.abc.chords import is_chord_symbol
 from studio.core.abc.keys import (
     LETTER_PITCH_CLASS, LETTERS, Key, note_name, read_key, shifted_letter, spell_pitch_class, transposed_key,
 )
@@ -17,7 +18,6 @@ from studio.core.abc.tokenizer import _FIELD_PARTS, _NOTE_PARTS, key_accidentals
 
 _CHORD_ROOT = re.compile(r"([A-G])([#b]?)")
 _ACCIDENTAL_TEXT = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
-_TRANSPOSABLE_SYMBOL = re.compile(r"\(?[A-G][#b]?[^/\s\"]*(?:/[A-G][#b]?)?\)?")
 
 
 class _Speller:
@@ -58,7 +58,7 @@ class _Speller:
     def chord_symbol(self, text: str) -> str:
         """``"G/B"`` -> its roots moved; free text and annotations (``"^text"``) unchanged."""
         inner = text[1:-1] if text.endswith('"') and len(text) > 1 else text[1:]
-        if not _TRANSPOSABLE_SYMBOL.fullmatch(inner):
+        if not is_chord_symbol(inner):
             return text
 
         def move(match: re.Match) -> str:
