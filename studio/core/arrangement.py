@@ -138,7 +138,7 @@ class Arrangement:
         parts = (("Melody", "melody", MELODY_CHANNEL, options.melody_program),
                  ("Chords", "chords", CHORD_CHANNEL, options.chord_program),
                  ("Bass", "bass", BASS_CHANNEL, options.bass_program),
-                 ("Clicks", "clicks", CLICK_CHANNEL, None))
+                 ("Clicks", "clicks", CLICK_CHANNEL, 0))  # the standard kit: FluidSynth needs it selected
         result = []
         for name, part, channel, program in parts:
             notes = [(n.start, n.duration, n.pitch, n.velocity) for n in self.notes if n.part == part]
