@@ -83,7 +83,7 @@ class PlaybackOptions:
                 raise ArrangementError(f"{name.replace('_', ' ')} must be between 0 and 127.")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ArrangedNote:
     """A note of one part (``melody``, ``chords``, ``bass``, ``clicks``) in ticks, with the written bar it plays."""
 

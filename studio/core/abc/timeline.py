@@ -19,17 +19,10 @@ from studio.core.abc.tokenizer import ScannedTune, scan_tune
 TICKS_PER_WHOLE = 1920
 
 
-_TICKS: dict[Fraction, int] = {}
-
-
 def ticks(duration: Fraction) -> int:
     """A duration in whole notes as ticks (rounded to the nearest tick)."""
-    found = _TICKS.get(duration)
-    if found is None:
-        found = (2 * duration.numerator * TICKS_PER_WHOLE + duration.denominator) // (2 * duration.denominator)
-        if len(_TICKS) < 4096:
-            _TICKS[duration] = found
-    return found
+    denominator = duration.denominator
+    return (2 * duration.numerator * TICKS_PER_WHOLE + denominator) // (2 * denominator)
 
 
 @dataclass(slots=True)
