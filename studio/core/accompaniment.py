@@ -67,7 +67,7 @@ def stressed_pitches(bar: WrittenBar, meter: tuple[int, int], start: int = 0, en
         at = position - pickup_shift
         if start <= at < end:
             for note in bar.notes:
-                if note.onset <= at < note.onset + note.duration:
+                if not note.grace and note.onset <= at < note.onset + note.duration:
                     result.append((note.pitch, 2 if position == 0 else 1))
                     break
         position += beat
@@ -122,7 +122,7 @@ def _best(candidates: list[tuple[int, Chord]], stressed, bonus: dict[int, float]
 
 
 def _onset_at(bar: WrittenBar, at: int) -> bool:
-    return any(note.onset == at for note in bar.notes)
+    return any(note.onset == at and not note.grace for note in bar.notes)
 
 
 def choose_chords(text_or_scanned: str | ScannedTune, bars: list[WrittenBar] | None = None) -> list[ChosenChord]:

@@ -273,6 +273,8 @@ def _swung_windows(bar: WrittenBar, swing: float, pickup: int) -> set[int]:
     eighth = TICKS_PER_BEAT // 2
     onsets_by_window: dict[int, set[int]] = {}
     for note in bar.notes:
+        if note.grace:
+            continue
         grid = note.onset + pickup
         window = grid - grid % TICKS_PER_BEAT
         onsets_by_window.setdefault(window, set()).add(grid - window)
@@ -298,10 +300,13 @@ def _melody(arrangement: Arrangement, bar: WrittenBar, start: int, pickup: int, 
     beat = beat_length(meter)
     velocity = arrangement.options.melody_velocity
     for note in bar.notes:
-        onset = _warp(note.onset + pickup, windows, swing) - pickup
-        end = note.onset + note.duration
-        end = _warp(end + pickup, windows, swing) - pickup if end <= bar.duration else end
-        accent = 10 if (note.onset + pickup) % beat == 0 else 0
+        onset = _warp(note.onset + pickup, windows, swing) - pickup + note.delay
+        if note.grace:
+            end = onset + note.duration
+        else:
+            end = note.onset + note.duration
+            end = _warp(end + pickup, windows, swing) - pickup if end <= bar.duration else end
+        accent = 10 if (note.onset + pickup) % beat == 0 and not note.grace else 0
         arrangement.notes.append(ArrangedNote("melody", start + onset, max(1, end - onset), note.pitch,
                                               min(127, velocity + accent), bar.index))
 

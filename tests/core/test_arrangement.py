@@ -200,3 +200,10 @@ def test_an_instrument_override_leaves_the_clicks_on_their_drum_kit():
     kit = render_midi_to_pcm(midi, sample_rate=44100)[:count_in]
     overridden = render_midi_to_pcm(midi, sample_rate=44100, program=73)[:count_in]
     assert np.abs(kit).max() > 500 and np.array_equal(kit, overridden)
+
+
+def test_grace_notes_sound_briefly_before_the_note_they_ornament_and_keep_the_swing():
+    arrangement = arrange("X:1\nM:4/4\nL:1/8\nK:G\n{a}GA {ag}Bc d4|\n", PlaybackOptions(swing=66))
+    melody = [(n.start, n.duration, n.pitch) for n in arrangement.part("melody")]
+    assert melody[:3] == [(0, 60, 81), (60, 257, 67), (317, 163, 69)]
+    assert melody[3:6] == [(480, 60, 81), (540, 60, 79), (600, 197, 71)]

@@ -1,7 +1,8 @@
 """A tune's written bars as timed notes and chord symbols, and the order repeats and endings play them in.
 
 :func:`read_bars` walks the tokenizer's tokens once: each bar gets its notes (onset within the bar, duration, MIDI
-pitch; tied notes merged, grace notes dropped, chord notes sharing their onset), its quoted chord symbols with their
+pitch; tied notes merged, chord notes sharing their onset, grace notes taking a short time from the note they
+ornament, as abc2midi and verovio play them), its quoted chord symbols with their
 onsets, its bar lines and the ending (volta) it belongs to. :func:`played_order` expands ``|: :|``, ``::``, first and
 second endings (``[1``, ``|1``, ``:|2``) the way abc2midi plays them: an end repeat without a start repeat goes back
 to the previous double bar or taken repeat (or the tune's start); each repeat is taken once.
@@ -25,13 +26,23 @@ def ticks(duration: Fraction) -> int:
     return (2 * duration.numerator * TICKS_PER_WHOLE + denominator) // (2 * denominator)
 
 
+#: Longest time a grace note takes (a 32nd note).
+GRACE_TICKS = TICKS_PER_WHOLE // 32
+
+
 @dataclass(slots=True)
 class WrittenNote:
-    """A sounding note: ``onset`` from its bar's start, ``duration`` (ties merged), MIDI ``pitch``."""
+    """A sounding note: ``onset`` from its bar's start, ``duration`` (ties merged), MIDI ``pitch``.
+
+    A note ornamented by grace notes keeps its written ``onset`` and sounds ``delay`` ticks later (the time its
+    grace notes take); grace notes have ``grace`` set, the written onset of the note they ornament and their own
+    ``delay`` from it, and are no melody notes for harmony or swing."""
 
     onset: int
     duration: int
     pitch: int
+    grace: bool = False
+    delay: int = 0
 
 
 @dataclass(slots=True)
@@ -82,6 +93,7 @@ def read_bars(scanned: ScannedTune | str) -> list[WrittenBar]:
     tie_from: dict[int, WrittenNote] = {}  # pitch -> note a tie continues
     last_notes: list[WrittenNote] = []
     pending_ending = ""
+    graces: list[int] = []
     volta: frozenset[int] = frozenset()
     tokens = scanned.tokens
     for position, token in enumerate(tokens):
@@ -94,7 +106,13 @@ def read_bars(scanned: ScannedTune | str) -> list[WrittenBar]:
                 note = earlier
             else:
                 note = WrittenNote(onset, ticks(token.duration), token.pitch)
+                if graces and chord_time is None:
+                    each = max(1, min(GRACE_TICKS, note.duration // (2 * len(graces))))
+                    bar.notes.extend(WrittenNote(onset, each, pitch, grace=True, delay=k * each)
+                                     for k, pitch in enumerate(graces))
+                    note.delay = each * len(graces)
                 bar.notes.append(note)
+            graces = []
             if chord_time is None:
                 time += ticks(token.advance)
                 last_notes = [note]
@@ -102,9 +120,12 @@ def read_bars(scanned: ScannedTune | str) -> list[WrittenBar]:
             else:
                 chord_advance = max(chord_advance, ticks(token.advance))
                 last_notes.append(note)
+        elif kind == "grace_note" and token.pitch is not None:
+            graces.append(token.pitch)
         elif kind == "rest":
             time += ticks(token.advance)
             tie_from.clear()
+            graces = []
         elif kind == "chord_start":
             chord_time, chord_advance, last_notes = time, 0, []
             tie_from.clear()
