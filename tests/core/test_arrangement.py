@@ -207,3 +207,17 @@ def test_grace_notes_sound_briefly_before_the_note_they_ornament_and_keep_the_sw
     melody = [(n.start, n.duration, n.pitch) for n in arrangement.part("melody")]
     assert melody[:3] == [(0, 60, 81), (60, 257, 67), (317, 163, 69)]
     assert melody[3:6] == [(480, 60, 81), (540, 60, 79), (600, 197, 71)]
+
+
+def test_the_player_loads_an_arrangement_and_sees_every_part():
+    from studio.core.synth import Player, midi_channels, midi_events
+
+    arrangement = arrange(REEL, PlaybackOptions(accompaniment="symbols", count_in_bars=1))
+    player = Player()
+    player.load(arrangement.to_midi())
+    assert player.duration_ms == pytest.approx(arrangement.ms(arrangement.end), abs=1)
+    events = midi_events(arrangement.to_midi())
+    assert midi_channels(events) == [0, 1, 2, 9]
+    ons = sorted(e.time_ms for e in events if e.message.type == "note_on" and e.message.velocity)
+    assert ons == pytest.approx(sorted(n.start_ms for n in arrangement.timed_notes()), abs=1)
+    player.close()
