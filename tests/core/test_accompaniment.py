@@ -84,3 +84,9 @@ def test_chosen_chords_written_into_the_text_show_as_symbols_and_keep_the_notes(
                    if parse_chord_symbol(name) is not None]
         chosen = choose_chords(text)
         assert symbols and {(c.bar, c.onset, c.chord.name) for c in chosen} >= set(symbols)
+
+
+def test_a_strain_end_prefers_the_tonic_over_a_chord_that_holds_a_few_more_notes():
+    text = "X:1\nM:4/4\nL:1/8\nK:D\n|:DFAF DFAF|GBdB GBdB|A2F2 E4:|\n"
+    assert choose_chords(text)[-1].chord.name == "D"
+    assert [c.chord.name for c in choose_chords(text.replace(":|", "|A2F2 E4|"))][2] == "A"
