@@ -197,7 +197,8 @@ def default_swing(rhythm: str) -> float:
 
 
 def arrange(text: str, options: PlaybackOptions | None = None) -> Arrangement:
-    """Arranges the first tune of ``text`` (see the module docstring). Raises ArrangementError for bad options."""
+    """Arranges the first tune of ``text`` (see the module docstring). Raises ArrangementError for bad options or
+    a tune without notes."""
     options = options or PlaybackOptions()
     options.check()
     text = text[:first_tune_end(text)]
@@ -239,6 +240,8 @@ def arrange(text: str, options: PlaybackOptions | None = None) -> Arrangement:
         arrangement.bar_spans.append((index, now, now + bar.duration))
         now += bar.duration
     arrangement.end = now
+    if not any(note.part == "melody" for note in arrangement.notes) and options.passage is None:
+        raise ArrangementError("This ABC has no notes to play.")
     return arrangement
 
 

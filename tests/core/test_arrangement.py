@@ -162,6 +162,8 @@ def test_bad_options_are_refused_with_a_reason():
     for options in (dict(accompaniment="jazz"), dict(swing=90), dict(count_in_bars=9), dict(tempo_qpm=1)):
         with pytest.raises(ArrangementError):
             arrange(REEL, PlaybackOptions(**options))
+    with pytest.raises(ArrangementError, match="no notes"):
+        arrange("X:1\nT:Empty\nM:4/4\nK:G\n")
 
 
 @pytest.mark.skipif(find_soundfont() is None, reason="no SoundFont installed")
