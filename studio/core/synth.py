@@ -116,8 +116,9 @@ def _send_to_synth(synth, sfid: int, message: mido.Message, program: int | None)
     elif kind in ("note_off", "note_on"):
         synth.noteoff(message.channel, message.note)
     elif kind == "program_change":
-        synth.program_select(message.channel, sfid, 128 if message.channel == 9 else 0,
-                             message.program if program is None else program)
+        drums = message.channel == 9  # the drum channel keeps its kit when ``program`` overrides the instruments
+        synth.program_select(message.channel, sfid, 128 if drums else 0,
+                             message.program if program is None or drums else program)
     elif kind == "control_change":
         synth.cc(message.channel, message.control, message.value)
     elif kind == "pitchwheel":
@@ -167,7 +168,8 @@ def render_midi_to_pcm(
     try:
         if program is not None:
             for channel in midi_channels(events):
-                synth.program_select(channel, sfid, 0, program)
+                if channel != 9:
+                    synth.program_select(channel, sfid, 0, program)
         chunks: list[np.ndarray] = []
         done = 0
 
