@@ -28,8 +28,10 @@ import torch
 
 from studio.core.corpus import Corpus, load_corpus
 from studio.core.inspection import inspect_text
-from studio.core.sampling import Sampler, SamplingConfig
+from studio.core.sampling import Sampler
 from studio.core.scoring import score_corpus
+
+from generation_speed import timed_sample  # noqa: E402 - bench/ is on the path when a script runs
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "models" / "default.pt"
 
@@ -62,22 +64,12 @@ def product_gflops(rows: int, hidden: int, rounds: int = 20) -> float:
 def pass_vs_sampling(sampler: Sampler, text: str, rounds: int) -> tuple[float, float]:
     """Median seconds of the per-position pass over ``text`` and of sampling as many characters."""
     inspect_times, sample_times = [], []
-    config = SamplingConfig(temperature=1.0, seed=1, primer="X", max_length=len(text) - 1)
     for _ in range(rounds):
         began = time.perf_counter()
         inspect_text(sampler.model, sampler.vocabulary, text)
         inspect_times.append(time.perf_counter() - began)
-        steps = 0
-
-        def count_step() -> bool:
-            nonlocal steps
-            steps += 1
-            return False
-
-        began = time.perf_counter()
-        tune = sampler.sample(config, should_stop=count_step)[0]
-        sample_times.append((time.perf_counter() - began) * (len(text) - 1) / max(steps, 1))  # per text length
-        del tune
+        seconds, steps = timed_sample(sampler, 1, len(text) - 1, seed=1)
+        sample_times.append(seconds * (len(text) - 1) / max(steps, 1))  # per text length, if a tune ended early
     return statistics.median(inspect_times), statistics.median(sample_times)
 
 

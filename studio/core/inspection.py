@@ -18,6 +18,7 @@ import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import torch
 
@@ -142,7 +143,7 @@ class TextInspection:
 
     # --- surprise -------------------------------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def surprise_bits(self) -> torch.Tensor:
         """-log2 p of each character read, given the ones before it; NaN for the first (it has no prediction)."""
         if not self.offsets:
@@ -172,6 +173,12 @@ class TextInspection:
         for offset, bits in zip(self.offsets[1:], self.surprise_bits[1:].tolist()):
             out[offset] = bits
         return out
+
+    def surprise_of_span(self, start: int, end: int) -> float:
+        """Total surprise in bits of the predicted characters in ``text[start:end]``, e.g. one note token
+        (``Token.offset`` and ``len(Token.text)``) for colouring the score."""
+        first = max(bisect.bisect_left(self.offsets, start), 1)  # the first character read has no prediction
+        return float(self.surprise_bits[first: bisect.bisect_left(self.offsets, end)].sum())
 
     def most_surprising(self, count: int = 5) -> list[SurprisingPlace]:
         """The ``count`` characters with the highest surprise, most surprising first."""

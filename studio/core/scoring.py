@@ -53,14 +53,11 @@ class ScoringError(Exception):
     """A model cannot be scored on that corpus or split; the message says why, for the user."""
 
 
-@dataclass(frozen=True)
-class TuneScore:
-    """One tune's loss: ``nats`` summed over its ``characters`` predicted characters."""
+class LossPerCharacter:
+    """Loss per character of something with ``nats`` summed over ``characters`` predicted characters."""
 
-    id: str
-    title: str
-    characters: int
     nats: float
+    characters: int
 
     @property
     def nats_per_char(self) -> float:
@@ -71,8 +68,18 @@ class TuneScore:
         return self.nats_per_char / LOG2
 
 
+@dataclass(frozen=True)
+class TuneScore(LossPerCharacter):
+    """One tune's loss: ``nats`` summed over its ``characters`` predicted characters."""
+
+    id: str
+    title: str
+    characters: int
+    nats: float
+
+
 @dataclass
-class CorpusScore:
+class CorpusScore(LossPerCharacter):
     """The loss of a model on a corpus split."""
 
     model: str
@@ -84,14 +91,6 @@ class CorpusScore:
     tunes: list[TuneScore] = field(default_factory=list)  # per tune (method ``tunes`` only)
     unknown: dict[str, int] = field(default_factory=dict)  # characters skipped, with their counts
     seconds: float = 0.0
-
-    @property
-    def nats_per_char(self) -> float:
-        return self.nats / self.characters if self.characters else float("nan")
-
-    @property
-    def bits_per_char(self) -> float:
-        return self.nats_per_char / LOG2
 
     def per_tune_bits(self) -> list[float]:
         return [t.bits_per_char for t in self.tunes if t.characters]

@@ -123,6 +123,8 @@ def test_surprise_is_minus_log2_of_the_written_character(tiny, oneills):
     assert at_end.written is None and at_end.written_probability is None
     bits = [b for b in seen.surprise_by_offset() if b is not None]
     assert seen.mean_bits == pytest.approx(sum(bits) / len(bits), rel=1e-5)
+    assert seen.surprise_of_span(0, len(text)) == pytest.approx(sum(bits), rel=1e-5)
+    assert seen.surprise_of_span(17, 19) == pytest.approx(sum(seen.surprise_by_offset()[17:19]), rel=1e-5)
 
 
 def test_the_first_character_is_predicted_as_the_sampler_would_continue(tiny):
