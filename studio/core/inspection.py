@@ -221,6 +221,25 @@ class TextInspection:
         """Entropy in bits of the model's prediction for each predicted character (length ``predicted_count``)."""
         return entropy_bits(temperature_probabilities(self.log_probs[:-1], temperature))
 
+    def distribution_lines(self, offset: int, temperatures=(1.0,), top: int = 15) -> list[str]:
+        """The distribution at ``offset`` for a terminal, one column of probabilities per temperature, the written
+        character marked with ``<-``."""
+        line, column = line_and_column(self.text, offset)
+        charts = [self.distribution_at(offset, t, top) for t in temperatures]
+        if charts[0] is None:
+            return [f"{line}:{column}: the first character has no prediction (the model starts reading there)"]
+        written = charts[0].written
+        head = f"{line}:{column}, written {character_display(written) if written is not None else '(end of text)'}"
+        lines = [head + "".join(f"; T={c.temperature:g}: entropy {c.entropy_bits:.2f} bits" +
+                                (f", written p={c.written_probability:.3f}" if c.written_probability is not None else "")
+                                for c in charts)]
+        chars = self.vocabulary.chars
+        for chance in charts[-1].top:
+            columns = "  ".join(f"{c.probabilities[chars.index(chance.char)]:6.3f}" for c in charts)
+            mark = "  <-" if chance.char == written else ""
+            lines.append(f"  {character_display(chance.char):>5}  {columns}  {chance.label}{mark}")
+        return lines
+
     def summary_lines(self, places: int = 5) -> list[str]:
         """A few lines for a terminal: characters, mean bits, the most surprising places, unknown characters."""
         lines = [f"{self.predicted_count:,} characters predicted, mean surprise {self.mean_bits:.3f} bits per character"]

@@ -186,3 +186,13 @@ def test_same_seed_at_three_temperatures(tiny):
         assert tune.metrics.valid == tune.validation.structurally_valid
         assert tune.bars_all_correct == (tune.validation.bars_failed == 0)
         assert tune.mean_surprise_bits > 0
+
+
+def test_distribution_lines_for_a_terminal_mark_the_written_character(tune_seen):
+    surprise = tune_seen.surprise_by_offset()
+    surest = min((b, i) for i, b in enumerate(surprise) if b is not None)[1]
+    lines = tune_seen.distribution_lines(surest, (1.0, 0.5))
+    line, column = line_and_column(tune_seen.text, surest)
+    assert lines[0].startswith(f"{line}:{column}, written") and "T=0.5" in lines[0]
+    assert len(lines) == 16 and lines[1].endswith("<-")
+    assert "no prediction" in tune_seen.distribution_lines(0)[0]
