@@ -9,7 +9,7 @@ import pytest
 
 from studio.core.checkpoints import load_checkpoint
 from studio.core.corpus import load_corpus
-from studio.core.inspection import LOG2, inspect_texts
+from studio.core.inspection import inspect_texts
 from studio.core.scoring import (
     TUNE_ENDING,
     ScoringError,
