@@ -23,6 +23,7 @@ QUICK_ARGS = {
     "gemm_peak.py": ["--smoke"],
     "generation_speed.py": ["--smoke"],
     "gui_responsiveness.py": ["--preset", "tiny", "--iterations", "30"],
+    "inspection_speed.py": ["--smoke"],
     "metrics_speed.py": ["2"],
     "notation_speed.py": ["2"],
     "soak_memory.py": ["--preset", "tiny", "--steps", "30", "--warmup", "5"],

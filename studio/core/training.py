@@ -23,6 +23,7 @@ from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
 from studio.core.runs import LossPoint, Run, RunStore
+from studio.core.scoring import window_loss, windows_at
 from studio.core.training_listener import TrainingListener  # noqa: F401 - re-exported
 from studio.core.vocabulary import Vocabulary
 
@@ -61,13 +62,6 @@ class TrainingResult:
     best_validation_loss: float | None
     wall_time: float
     error: str | None = None
-
-
-def _windows(data: torch.Tensor, starts: torch.Tensor, length: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Input and target windows of ``length`` characters at ``starts`` (target shifted by one)."""
-    index = starts[:, None] + torch.arange(length + 1)
-    chunk = data[index]
-    return chunk[:, :-1], chunk[:, 1:]
 
 
 class Trainer:
@@ -237,7 +231,7 @@ class Trainer:
         self.model.train()
         high = len(self.train_data) - self.window - 1
         starts = torch.randint(0, high + 1, (self.config.batch_size,), generator=self.batch_rng)
-        inputs, targets = _windows(self.train_data, starts, self.window)
+        inputs, targets = windows_at(self.train_data, starts, self.window)
         inputs, targets = inputs.to(self.device), targets.to(self.device)
         with self._autocast():
             logits, _ = self.forward_model(inputs)
@@ -251,25 +245,13 @@ class Trainer:
         self.optimizer.step()
         return self.distributed.mean(float(loss.detach()))
 
-    @torch.no_grad()
     def validation_loss(self) -> float | None:
-        """Mean loss over fixed, evenly spaced windows of the validation text (None without validation tunes)."""
+        """Mean loss over fixed, evenly spaced windows of the validation text (None without validation tunes); the
+        same number as ``studio.core.scoring`` with method ``windows``."""
         data = self.validation_data
         if data is None or len(data) < 3:
             return None
-        length = min(self.window, len(data) - 2)
-        count = min(self.config.validation_windows, max(1, (len(data) - 1) // length))
-        starts = torch.linspace(0, len(data) - length - 1, count).long()
-        self.model.eval()
-        total, n = 0.0, 0
-        for chunk in starts.split(64):
-            inputs, targets = _windows(data, chunk, length)
-            with self._autocast():
-                logits, _ = self.model(inputs.to(self.device))
-            loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]),
-                                               targets.to(self.device).reshape(-1), reduction="sum")
-            total += float(loss)
-            n += targets.numel()
+        total, n = window_loss(self.model, data, self.window, self.config.validation_windows, self._autocast())
         return total / n
 
     def _checkpoint(self, elapsed: float, path=None, with_optimizer: bool = True) -> str | None:

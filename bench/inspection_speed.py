@@ -1,0 +1,122 @@
+"""Inspection and scoring speed: the per-position pass over a tune vs sampling it, and scoring a whole corpus.
+
+Two measurements in one run, 1 torch thread by default:
+
+* **Per-position pass vs sampling** (issue 15): ``inspect_text`` over a 1,000-character tune (one forward pass of the
+  LSTM over the text) vs ``Sampler.sample`` writing 1,000 characters (one model call per character), taking turns so
+  machine noise hits both alike. Prints the median seconds of each and the ratio sampling / inspection.
+* **Scoring a corpus** (issue 13): ``score_corpus`` of the shipped model on a whole corpus (O'Neill's by default, every
+  tune read whole), in seconds and characters per second. The work is almost all matrix products (about 10.7 MFLOP
+  per character for the lab model), so the script also times a plain matrix product of the LSTM's recurrent shape
+  (256 x 1024 @ 1024 x 4096) in the same run and prints how near to it scoring ran: on a busy machine the seconds
+  grow with the load, the share of the product's rate does not.
+
+    python bench/inspection_speed.py                      # shipped model, O'Neill's whole corpus
+    python bench/inspection_speed.py --corpus airdsAirs --threads 2
+    python bench/inspection_speed.py --smoke              # seconds: a few tunes, one round
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from studio.core.corpus import Corpus, load_corpus
+from studio.core.inspection import inspect_text
+from studio.core.sampling import Sampler
+from studio.core.scoring import score_corpus
+
+from generation_speed import timed_sample  # noqa: E402 - bench/ is on the path when a script runs
+
+SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "models" / "default.pt"
+
+
+def thousand_character_tune(corpus: Corpus, length: int) -> str:
+    """The first corpus tune of at least ``length`` characters, cut to ``length``."""
+    tune = next((t.text for t in corpus.tunes if len(t.text) >= length), max((t.text for t in corpus.tunes), key=len))
+    return tune[:length]
+
+
+def flops_per_character(sampler: Sampler) -> float:
+    """Multiply-adds x 2 of one LSTM step and the output layer, per character."""
+    config = sampler.model.config
+    gates = 4 * config.hidden_size
+    per_layer = [gates * ((config.embedding_dim if i == 0 else config.hidden_size) + config.hidden_size)
+                 for i in range(config.num_layers)]
+    return 2.0 * (sum(per_layer) + config.hidden_size * config.vocab_size)
+
+
+def product_gflops(rows: int, hidden: int, rounds: int = 20) -> float:
+    """GFLOP/s of the LSTM's recurrent product at ``rows`` rows, now, on this machine."""
+    a, b = torch.randn(rows, hidden), torch.randn(hidden, 4 * hidden)
+    a @ b
+    began = time.perf_counter()
+    for _ in range(rounds):
+        a @ b
+    return 2.0 * rows * hidden * 4 * hidden * rounds / (time.perf_counter() - began) / 1e9
+
+
+def pass_vs_sampling(sampler: Sampler, text: str, rounds: int) -> tuple[float, float]:
+    """Median seconds of the per-position pass over ``text`` and of sampling as many characters."""
+    inspect_times, sample_times = [], []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        inspect_text(sampler.model, sampler.vocabulary, text)
+        inspect_times.append(time.perf_counter() - began)
+        seconds, steps = timed_sample(sampler, 1, len(text) - 1, seed=1)
+        sample_times.append(seconds * (len(text) - 1) / max(steps, 1))  # per text length, if a tune ended early
+    return statistics.median(inspect_times), statistics.median(sample_times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", default=str(SHIPPED_MODEL))
+    parser.add_argument("--corpus", default="oneills1850")
+    parser.add_argument("--length", type=int, default=1000, help="characters of the inspected/sampled tune")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    flags = open("/proc/cpuinfo", encoding="ascii", errors="ignore").read()
+    print(f"torch {torch.__version__}, {args.threads} thread(s), avx512f {'avx512f' in flags}, "
+          f"amx_bf16 {'amx_bf16' in flags}, load {os.getloadavg()[0]:.1f}")
+
+    sampler = Sampler.from_checkpoint(args.checkpoint)
+    corpus = load_corpus(args.corpus)
+    if args.smoke:
+        corpus = Corpus(corpus.name, corpus.source, corpus.tunes[:8], corpus.report)
+        args.rounds, args.length = 1, 200
+    text = thousand_character_tune(corpus, args.length)
+    with torch.no_grad():
+        inspect_seconds, sample_seconds = pass_vs_sampling(sampler, text, args.rounds)
+    print(f"\nper-position pass over {len(text)} characters: {inspect_seconds:.3f} s; sampling {len(text) - 1} "
+          f"characters: {sample_seconds:.3f} s; sampling / pass = {sample_seconds / inspect_seconds:.1f}x")
+
+    before = product_gflops(256, sampler.model.config.hidden_size)
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if done / total >= last[0] + 0.25:
+            last[0] = done / total
+            print(f"  {done:,} / {total:,} characters", flush=True)
+
+    score = score_corpus(args.checkpoint, corpus, "all", progress=progress)
+    after = product_gflops(256, sampler.model.config.hidden_size)
+    rate = score.characters / score.seconds
+    achieved = rate * flops_per_character(sampler) / 1e9
+    reference = (before + after) / 2
+    print(f"\nscoring {corpus.name} whole ({len(score.tunes):,} tunes, {score.characters:,} characters): "
+          f"{score.seconds:.1f} s, {rate:,.0f} characters/s, {achieved:.0f} GFLOP/s; the plain recurrent product ran "
+          f"at {reference:.0f} GFLOP/s in the same run (scoring at {achieved / reference:.0%} of it); "
+          f"load {os.getloadavg()[0]:.1f}")
+    print(f"loss: {score.nats_per_char:.4f} nats = {score.bits_per_char:.4f} bits per character")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Scoring: the trainer's validation loss reproduced, whole-tune losses, splits, unknown characters, progress."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from studio.core.checkpoints import load_checkpoint
+from studio.core.corpus import load_corpus
+from studio.core.inspection import inspect_texts
+from studio.core.scoring import (
+    TUNE_ENDING,
+    ScoringError,
+    score_corpus,
+    score_tunes,
+    text_losses,
+    tunes_of_split,
+)
+from studio.core.training import Trainer
+
+SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "default.pt"
+
+
+def test_windows_score_equals_the_trainers_validation_loss(trained_run, oneills):
+    checkpoint = load_checkpoint(trained_run.best_checkpoint)
+    recorded = checkpoint.metrics["best_validation_loss"]
+    score = score_corpus(trained_run.best_checkpoint, oneills, "validation", "windows")
+    assert score.nats_per_char == pytest.approx(recorded, rel=1e-6)
+    assert score.characters == 64 * 100 and score.split == "validation"
+    trainer = Trainer.resume(trained_run, corpus=oneills)
+    assert score_corpus(trained_run.last_checkpoint, oneills, "validation", "windows").nats_per_char == \
+        pytest.approx(trainer.validation_loss(), rel=1e-6)
+
+
+def test_whole_tune_score_is_the_mean_surprise_of_every_character(trained_run, oneills):
+    checkpoint = load_checkpoint(trained_run.best_checkpoint)
+    model, vocabulary = checkpoint.build_model(), checkpoint.vocabulary
+    tunes = tunes_of_split(oneills, "validation", checkpoint, trained_run)[:12]
+    scores, unknown = score_tunes(model, vocabulary, tunes)
+    assert unknown == {}
+    seen = inspect_texts(model, vocabulary, [t.text + TUNE_ENDING for t in tunes])
+    for score, inspection, tune in zip(scores, seen, tunes):
+        assert score.characters == len(tune.text) + len(TUNE_ENDING) - 1
+        assert score.bits_per_char == pytest.approx(inspection.mean_bits, rel=1e-4)
+    codes = [vocabulary.encode(t.text + TUNE_ENDING) for t in tunes]
+    chunked = text_losses(model, codes, characters_per_call=64)  # many time chunks, rows dropping out on the way
+    assert chunked == pytest.approx([s.nats for s in scores], rel=1e-4)
+
+
+def test_score_of_a_split_reports_progress_and_per_tune_figures(trained_run, oneills):
+    seen = []
+    score = score_corpus(trained_run.best_checkpoint, oneills, "validation", progress=lambda d, t: seen.append((d, t)))
+    validation = tunes_of_split(oneills, "validation", load_checkpoint(trained_run.best_checkpoint), trained_run)
+    assert len(score.tunes) == len(validation) == round(len(oneills.tunes) * 0.1)
+    assert score.characters == sum(len(t.text) + 1 for t in validation)
+    assert seen[-1][0] == seen[-1][1] == score.characters
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    hardest, easiest = score.most_surprising(5), score.least_surprising(5)
+    assert len(hardest) == 5 and hardest[0].bits_per_char >= max(t.bits_per_char for t in score.tunes) - 1e-12
+    assert easiest[0].bits_per_char == min(t.bits_per_char for t in score.tunes)
+    assert score.bits_per_char == pytest.approx(score.nats_per_char / math.log(2))
+    text = "\n".join(score.summary_lines())
+    assert "most surprising" in text and hardest[0].id in text and "median" in text
+
+
+def test_splits_follow_the_run_and_the_shipped_checkpoint(trained_run, oneills):
+    run_checkpoint = load_checkpoint(trained_run.best_checkpoint)
+    stored = trained_run.split_identity()
+    assert [t.id for t in tunes_of_split(oneills, "validation", run_checkpoint, trained_run)] == \
+        stored["validation_ids"]
+    assert [t.id for t in tunes_of_split(oneills, "train", run_checkpoint, trained_run)] == stored["train_ids"]
+    shipped = load_checkpoint(SHIPPED_MODEL)
+    validation = tunes_of_split(oneills, "validation", shipped)
+    train = tunes_of_split(oneills, "train", shipped)
+    assert len(validation) == 200 and not {t.id for t in validation} & {t.id for t in train}
+    assert len(tunes_of_split(oneills, "all", shipped)) == len(oneills.tunes)
+    with pytest.raises(ScoringError, match="split"):
+        tunes_of_split(oneills, "test", shipped)
+
+
+def test_the_shipped_models_card_figure_is_reproduced(oneills):
+    recorded = load_checkpoint(SHIPPED_MODEL).metrics["best_validation_loss"]  # the card's 1.214
+    score = score_corpus(SHIPPED_MODEL, oneills, "validation", "windows")
+    assert score.nats_per_char == pytest.approx(recorded, abs=2e-4)  # weights stored in half precision
+
+
+def test_unknown_characters_are_counted_never_fatal(trained_run, oneills, tmp_path):
+    foreign = oneills.tunes[0].text.replace("T:", "T:Café ", 1)
+    (tmp_path / "two.abc").write_text(foreign + "\n\n" + oneills.tunes[1].text.replace("|", "|€", 1) + "\n",
+                                      encoding="utf-8")
+    corpus = load_corpus(tmp_path / "two.abc")
+    score = score_corpus(trained_run.best_checkpoint, corpus, "all")
+    assert score.unknown == {"é": 1, "€": 1}
+    assert score.characters == sum(len(t.text) + 1 for t in corpus.tunes) - 2
+    assert "2 character(s) outside the model's vocabulary were skipped" in "\n".join(score.summary_lines())
+    with pytest.raises(ScoringError, match="use split all"):
+        score_corpus(trained_run.best_checkpoint, corpus, "validation")
