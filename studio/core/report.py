@@ -1,7 +1,8 @@
 """The written report of an experiment: Markdown with PNG plots, tables and a short analysis from the numbers.
 
 :func:`write_report` reads an :class:`~studio.core.experiments.ExperimentResult` (or its folder) and writes
-``report.md``, ``loss_curves.png`` and ``overlap.png`` into the experiment folder. The plots use matplotlib's Agg
+``report.md``, ``loss_curves.png`` and ``overlap.png`` into the experiment folder (and has
+:mod:`studio.core.report_html` write ``report.html`` beside them). The plots use matplotlib's Agg
 backend (no display, no Qt). The analysis sentences compare the runs on the curve statistics (smoothness, spikes,
 final and validation loss, time) and on the quality metrics against the real-vs-real baseline.
 """
@@ -64,16 +65,18 @@ def plot_loss_series(series: list[tuple[str, list, dict]], title: str, target, i
             tail = smooth_steps >= steps[len(steps) - len(steps) // 3] if len(steps) >= 3 else smooth_steps < 0
             if oscillation > 0 and tail.any():
                 ax.fill_between(smooth_steps[tail], smooth[tail] - oscillation, smooth[tail] + oscillation,
-                                color=colour, alpha=0.18, linewidth=0, label=f"{label} oscillation +-{oscillation:.3f}")
+                                color=colour, alpha=0.18, linewidth=0,
+                                label=f"{label} oscillation \u00b1{oscillation:.3f} (last third)")
         if validation:
             steps, values = zip(*validation)
             ax.plot(steps, values, "o--", color=colour, markersize=4, label=f"{label} validation")
         spike = curve.get("spike_step")
         if spike is not None and train:
             value = dict(train).get(spike)
-            ax.annotate(f"spike +{curve['spike_height']:.2f}", (spike, value), xytext=(0, 14),
-                        textcoords="offset points", color=colour, ha="center", fontsize=8,
-                        arrowprops={"arrowstyle": "->", "color": colour})
+            ax.plot([spike], [value], "v", color=colour, markersize=6, markeredgecolor="black", markeredgewidth=0.5)
+            ax.annotate(f"spike at {spike}: +{curve['spike_height']:.2f}", (spike, value),
+                        xytext=(0, 12 + 12 * number), textcoords="offset points", color=colour, ha="center", fontsize=8,
+                        arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6})
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("training step")
     ax.set_ylabel("loss (nats per character)")
@@ -216,8 +219,11 @@ def describe_oscillation(label: str, curve: dict) -> str:
 
 
 def settings_table(arms: list[ArmResult]) -> tuple[list[str], list[list[str]], str]:
-    """The settings that differ (header, one row per setting) and a sentence naming those shared by every run."""
+    """The settings that differ (header, one row per setting) and a sentence naming those shared by every run;
+    for a single run, all its settings."""
     differing, shared = differing_settings(arms)
+    if len(arms) == 1:
+        return ["setting", arms[0].label], [[name, _fmt(value, 4)] for name, value in shared.items()], ""
     rows = [[name] + [_fmt(v) for v in values] for name, values in differing.items()]
     return (["setting"] + [a.label for a in arms], rows,
             "Same in every run: " + ", ".join(f"{k}={_fmt(v, 4)}" for k, v in shared.items()) + ".")
@@ -337,8 +343,9 @@ def experiment_summary(result: ExperimentResult) -> list[str]:
     return out
 
 
-def write_report(result: ExperimentResult | Path | str) -> Path:
-    """Writes ``report.md`` and its plots into the experiment folder; returns the report's path."""
+def write_report(result: ExperimentResult | Path | str, html: bool = True) -> Path:
+    """Writes ``report.md`` and its plots into the experiment folder, and beside them the self-contained
+    ``report.html`` (unless ``html`` is False; see :mod:`studio.core.report_html`); returns the Markdown's path."""
     if not isinstance(result, ExperimentResult):
         result = load_experiment(result)
     folder = result.folder
@@ -346,4 +353,8 @@ def write_report(result: ExperimentResult | Path | str) -> Path:
     overlap_png = plot_overlap(result, folder / "overlap.png").name if any(a.set_metrics for a in result.arms) else None
     path = folder / "report.md"
     path.write_text(render_markdown(result, curve_png, overlap_png), encoding="utf-8")
+    if html:
+        from studio.core.report_html import write_html_report  # noqa: PLC0415 - it imports this module
+
+        write_html_report(result)
     return path

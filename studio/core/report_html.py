@@ -25,7 +25,7 @@ from studio.core.corpus import DEFAULT_CORPUS
 from studio.core.evaluation import corpus_reference, read_tunes_file, run_sample_tunes, EvaluationError
 from studio.core.experiments import ArmResult, ExperimentError, ExperimentResult, curve_stats, load_experiment
 from studio.core.metrics import set_metrics, tune_metrics
-from studio.core.report_media import MAX_AUDIO_SECONDS, tune_media
+from studio.core.report_media import audio_seconds_per_tune, tune_media
 from studio.core.runs import Run
 
 #: The temperatures of the temperature section (one tune each, same seed, from the best run).
@@ -50,19 +50,18 @@ def write_html_report(source, out_path: str | os.PathLike | None = None, *, temp
     it). ``temperatures``: the temperature section's values (empty: no section). ``audio=False`` leaves the players
     out (faster). Raises ExperimentError / EvaluationError / RunStoreError with a readable message.
     """
-    options = {"temperatures": tuple(temperatures), "audio": audio, "soundfont": soundfont}
     folder = None if isinstance(source, (ExperimentResult, Run)) else Path(source)
     if isinstance(source, ExperimentResult) or (folder and (folder / "results.json").exists()):
         result = source if isinstance(source, ExperimentResult) else load_experiment(folder)
-        context, default_path = experiment_context(result, **options), result.folder / "report.html"
+        context, default_path = experiment_context(result, temperatures), result.folder / "report.html"
     elif isinstance(source, Run) or (folder and (folder / "run.json").exists()):
         run = source if isinstance(source, Run) else Run(folder)
-        context, default_path = run_context(run, **options), run.path / "report.html"
+        context, default_path = run_context(run, temperatures), run.path / "report.html"
     elif folder and folder.is_file():
-        options.pop("temperatures")
-        context, default_path = tune_book_context(folder, **options), folder.with_suffix(".html")
+        context, default_path = tune_book_context(folder), folder.with_suffix(".html")
     else:
         raise ExperimentError(f"{source} is neither an experiment folder, a run folder nor an .abc file")
+    engrave_tunes(context, audio, soundfont)
     path = Path(out_path) if out_path else default_path
     temporary = path.with_name(path.name + ".part")
     temporary.write_text(render_html(context), encoding="utf-8")
@@ -110,9 +109,21 @@ def _curve_notes(series: list[tuple[str, list, dict]]) -> list[str]:
     return notes
 
 
-def _media(texts: list[str], metrics: list[dict], ranges: dict, notes: list[str], audio: bool, soundfont) -> list:
-    return [tune_media(text, m, ranges, note, audio=audio, soundfont=soundfont)
-            for text, m, note in zip(texts, metrics, notes)]
+def _tunes(texts: list[str], metrics: list[dict], notes: list[str]) -> list[tuple[str, dict, str]]:
+    """Tunes waiting for :func:`engrave_tunes`: (ABC, metrics, note)."""
+    return list(zip(texts, metrics, notes))
+
+
+def engrave_tunes(context: dict, audio: bool = True, soundfont=None) -> dict:
+    """Replaces the waiting tunes of every section by engraved, rendered :class:`TuneMedia`, sharing the audio
+    budget of the page among them."""
+    lists = [run["tunes"] for run in context["runs"]] + ([context["temperature"]["tunes"]]
+                                                         if context["temperature"] else [])
+    max_seconds = audio_seconds_per_tune(sum(len(tunes) for tunes in lists))
+    for tunes in lists:
+        tunes[:] = [tune_media(text, metrics, context["ranges"], note, audio=audio, soundfont=soundfont,
+                               max_seconds=max_seconds) for text, metrics, note in tunes]
+    return context
 
 
 def _generation_note(text: str) -> str:
@@ -127,8 +138,7 @@ def _tunes_of_file(path: str | None) -> list[str]:
         return []
 
 
-def temperature_section(checkpoint: Path, seed: int, temperatures, max_length: int, ranges: dict, label: str,
-                        audio: bool, soundfont) -> dict | None:
+def temperature_section(checkpoint: Path, seed: int, temperatures, max_length: int, label: str) -> dict | None:
     """The same seed sampled at each temperature from ``checkpoint``, engraved, played and measured."""
     if not temperatures or not checkpoint.exists():
         return None
@@ -140,7 +150,7 @@ def temperature_section(checkpoint: Path, seed: int, temperatures, max_length: i
              for t in temperatures]
     notes = [f"temperature {t:g}, seed {seed}" for t in temperatures]
     return {"run": label, "seed": seed, "checkpoint": checkpoint.name,
-            "tunes": _media(texts, [tune_metrics(t).as_dict() for t in texts], ranges, notes, audio, soundfont)}
+            "tunes": _tunes(texts, [tune_metrics(t).as_dict() for t in texts], notes)}
 
 
 def _best_arm(arms: list[ArmResult]) -> ArmResult | None:
@@ -178,8 +188,7 @@ def experiment_commands(result: ExperimentResult) -> list[str]:
     return lines
 
 
-def experiment_context(result: ExperimentResult, temperatures=TEMPERATURES, audio: bool = True,
-                       soundfont=None) -> dict:
+def experiment_context(result: ExperimentResult, temperatures=TEMPERATURES) -> dict:
     """Everything the page shows for an experiment."""
     arms, ranges = result.arms, result.reference_ranges
     scored = [a for a in arms if a.set_metrics]
@@ -190,11 +199,10 @@ def experiment_context(result: ExperimentResult, temperatures=TEMPERATURES, audi
         texts = _tunes_of_file(arm.samples_file)
         notes = [_generation_note(t) for t in texts]
         runs.append({"label": arm.label, "run_id": arm.run_id,
-                     "tunes": _media(texts, arm.tune_metrics, ranges, notes, audio, soundfont)})
+                     "tunes": _tunes(texts, arm.tune_metrics, notes)})
     best = _best_arm(arms)
     temperature = best and temperature_section(_checkpoint_of(best.run_path), result.spec.sampling_seed,
-                                               temperatures, result.spec.max_length, ranges, best.label, audio,
-                                               soundfont)
+                                               temperatures, result.spec.max_length, best.label)
     window = arms[0].curve.get("window", report.CURVE_WINDOW) if arms else report.CURVE_WINDOW
     return _page(
         kind="Experiment", title=result.spec.title(), summary=report.experiment_summary(result),
@@ -205,7 +213,7 @@ def experiment_context(result: ExperimentResult, temperatures=TEMPERATURES, audi
                          "set-metrics") if scored else None,
         feature_table=_table(report.feature_table([(a.label, a.tune_metrics) for a in scored], ranges),
                              "feature-medians") if scored else None,
-        analysis=report.written_analysis(result), runs=runs, temperature=temperature,
+        analysis=report.written_analysis(result), runs=runs, temperature=temperature, ranges=ranges,
         commands=experiment_commands(result))
 
 
@@ -243,7 +251,7 @@ def _reference(corpus_spec: str):
         return None
 
 
-def run_context(run: Run, temperatures=TEMPERATURES, audio: bool = True, soundfont=None) -> dict:
+def run_context(run: Run, temperatures=TEMPERATURES) -> dict:
     """Everything the page shows for a single run: its saved samples, or a few tunes sampled now."""
     arm = _run_as_arm(run)
     corpus = run.meta().get("corpus", {}).get("source", DEFAULT_CORPUS)
@@ -278,13 +286,13 @@ def run_context(run: Run, temperatures=TEMPERATURES, audio: bool = True, soundfo
         feature_table=_table(report.feature_table([(arm.label, metrics)], ranges), "feature-medians")
         if metrics and ranges else None,
         analysis=[], runs=[{"label": arm.label, "run_id": run.id,
-                            "tunes": _media(texts, metrics, ranges, notes, audio, soundfont)}],
-        temperature=temperature_section(_checkpoint_of(run.path), RUN_SEED, temperatures, RUN_MAX_LENGTH, ranges,
-                                        arm.label, audio, soundfont),
+                            "tunes": _tunes(texts, metrics, notes)}], ranges=ranges,
+        temperature=temperature_section(_checkpoint_of(run.path), RUN_SEED, temperatures, RUN_MAX_LENGTH,
+                                        arm.label),
         commands=run_commands(run, arm, sampled))
 
 
-def tune_book_context(path: Path, audio: bool = True, soundfont=None, corpus: str = DEFAULT_CORPUS) -> dict:
+def tune_book_context(path: Path, corpus: str = DEFAULT_CORPUS) -> dict:
     """Everything the page shows for a tune book: each tune, and the set against ``corpus``."""
     texts = read_tunes_file(path)
     reference = _reference(corpus)
@@ -299,7 +307,7 @@ def tune_book_context(path: Path, audio: bool = True, soundfont=None, corpus: st
         feature_table=_table(report.feature_table([(path.name, metrics)], ranges), "feature-medians")
         if ranges else None,
         runs=[{"label": path.name, "run_id": None,
-               "tunes": _media(texts, metrics, ranges, [_generation_note(t) for t in texts], audio, soundfont)}],
+               "tunes": _tunes(texts, metrics, [_generation_note(t) for t in texts])}], ranges=ranges,
         commands=[_command(["python", "-m", "studio", "evaluate", str(path)]),
                   _command(["python", "-m", "studio", "report", str(path)])])
 
@@ -308,6 +316,6 @@ def _page(**sections) -> dict:
     defaults = {"summary": [], "settings": None, "chart": None, "curve_notes": [], "curve_table": None,
                 "curve_definitions": "", "set_table": None, "feature_table": None, "analysis": [], "runs": [],
                 "temperature": None, "commands": [], "set_definitions": report.SET_DEFINITIONS,
-                "max_audio_seconds": MAX_AUDIO_SECONDS,
+                "ranges": {},
                 "written": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     return {**defaults, **sections}

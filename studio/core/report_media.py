@@ -4,7 +4,8 @@ The score is verovio's SVG (engraved in its child process, see :mod:`studio.core
 dropped, the indentation squeezed out and a ``viewBox`` added so that it scales with the page. The sound is the
 offline FluidSynth rendering of the tune's MIDI (:mod:`studio.core.synth`), mixed to mono at 22.05 kHz and encoded
 as Ogg Vorbis through libsndfile (``soundfile``), about 5 KB per second, then written into a ``data:`` URI so
-that the page needs no other file. Tunes longer than :data:`MAX_AUDIO_SECONDS` are cut (with a short fade).
+that the page needs no other file. Tunes longer than :data:`MAX_AUDIO_SECONDS` are cut (with a short fade), and
+shorter still when a page holds so many tunes that their audio would pass :data:`AUDIO_BUDGET_SECONDS`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ AUDIO_SAMPLE_RATE = 22050
 #: libsndfile's compression level for Vorbis (0 = best quality, 1 = smallest): 0.6 gives about 38 kbit/s mono.
 AUDIO_COMPRESSION = 0.6
 MAX_AUDIO_SECONDS = 75.0
+#: Seconds of audio on one page at most (about 11 MB as base64): a page with many tunes cuts each one shorter.
+AUDIO_BUDGET_SECONDS = 1800.0
 _FADE_SECONDS = 1.5
 _OUTER_SVG = re.compile(r"<svg\b([^>]*)>")
 _SIZE = re.compile(r'\b(width|height)="([\d.]+)px"')
@@ -95,8 +98,17 @@ def tune_metric_rows(metrics: dict, reference_ranges: dict) -> list[tuple[str, s
     return rows
 
 
+def audio_seconds_per_tune(tunes: int) -> float:
+    """The longest audio each of ``tunes`` tunes gets on one page (see :data:`AUDIO_BUDGET_SECONDS`)."""
+    return min(MAX_AUDIO_SECONDS, AUDIO_BUDGET_SECONDS / max(1, tunes))
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ")[0].rstrip(".") + "."
+
+
 def tune_media(abc_text: str, metrics: dict | None = None, reference_ranges: dict | None = None, note: str = "",
-               *, audio: bool = True, soundfont=None) -> TuneMedia:
+               *, audio: bool = True, soundfont=None, max_seconds: float = MAX_AUDIO_SECONDS) -> TuneMedia:
     """Engraves and renders one tune; problems (no score, no sound) land in the ``*_error`` fields, never raise."""
     from studio.core.notation import shared_renderer
 
@@ -106,18 +118,19 @@ def tune_media(abc_text: str, metrics: dict | None = None, reference_ranges: dic
     if rendering.ok:
         tune.score_pages = [inline_svg(page) for page in rendering.pages]
     else:
-        tune.score_error = rendering.error
+        tune.score_error = _first_sentence(rendering.error)
     if audio:
         from studio.core.midi import DEFAULT_PROGRAM, MidiExportError, abc_to_midi
         from studio.core.synth import SoundFontError, SynthUnavailable, render_midi_to_pcm
 
         try:
             midi = abc_to_midi(abc_text, program=DEFAULT_PROGRAM, rendering=rendering if rendering.ok else None)
-            if midi.length > 8 * MAX_AUDIO_SECONDS:  # rendering all of it would only take time
+            if midi.length > 8 * max_seconds:  # rendering all of it would only take time
                 raise MidiExportError(f"the tune would last {midi.length / 60:.0f} minutes: not rendered")
             pcm = render_midi_to_pcm(midi, soundfont, AUDIO_SAMPLE_RATE, program=DEFAULT_PROGRAM,
-                                     tail_s=min(1.0, MAX_AUDIO_SECONDS))
-            tune.audio_uri, tune.audio_seconds, tune.audio_cut = ogg_data_uri(pcm, AUDIO_SAMPLE_RATE)
+                                     tail_s=1.0)
+            tune.audio_uri, tune.audio_seconds, tune.audio_cut = ogg_data_uri(pcm, AUDIO_SAMPLE_RATE, max_seconds)
         except (MidiExportError, SynthUnavailable, SoundFontError) as exc:
-            tune.audio_error = str(exc)
+            tune.audio_error = _first_sentence(str(exc)) + ("; music21 could not read it either."
+                                                             if "music21 could not" in str(exc) else "")
     return tune
