@@ -72,12 +72,13 @@ def write_html_report(source, out_path: str | os.PathLike | None = None, *, temp
 def render_html(context: dict) -> str:
     """The page's HTML from a context built by one of the ``*_context`` functions."""
     import jinja2
+    import markupsafe
 
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                      autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                      undefined=jinja2.StrictUndefined)
-    environment.filters["bold"] = lambda text: jinja2.utils.markupsafe.Markup(
-        _BOLD.sub(r"<strong>\1</strong>", str(jinja2.utils.markupsafe.escape(text))))
+    environment.filters["bold"] = lambda text: markupsafe.Markup(
+        _BOLD.sub(r"<strong>\1</strong>", str(markupsafe.escape(text))))
     return environment.get_template(_TEMPLATE).render(**context)
 
 

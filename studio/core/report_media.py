@@ -131,6 +131,7 @@ def tune_media(abc_text: str, metrics: dict | None = None, reference_ranges: dic
                                      tail_s=1.0)
             tune.audio_uri, tune.audio_seconds, tune.audio_cut = ogg_data_uri(pcm, AUDIO_SAMPLE_RATE, max_seconds)
         except (MidiExportError, SynthUnavailable, SoundFontError) as exc:
-            tune.audio_error = _first_sentence(str(exc)) + ("; music21 could not read it either."
-                                                             if "music21 could not" in str(exc) else "")
+            tune.audio_error = _first_sentence(str(exc))
+            if "music21 could not" in str(exc):
+                tune.audio_error = tune.audio_error[:-1] + "; music21 could not read it either."
     return tune
