@@ -75,7 +75,8 @@ def plot_loss_series(series: list[tuple[str, list, dict]], title: str, target, i
             value = dict(train).get(spike)
             ax.plot([spike], [value], "v", color=colour, markersize=6, markeredgecolor="black", markeredgewidth=0.5)
             ax.annotate(f"spike at {spike}: +{curve['spike_height']:.2f}", (spike, value),
-                        xytext=(0, 12 + 12 * number), textcoords="offset points", color=colour, ha="center", fontsize=8,
+                        xytext=(8 if number % 2 == 0 else -8, 12 + 12 * number), textcoords="offset points",
+                        color=colour, ha="left" if number % 2 == 0 else "right", fontsize=8,
                         arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6})
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("training step")
