@@ -118,7 +118,7 @@ def test_one_chart_and_one_score_and_player_per_tune(sung_experiment):
     charts = [a for t, a, _ in page.elements if t == "svg" and "loss-chart" in (a.get("class") or "")]
     assert len(charts) == 1
     tunes = [a for t, a, _ in page.elements if t == "article" and a.get("class") == "tune"]
-    assert len(tunes) == _tune_count(result) == 7
+    assert len(tunes) == _tune_count(result) == 2 * 2 + len(TEMPERATURES)
     assert len([a for t, a, _ in page.elements if t == "div" and a.get("class") == "score"]) == len(tunes)
     assert len(page.inside("svg", "score")) >= len(tunes)  # one engraved page each (a long tune may take two)
     assert len([a for t, a, _ in page.elements if t == "audio"]) == len(tunes)
