@@ -189,3 +189,29 @@ def test_the_experiment_report_writes_the_page_beside_the_markdown(tiny_experime
     assert [row[0] for row in page.tables["curve-stats"][1:]] == ["batch_size=8", "batch_size=4"]
     assert len([a for t, a, _ in page.elements if t == "article"]) == 3 + 3 + 3  # two runs, the temperatures
     assert "batch_size=4" in markdown.read_text(encoding="utf-8")
+
+
+def test_a_tune_book_gets_its_own_page(oneills, tmp_path):
+    book = tmp_path / "two tunes.abc"
+    book.write_text("\n\n".join(t.text for t in oneills.tunes[:2]) + "\n", encoding="utf-8")
+    path = write_html_report(book)
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    assert path == tmp_path / "two tunes.html"
+    assert len([a for t, a, _ in page.elements if t == "article"]) == 2
+    assert len([a for t, a, _ in page.elements if t == "audio"]) == 2
+    assert [row[0] for row in page.tables["set-metrics"]][1] == "validity rate (higher is better)"
+    assert "loss-chart" not in path.read_text(encoding="utf-8")
+
+
+def test_a_single_run_gets_all_its_settings_and_fresh_tunes(trained_run):
+    path = write_html_report(trained_run, temperatures=(0.8,), audio=False)
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    assert path == trained_run.path / "report.html"
+    settings = dict(page.tables["settings"][1:])
+    assert settings["batch_size"] == str(trained_run.meta()["train_config"]["batch_size"])
+    assert settings["model.hidden_size"] == "64"
+    assert len([a for t, a, _ in page.elements if t == "article"]) == 6 + 1  # six sampled tunes, one temperature
+    assert page.tables["curve-stats"][1][2] == "150"
+    assert "python -m studio train --corpus oneills1850" in path.read_text(encoding="utf-8")
