@@ -1,7 +1,8 @@
 """The written report of an experiment: Markdown with PNG plots, tables and a short analysis from the numbers.
 
 :func:`write_report` reads an :class:`~studio.core.experiments.ExperimentResult` (or its folder) and writes
-``report.md``, ``loss_curves.png`` and ``overlap.png`` into the experiment folder. The plots use matplotlib's Agg
+``report.md``, ``loss_curves.png`` and ``overlap.png`` into the experiment folder (and has
+:mod:`studio.core.report_html` write ``report.html`` beside them). The plots use matplotlib's Agg
 backend (no display, no Qt). The analysis sentences compare the runs on the curve statistics (smoothness, spikes,
 final and validation loss, time) and on the quality metrics against the real-vs-real baseline.
 """
@@ -34,43 +35,64 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(values, kernel, mode="valid")
 
 
-def plot_loss_curves(result: ExperimentResult, path: Path) -> Path:
-    """Overlaid training curves (raw, faint; smoothed, solid) and validation points of every trained run."""
-    fig, ax = plt.subplots(figsize=(9, 5), dpi=110)
-    seen_runs = set()
-    for number, arm in enumerate(result.arms):
+def loss_series(result: ExperimentResult) -> list[tuple[str, list, dict]]:
+    """(label, loss points, curve statistics) of every trained run of an experiment, each run once."""
+    series, seen_runs = [], set()
+    for arm in result.arms:
         if arm.run_path in seen_runs:
             continue
         seen_runs.add(arm.run_path)
-        points = arm.loss_log()
+        label = "all runs (same training)" if result.spec.generation_time else arm.label
+        series.append((label, arm.loss_log(), arm.curve))
+    return series
+
+
+def plot_loss_series(series: list[tuple[str, list, dict]], title: str, target, image_format: str | None = None):
+    """Overlaid training curves (raw, faint; smoothed, solid), validation points, the largest spike of each run
+    and its oscillation band (smoothed loss +- oscillation over the last third) into ``target`` (path or file)."""
+    fig, ax = plt.subplots(figsize=(9, 5), dpi=110)
+    for number, (label, points, curve) in enumerate(series):
         train = [(p.step, p.value) for p in points if p.kind == "train"]
         validation = [(p.step, p.value) for p in points if p.kind == "validation"]
         colour = f"C{number}"
-        label = "all runs (same training)" if result.spec.generation_time else arm.label
         if train:
             steps, values = map(np.array, zip(*train))
             ax.plot(steps, values, color=colour, alpha=0.25, linewidth=0.8)
             window = max(1, min(CURVE_WINDOW, len(values) // 5))
-            ax.plot(steps[window - 1:], _smooth(values, window), color=colour, linewidth=2,
-                    label=f"{label} train (mean of {window} steps)")
+            smooth_steps, smooth = steps[window - 1:], _smooth(values, window)
+            ax.plot(smooth_steps, smooth, color=colour, linewidth=2, label=f"{label} train (mean of {window} steps)")
+            oscillation = curve.get("oscillation") or 0.0
+            tail = smooth_steps >= steps[len(steps) - len(steps) // 3] if len(steps) >= 3 else smooth_steps < 0
+            if oscillation > 0 and tail.any():
+                ax.fill_between(smooth_steps[tail], smooth[tail] - oscillation, smooth[tail] + oscillation,
+                                color=colour, alpha=0.18, linewidth=0,
+                                label=f"{label} oscillation \u00b1{oscillation:.3f} (last third)")
         if validation:
             steps, values = zip(*validation)
             ax.plot(steps, values, "o--", color=colour, markersize=4, label=f"{label} validation")
-        spike = arm.curve.get("spike_step")
+        spike = curve.get("spike_step")
         if spike is not None and train:
             value = dict(train).get(spike)
-            ax.annotate("spike", (spike, value), xytext=(0, 12), textcoords="offset points", color=colour,
-                        ha="center", fontsize=8, arrowprops={"arrowstyle": "->", "color": colour})
+            ax.plot([spike], [value], "v", color=colour, markersize=6, markeredgecolor="black", markeredgewidth=0.5)
+            ax.annotate(f"spike at {spike}: +{curve['spike_height']:.2f}", (spike, value),
+                        xytext=(8 if number % 2 == 0 else -8, 12 + 12 * number), textcoords="offset points",
+                        color=colour, ha="left" if number % 2 == 0 else "right", fontsize=8,
+                        arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6})
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("training step")
     ax.set_ylabel("loss (nats per character)")
-    ax.set_title(f"Loss curves: {result.spec.title()}")
+    ax.set_title(f"Loss curves: {title}")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(target, format=image_format)
     plt.close(fig)
-    return path
+    return target
+
+
+def plot_loss_curves(result: ExperimentResult, path: Path) -> Path:
+    """:func:`plot_loss_series` of every trained run of the experiment, as a PNG file."""
+    return plot_loss_series(loss_series(result), result.spec.title(), path)
 
 
 def plot_overlap(result: ExperimentResult, path: Path) -> Path:
@@ -159,11 +181,7 @@ def written_analysis(result: ExperimentResult) -> list[str]:
                      "trained faster (wall time also depends on what else the machine was doing)", " s"),
         ]
         lines += [s for s in sentences if s]
-        for arm in arms:
-            c = arm.curve
-            if c["spike_step"] is not None:
-                lines.append(f"{arm.label}: the largest spike came at step {c['spike_step']}, {c['spike_height']:.3f} "
-                             f"nats above the median of the {c.get('window', CURVE_WINDOW)} steps before it.")
+        lines += [describe_spike(arm.label, arm.curve) for arm in arms if arm.curve["spike_step"] is not None]
     scored = [a for a in arms if a.set_metrics]
     if len(scored) >= 2:
         sentences = [
@@ -188,9 +206,86 @@ def written_analysis(result: ExperimentResult) -> list[str]:
     return lines
 
 
-def _median_metric(arm: ArmResult, name: str) -> float | None:
-    values = [m[name] for m in arm.tune_metrics if name in m]
+def describe_spike(label: str, curve: dict) -> str:
+    """The largest spike of a curve in words: 'L: the largest spike came at step 811, +0.350 nats ...'."""
+    return (f"{label}: the largest spike came at step {curve['spike_step']}, +{curve['spike_height']:.3f} nats above "
+            f"the median of the {curve.get('window', CURVE_WINDOW)} steps before it.")
+
+
+def describe_oscillation(label: str, curve: dict) -> str:
+    """The oscillation of a curve over its last third, in words."""
+    level = f" around a final loss of {_fmt(curve['final_loss'])}" if curve.get("final_loss") is not None else ""
+    return (f"{label}: over the last third of training the loss oscillated by {_fmt(curve['oscillation'], 4)} nats "
+            f"(standard deviation around its moving average){level}.")
+
+
+def settings_table(arms: list[ArmResult]) -> tuple[list[str], list[list[str]], str]:
+    """The settings that differ (header, one row per setting) and a sentence naming those shared by every run;
+    for a single run, all its settings."""
+    differing, shared = differing_settings(arms)
+    if len(arms) == 1:
+        return ["setting", arms[0].label], [[name, _fmt(value, 4)] for name, value in shared.items()], ""
+    rows = [[name] + [_fmt(v) for v in values] for name, values in differing.items()]
+    return (["setting"] + [a.label for a in arms], rows,
+            "Same in every run: " + ", ".join(f"{k}={_fmt(v, 4)}" for k, v in shared.items()) + ".")
+
+
+def curve_table(arms: list[ArmResult]) -> tuple[list[str], list[list[str]]]:
+    """Curve statistics, one row per run."""
+    rows = [[a.label, a.reason, str(a.curve["steps"]), _fmt(a.curve["spike_step"]), _fmt(a.curve["spike_height"]),
+             _fmt(a.curve["oscillation"], 4), _fmt(a.curve["final_loss"]), _fmt(a.curve["best_validation_loss"]),
+             f"{a.curve['wall_time']:.0f}"] for a in arms]
+    return (["run", "status", "steps", "largest spike at step", "spike height", "oscillation (last third)",
+             "final train loss", "best validation loss", "wall time (s)"], rows)
+
+
+def curve_definitions(window: int) -> str:
+    return (f"Largest spike: the biggest rise of the training loss above the median of the {window} steps "
+            f"before it. Oscillation: standard deviation of the loss around its {CURVE_WINDOW}-step moving average "
+            f"over the last third of training. Final train loss: mean of the last {FINAL_LOSS_STEPS} steps. "
+            "Losses are cross-entropy in nats per character.")
+
+
+SET_DEFINITIONS = (
+    "Validity: the tune has M and K headers and no unclosed chord, slur, tuplet or grace group. "
+    "Bar-correct: every bar fits the meter (pickup and final bars allowed short). Novelty: no corpus tune "
+    "shares 85 % or more of its note 5-grams. Overlap (Yang & Lerch): how well the distribution of "
+    "feature distances from generated to real tunes matches the distances among real tunes (1 = "
+    "indistinguishable). JS distance: Jensen-Shannon distance between pitch-class / interval histograms "
+    "(0 = identical). The baseline compares two random halves of the corpus.")
+
+
+def set_metrics_table(columns: list[tuple[str, dict]], baseline: dict | None) -> tuple[list[str], list[list[str]]]:
+    """Set metrics of each (label, set metrics) column beside the real-vs-real baseline."""
+    rows = [[f"{label} ({better} is better)"] + [_fmt(metrics[key]) for _, metrics in columns]
+            + [_fmt(baseline.get(key) if baseline else None)] for key, label, better in _SET_ROWS]
+    return ["metric"] + [label for label, _ in columns] + ["real vs real (baseline)"], rows
+
+
+def _median(values: list[float]) -> float | None:
     return float(np.median(values)) if values else None
+
+
+def feature_table(columns: list[tuple[str, list[dict]]], reference_ranges: dict) -> tuple[list[str], list[list[str]]]:
+    """Median of each per-tune feature over each (label, tune metrics) column, beside the corpus range; values
+    outside the 5th-95th percentile range end in ' (outside)'."""
+    rows = []
+    for name, _ in TABLE_FEATURES:
+        if name not in reference_ranges:
+            continue
+        low, median, high = reference_ranges[name]
+        cells = []
+        for _, tunes in columns:
+            value = _median([m[name] for m in tunes if name in m])
+            mark = " (outside)" if value is not None and not low - 1e-9 <= value <= high + 1e-9 else ""
+            cells.append(_fmt(value) + mark)
+        rows.append([name.replace("_", " ")] + cells + [corpus_range(reference_ranges, name)])
+    return ["feature"] + [label for label, _ in columns] + ["corpus median [5th-95th pct]"], rows
+
+
+def corpus_range(reference_ranges: dict, name: str) -> str:
+    low, median, high = reference_ranges[name]
+    return f"{format_value(median)} [{format_value(low)}-{format_value(high)}]"
 
 
 def render_markdown(result: ExperimentResult, curve_png: str, overlap_png: str | None) -> str:
@@ -198,67 +293,28 @@ def render_markdown(result: ExperimentResult, curve_png: str, overlap_png: str |
     spec = result.spec
     arms = result.arms
     out = [f"# Experiment: {spec.title()}", ""]
-    out += [f"Corpus: **{result.corpus['name']}** ({result.corpus['tunes']} tunes). Base preset: **{spec.preset}**. "
-            f"Variable: **{spec.variable}** = {', '.join(str(v) for v in spec.values)}. "
-            f"Each run generated {spec.tunes_per_run} tunes at temperature "
-            f"{'(varied)' if spec.generation_time else spec.temperature} with sampling seeds {spec.sampling_seed} to "
-            f"{spec.sampling_seed + spec.tunes_per_run - 1}. Status: {result.status}. Started {result.started}, "
-            f"finished {result.finished or '-'}.", ""]
-    if spec.generation_time:
-        out += ["The variable acts at generation time, so one model was trained and sampled at each value.", ""]
-    else:
-        out += ["The runs were trained one after the other with the same train/validation split and the same seed "
-                "(same initial weights where the shapes allow it), so the variable is the only difference.", ""]
-
+    for paragraph in experiment_summary(result):
+        out += [paragraph, ""]
     out += ["## What differs", ""]
-    differing, shared = differing_settings(arms)
-    out += _table(["setting"] + [a.label for a in arms],
-                  [[name] + [_fmt(v) for v in values] for name, values in differing.items()])
-    out += ["", "Same in every run: " + ", ".join(f"{k}={_fmt(v, 4)}" for k, v in shared.items()) + ".", ""]
+    header, rows, shared = settings_table(arms)
+    out += _table(header, rows)
+    out += ["", shared, ""]
 
     out += ["## Loss curves", "", f"![Overlaid loss curves]({curve_png})", ""]
     out += ["## Curve statistics", ""]
-    rows = [[a.label, a.reason, str(a.curve["steps"]), _fmt(a.curve["spike_step"]), _fmt(a.curve["spike_height"]),
-             _fmt(a.curve["oscillation"], 4), _fmt(a.curve["final_loss"]), _fmt(a.curve["best_validation_loss"]),
-             f"{a.curve['wall_time']:.0f}"] for a in arms]
-    out += _table(["run", "status", "steps", "largest spike at step", "spike height", "oscillation (last third)",
-                   "final train loss", "best validation loss", "wall time (s)"], rows)
+    out += _table(*curve_table(arms))
     window = arms[0].curve.get("window", CURVE_WINDOW) if arms else CURVE_WINDOW
-    out += ["", f"Largest spike: the biggest rise of the training loss above the median of the {window} steps "
-            f"before it. Oscillation: standard deviation of the loss around its {CURVE_WINDOW}-step moving average "
-            f"over the last third of training. Final train loss: mean of the last {FINAL_LOSS_STEPS} steps. "
-            "Losses are cross-entropy in nats per character.", ""]
+    out += ["", curve_definitions(window), ""]
 
     scored = [a for a in arms if a.set_metrics]
     if scored:
         out += ["## Quality of the generated tunes (set metrics)", ""]
-        rows = []
-        for key, label, better in _SET_ROWS:
-            base = result.baseline.get(key) if result.baseline else None
-            rows.append([f"{label} ({better} is better)"] + [_fmt(a.set_metrics[key]) for a in scored] + [_fmt(base)])
-        out += _table(["metric"] + [a.label for a in scored] + ["real vs real (baseline)"], rows)
-        out += ["", "Validity: the tune has M and K headers and no unclosed chord, slur, tuplet or grace group. "
-                "Bar-correct: every bar fits the meter (pickup and final bars allowed short). Novelty: no corpus tune "
-                "shares 85 % or more of its note 5-grams. Overlap (Yang & Lerch): how well the distribution of "
-                "feature distances from generated to real tunes matches the distances among real tunes (1 = "
-                "indistinguishable). JS distance: Jensen-Shannon distance between pitch-class / interval histograms "
-                "(0 = identical). The baseline compares two random halves of the corpus.", ""]
+        out += _table(*set_metrics_table([(a.label, a.set_metrics) for a in scored], result.baseline))
+        out += ["", SET_DEFINITIONS, ""]
         if overlap_png:
             out += [f"![Overlap per feature]({overlap_png})", ""]
         out += ["## Per-tune metrics (median over each run's tunes) vs the corpus range", ""]
-        rows = []
-        for name, label in TABLE_FEATURES:
-            if name not in result.reference_ranges:
-                continue
-            low, median, high = result.reference_ranges[name]
-            cells = []
-            for arm in scored:
-                value = _median_metric(arm, name)
-                mark = " (outside)" if value is not None and not low - 1e-9 <= value <= high + 1e-9 else ""
-                cells.append(_fmt(value) + mark)
-            rows.append([name.replace("_", " ")] + cells + [f"{format_value(median)} [{format_value(low)}-"
-                                                             f"{format_value(high)}]"])
-        out += _table(["feature"] + [a.label for a in scored] + ["corpus median [5th-95th pct]"], rows)
+        out += _table(*feature_table([(a.label, a.tune_metrics) for a in scored], result.reference_ranges))
         out += [""]
 
     out += ["## Analysis", ""]
@@ -271,8 +327,26 @@ def render_markdown(result: ExperimentResult, curve_png: str, overlap_png: str |
     return "\n".join(out)
 
 
-def write_report(result: ExperimentResult | Path | str) -> Path:
-    """Writes ``report.md`` and its plots into the experiment folder; returns the report's path."""
+def experiment_summary(result: ExperimentResult) -> list[str]:
+    """The opening sentences: corpus, preset, variable, sampling, status; and how the runs were kept comparable."""
+    spec = result.spec
+    out = [f"Corpus: **{result.corpus['name']}** ({result.corpus['tunes']} tunes). Base preset: **{spec.preset}**. "
+           f"Variable: **{spec.variable}** = {', '.join(str(v) for v in spec.values)}. "
+           f"Each run generated {spec.tunes_per_run} tunes at temperature "
+           f"{'(varied)' if spec.generation_time else spec.temperature} with sampling seeds {spec.sampling_seed} to "
+           f"{spec.sampling_seed + spec.tunes_per_run - 1}. Status: {result.status}. Started {result.started}, "
+           f"finished {result.finished or '-'}."]
+    if spec.generation_time:
+        out.append("The variable acts at generation time, so one model was trained and sampled at each value.")
+    else:
+        out.append("The runs were trained one after the other with the same train/validation split and the same "
+                   "seed (same initial weights where the shapes allow it), so the variable is the only difference.")
+    return out
+
+
+def write_report(result: ExperimentResult | Path | str, html: bool = True) -> Path:
+    """Writes ``report.md`` and its plots into the experiment folder, and beside them the self-contained
+    ``report.html`` (unless ``html`` is False; see :mod:`studio.core.report_html`); returns the Markdown's path."""
     if not isinstance(result, ExperimentResult):
         result = load_experiment(result)
     folder = result.folder
@@ -280,4 +354,8 @@ def write_report(result: ExperimentResult | Path | str) -> Path:
     overlap_png = plot_overlap(result, folder / "overlap.png").name if any(a.set_metrics for a in result.arms) else None
     path = folder / "report.md"
     path.write_text(render_markdown(result, curve_png, overlap_png), encoding="utf-8")
+    if html:
+        from studio.core.report_html import write_html_report  # noqa: PLC0415 - it imports this module
+
+        write_html_report(result)
     return path
