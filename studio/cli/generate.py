@@ -24,12 +24,14 @@ def register(subparsers) -> None:
 
 
 def cmd_generate(args) -> int:
-    from studio.core.sampling import Sampler, SamplingConfig, tune_book
+    from studio.core.primer import primer_from_argument
+    from studio.core.sampling import Sampler, SamplingConfig
+    from studio.core.tune_book import write_tune_book
 
     checkpoint = resolve_checkpoint(args)
     sampler = Sampler.from_checkpoint(checkpoint)
-    primer = args.primer.encode().decode("unicode_escape") if args.primer else "X:1\n"
-    config = SamplingConfig(temperature=args.temperature, top_k=args.top_k, seed=args.seed, primer=primer,
+    config = SamplingConfig(temperature=args.temperature, top_k=args.top_k, seed=args.seed,
+                            primer=primer_from_argument(args.primer),
                             max_length=args.max_length, count=args.count)
     bar = ProgressBar(args.max_length, "generate") if not args.quiet else None
     steps = [0]
@@ -42,7 +44,7 @@ def cmd_generate(args) -> int:
     tunes = sampler.sample(config, on_text=on_text)
     if bar:
         bar.close()
-    text = tune_book(tunes)
+    text = write_tune_book(tunes)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {len(tunes)} tune(s) to {args.out}", file=sys.stderr)

@@ -60,7 +60,8 @@ def _tunes_to_evaluate(args) -> tuple[list[str], str]:
 
 
 def cmd_evaluate(args) -> int:
-    from studio.core.evaluation import TABLE_FEATURES, corpus_reference, evaluate_tunes, format_value
+    from studio.core.evaluation import TABLE_FEATURES, corpus_reference, evaluate_tunes
+    from studio.core.formatting import format_value
 
     tunes, source = _tunes_to_evaluate(args)
     print(f"loading the reference corpus {args.corpus} ...", file=sys.stderr)

@@ -426,7 +426,8 @@ class ExperimentRunner:
         self.listener.on_phase(index, "sampling")
         run = Run(Path(arm.run_path))
         checkpoint = run.best_checkpoint if run.best_checkpoint.exists() else run.last_checkpoint
-        from studio.core.sampling import Sampler, tune_book
+        from studio.core.sampling import Sampler
+        from studio.core.tune_book import write_tune_book
 
         sampler = Sampler.from_checkpoint(checkpoint)
         config = SamplingConfig(temperature=arm.temperature, seed=self.spec.sampling_seed,
@@ -437,7 +438,7 @@ class ExperimentRunner:
         samples = self.folder / "samples"
         samples.mkdir(exist_ok=True)
         path = samples / f"{index + 1:02d}-{_slug(arm.label)}.abc"
-        path.write_text(tune_book(tunes), encoding="utf-8")
+        path.write_text(write_tune_book(tunes), encoding="utf-8")
         arm.samples_file = str(path)
         self.listener.on_phase(index, "scoring")
         texts = [t.text for t in tunes]

@@ -9,8 +9,9 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from studio.core.abc.text import decode_abc_bytes, read_headers, split_tunes
+from studio.core.abc.text import tune_title
 from studio.core.paths import file_name_part
+from studio.core.tune_book import TuneBookError, read_tune_book
 
 SAMPLE_RATE = 44100
 MAX_NAME_CHARS = 60
@@ -37,11 +38,6 @@ def default_file_name(title: str, extension: str, temperature: float | None = No
     if seed is not None:
         parts.append(f"seed{seed}")
     return "-".join(parts) + "." + extension.lstrip(".")
-
-
-def tune_title(abc_text: str, fallback: str = "tune") -> str:
-    """The ``T:`` of a tune, or ``fallback``."""
-    return read_headers(abc_text).get("T", "").strip() or fallback
 
 
 def export_midi(abc_text: str, path: str | Path, *, tempo_bpm: float | None = None, program: int | None = None) -> Path:
@@ -99,14 +95,10 @@ def export_tune_file(source: str | Path, *, midi: str | Path | None = None, wav:
                      tempo_bpm: float | None = None, program: int | None = None,
                      soundfont: str | Path | None = None) -> list[Path]:
     """Exports every tune of an ABC file to MIDI and/or WAV; returns the written paths. Raises ExportError."""
-    source = Path(source)
     try:
-        text = decode_abc_bytes(source.read_bytes())
-    except OSError as exc:
-        raise ExportError(f"Could not read {source}: {exc.strerror or exc}") from exc
-    tunes = split_tunes(text)
-    if not tunes:
-        raise ExportError(f"{source} holds no tune (a tune starts with an X: line).")
+        tunes = read_tune_book(source)
+    except TuneBookError as exc:
+        raise ExportError(str(exc)) from exc
     titles = [tune_title(t, f"tune-{i + 1}") for i, t in enumerate(tunes)]
     written: list[Path] = []
     if midi:

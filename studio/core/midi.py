@@ -19,16 +19,14 @@ from pathlib import Path
 
 import mido
 
-from studio.core.abc.text import read_headers
+from studio.core.abc.text import read_headers, tune_title
 from studio.core.abc.tokenizer import meter_parts
-from studio.core.notation import NotationRenderer, Rendering, shared_renderer
+from studio.core.notation import MAX_ENGRAVED_CHARS, NotationRenderer, Rendering, shared_renderer
 
 DEFAULT_PROGRAM = 40  # General MIDI violin (the fiddle)
 DEFAULT_VELOCITY = 90
 SIMPLE_METER_QPM = 120.0
 COMPOUND_METER_BEATS_PER_MINUTE = 100.0
-#: music21 (the fallback when verovio fails) can take minutes on very long text: longer tunes are not handed to it.
-MUSIC21_FALLBACK_MAX_CHARS = 20_000
 
 _MAJOR_BY_FIFTHS = ["Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#"]
 _MINOR_BY_FIFTHS = ["Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m"]
@@ -49,14 +47,6 @@ class MidiPortError(Exception):
 
 
 # --------------------------------------------------------------------------- headers -> meta values
-
-
-def parse_meter(value: str | None) -> tuple[int, int] | None:
-    """``M:`` value -> (numerator, denominator) for a MIDI time signature; free or unknown meters give None."""
-    parts = meter_parts(value or "")
-    if parts is None or parts[1] & (parts[1] - 1):  # MIDI stores the denominator as a power of two
-        return None
-    return parts
 
 
 def parse_tempo_qpm(value: str | None, unit_length: Fraction = Fraction(1, 8)) -> float | None:
@@ -120,13 +110,15 @@ class TuneMeta:
 
 def tune_meta(abc_text: str, tempo_bpm: float | None = None) -> TuneMeta:
     headers = read_headers(abc_text)
-    meter = parse_meter(headers.get("M"))
+    meter = meter_parts(headers.get("M"))
+    if meter and meter[1] & (meter[1] - 1):  # MIDI stores the denominator as a power of two
+        meter = None
     try:
         unit = Fraction(headers.get("L", "1/8").strip())
     except (ValueError, ZeroDivisionError):
         unit = Fraction(1, 8)
     tempo = tempo_bpm or parse_tempo_qpm(headers.get("Q"), unit) or default_tempo_qpm(meter)
-    return TuneMeta(tempo_qpm=float(tempo), meter=meter, key=parse_key(headers.get("K")), title=headers.get("T", ""))
+    return TuneMeta(tempo_qpm=float(tempo), meter=meter, key=parse_key(headers.get("K")), title=tune_title(abc_text))
 
 
 # --------------------------------------------------------------------------- note sources
@@ -208,9 +200,9 @@ def abc_to_midi(
     try:
         source = _notes_from_verovio(abc_text, renderer or shared_renderer(), rendering)
     except MidiExportError as verovio_error:
-        if len(abc_text) > MUSIC21_FALLBACK_MAX_CHARS:
+        if len(abc_text) > MAX_ENGRAVED_CHARS:
             raise MidiExportError(f"{verovio_error} The tune is too long ({len(abc_text):,} characters) to try "
-                                  f"music21 instead (limit {MUSIC21_FALLBACK_MAX_CHARS:,}).") from verovio_error
+                                  f"music21 instead (limit {MAX_ENGRAVED_CHARS:,}).") from verovio_error
         try:
             source = _notes_from_music21(abc_text)
         except Exception as exc:

@@ -36,6 +36,9 @@ from studio.core.abc.text import first_tune_end
 from studio.core.abc.tokenizer import tokenize
 
 DEFAULT_TIMEOUT_S = 10.0
+#: Longest text that is engraved or read as music (verovio, or music21 when verovio fails: longer takes seconds to
+#: minutes); the window checks and exports longer text as ABC only, and corpora drop longer tunes.
+MAX_ENGRAVED_CHARS = 20_000
 #: Longer text is not sent to verovio: it would only run into the timeout (a tune is a few thousand characters).
 MAX_RENDER_CHARS = 200_000
 #: verovio page width in its units (tenths of a millimetre); 2100 is A4.

@@ -17,10 +17,7 @@ import mido
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from studio.core.abc.validate import ValidationReport, validate_tune
-from studio.core.notation import Rendering, shared_renderer
-
-#: Longer texts are not engraved (verovio would take seconds); they can still be checked and exported as ABC.
-MAX_ENGRAVED_CHARS = 20_000
+from studio.core.notation import MAX_ENGRAVED_CHARS, Rendering, shared_renderer
 
 
 @dataclass

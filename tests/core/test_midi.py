@@ -7,6 +7,7 @@ import pytest
 from music21 import converter, corpus
 
 from studio.core.abc.text import split_tunes
+from studio.core.abc.tokenizer import meter_parts as parse_meter
 from studio.core.midi import (
     MidiExportError,
     MidiPortError,
@@ -16,7 +17,6 @@ from studio.core.midi import (
     list_output_ports,
     open_output,
     parse_key,
-    parse_meter,
     parse_tempo_qpm,
     write_midi,
 )

@@ -137,39 +137,26 @@ class ScannedTune:
         return [t for t in self.tokens if t.kind == "note" and t.advance and t.pitch is not None]
 
 
-def parse_meter(value: str) -> Fraction | None:
-    """Bar length of an ``M:`` value in whole notes (``C`` = 4/4, ``C|`` = 2/2); ``None`` for free meter."""
-    value = value.strip().split(" ")[0] if value.strip() else ""
-    if value == "C":
-        return Fraction(1)
+def meter_parts(value: str | None) -> tuple[int, int] | None:
+    """Numerator and denominator of an ``M:`` value as written (``C`` = (4, 4), ``C|`` = (2, 2), ``(2+3)/8`` =
+    (5, 8)); ``None`` for free or unknown meters. The one meter parser: bar lengths and MIDI time signatures use it."""
+    value = (value or "").strip().split(" ")[0]
     if value == "C|":
-        return Fraction(1)
-    match = re.fullmatch(r"\(?([\d+]{1,12})\)?/(\d{1,4})", value)
-    if not match:
-        return None
-    try:
-        numerator = sum(int(part) for part in match.group(1).split("+") if part)
-        denominator = int(match.group(2))
-    except ValueError:
-        return None
-    if numerator <= 0 or denominator <= 0:
-        return None
-    return Fraction(numerator, denominator)
-
-
-def meter_parts(value: str) -> tuple[int, int] | None:
-    """Numerator and denominator of an ``M:`` value as written (``C`` = (4, 4), ``C|`` = (2, 2))."""
-    value = value.strip()
-    if value.startswith("C|"):
         return 2, 2
-    if value.startswith("C"):
+    if value == "C":
         return 4, 4
-    match = re.match(r"\(?([\d+]{1,12})\)?/(\d{1,4})", value)
+    match = re.fullmatch(r"\(?([\d+]{1,12})\)?/(\d{1,4})", value)
     if not match:
         return None
     numerator = sum(int(part) for part in match.group(1).split("+") if part)
     denominator = int(match.group(2))
     return (numerator, denominator) if numerator > 0 and denominator > 0 else None
+
+
+def parse_meter(value: str | None) -> Fraction | None:
+    """Bar length of an ``M:`` value in whole notes (``C`` = 4/4, ``C|`` = 2/2); ``None`` for free meter."""
+    parts = meter_parts(value)
+    return Fraction(*parts) if parts else None
 
 
 def default_unit_length(meter: Fraction | None) -> Fraction:
