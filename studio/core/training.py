@@ -12,7 +12,7 @@ import os
 import threading
 import time
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -23,7 +23,7 @@ from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
 from studio.core.runs import LossPoint, Run, RunStore
-from studio.core.training_listener import TrainingListener  # noqa: F401 - re-exported
+from studio.core.training_listener import TrainingListener, TrainingResult  # noqa: F401 - re-exported
 from studio.core.vocabulary import Vocabulary
 
 
@@ -44,19 +44,6 @@ def bf16_is_fast(device: torch.device) -> bool:
         return False
     # AVX-512 BF16 alone converts but multiplies no faster than fp32 (measured: no gain); AMX tiles are what pay.
     return "amx_bf16" in flags
-
-
-@dataclass
-class TrainingResult:
-    """How a run ended: ``reason`` is finished, stopped or failed (then ``error`` says why)."""
-
-    run: Run | None
-    reason: str
-    steps_done: int
-    final_loss: float | None
-    best_validation_loss: float | None
-    wall_time: float
-    error: str | None = None
 
 
 def _windows(data: torch.Tensor, starts: torch.Tensor, length: int) -> tuple[torch.Tensor, torch.Tensor]:
