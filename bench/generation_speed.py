@@ -35,7 +35,8 @@ from studio.core.corpus import load_corpus
 from studio.core.midi import abc_to_midi
 from studio.core.model import CharLSTM, ModelConfig
 from studio.core.sampling import Sampler, SamplingConfig
-from studio.core.synth import DEFAULT_GAIN, Player, _new_synth, _send_to_synth
+from studio.core.playback import Player
+from studio.core.synth import DEFAULT_GAIN, new_synth, send_to_synth
 from studio.core.vocabulary import Vocabulary
 
 PRIMER = "X:1\n"
@@ -106,12 +107,12 @@ class OfflineFluidSink:
     BLOCK = 64  # frames (1.5 ms at 44.1 kHz), the smallest block an audio driver would pull
 
     def __init__(self):
-        self.synth, self.sfid = _new_synth(None, 44100, DEFAULT_GAIN)
+        self.synth, self.sfid = new_synth(None, 44100, DEFAULT_GAIN)
         self.first_sound = threading.Event()
         self.first_sound_at = 0.0
 
     def send(self, message) -> None:
-        _send_to_synth(self.synth, self.sfid, message, None)
+        send_to_synth(self.synth, self.sfid, message, None)
         if message.type == "note_on" and message.velocity > 0 and not self.first_sound.is_set():
             for _ in range(200):
                 block = np.asarray(self.synth.get_samples(self.BLOCK))

@@ -1,5 +1,5 @@
-"""``python -m studio ...``: the command line (see ``studio.cli``)."""
+"""``python -m studio ...``: the command line (see ``studio.cli.main``)."""
 
-from studio.cli import main
+from studio.cli.main import main
 
 raise SystemExit(main())

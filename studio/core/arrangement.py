@@ -23,7 +23,7 @@ from studio.core.abc.transpose import transpose_abc
 from studio.core.accompaniment import (
     Chord, bar_length, beat_length, choose_chords, gchord_pattern, is_compound, parse_chord_symbol, tune_meter,
 )
-from studio.core.midi import default_tempo_qpm, parse_key, parse_meter, parse_tempo_qpm
+from studio.core.midi import default_tempo_qpm, midi_time_signature, parse_key, parse_tempo_qpm
 from studio.core.midi_tracks import TrackNotes, midi_file_bytes
 
 TICKS_PER_BEAT = TICKS_PER_WHOLE // 4  # MIDI ticks per quarter note
@@ -148,7 +148,7 @@ class Arrangement:
 
     def midi_bytes(self) -> bytes:
         return midi_file_bytes(self.tracks(), ticks_per_beat=TICKS_PER_BEAT, tempo_qpm=self.tempo_qpm,
-                               meter=parse_meter(f"{self.meter[0]}/{self.meter[1]}"), key=self.key,
+                               meter=midi_time_signature(self.meter), key=self.key,
                                title=self.title)
 
     def to_midi(self) -> mido.MidiFile:

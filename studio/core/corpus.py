@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio.core.abc.text import clean_tune, decode_abc_bytes, read_headers, split_tunes
+from studio.core.abc.text import clean_tune, decode_abc_bytes, read_headers, split_tunes, tune_title
+from studio.core.notation import MAX_ENGRAVED_CHARS
 
 #: Built-in collections (music21's corpus folder name -> what it is).
 BUILTIN_CORPORA: dict[str, str] = {
@@ -36,7 +37,6 @@ COMBINED_CORPORA: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 MIN_BODY_NOTES = 4
-MAX_TUNE_CHARS = 20_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -218,8 +218,8 @@ def _drop_reason(cleaned: str, raw: str) -> str | None:
     notes = sum(ch in "ABCDEFGabcdefgz" for line in body[header_lines:] for ch in line)
     if notes < MIN_BODY_NOTES:
         return "no music after the header"
-    if len(cleaned) > MAX_TUNE_CHARS:
-        return f"longer than {MAX_TUNE_CHARS:,} characters"
+    if len(cleaned) > MAX_ENGRAVED_CHARS:  # it could be neither engraved nor played
+        return f"longer than {MAX_ENGRAVED_CHARS:,} characters"
     return None
 
 
@@ -240,7 +240,7 @@ def tunes_from_text(text: str, source_name: str, report: CorpusReport, seen: set
             report.dropped_examples.setdefault(reason, []).append(tune_id)
             continue
         seen.add(music)
-        kept.append(Tune(tune_id, headers.get("T", "").strip() or "(untitled)", cleaned))
+        kept.append(Tune(tune_id, tune_title(raw, "(untitled)"), cleaned))
     return kept
 
 

@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio.core.abc.text import decode_abc_bytes, split_tunes
 from studio.core.corpus import Corpus, load_corpus
 from studio.core.metrics import (NoveltyIndex, SetMetrics, TuneMetrics, ranges_of_metrics, real_vs_real_baseline,
                                  set_metrics, tune_metrics)
 from studio.core.runs import Run, data_home, write_json_atomic
+from studio.core.tune_book import TuneBookError, read_tune_book
 
 #: Per-tune features shown in tables, in order (name, short label).
 TABLE_FEATURES = (
@@ -129,19 +129,10 @@ def evaluate_tunes(tunes: list[str], reference: CorpusReference) -> Evaluation:
 
 def read_tunes_file(path: Path | str) -> list[str]:
     """The tunes of an .abc file (EvaluationError when it is missing, unreadable or holds no tune)."""
-    path = Path(path)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise EvaluationError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise EvaluationError(f"{path} is a folder; give an .abc file") from None
-    except OSError as exc:
-        raise EvaluationError(f"cannot read {path}: {exc.strerror or exc}") from None
-    tunes = split_tunes(decode_abc_bytes(data))
-    if not tunes:
-        raise EvaluationError(f"{path} holds no tune (no line starting with X:)")
-    return tunes
+        return read_tune_book(path)
+    except TuneBookError as exc:
+        raise EvaluationError(str(exc)) from None
 
 
 def run_sample_tunes(run: Run) -> list[str]:
@@ -152,11 +143,3 @@ def run_sample_tunes(run: Run) -> list[str]:
     return [tune for path in files for tune in read_tunes_file(path)]
 
 
-def format_value(value) -> str:
-    """A metric value for a table: yes/no, integers plain, others with two or three decimals."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    value = value + 0.0  # no "-0.000"
-    return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"

@@ -7,13 +7,7 @@ each value); each arm then generates the same number of tunes at the same fixed 
 corpus with :mod:`studio.core.metrics`. Everything lands in an experiment folder
 (``data_home()/experiments/<id>/``: ``spec.json``, ``results.json``, ``samples/``) that :mod:`studio.core.report`
 turns into a Markdown report.
-
-Curve statistics (:func:`curve_stats`), from the training loss log:
-
-- spike: the largest positive jump of the loss above the median of the ``window`` steps before it;
-- oscillation: the standard deviation of the loss minus its centred moving average (``window`` steps), over the
-  last third of training;
-- final loss: the mean training loss of the last 50 steps; best validation loss; wall time.
+Each arm's loss curve is summed up by :func:`studio.core.curves.curve_stats` (spike, oscillation, final loss).
 """
 
 from __future__ import annotations
@@ -24,10 +18,9 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-
 from studio.core.configs import PRESETS, ModelConfig, SamplingConfig, TrainConfig, preset
 from studio.core.corpus import DEFAULT_CORPUS, Corpus, load_corpus
+from studio.core.curves import CurveStats, curve_stats
 from studio.core.evaluation import corpus_reference
 from studio.core.metrics import NoveltyIndex, set_metrics, tune_metrics
 from studio.core.paths import file_name_part
@@ -39,9 +32,6 @@ GENERATION_VARIABLES = ("temperature",)
 MODEL_VARIABLES = tuple(f.name for f in fields(ModelConfig) if f.name != "vocab_size")
 TRAIN_VARIABLES = tuple(f.name for f in fields(TrainConfig) if f.name not in ("device", "precision"))
 VARIABLES = TRAIN_VARIABLES + MODEL_VARIABLES + GENERATION_VARIABLES
-#: Steps over which the spike median and the oscillation smoothing are taken.
-CURVE_WINDOW = 25
-FINAL_LOSS_STEPS = 50
 
 
 class ExperimentError(Exception):
@@ -170,57 +160,6 @@ class ExperimentSpec:
     def from_dict(cls, data: dict) -> "ExperimentSpec":
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
-
-
-@dataclass
-class CurveStats:
-    """Shape of a training loss curve (see the module docstring for the definitions)."""
-
-    steps: int
-    final_loss: float | None
-    best_validation_loss: float | None
-    spike_step: int | None
-    spike_height: float
-    oscillation: float
-    wall_time: float
-    window: int = CURVE_WINDOW
-
-
-def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
-    return np.convolve(values, np.ones(window) / window, mode="valid")
-
-
-def curve_stats(points: list[LossPoint], window: int = CURVE_WINDOW) -> CurveStats:
-    """Spike, oscillation, final and best losses of a loss log (train points; validation for the best)."""
-    train = [p for p in points if p.kind == "train"]
-    validation = [p.value for p in points if p.kind == "validation"]
-    steps = np.array([p.step for p in train])
-    loss = np.array([p.value for p in train], dtype=float)
-    spike_step, spike_height = None, 0.0
-    lookback = min(window, max(3, len(loss) // 4))
-    if len(loss) > lookback:
-        medians = np.array([np.median(loss[i - lookback:i]) for i in range(lookback, len(loss))])
-        jumps = loss[lookback:] - medians
-        best = int(np.argmax(jumps))
-        if jumps[best] > 0:
-            spike_step, spike_height = int(steps[lookback + best]), float(jumps[best])
-    tail = loss[len(loss) - len(loss) // 3:] if len(loss) >= 3 else loss
-    smoothing = min(window, len(tail))
-    oscillation = 0.0
-    if smoothing >= 3:
-        smooth = _moving_average(tail, smoothing)
-        offset = (smoothing - 1) // 2
-        oscillation = float(np.std(tail[offset:offset + len(smooth)] - smooth))
-    return CurveStats(
-        steps=int(steps[-1]) if len(steps) else 0,
-        final_loss=float(np.mean(loss[-FINAL_LOSS_STEPS:])) if len(loss) else None,
-        best_validation_loss=min(validation) if validation else None,
-        spike_step=spike_step,
-        spike_height=spike_height,
-        oscillation=oscillation,
-        wall_time=float(train[-1].elapsed) if train else 0.0,
-        window=lookback,
-    )
 
 
 @dataclass
@@ -426,7 +365,8 @@ class ExperimentRunner:
         self.listener.on_phase(index, "sampling")
         run = Run(Path(arm.run_path))
         checkpoint = run.best_checkpoint if run.best_checkpoint.exists() else run.last_checkpoint
-        from studio.core.sampling import Sampler, tune_book
+        from studio.core.sampling import Sampler
+        from studio.core.tune_book import write_tune_book
 
         sampler = Sampler.from_checkpoint(checkpoint)
         config = SamplingConfig(temperature=arm.temperature, seed=self.spec.sampling_seed,
@@ -437,7 +377,7 @@ class ExperimentRunner:
         samples = self.folder / "samples"
         samples.mkdir(exist_ok=True)
         path = samples / f"{index + 1:02d}-{_slug(arm.label)}.abc"
-        path.write_text(tune_book(tunes), encoding="utf-8")
+        path.write_text(write_tune_book(tunes), encoding="utf-8")
         arm.samples_file = str(path)
         self.listener.on_phase(index, "scoring")
         texts = [t.text for t in tunes]

@@ -1,19 +1,17 @@
-"""Exporting tunes to files: default file names, MIDI/WAV/ABC writers, and ``python -m studio export``.
-
-    python -m studio export TUNES.abc --midi OUT.mid [--wav OUT.wav] [--tempo BPM] [--program N]
+"""Exporting tunes to files: default file names, MIDI/WAV/ABC writers (the window's export dialog and
+``python -m studio export`` both use them).
 
 When the input holds several tunes, one file per tune is written: ``OUT-01-title.mid``, ``OUT-02-title.mid``...
-Everything here is plain Python (no Qt); the window's export dialog uses the same functions.
 """
 
 from __future__ import annotations
 
-import sys
 import unicodedata
 from pathlib import Path
 
-from studio.core.abc.text import decode_abc_bytes, read_headers, split_tunes
+from studio.core.abc.text import tune_title
 from studio.core.paths import file_name_part
+from studio.core.tune_book import TuneBookError, read_tune_book
 
 SAMPLE_RATE = 44100
 MAX_NAME_CHARS = 60
@@ -40,11 +38,6 @@ def default_file_name(title: str, extension: str, temperature: float | None = No
     if seed is not None:
         parts.append(f"seed{seed}")
     return "-".join(parts) + "." + extension.lstrip(".")
-
-
-def tune_title(abc_text: str, fallback: str = "tune") -> str:
-    """The ``T:`` of a tune, or ``fallback``."""
-    return read_headers(abc_text).get("T", "").strip() or fallback
 
 
 def export_midi(abc_text: str, path: str | Path, *, tempo_bpm: float | None = None, program: int | None = None) -> Path:
@@ -102,14 +95,10 @@ def export_tune_file(source: str | Path, *, midi: str | Path | None = None, wav:
                      tempo_bpm: float | None = None, program: int | None = None,
                      soundfont: str | Path | None = None) -> list[Path]:
     """Exports every tune of an ABC file to MIDI and/or WAV; returns the written paths. Raises ExportError."""
-    source = Path(source)
     try:
-        text = decode_abc_bytes(source.read_bytes())
-    except OSError as exc:
-        raise ExportError(f"Could not read {source}: {exc.strerror or exc}") from exc
-    tunes = split_tunes(text)
-    if not tunes:
-        raise ExportError(f"{source} holds no tune (a tune starts with an X: line).")
+        tunes = read_tune_book(source)
+    except TuneBookError as exc:
+        raise ExportError(str(exc)) from exc
     titles = [tune_title(t, f"tune-{i + 1}") for i, t in enumerate(tunes)]
     written: list[Path] = []
     if midi:
@@ -120,32 +109,3 @@ def export_tune_file(source: str | Path, *, midi: str | Path | None = None, wav:
             written.append(export_wav(tune, path, tempo_bpm=tempo_bpm, program=program, soundfont=soundfont))
     return written
 
-
-# --------------------------------------------------------------------------- command line
-
-
-def _cmd_export(args) -> int:
-    if not args.midi and not args.wav:
-        print("error: give --midi OUT.mid and/or --wav OUT.wav", file=sys.stderr)
-        return 2
-    try:
-        written = export_tune_file(args.tunes, midi=args.midi, wav=args.wav, tempo_bpm=args.tempo,
-                                   program=args.program, soundfont=args.soundfont)
-    except ExportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    for path in written:
-        print(path)
-    return 0
-
-
-def register_export_command(subparsers) -> None:
-    """Adds ``export`` to the CLI (listed in ``studio.cli._EXTRA_COMMANDS``)."""
-    p = subparsers.add_parser("export", help="export the tunes of an ABC file to MIDI and/or WAV")
-    p.add_argument("tunes", help="an .abc file (one file per tune is written when it holds several)")
-    p.add_argument("--midi", help="MIDI file to write")
-    p.add_argument("--wav", help="WAV file to write (rendered offline with FluidSynth)")
-    p.add_argument("--tempo", type=float, help="quarter notes per minute (default: the tune's Q: or a dance pace)")
-    p.add_argument("--program", type=int, help="General MIDI program 0-127 (default 40, violin)")
-    p.add_argument("--soundfont", help="SoundFont for --wav (default: the system's General MIDI SoundFont)")
-    p.set_defaults(func=_cmd_export)

@@ -18,7 +18,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from studio.core.abc.tokenizer import Bar, ScannedTune, key_accidentals
+from studio.core.abc.fields import key_accidentals
+from studio.core.abc.tokenizer import Bar, ScannedTune
 from studio.core.abc.validate import validate_tune
 
 #: Lowest and highest MIDI pitch comfortably played on a fiddle (G3 to E7).

@@ -1,4 +1,4 @@
-"""ABC -> MIDI files (mido) with the tune's tempo, meter, key and instrument, and MIDI output ports (python-rtmidi).
+"""ABC -> MIDI files (mido) with the tune's tempo, meter, key and instrument (output ports: :mod:`studio.core.midi_ports`).
 
 Notes come from verovio's MIDI (rendered in the safe child process of :mod:`studio.core.notation`; verovio plays
 repeats), falling back to music21 when verovio fails. Whatever the source, the tempo, time signature, key signature
@@ -19,16 +19,14 @@ from pathlib import Path
 
 import mido
 
-from studio.core.abc.text import read_headers
-from studio.core.abc.tokenizer import meter_parts
-from studio.core.notation import NotationRenderer, Rendering, shared_renderer
+from studio.core.abc.text import read_headers, tune_title
+from studio.core.abc.fields import meter_parts
+from studio.core.notation import MAX_ENGRAVED_CHARS, NotationRenderer, Rendering, shared_renderer
 
 DEFAULT_PROGRAM = 40  # General MIDI violin (the fiddle)
 DEFAULT_VELOCITY = 90
 SIMPLE_METER_QPM = 120.0
 COMPOUND_METER_BEATS_PER_MINUTE = 100.0
-#: music21 (the fallback when verovio fails) can take minutes on very long text: longer tunes are not handed to it.
-MUSIC21_FALLBACK_MAX_CHARS = 20_000
 
 _MAJOR_BY_FIFTHS = ["Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#"]
 _MINOR_BY_FIFTHS = ["Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m"]
@@ -44,19 +42,7 @@ class MidiExportError(Exception):
     """Raised when no MIDI could be made from the ABC; the message is for users."""
 
 
-class MidiPortError(Exception):
-    """Raised when a MIDI output port cannot be listed or opened; the message is for users."""
-
-
 # --------------------------------------------------------------------------- headers -> meta values
-
-
-def parse_meter(value: str | None) -> tuple[int, int] | None:
-    """``M:`` value -> (numerator, denominator) for a MIDI time signature; free or unknown meters give None."""
-    parts = meter_parts(value or "")
-    if parts is None or parts[1] & (parts[1] - 1):  # MIDI stores the denominator as a power of two
-        return None
-    return parts
 
 
 def parse_tempo_qpm(value: str | None, unit_length: Fraction = Fraction(1, 8)) -> float | None:
@@ -118,15 +104,22 @@ class TuneMeta:
     title: str
 
 
+def midi_time_signature(meter: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The meter as a MIDI time signature, or None where MIDI cannot store it (a denominator not a power of two)."""
+    if meter is None or meter[1] & (meter[1] - 1):
+        return None
+    return meter
+
+
 def tune_meta(abc_text: str, tempo_bpm: float | None = None) -> TuneMeta:
     headers = read_headers(abc_text)
-    meter = parse_meter(headers.get("M"))
+    meter = midi_time_signature(meter_parts(headers.get("M")))
     try:
         unit = Fraction(headers.get("L", "1/8").strip())
     except (ValueError, ZeroDivisionError):
         unit = Fraction(1, 8)
     tempo = tempo_bpm or parse_tempo_qpm(headers.get("Q"), unit) or default_tempo_qpm(meter)
-    return TuneMeta(tempo_qpm=float(tempo), meter=meter, key=parse_key(headers.get("K")), title=headers.get("T", ""))
+    return TuneMeta(tempo_qpm=float(tempo), meter=meter, key=parse_key(headers.get("K")), title=tune_title(abc_text))
 
 
 # --------------------------------------------------------------------------- note sources
@@ -208,9 +201,9 @@ def abc_to_midi(
     try:
         source = _notes_from_verovio(abc_text, renderer or shared_renderer(), rendering)
     except MidiExportError as verovio_error:
-        if len(abc_text) > MUSIC21_FALLBACK_MAX_CHARS:
+        if len(abc_text) > MAX_ENGRAVED_CHARS:
             raise MidiExportError(f"{verovio_error} The tune is too long ({len(abc_text):,} characters) to try "
-                                  f"music21 instead (limit {MUSIC21_FALLBACK_MAX_CHARS:,}).") from verovio_error
+                                  f"music21 instead (limit {MAX_ENGRAVED_CHARS:,}).") from verovio_error
         try:
             source = _notes_from_music21(abc_text)
         except Exception as exc:
@@ -229,99 +222,3 @@ def write_midi(abc_text: str, path: str | Path, **options) -> Path:
     except OSError as exc:
         raise MidiExportError(f"Could not write the MIDI file {path}: {exc.strerror or exc}") from exc
     return path
-
-
-# --------------------------------------------------------------------------- output ports
-
-
-def _midi_out():
-    """A fresh rtmidi.MidiOut, or MidiPortError with the reason (no ALSA sequencer, no rtmidi)."""
-    try:
-        import rtmidi
-    except ImportError as exc:
-        raise MidiPortError(f"python-rtmidi is not installed ({exc}).") from exc
-    try:
-        return rtmidi.MidiOut()
-    except Exception as exc:  # rtmidi.SystemError when /dev/snd/seq is missing
-        raise MidiPortError(
-            f"No MIDI system is available: {exc} (on Linux the ALSA sequencer /dev/snd/seq is needed; "
-            "try 'sudo modprobe snd-seq')."
-        ) from exc
-
-
-@dataclass(frozen=True)
-class PortListing:
-    """Output port names, and why the list is empty when there is no MIDI system."""
-
-    ports: list[str]
-    reason: str = ""
-
-
-def list_output_port_status() -> PortListing:
-    try:
-        out = _midi_out()
-    except MidiPortError as exc:
-        return PortListing([], str(exc))
-    try:
-        ports = list(out.get_ports())
-    finally:
-        out.delete()
-    return PortListing(ports, "" if ports else "There are no MIDI output ports.")
-
-
-def list_output_ports() -> list[str]:
-    """Names of the MIDI output ports; [] when there is no MIDI system (see list_output_port_status for why)."""
-    return list_output_port_status().ports
-
-
-class MidiOutput:
-    """An open MIDI output port: ``send(mido.Message)``, ``close()``; also a context manager."""
-
-    def __init__(self, out, name: str):
-        self._out = out
-        self.name = name
-
-    def send(self, message: mido.Message) -> None:
-        if self._out is None:
-            raise MidiPortError(f"The MIDI port {self.name!r} is closed.")
-        try:
-            self._out.send_message(message.bytes())
-        except Exception as exc:
-            raise MidiPortError(f"Could not send to the MIDI port {self.name!r}: {exc}") from exc
-
-    def close(self) -> None:
-        if self._out is not None:
-            self._out.close_port()
-            self._out.delete()
-            self._out = None
-
-    def __enter__(self) -> MidiOutput:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-def open_output(name: str | None = None, virtual: bool = False) -> MidiOutput:
-    """Opens the output port called ``name`` (or containing it), the first port when None, or a virtual port
-    called ``name`` (default 'ABC Studio') when ``virtual``. Raises :class:`MidiPortError`."""
-    out = _midi_out()
-    try:
-        if virtual:
-            port_name = name or "ABC Studio"
-            out.open_virtual_port(port_name)
-            return MidiOutput(out, port_name)
-        ports = list(out.get_ports())
-        if not ports:
-            raise MidiPortError("There are no MIDI output ports to open.")
-        index = 0 if name is None else next((i for i, p in enumerate(ports) if name == p or name in p), None)
-        if index is None:
-            raise MidiPortError(f"No MIDI output port is called {name!r}; there are: {', '.join(ports)}.")
-        out.open_port(index)
-        return MidiOutput(out, ports[index])
-    except MidiPortError:
-        out.delete()
-        raise
-    except Exception as exc:
-        out.delete()
-        raise MidiPortError(f"Could not open the MIDI port: {exc}") from exc

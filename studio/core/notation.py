@@ -10,7 +10,8 @@ Only the first tune of a text is imported by verovio: pass one tune (see ``studi
 verovio does not expose the ABC character position of each note (its ABC importer keeps no source location), so
 a note is known by its SVG/MEI element id only; the timemap links ids to times.
 
-:func:`flatten_svg_for_qt` rewrites verovio's SVG so that Qt's ``QSvgRenderer`` draws it (see its docstring).
+What verovio reads has its implied repeats written out first (:func:`studio.core.abc.repeats.open_implied_repeats`,
+against a verovio crash); Qt's fix-up of the SVG is ``studio.ui.svg_fix``.
 
 The answer is awaited with ``select`` on the child's pipe (POSIX: Linux and macOS).
 """
@@ -20,22 +21,21 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import select
 import signal
 import subprocess
 import sys
 import threading
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
-from studio.core.abc.text import first_tune_end
-from studio.core.abc.tokenizer import tokenize
+from studio.core.abc.repeats import open_implied_repeats
 
 DEFAULT_TIMEOUT_S = 10.0
+#: Longest text that is engraved or read as music (verovio, or music21 when verovio fails: longer takes seconds to
+#: minutes); the window checks and exports longer text as ABC only, and corpora drop longer tunes.
+MAX_ENGRAVED_CHARS = 20_000
 #: Longer text is not sent to verovio: it would only run into the timeout (a tune is a few thousand characters).
 MAX_RENDER_CHARS = 200_000
 #: verovio page width in its units (tenths of a millimetre); 2100 is A4.
@@ -180,55 +180,6 @@ def _timemap_from_json(entries: list[dict]) -> list[TimedEvent]:
             )
         )
     return events
-
-
-def open_implied_repeats(abc_text: str) -> str:
-    """``abc_text`` with the start-repeat written out that an end-repeat implies, for verovio's sake.
-
-    Folk ABC often writes two strains as ``...:| ...:|``: the second ``:|`` repeats from the first. verovio (5.x)
-    crashes (SIGSEGV) whenever an end-repeat has no start-repeat since the previous end-repeat (``d2:||G:|``,
-    ``:|d|g:|``, ``:|2d:|``); the model writes such tunes often and O'Neill's has some. So the missing ``|:`` is
-    put where the new strain starts: the plain bar line right after the previous ``:|`` becomes ``|:``, or ``|:``
-    is added after that ``:|``. When the previous ``:|`` leads into a variant ending (``:|2``) there is no safe
-    place, and the later end-repeat is drawn as a plain bar line instead. Only what verovio reads changes, never
-    the user's text."""
-    end = first_tune_end(abc_text)  # verovio engraves the first tune only: the rest is passed on untouched
-    tune, rest = abc_text[:end], abc_text[end:]
-    if tune.count(":") < 2 or ":|" not in tune and "::" not in tune:
-        return abc_text
-    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in tune
-    tokens = [t for t in tokenize(tune) if t.kind not in ("space", "newline")]
-    previous_end = None  # index in tokens of the last end-repeat with no start-repeat since
-    for index, token in enumerate(tokens):
-        if token.kind != "bar":
-            continue
-        ends, starts = token.text.startswith(":"), token.text.endswith(":")
-        if ends and previous_end is not None:
-            edits.append(_start_after(tokens, previous_end) or _plain_bar(token))
-        if starts:
-            previous_end = None
-        elif ends:
-            previous_end = index
-    for start, stop, replacement in sorted(edits, reverse=True):
-        tune = tune[:start] + replacement + tune[stop:]
-    return tune + rest
-
-
-def _start_after(tokens: list, index: int) -> tuple[int, int, str] | None:
-    """The edit that starts a repeat just after the end-repeat ``tokens[index]``, or None (a variant ending)."""
-    end_repeat = tokens[index]
-    following = tokens[index + 1] if index + 1 < len(tokens) else None
-    if any(c.isdigit() for c in end_repeat.text) or following is not None and (  # ":|2", then "[2" or "|2"
-            following.kind == "ending" or following.kind == "bar" and any(c.isdigit() for c in following.text)):
-        return None
-    if following is not None and following.kind == "bar" and following.text in ("|", "||"):
-        return following.offset, following.offset + len(following.text), "|:"
-    after = end_repeat.offset + len(end_repeat.text)
-    return after, after, "|:"
-
-
-def _plain_bar(end_repeat) -> tuple[int, int, str]:
-    return end_repeat.offset, end_repeat.offset + len(end_repeat.text), end_repeat.text.lstrip(":") or "|"
 
 
 class NotationRenderer:
@@ -383,126 +334,3 @@ def shared_renderer() -> NotationRenderer:
 def render_abc(abc_text: str, **options) -> Rendering:
     """Renders with the shared renderer and raises :class:`RenderError` on failure."""
     return shared_renderer().render(abc_text, **options).raise_for_error()
-
-
-# --------------------------------------------------------------------------- SVG for Qt
-
-_SVG_TAG = re.compile(r"<svg\b[^>]*?>|</svg\s*>", re.DOTALL)
-_ATTRIBUTE = re.compile(r'([\w:-]+)\s*=\s*"([^"]*)"')
-_NUMBER = re.compile(r"^\s*(-?[\d.]+)\s*(px)?\s*$")
-
-
-def _attributes(tag: str) -> dict[str, str]:
-    return dict(_ATTRIBUTE.findall(tag))
-
-
-def _length(value: str | None) -> float | None:
-    match = _NUMBER.match(value or "")
-    return float(match.group(1)) if match else None
-
-
-def _viewport_size(attrs: dict[str, str], parent: tuple[float, float]) -> tuple[float, float]:
-    """Width and height of an <svg> element's viewport in its parent's user units (100% when not given)."""
-    width = _length(attrs.get("width"))
-    height = _length(attrs.get("height"))
-    return (width if width is not None else parent[0], height if height is not None else parent[1])
-
-
-def _user_space_size(attrs: dict[str, str], viewport: tuple[float, float]) -> tuple[float, float]:
-    view_box = attrs.get("viewBox", "").replace(",", " ").split()
-    if len(view_box) == 4:
-        return float(view_box[2]), float(view_box[3])
-    return viewport
-
-
-def _group_for_nested_svg(attrs: dict[str, str], parent: tuple[float, float]) -> tuple[str, tuple[float, float]]:
-    """The <g> that replaces a nested <svg> (x/y, viewBox with preserveAspectRatio 'xMidYMid meet')."""
-    width, height = _viewport_size(attrs, parent)
-    x, y = _length(attrs.get("x")) or 0.0, _length(attrs.get("y")) or 0.0
-    transform = []
-    view_box = attrs.get("viewBox", "").replace(",", " ").split()
-    if len(view_box) == 4:
-        vx, vy, vw, vh = map(float, view_box)
-        scale = min(width / vw, height / vh) if vw and vh else 1.0
-        x += (width - vw * scale) / 2 - vx * scale
-        y += (height - vh * scale) / 2 - vy * scale
-        if x or y:
-            transform.append(f"translate({x:g},{y:g})")
-        transform.append(f"scale({scale:g})")
-        inner = (vw, vh)
-    else:
-        if x or y:
-            transform.append(f"translate({x:g},{y:g})")
-        inner = (width, height)
-    kept = {k: v for k, v in attrs.items() if k not in {"x", "y", "width", "height", "viewBox",
-                                                            "preserveAspectRatio", "overflow", "version"}
-            and not k.startswith("xmlns")}
-    if transform:
-        kept["transform"] = " ".join(transform)
-    text = "".join(f' {k}="{v}"' for k, v in kept.items())
-    return f"<g{text}>", inner
-
-
-_TEXT_ELEMENT = re.compile(r"<text\b[^>]*?(?:/>|>.*?</text\s*>)", re.DOTALL)
-
-
-def _flatten_text(match: re.Match) -> str:
-    """``<text><tspan id=a x=..><tspan id=b><tspan font-size=..>words</tspan></tspan></tspan></text>`` (a chain
-    of single tspans, as verovio writes titles, chord symbols and lyrics) -> ``<g id=a><g id=b><text x=..
-    font-size=..>words</text></g></g>``: Qt drops nested tspans. Anything else is left as it is."""
-    fragment = match.group(0)
-    try:
-        element = ET.fromstring(fragment)
-    except ET.ParseError:
-        return fragment
-    attributes = dict(element.attrib)
-    wrappers: list[dict[str, str]] = []
-    while len(element) == 1 and not (element.text or "").strip() and not (element[0].tail or "").strip():
-        element = element[0]
-        if element.tag != "tspan" or len(element.attrib) == 0:
-            return fragment
-        wrappers.append({k: v for k, v in element.attrib.items() if k in ("id", "class")})
-        attributes.update({k: v for k, v in element.attrib.items() if k not in ("id", "class")})
-    if len(element) or not wrappers:
-        return fragment
-    wrappers = [w for w in wrappers if w]
-    open_groups = "".join("<g" + "".join(f" {k}={quoteattr(v)}" for k, v in w.items()) + ">" for w in wrappers)
-    text_attributes = "".join(f" {k}={quoteattr(v)}" for k, v in attributes.items())
-    return f"{open_groups}<text{text_attributes}>{escape(element.text or '')}</text>{'</g>' * len(wrappers)}"
-
-
-def flatten_svg_for_qt(svg: str) -> str:
-    """Makes verovio's SVG drawable by Qt's QSvgRenderer, keeping every element id (pure string work, no Qt).
-
-    * Every nested ``<svg>`` (verovio's ``<svg class="definition-scale" viewBox=...>``) becomes a ``<g>`` with the
-      equivalent ``translate``/``scale`` transform: QSvgRenderer ignores nested viewports and draws the page blank.
-      After this, ``QSvgRenderer.boundsOnElement(note_id)`` finds each note.
-    * Chains of nested ``<tspan>`` inside ``<text>`` (titles, chord symbols, lyrics) become one ``<text>`` inside
-      ``<g>`` elements that carry the tspans' ids: QSvgRenderer drops nested tspans, so titles went missing.
-    """
-    svg = _TEXT_ELEMENT.sub(_flatten_text, svg)
-    out: list[str] = []
-    stack: list[tuple[bool, tuple[float, float]]] = []  # (was replaced by <g>, user-space size inside)
-    position = 0
-    for match in _SVG_TAG.finditer(svg):
-        out.append(svg[position:match.start()])
-        position = match.end()
-        tag = match.group(0)
-        if tag.startswith("</"):
-            replaced, _ = stack.pop() if stack else (False, (0.0, 0.0))
-            out.append("</g>" if replaced else tag)
-            continue
-        attrs = _attributes(tag)
-        self_closing = tag.endswith("/>")
-        if not stack:
-            viewport = _viewport_size(attrs, (0.0, 0.0))
-            out.append(tag)
-            if not self_closing:
-                stack.append((False, _user_space_size(attrs, viewport)))
-            continue
-        group, inner = _group_for_nested_svg(attrs, stack[-1][1])
-        out.append(group[:-1] + "/>" if self_closing else group)
-        if not self_closing:
-            stack.append((True, inner))
-    out.append(svg[position:])
-    return "".join(out)

@@ -18,9 +18,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
-from studio.core.evaluation import TABLE_FEATURES, format_value  # noqa: E402
-from studio.core.experiments import (CURVE_WINDOW, FINAL_LOSS_STEPS, ArmResult, ExperimentResult,  # noqa: E402
-                                     load_experiment)
+from studio.core.curves import CURVE_WINDOW, FINAL_LOSS_STEPS  # noqa: E402
+from studio.core.evaluation import TABLE_FEATURES  # noqa: E402
+from studio.core.experiments import ArmResult, ExperimentResult, load_experiment  # noqa: E402
+from studio.core.formatting import format_value  # noqa: E402
 from studio.core.metrics import SET_FEATURES  # noqa: E402
 
 _SET_ROWS = (("validity_rate", "validity rate", "higher"), ("bar_correct_rate", "bar-correct rate", "higher"),

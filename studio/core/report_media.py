@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from studio.core.abc.text import read_headers
-from studio.core.evaluation import TABLE_FEATURES, format_value
+from studio.core.evaluation import TABLE_FEATURES
+from studio.core.formatting import format_value
 
 AUDIO_SAMPLE_RATE = 22050
 #: libsndfile's compression level for Vorbis (0 = best quality, 1 = smallest): 0.6 gives about 38 kbit/s mono.

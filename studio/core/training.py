@@ -12,7 +12,7 @@ import os
 import threading
 import time
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -24,7 +24,7 @@ from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
 from studio.core.runs import LossPoint, Run, RunStore
 from studio.core.scoring import window_loss, windows_at
-from studio.core.training_listener import TrainingListener  # noqa: F401 - re-exported
+from studio.core.training_listener import TrainingListener, TrainingResult  # noqa: F401 - re-exported
 from studio.core.vocabulary import Vocabulary
 
 
@@ -51,17 +51,6 @@ def bf16_is_fast(device: torch.device, cpu_flags: str | None = None) -> bool:
     return "amx_bf16" in cpu_flags.split()
 
 
-@dataclass
-class TrainingResult:
-    """How a run ended: ``reason`` is finished, stopped or failed (then ``error`` says why)."""
-
-    run: Run | None
-    reason: str
-    steps_done: int
-    final_loss: float | None
-    best_validation_loss: float | None
-    wall_time: float
-    error: str | None = None
 
 
 class Trainer:

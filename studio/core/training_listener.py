@@ -1,11 +1,24 @@
-"""The hooks a Trainer calls while it trains (no torch here: UI adapters and experiments subclass it freely)."""
+"""How a training run reports: the hooks a Trainer calls while it trains, and the result it ends with (no torch
+here: UI adapters and experiments subclass the listener freely)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from studio.core.training import TrainingResult
+from studio.core.runs import Run
+
+
+@dataclass
+class TrainingResult:
+    """How a run ended: ``reason`` is finished, stopped or failed (then ``error`` says why)."""
+
+    run: Run | None
+    reason: str
+    steps_done: int
+    final_loss: float | None
+    best_validation_loss: float | None
+    wall_time: float
+    error: str | None = None
 
 
 class TrainingListener:

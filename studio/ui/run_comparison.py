@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 
+from studio.core.formatting import format_value
+
 #: (label, how to read it from a run summary), in the order the table shows them.
 COMPARED_SETTINGS = (
     ("Corpus", lambda s: s.get("corpus", {}).get("name")),
@@ -30,19 +32,11 @@ COMPARED_SETTINGS = (
 )
 
 
-def format_value(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def differing_settings(summaries: list[dict]) -> list[tuple[str, list[str]]]:
     """(label, one formatted value per run) for each setting whose values are not all equal."""
     rows = []
     for label, read in COMPARED_SETTINGS:
-        values = [format_value(read(summary)) for summary in summaries]
+        values = [format_value(read(summary), exact=True) for summary in summaries]
         if len(set(values)) > 1:
             rows.append((label, values))
     return rows

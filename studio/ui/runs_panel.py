@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
     QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from studio.core.formatting import format_value
 from studio.core.runs import RunStore, RunStoreError
 from studio.ui import settings
 from studio.ui.deferred import DeferredWidget
-from studio.ui.run_comparison import differing_settings, format_value, loss_logs_csv
+from studio.ui.run_comparison import differing_settings, loss_logs_csv
 
 #: (header, how to read the cell from a run summary)
 COLUMNS = (
@@ -164,7 +165,7 @@ class RunsPanel(QWidget):
         self.table.setRowCount(len(self._summaries))
         for row, (run_id, summary) in enumerate(self._summaries.items()):
             for column, (_header, read) in enumerate(COLUMNS):
-                item = QTableWidgetItem(format_value(read(summary)))
+                item = QTableWidgetItem(format_value(read(summary), exact=True))
                 item.setData(Qt.UserRole, run_id)
                 if column >= 4:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
-from studio.core.abc.tokenizer import key_accidentals, scan_tune, tokenize
+from studio.core.abc.fields import key_accidentals
+from studio.core.abc.tokenizer import scan_tune, tokenize
 
 
 def _notes(body: str, header: str = "M:4/4\nL:1/8\nK:C") -> list:

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from studio.core.experiments import (ExperimentError, ExperimentSpec, curve_stats, load_experiment,
-                                     parse_values)
+from studio.core.curves import curve_stats
+from studio.core.experiments import ExperimentError, ExperimentSpec, load_experiment, parse_values
 from studio.core.runs import LossPoint
 
 from experiment_fixture import tiny_experiment  # noqa: F401 - a real two-run experiment

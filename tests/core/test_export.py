@@ -11,8 +11,8 @@ import mido
 import numpy as np
 import pytest
 
-from studio.core.export import (ExportError, default_file_name, export_abc, export_tune_file, numbered_paths, slug,
-                                tune_title)
+from studio.core.abc.text import tune_title
+from studio.core.export import ExportError, default_file_name, export_abc, export_tune_file, numbered_paths, slug
 from studio.core.synth import find_soundfont
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,11 +6,12 @@ import pkgutil
 import subprocess
 import sys
 
+import studio.cli
 import studio.core
 
 
 def test_core_and_cli_import_no_qt():
-    modules = ["studio.cli"] + [
+    modules = [m.name for m in pkgutil.walk_packages(studio.cli.__path__, "studio.cli.")] + [
         m.name for m in pkgutil.walk_packages(studio.core.__path__, "studio.core.") if not m.name.endswith("__main__")
     ]
     assert len(modules) > 8

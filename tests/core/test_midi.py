@@ -6,20 +6,17 @@ import mido
 import pytest
 from music21 import converter, corpus
 
+from studio.core.abc.fields import meter_parts as parse_meter
 from studio.core.abc.text import split_tunes
 from studio.core.midi import (
     MidiExportError,
-    MidiPortError,
     abc_to_midi,
     default_tempo_qpm,
-    list_output_port_status,
-    list_output_ports,
-    open_output,
     parse_key,
-    parse_meter,
     parse_tempo_qpm,
     write_midi,
 )
+from studio.core.midi_ports import MidiPortError, list_output_port_status, list_output_ports, open_output
 from studio.core.notation import NotationRenderer
 
 NO_SEQUENCER = not os.path.exists("/dev/snd/seq")

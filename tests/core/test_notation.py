@@ -7,8 +7,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from music21 import corpus
 
+from studio.core.abc.repeats import open_implied_repeats
 from studio.core.abc.text import split_tunes
-from studio.core.notation import NotationRenderer, RenderError, Rendering, flatten_svg_for_qt, open_implied_repeats
+from studio.core.notation import NotationRenderer, RenderError, Rendering
+from studio.ui.svg_fix import flatten_svg_for_qt
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 

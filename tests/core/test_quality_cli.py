@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from music21 import corpus
 
-from studio.cli import main
+from studio.cli.main import main
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from studio.core.sampling import Sampler, SamplingConfig, SamplingError, tune_book
+from studio.core.sampling import Sampler, SamplingConfig, SamplingError
+from studio.core.tune_book import write_tune_book as tune_book
 
 
 @pytest.fixture(scope="module")

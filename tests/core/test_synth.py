@@ -14,15 +14,12 @@ from music21 import corpus
 from studio.core.abc.text import split_tunes
 from studio.core.midi import abc_to_midi
 from studio.core.notation import NotationRenderer
+from studio.core.playback import AudioUnavailable, FluidSynthSink, Player, probe_audio
 from studio.core.synth import (
     RELEASE_TAIL_S,
-    AudioUnavailable,
-    FluidSynthSink,
-    Player,
     SoundFontError,
     find_soundfont,
     midi_events,
-    probe_audio,
     render_midi_to_pcm,
     write_wav,
 )

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from studio.core.synth import find_soundfont
 from studio.ui.generate.panel import GeneratePanel
 from studio.ui.generate.playback import CLOCK, SYNTH, VIRTUAL_PORT
-from studio.ui.generate.sampling_form import build_primer
+from studio.core.primer import build_primer
 
 HOSTILE_SNIPPETS = [
     "X:1\nT:stray\nM:4/4\nL:1/8\nK:D\nabc]|def|]] |[abc]]|\n",

@@ -1,4 +1,5 @@
-"""The ABC language: split texts into tunes, read headers, tokenize, validate and repair tunes."""
+"""The ABC language: split texts into tunes, read headers and field values, tokenize, validate, repair and rewrite
+tunes (implied repeats)."""
 
 from studio.core.abc.text import clean_tune, decode_abc_bytes, read_headers, split_tunes
 

@@ -84,6 +84,11 @@ def read_headers(tune: str) -> dict[str, str]:
     return fields
 
 
+def tune_title(tune: str, fallback: str = "") -> str:
+    """The tune's ``T:`` (its first title), or ``fallback`` when it has none."""
+    return read_headers(tune).get("T", "").strip() or fallback
+
+
 def _strip_comment(line: str) -> str:
     """Removes a ``%`` comment (not an escaped ``\\%``) and any ``%%`` directive."""
     in_quote = False

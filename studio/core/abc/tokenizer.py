@@ -2,9 +2,10 @@
 
 One compiled regular expression splits the text into tokens in a single left-to-right pass (linear time, no
 backtracking blow-ups); a second loop over the tokens tracks the musical state: meter (``M:``), unit note length
-(``L:``, default from the meter per the ABC standard), key signature (``K:`` incl. modes such as Dmix, Ador),
-bar-scoped accidentals, chords, tuplets, broken rhythm and grace notes. Each note gets a MIDI pitch and a duration
-as a :class:`~fractions.Fraction` of a whole note. :func:`scan_tune` also groups the notes into bars.
+(``L:``, default from the meter per the ABC standard), key signature (``K:`` incl. modes such as Dmix, Ador; these
+field values are read by :mod:`studio.core.abc.fields`), bar-scoped accidentals, chords, tuplets, broken rhythm and
+grace notes. Each note gets a MIDI pitch and a duration as a :class:`~fractions.Fraction` of a whole note.
+:func:`scan_tune` also groups the notes into bars.
 
 Nothing here raises on bad input: characters that are no ABC become ``unknown`` tokens, absurd lengths and pitches
 outside MIDI are clamped and flagged in :attr:`Token.problem`, so :mod:`studio.core.abc.validate` can report them.
@@ -15,6 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+
+from studio.core.abc.fields import (ACCIDENTAL_SHIFT, default_unit_length, key_accidentals, meter_parts, parse_meter,
+                                    parse_unit_length)
 
 #: Token kinds produced by :func:`tokenize`.
 TOKEN_KINDS = (
@@ -59,17 +63,8 @@ _MASTER = re.compile(
 _NOTE_PARTS = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(.*)", re.DOTALL)
 _LENGTH_PARTS = re.compile(r"(\d*)((?:/\d*)*)")
 _FIELD_PARTS = re.compile(r"[ \t]*\[?([A-Za-z+]):([^\]]*)")
-_KEY_PARTS = re.compile(r"\s*([A-Ga-g])([#b]?)\s*([A-Za-z]*)")
-_KEY_EXTRA_ACCIDENTALS = re.compile(r"(\^\^|\^|__|_|=)([A-Ga-g])")
 
-_ACCIDENTAL_SHIFT = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
 _NATURAL_PITCH = {"C": 60, "D": 62, "E": 64, "F": 65, "G": 67, "A": 69, "B": 71}
-_MAJOR_FIFTHS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "C#": 7, "F": -1, "Bb": -2,
-                 "Eb": -3, "Ab": -4, "Db": -5, "Gb": -6, "Cb": -7, "G#": 8, "D#": 9, "A#": 10, "E#": 11,
-                 "B#": 12, "Fb": -8}
-_MODE_SHIFT = {"": 0, "maj": 0, "ion": 0, "mix": -1, "dor": -2, "m": -3, "min": -3, "aeo": -3, "phr": -4,
-               "loc": -5, "lyd": 1}
-_SHARP_ORDER = "FCGDAEB"
 _BROKEN_FACTORS = {">": (Fraction(3, 2), Fraction(1, 2)), ">>": (Fraction(7, 4), Fraction(1, 4)),
                    ">>>": (Fraction(15, 8), Fraction(1, 8)), "<": (Fraction(1, 2), Fraction(3, 2)),
                    "<<": (Fraction(1, 4), Fraction(7, 4)), "<<<": (Fraction(1, 8), Fraction(15, 8))}
@@ -135,87 +130,6 @@ class ScannedTune:
     def melody(self) -> list[Token]:
         """Notes that carry the tune, in order: one per chord (its first note), no grace notes."""
         return [t for t in self.tokens if t.kind == "note" and t.advance and t.pitch is not None]
-
-
-def parse_meter(value: str) -> Fraction | None:
-    """Bar length of an ``M:`` value in whole notes (``C`` = 4/4, ``C|`` = 2/2); ``None`` for free meter."""
-    value = value.strip().split(" ")[0] if value.strip() else ""
-    if value == "C":
-        return Fraction(1)
-    if value == "C|":
-        return Fraction(1)
-    match = re.fullmatch(r"\(?([\d+]{1,12})\)?/(\d{1,4})", value)
-    if not match:
-        return None
-    try:
-        numerator = sum(int(part) for part in match.group(1).split("+") if part)
-        denominator = int(match.group(2))
-    except ValueError:
-        return None
-    if numerator <= 0 or denominator <= 0:
-        return None
-    return Fraction(numerator, denominator)
-
-
-def meter_parts(value: str) -> tuple[int, int] | None:
-    """Numerator and denominator of an ``M:`` value as written (``C`` = (4, 4), ``C|`` = (2, 2))."""
-    value = value.strip()
-    if value.startswith("C|"):
-        return 2, 2
-    if value.startswith("C"):
-        return 4, 4
-    match = re.match(r"\(?([\d+]{1,12})\)?/(\d{1,4})", value)
-    if not match:
-        return None
-    numerator = sum(int(part) for part in match.group(1).split("+") if part)
-    denominator = int(match.group(2))
-    return (numerator, denominator) if numerator > 0 and denominator > 0 else None
-
-
-def default_unit_length(meter: Fraction | None) -> Fraction:
-    """The ABC standard's default ``L:`` for a meter: 1/16 below 3/4, else 1/8 (1/8 for free meter)."""
-    if meter is not None and meter < Fraction(3, 4):
-        return Fraction(1, 16)
-    return Fraction(1, 8)
-
-
-def parse_unit_length(value: str) -> Fraction | None:
-    """The ``L:`` value as a fraction of a whole note, or ``None`` when unreadable."""
-    match = re.fullmatch(r"\s*(\d{1,4})(?:/(\d{1,4}))?\s*", value)
-    if not match:
-        return None
-    numerator = int(match.group(1))
-    denominator = int(match.group(2) or 1)
-    if numerator == 0 or denominator == 0:
-        return None
-    return Fraction(numerator, denominator)
-
-
-def key_accidentals(value: str) -> dict[str, int]:
-    """Semitone shift per note letter (upper case) that a ``K:`` value implies, e.g. ``Dmix`` -> {F: +1}."""
-    shifts = {letter: 0 for letter in _SHARP_ORDER}
-    text = value.strip()
-    if text[:2].lower() == "hp":  # Highland pipes: written without a key signature
-        return shifts
-    match = _KEY_PARTS.match(text)
-    if match and not text.lower().startswith("none"):
-        tonic = match.group(1).upper() + match.group(2)
-        mode = match.group(3).lower()
-        mode = "m" if mode == "m" else mode[:3]
-        fifths = _MAJOR_FIFTHS.get(tonic, 0) + _MODE_SHIFT.get(mode, 0)
-        fifths = max(-7, min(7, fifths))
-        if fifths > 0:
-            for letter in _SHARP_ORDER[:fifths]:
-                shifts[letter] = 1
-        elif fifths < 0:
-            for letter in reversed(_SHARP_ORDER[fifths:]):
-                shifts[letter] = -1
-        rest = text[match.end():]
-    else:
-        rest = text
-    for accidental, letter in _KEY_EXTRA_ACCIDENTALS.findall(rest):
-        shifts[letter.upper()] = _ACCIDENTAL_SHIFT[accidental]
-    return shifts
 
 
 def parse_length(text: str) -> tuple[Fraction, bool]:
@@ -327,7 +241,7 @@ class _State:
         natural = _NATURAL_PITCH[letter.upper()] + (12 if letter.islower() else 0)
         natural += 12 * (octave_marks.count("'") - octave_marks.count(","))
         if accidental is not None:
-            shift = _ACCIDENTAL_SHIFT[accidental]
+            shift = ACCIDENTAL_SHIFT[accidental]
             if not self.in_grace:
                 self.bar_shift[natural] = shift
         else:

@@ -18,7 +18,8 @@ from fractions import Fraction
 
 import re
 
-from studio.core.abc.tokenizer import Bar, ScannedTune, Token, parse_meter, parse_unit_length, scan_tune
+from studio.core.abc.fields import parse_meter, parse_unit_length
+from studio.core.abc.tokenizer import Bar, ScannedTune, Token, scan_tune
 
 #: Longest text analysed; the rest of a longer text is ignored and reported as ``too_long``.
 MAX_TUNE_CHARS = 200_000

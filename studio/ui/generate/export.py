@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from studio.core.export import ExportError, default_file_name, export_abc, export_midi, export_wav
-from studio.ui.generate.tune_preview import MAX_ENGRAVED_CHARS
+from studio.core.notation import MAX_ENGRAVED_CHARS
 
 #: kind -> (dialog filter, extension)
 FORMATS = {

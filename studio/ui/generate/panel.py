@@ -384,7 +384,7 @@ class GeneratePanel(QWidget):
         text = entry.text if entry else self.editor.toPlainText()
         if not text.strip():
             return None
-        from studio.core.export import tune_title
+        from studio.core.abc.text import tune_title
 
         return ExportJob(
             text=text, title=tune_title(text, entry.title if entry else "tune"),

@@ -210,7 +210,7 @@ class PlaybackBar(QWidget):
 
     # ------------------------------------------------------------------ outputs
     def refresh_ports(self) -> None:
-        from studio.core.midi import list_output_port_status
+        from studio.core.midi_ports import list_output_port_status
 
         current = self.output_combo.currentData() or self.settings.value("generate/output", SYNTH, type=str)
         self.output_combo.clear()
@@ -296,7 +296,7 @@ class PlaybackBar(QWidget):
 
 def _probe_audio_early() -> None:
     try:
-        from studio.core.synth import probe_audio
+        from studio.core.playback import probe_audio
 
         probe_audio()
     except Exception:

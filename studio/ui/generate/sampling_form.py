@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.configs import SamplingConfig
+from studio.core.primer import build_primer
 from studio.ui.model_picker import ModelPicker
 
 TEMPERATURE_RANGE = (0.1, 2.0)
@@ -37,16 +38,6 @@ TEMPERATURE_TIP = (
     "High (1.3 to 2.0): surprising, then chaotic; broken bars and stray symbols get more likely.\n"
     "With a fixed seed, the same seed at two temperatures gives comparable tunes."
 )
-
-
-def build_primer(meter: str, key: str, free_abc: str) -> str:
-    """The text the model continues: ``X:1``, the chosen meter and key lines, then the free ABC."""
-    primer = "X:1\n"
-    if meter and meter != "any":
-        primer += f"M:{meter}\nL:1/8\n"
-    if key and key != "any":
-        primer += f"K:{key}\n"
-    return primer + free_abc.replace("\\n", "\n")
 
 
 def temperature_hint(temperature: float) -> str:

@@ -17,11 +17,8 @@ import mido
 from PySide6.QtCore import QObject, Signal, Slot
 
 from studio.core.abc.validate import ValidationReport, validate_tune
-from studio.core.notation import Rendering, shared_renderer
+from studio.core.notation import MAX_ENGRAVED_CHARS, Rendering, shared_renderer
 from studio.ui.threads import keep_running, let_go, move_to_new_thread
-
-#: Longer texts are not engraved (verovio would take seconds); they can still be checked and exported as ABC.
-MAX_ENGRAVED_CHARS = 20_000
 
 
 @dataclass

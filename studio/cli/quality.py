@@ -1,4 +1,4 @@
-"""The ``evaluate`` and ``experiment`` commands of ``python -m studio`` (listed in ``studio.cli._EXTRA_COMMANDS``).
+"""``python -m studio evaluate`` and ``experiment``: judging tunes against a corpus, controlled experiments.
 
     python -m studio evaluate FILE.abc | --run RUN [--corpus NAME]
     python -m studio experiment --preset lab --vary batch_size=8,4 [--iterations N] [--tunes 20] [--out DIR]
@@ -11,8 +11,15 @@ from __future__ import annotations
 import signal
 import sys
 
+from studio.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ProgressBar, UserError, run_store
 
-def register_evaluate_command(subparsers) -> None:
+
+def register(subparsers) -> None:
+    _register_evaluate(subparsers)
+    _register_experiment(subparsers)
+
+
+def _register_evaluate(subparsers) -> None:
     """Adds ``evaluate``: per-tune metrics and set metrics of tunes against a corpus and its baseline."""
     from studio.core.corpus import DEFAULT_CORPUS
 
@@ -23,7 +30,7 @@ def register_evaluate_command(subparsers) -> None:
     p.set_defaults(func=cmd_evaluate)
 
 
-def register_experiment_command(subparsers) -> None:
+def _register_experiment(subparsers) -> None:
     """Adds ``experiment``: a controlled comparison of one variable, trained, sampled, scored and reported."""
     from studio.core.corpus import DEFAULT_CORPUS
 
@@ -42,19 +49,19 @@ def register_experiment_command(subparsers) -> None:
 
 
 def _tunes_to_evaluate(args) -> tuple[list[str], str]:
-    from studio.cli import UserError, _store
     from studio.core.evaluation import read_tunes_file, run_sample_tunes
 
     if bool(args.file) == bool(args.run):
         raise UserError("give either an .abc file or --run RUN")
     if args.run:
-        run = _store(args).open(args.run)
+        run = run_store(args).open(args.run)
         return run_sample_tunes(run), f"samples of run {run.name!r}"
     return read_tunes_file(args.file), args.file
 
 
 def cmd_evaluate(args) -> int:
-    from studio.core.evaluation import TABLE_FEATURES, corpus_reference, evaluate_tunes, format_value
+    from studio.core.evaluation import TABLE_FEATURES, corpus_reference, evaluate_tunes
+    from studio.core.formatting import format_value
 
     tunes, source = _tunes_to_evaluate(args)
     print(f"loading the reference corpus {args.corpus} ...", file=sys.stderr)
@@ -81,7 +88,7 @@ def cmd_evaluate(args) -> int:
             low, median, high = reference.ranges[name]
             print(f"  {label:>11}  {low:.3f} / {median:.3f} / {high:.3f}")
     _print_set_metrics(evaluation.set_metrics.as_dict(), reference.baseline)
-    return 0
+    return EXIT_OK
 
 
 def _print_set_metrics(measured: dict, baseline: dict) -> None:
@@ -100,9 +107,6 @@ class _ExperimentProgress:
     """Prints the queue's progress on stderr."""
 
     def __init__(self):
-        from studio.cli import ProgressBar
-
-        self._bar_type = ProgressBar
         self.bar = None
 
     def on_arm_started(self, index, total, label):
@@ -115,7 +119,7 @@ class _ExperimentProgress:
 
     def on_step(self, index, step, loss, total_steps):
         if self.bar is None:
-            self.bar = self._bar_type(total_steps, "  train")
+            self.bar = ProgressBar(total_steps, "  train")
         self.bar.update(step, f"loss {loss:.3f}")
 
     def on_validation(self, index, step, loss): ...
@@ -130,7 +134,6 @@ class _ExperimentProgress:
 
 
 def cmd_experiment(args) -> int:
-    from studio.cli import UserError
     from studio.core.experiments import ExperimentRunner, ExperimentSpec, parse_values
 
     if args.threads:
@@ -144,7 +147,7 @@ def cmd_experiment(args) -> int:
     spec = ExperimentSpec(variable=variable, values=parse_values(variable, values),
                           preset=args.preset, corpus=args.corpus, iterations=args.iterations,
                           tunes_per_run=args.tunes, sampling_seed=args.seed)
-    runner = ExperimentRunner(spec, store=_store_of(args), root=args.out, listener=_ExperimentProgress())
+    runner = ExperimentRunner(spec, store=run_store(args), root=args.out, listener=_ExperimentProgress())
     print(f"experiment folder: {runner.folder}", file=sys.stderr)
     previous = signal.signal(signal.SIGINT, lambda *_: runner.stop())
     try:
@@ -156,11 +159,6 @@ def cmd_experiment(args) -> int:
     report = write_report(result)
     print(f"\n{result.status}; report: {report}")
     if result.status == "failed":
-        return 1
-    return 130 if result.status == "stopped" else 0
+        return EXIT_FAILED
+    return EXIT_INTERRUPTED if result.status == "stopped" else EXIT_OK
 
-
-def _store_of(args):
-    from studio.cli import _store
-
-    return _store(args)

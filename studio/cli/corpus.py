@@ -1,0 +1,28 @@
+"""``python -m studio corpus [NAME|PATH] [--list]``: what a corpus holds, what is dropped and why."""
+
+from __future__ import annotations
+
+from studio.cli.common import EXIT_OK
+
+
+def register(subparsers) -> None:
+    from studio.core.corpus import DEFAULT_CORPUS
+
+    p = subparsers.add_parser("corpus", help="report on a corpus")
+    p.add_argument("spec", nargs="?", default=DEFAULT_CORPUS, help="built-in name or .abc file/folder")
+    p.add_argument("--list", action="store_true", help="list the built-in collections")
+    p.set_defaults(func=cmd_corpus)
+
+
+def cmd_corpus(args) -> int:
+    from studio.core.corpus import BUILTIN_CORPORA, load_corpus
+
+    if args.list:
+        for name, description in BUILTIN_CORPORA.items():
+            print(f"{name:15} {description}")
+        return EXIT_OK
+    corpus = load_corpus(args.spec)
+    print(corpus.report.summary())
+    print(f"identity {corpus.identity()}")
+    print(f"vocabulary {corpus.report.vocabulary!r}")
+    return EXIT_OK

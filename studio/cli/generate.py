@@ -1,0 +1,56 @@
+"""``python -m studio generate``: sample tunes from a run, a checkpoint or the shipped model into a tune book."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from studio.cli.common import EXIT_OK, ProgressBar, resolve_checkpoint, run_store
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("generate", help="sample tunes")
+    p.add_argument("--run", help="a run id (its best checkpoint)")
+    p.add_argument("--checkpoint", help="a checkpoint file")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--top-k", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--primer", help=r"start of the tune, e.g. 'X:1\nM:6/8\nK:D\n' (default X:1)")
+    p.add_argument("--max-length", type=int, default=1000)
+    p.add_argument("--out", help="write the tunes to this .abc file instead of printing them")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_generate)
+
+
+def cmd_generate(args) -> int:
+    from studio.core.primer import primer_from_argument
+    from studio.core.sampling import Sampler, SamplingConfig
+    from studio.core.tune_book import write_tune_book
+
+    checkpoint = resolve_checkpoint(args)
+    sampler = Sampler.from_checkpoint(checkpoint)
+    config = SamplingConfig(temperature=args.temperature, top_k=args.top_k, seed=args.seed,
+                            primer=primer_from_argument(args.primer),
+                            max_length=args.max_length, count=args.count)
+    bar = ProgressBar(args.max_length, "generate") if not args.quiet else None
+    steps = [0]
+
+    def on_text(index, chunk):
+        if index == 0 and bar:
+            steps[0] += 1
+            bar.update(steps[0])
+
+    tunes = sampler.sample(config, on_text=on_text)
+    if bar:
+        bar.close()
+    text = write_tune_book(tunes)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {len(tunes)} tune(s) to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if getattr(args, "run", None):
+        run = run_store(args).open(args.run)
+        run.save_samples(text, f"t{args.temperature:g}-seed{tunes[0].seed}-n{len(tunes)}")
+    return EXIT_OK

@@ -1,0 +1,177 @@
+"""``python -m studio train``, ``runs`` and ``package``: training a run, the run store, a run as a model file."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+from studio.cli.common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ProgressBar, UserError, resolve_checkpoint,
+                               run_store)
+
+
+def register(subparsers) -> None:
+    from studio.core.corpus import DEFAULT_CORPUS
+
+    p = subparsers.add_parser("train", help="train a model (a run)")
+    p.add_argument("--preset", default="lab", help="lab, lab-batch4, lab-seq200 or tiny (default lab)")
+    p.add_argument("--corpus", default=DEFAULT_CORPUS, help="built-in name or .abc file/folder")
+    p.add_argument("--name", help="a name for the run")
+    p.add_argument("--resume", metavar="RUN", help="continue a stopped run from its last checkpoint")
+    p.add_argument("--iterations", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--seq-length", type=int)
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--lr-schedule", choices=["constant", "cosine"],
+                   help="constant (the lab's) or cosine: down to nothing by the last step")
+    p.add_argument("--embedding-dim", type=int)
+    p.add_argument("--hidden-size", type=int)
+    p.add_argument("--num-layers", type=int)
+    p.add_argument("--dropout", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16"])
+    p.add_argument("--validation-interval", type=int)
+    p.add_argument("--checkpoint-interval", type=int)
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    p.set_defaults(func=cmd_train)
+
+    p = subparsers.add_parser("runs", help="list, rename or delete runs")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "rename", "delete"])
+    p.add_argument("run", nargs="?")
+    p.add_argument("new_name", nargs="?")
+    p.set_defaults(func=cmd_runs)
+
+    p = subparsers.add_parser("package", help="write a run's best checkpoint as a compact model file")
+    p.add_argument("--run", help="a run id")
+    p.add_argument("--checkpoint", help="a checkpoint file")
+    p.add_argument("--out", required=True, help="the model file to write, e.g. models/default.pt")
+    p.add_argument("--full-precision", action="store_true", help="keep fp32 weights (default: fp16, half the size)")
+    p.set_defaults(func=cmd_package)
+
+
+def _configs_from_args(args):
+    from dataclasses import replace
+
+    from studio.core.training import preset
+
+    model_config, train_config = preset(args.preset)
+    overrides = {
+        "iterations": args.iterations, "batch_size": args.batch_size, "seq_length": args.seq_length,
+        "learning_rate": args.learning_rate, "lr_schedule": args.lr_schedule, "seed": args.seed,
+        "device": args.device, "precision": args.precision,
+        "validation_interval": args.validation_interval, "checkpoint_interval": args.checkpoint_interval,
+    }
+    train_config = replace(train_config, **{k: v for k, v in overrides.items() if v is not None})
+    model_overrides = {"embedding_dim": args.embedding_dim, "hidden_size": args.hidden_size,
+                       "num_layers": args.num_layers, "dropout": args.dropout}
+    model_config = replace(model_config, **{k: v for k, v in model_overrides.items() if v is not None})
+    problems = {**model_config.problems(), **train_config.problems()}
+    if problems:
+        raise UserError("; ".join(f"--{k.replace('_', '-')} {v}" for k, v in problems.items()))
+    return model_config, train_config
+
+
+class _CliListener:
+    """Prints training progress and warnings."""
+
+    def __init__(self, total: int):
+        self.bar = ProgressBar(total, "train")
+        self.last_val = None
+
+    def on_step(self, step, loss, elapsed, steps_per_second):
+        val = f" val {self.last_val:.3f}" if self.last_val is not None else ""
+        self.bar.update(step, f"loss {loss:.3f}{val} {steps_per_second:.1f} step/s")
+
+    def on_validation(self, step, loss):
+        self.last_val = loss
+
+    def on_checkpoint(self, step, path): ...
+    def on_state_changed(self, state): ...
+
+    def on_warning(self, message):
+        print(f"\nwarning: {message}", file=sys.stderr)
+
+    def on_finished(self, result): ...
+
+
+def cmd_train(args) -> int:
+    import torch
+
+    from studio.core.corpus import load_corpus
+    from studio.core.training import Trainer, TrainingListener
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    store = run_store(args)
+    if args.resume:
+        run = store.open(args.resume)
+        iterations = args.iterations
+        listener = _CliListener(iterations or run.meta()["train_config"]["iterations"])
+        trainer = Trainer.resume(run, listener=listener, iterations=iterations)
+        print(f"resuming {run.name} at step {trainer.step}", file=sys.stderr)
+    else:
+        model_config, train_config = _configs_from_args(args)
+        corpus = load_corpus(args.corpus)
+        print(corpus.report.summary().split("\n")[0], file=sys.stderr)
+        listener = _CliListener(train_config.iterations)
+        trainer = Trainer.new(corpus, model_config, train_config, store, args.name, listener)
+    if trainer.run_folder is None:  # a worker process under torchrun: rank 0 reports and writes the run
+        trainer.listener = TrainingListener()
+        result = trainer.run()
+        return EXIT_FAILED if result.reason == "failed" else EXIT_OK
+    listener.bar.update(trainer.step)
+    world = trainer.distributed.world_size
+    print(f"run folder: {trainer.run_folder.path}  (device {trainer.device}, "
+          f"{'bf16' if trainer.use_bf16 else 'fp32'}, {trainer.model.parameter_count():,} parameters"
+          f"{f', {world} processes' if world > 1 else ''})", file=sys.stderr)
+    previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())
+    try:
+        result = trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print(f"\n{result.reason} after {result.steps_done} steps in {result.wall_time:.1f} s; "
+          f"loss {result.final_loss if result.final_loss is None else round(result.final_loss, 4)}, "
+          f"best validation {result.best_validation_loss and round(result.best_validation_loss, 4)}")
+    print(f"run: {trainer.run_folder.id}")
+    if result.reason == "failed":
+        print(f"error: {result.error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_INTERRUPTED if result.reason == "stopped" else EXIT_OK
+
+
+def cmd_runs(args) -> int:
+    store = run_store(args)
+    if args.action == "list":
+        runs = store.list()
+        if not runs:
+            print(f"no runs yet in {store.root}")
+        for run in runs:
+            s = run.summary()
+            tc = s.get("train_config", {})
+            best = s.get("best_val_loss")
+            print(f"{run.id}  {s.get('name', '')[:30]:30} {s['status']:11} {s['steps_done']:>6}/{tc.get('iterations', '?')}"
+                  f"  b{tc.get('batch_size')} s{tc.get('seq_length')}  loss {s['last_loss'] or float('nan'):.3f}"
+                  f"  val {best if best is not None else float('nan'):.3f}")
+    elif args.action == "rename":
+        if not args.run or not args.new_name:
+            raise UserError("usage: runs rename RUN NEW_NAME")
+        store.rename(args.run, args.new_name)
+    elif args.action == "delete":
+        if not args.run:
+            raise UserError("usage: runs delete RUN")
+        store.delete(args.run)
+    return EXIT_OK
+
+
+def cmd_package(args) -> int:
+    """Writes a run's best checkpoint as a compact model: half-precision weights, no optimizer state."""
+    from studio.core.checkpoints import load_checkpoint, save_checkpoint
+
+    source = resolve_checkpoint(args)
+    checkpoint = load_checkpoint(source)
+    checkpoint.optimizer_state = None
+    checkpoint.rng_state = None
+    out = save_checkpoint(Path(args.out), checkpoint, half_precision=not args.full_precision)
+    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, step {checkpoint.step}) from {source}")
+    return EXIT_OK
