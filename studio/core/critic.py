@@ -115,8 +115,12 @@ def _novelty(text: str, reference: CorpusReference) -> CriticPart:
 
 def _bars(bar_error_rate: float, valid: bool) -> CriticPart:
     share = max(0.0, 1.0 - bar_error_rate) if valid else 0.0
-    reason = ("every bar adds up to the meter" if bar_error_rate == 0 and valid
-              else f"{bar_error_rate:.0%} of bars do not add up to the meter" if valid else "bars not checked (invalid)")
+    if not valid:
+        reason = "bars not checked (invalid)"
+    elif bar_error_rate == 0:
+        reason = "every bar adds up to the meter"
+    else:
+        reason = f"{bar_error_rate:.0%} of bars do not add up to the meter"
     return CriticPart("bars", WEIGHTS["bars"] * share, WEIGHTS["bars"], reason)
 
 
