@@ -169,3 +169,15 @@ def test_evaluate_prints_the_same_with_a_cold_and_a_warm_cache(tmp_path, small_c
     warm = _evaluate(tunes, small_corpus, home)
     assert warm == cold
     assert "3 tune(s) from" in cold and "vs tunes (40 tunes)" in cold and "1.00!" in cold  # tune 3 is a copy
+
+
+def test_a_cached_builtin_reference_neither_loads_the_corpus_nor_imports_music21(tmp_path):
+    """What makes a cached ``evaluate`` fast: the built-in corpus is fingerprinted from its files, not loaded."""
+    env = {**os.environ, "ABC_STUDIO_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+    probe = ("import sys; from studio.core.evaluation import corpus_reference; r = corpus_reference('oneills1850'); "
+             "print(r._corpus is None, 'music21' in sys.modules, r.tune_count)")
+    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT,
+                           timeout=900) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert runs[0].stdout.split()[:2] == ["False", "True"]  # cold: loaded and measured
+    assert runs[1].stdout.split() == ["True", "False", runs[0].stdout.split()[2]]
