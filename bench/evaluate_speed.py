@@ -3,7 +3,8 @@
 "Before" is the code of a git revision (default: the commit before ``studio/core/reference_cache.py`` was added),
 exported to a temporary folder with ``git archive``; "after" is this tree. Each side runs once with an empty data
 folder (cold: the corpus's reference statistics are computed and cached) and then ``--repeat`` times with that
-cache (warm); the script prints each median, the ratio before / after, and whether both print the same table.
+cache (warm); the script prints CPU seconds (user + system of the child, steadier than wall time on a busy
+machine) and wall seconds, the ratio before / after, and whether both print the same table.
 
     python bench/evaluate_speed.py [--before REV] [--repeat 3] [--corpus oneills1850] [--smoke]
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -48,23 +50,31 @@ def export_tree(revision: str, folder: Path) -> Path:
     return folder / "before"
 
 
-def evaluate_once(tree: Path, home: Path, tune_file: Path, corpus: str) -> tuple[float, str]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def evaluate_once(tree: Path, home: Path, tune_file: Path, corpus: str) -> tuple[float, float, str]:
+    """Wall time, CPU time (user + system: less sensitive to a busy machine) and the printed table."""
     env = dict(os.environ, PYTHONPATH=str(tree), ABC_STUDIO_HOME=str(home), OMP_NUM_THREADS="1")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run([sys.executable, "-m", "studio", "evaluate", str(tune_file), "--corpus", corpus],
                           capture_output=True, text=True, env=env, cwd=tree)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"evaluate failed in {tree}:\n{done.stderr[-2000:]}")
-    return elapsed, done.stdout
+    return elapsed, cpu, done.stdout
 
 
 def measure(label: str, tree: Path, home: Path, tune_file: Path, corpus: str, repeat: int) -> tuple[float, float, str]:
-    cold, output = evaluate_once(tree, home, tune_file, corpus)
-    warm = [evaluate_once(tree, home, tune_file, corpus)[0] for _ in range(repeat)]
-    print(f"{label:6}  cold {cold:6.2f} s   cached {statistics.median(warm):6.2f} s (median of {repeat}: "
-          + ", ".join(f"{w:.2f}" for w in warm) + ")", flush=True)
-    return cold, statistics.median(warm), output
+    """Cold and median cached CPU seconds of one side (wall seconds printed beside them)."""
+    cold_wall, cold, output = evaluate_once(tree, home, tune_file, corpus)
+    warm = [evaluate_once(tree, home, tune_file, corpus)[:2] for _ in range(repeat)]
+    cached = statistics.median(cpu for _, cpu in warm)
+    print(f"{label:6}  cold {cold:6.2f} s CPU ({cold_wall:.2f} s wall)   cached {cached:5.2f} s CPU (median of "
+          f"{repeat}; wall " + ", ".join(f"{wall:.2f}" for wall, _ in warm) + " s)", flush=True)
+    return cold, cached, output
 
 
 def main() -> None:
@@ -97,7 +107,7 @@ def main() -> None:
         if before_tree is None:
             return
         before = measure("before", before_tree, folder / "home-before", tune_file, corpus, repeat)
-        print(f"ratio before / after: cold {before[0] / after[0]:.2f}x, cached {before[1] / after[1]:.2f}x "
+        print(f"ratio before / after (CPU): cold {before[0] / after[0]:.2f}x, cached {before[1] / after[1]:.2f}x "
               f"(target: cached after well under 1 s)")
         print(f"same output before and after: {'yes' if before[2] == after[2] else 'NO'}")
 

@@ -171,6 +171,7 @@ def test_evaluate_prints_the_same_with_a_cold_and_a_warm_cache(tmp_path, small_c
     assert "3 tune(s) from" in cold and "vs tunes (40 tunes)" in cold and "1.00!" in cold  # tune 3 is a copy
 
 
+@pytest.mark.slow
 def test_a_cached_builtin_reference_neither_loads_the_corpus_nor_imports_music21(tmp_path):
     """What makes a cached ``evaluate`` fast: the built-in corpus is fingerprinted from its files, not loaded."""
     env = {**os.environ, "ABC_STUDIO_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
