@@ -17,7 +17,7 @@ from studio.core.abc.text import decode_abc_bytes, split_tunes
 from studio.core.corpus import Corpus, load_corpus
 from studio.core.metrics import (NoveltyIndex, SetMetrics, TuneMetrics, ranges_of_metrics, real_vs_real_baseline,
                                  set_metrics, tune_metrics)
-from studio.core.reference_cache import cache_key, read_cached, source_fingerprint, write_cached
+from studio.core.reference_cache import cache_key, read_cached, source_fingerprint, spec_slot, write_cached
 from studio.core.runs import Run
 
 #: Per-tune features shown in tables, in order (name, short label).
@@ -136,10 +136,11 @@ def corpus_reference(corpus: Corpus | str) -> CorpusReference:
     """
     loaded = corpus if isinstance(corpus, Corpus) else None
     corpus_key = loaded.identity() if loaded is not None else source_fingerprint(str(corpus))
+    slot = corpus_key if loaded is not None else spec_slot(str(corpus))
     if corpus_key is None:  # the spec's files cannot be listed cheaply: load it (and get its real error, if any)
         loaded = load_corpus(corpus)
-        corpus_key = loaded.identity()
-    key = cache_key(corpus_key)
+        corpus_key = slot = loaded.identity()
+    key = cache_key(corpus_key, slot)
     cached = read_cached(key)
     reference = _from_cache(*cached, loaded) if cached is not None else None
     if reference is None:

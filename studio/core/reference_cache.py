@@ -10,6 +10,9 @@ Its name is a hash of three things, and a change to any of them makes a new file
 - :func:`metrics_version`: a hash of the source of the code that computes the statistics (:data:`METRIC_SOURCES`);
 - :data:`CACHE_LAYOUT`, raised by hand when the file's layout changes.
 
+A file's name starts with its slot (the corpus's identity, or a hash of the spec): writing a new entry deletes the
+older entries of the same slot, so the folder does not fill up with stale versions.
+
 Files are written atomically (temporary file, flush, fsync, rename); a missing, corrupt or stale file reads as None
 and an unwritable folder only costs time: neither is ever fatal.
 """
@@ -88,10 +91,16 @@ def source_fingerprint(spec: str) -> str | None:
     return "src" + digest.hexdigest()[:16]
 
 
-def cache_key(corpus_key: str, version: str | None = None) -> str:
-    """The cache file's key: the corpus key, the metrics version and the layout together."""
+def cache_key(corpus_key: str, slot: str, version: str | None = None) -> str:
+    """The cache file's key: ``slot`` (which corpus: its identity, or a hash of its spec), then a hash of the corpus
+    key, the metrics version and the layout together. A new entry replaces the other entries of its slot."""
     version = metrics_version() if version is None else version
-    return hashlib.sha256(f"{CACHE_LAYOUT}|{version}|{corpus_key}".encode()).hexdigest()[:24]
+    return f"{slot}-" + hashlib.sha256(f"{CACHE_LAYOUT}|{version}|{corpus_key}".encode()).hexdigest()[:24]
+
+
+def spec_slot(spec: str) -> str:
+    """The cache slot of a corpus spec (a built-in name or a path)."""
+    return "spec" + hashlib.sha256(spec.encode()).hexdigest()[:12]
 
 
 def cache_path(key: str) -> Path:
@@ -128,4 +137,8 @@ def write_cached(key: str, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
         return False
+    slot = key.split("-", 1)[0]
+    for stale in path.parent.glob(f"reference-{slot}-*.npz"):  # older versions of the same corpus
+        if stale != path:
+            stale.unlink(missing_ok=True)
     return True

@@ -86,6 +86,7 @@ def test_a_changed_corpus_is_measured_again(home, small_corpus, oneills, measure
         book.write("\n" + oneills.tunes[41].text)
     assert corpus_reference(str(small_corpus)).tune_count == 41
     assert len(measurements) == 2
+    assert len(_cache_files(home)) == 1  # the stale entry of the same spec is gone
     loaded = load_corpus(str(small_corpus))  # a loaded corpus is keyed by its content
     assert corpus_reference(loaded).tune_count == 41 and len(measurements) == 3
     assert corpus_reference(loaded)._corpus is loaded and len(measurements) == 3
@@ -97,7 +98,7 @@ def test_a_change_to_the_metric_code_invalidates_the_cache(home, small_corpus, m
     assert len(measurements) == 1
     monkeypatch.setattr(reference_cache, "metrics_version", lambda sources=None: "edited")
     corpus_reference(str(small_corpus))
-    assert len(measurements) == 2
+    assert len(measurements) == 2 and len(_cache_files(home)) == 1
 
 
 def test_the_metrics_version_follows_the_source_of_the_metric_code(tmp_path):
