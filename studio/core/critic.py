@@ -107,7 +107,9 @@ def _structure(valid: bool) -> CriticPart:
 def _novelty(text: str, reference: CorpusReference) -> CriticPart:
     number, similarity = reference.novelty.nearest(text)
     title = reference.titles[number] if number is not None and number < len(reference.titles) else ""
-    shared = f"{similarity:.0%} of its note patterns shared with {title!r}" if title else "no note pattern shared"
+    if not title:
+        return CriticPart("novelty", WEIGHTS["novelty"], WEIGHTS["novelty"], "new: no note pattern in the corpus")
+    shared = f"{similarity:.0%} of its note patterns shared with {title!r}"
     if similarity >= NEAR_COPY_THRESHOLD:
         return CriticPart("novelty", 0.0, WEIGHTS["novelty"], f"near-copy of a corpus tune: {shared}", passed=False)
     return CriticPart("novelty", WEIGHTS["novelty"], WEIGHTS["novelty"], f"new: at most {shared}")
@@ -134,9 +136,13 @@ def _metrics(values: dict, reference: CorpusReference) -> CriticPart:
         share = _band_share(float(values[name]), low, high, scale)
         shares.append(share)
         if share < 1.0:
-            outside.append(f"{words} {values[name]:.3g} outside {low:.3g}-{high:.3g}")
+            outside.append((share, f"{words} {values[name]:.3g} outside {low:.3g}-{high:.3g}"))
     earned = WEIGHTS["metrics"] * (sum(shares) / len(shares) if shares else 1.0)
-    reason = "; ".join(outside) if outside else "every metric inside the corpus's 5-95 % band"
+    if not outside:
+        reason = "every metric inside the corpus's 5-95 % band"
+    else:  # the furthest out first, at most three named
+        ordered = [words for _, words in sorted(outside)]
+        reason = "; ".join(ordered[:3]) + (f" (and {len(ordered) - 3} more)" if len(ordered) > 3 else "")
     return CriticPart("metrics", earned, WEIGHTS["metrics"], reason)
 
 
