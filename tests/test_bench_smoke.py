@@ -18,8 +18,10 @@ BENCH = ROOT / "bench"
 
 #: Each script with the arguments of its quick mode (seconds instead of minutes).
 QUICK_ARGS = {
+    "best_of_speed.py": ["--smoke"],
     "bf16_quality.py": ["--steps", "5", "--hidden-size", "32", "--smoke"],
     "chart_fps.py": ["--smoke"],
+    "evaluate_speed.py": ["--smoke"],
     "gemm_peak.py": ["--smoke"],
     "generation_speed.py": ["--smoke"],
     "gui_responsiveness.py": ["--preset", "tiny", "--iterations", "30"],

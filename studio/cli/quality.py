@@ -67,7 +67,7 @@ def cmd_evaluate(args) -> int:
     print(f"loading the reference corpus {args.corpus} ...", file=sys.stderr)
     reference = corpus_reference(args.corpus)
     evaluation = evaluate_tunes(tunes, reference)
-    print(f"{len(tunes)} tune(s) from {source} vs {reference.corpus.name} ({len(reference.corpus.tunes)} tunes)")
+    print(f"{len(tunes)} tune(s) from {source} vs {reference.name} ({reference.tune_count} tunes)")
     print("values outside the corpus's 5-95 % range are marked *\n")
     header = ["#"] + [label for _, label in TABLE_FEATURES] + ["nearest"]
     rows = []

@@ -1,21 +1,23 @@
 """Judging a set of tunes against a corpus: per-tune metrics, set metrics, the corpus's ranges and baseline.
 
 :class:`CorpusReference` holds what a comparison needs from a corpus (5-95 % ranges per feature, the real-vs-real
-baseline, a novelty index); the ranges and baseline take a few seconds on O'Neill's, so they are cached as JSON in
-``data_home()/cache`` under the corpus identity. :func:`evaluate_tunes` scores tunes against such a reference;
+baseline, every tune's metrics, a novelty index); they take several seconds on O'Neill's, so :func:`corpus_reference`
+caches them on disk (see :mod:`studio.core.reference_cache`). :func:`evaluate_tunes` scores tunes against a reference;
 :func:`read_tunes_file` and :func:`run_sample_tunes` find tunes to score.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+import numpy as np
 
 from studio.core.corpus import Corpus, load_corpus
 from studio.core.metrics import (NoveltyIndex, SetMetrics, TuneMetrics, ranges_of_metrics, real_vs_real_baseline,
                                  set_metrics, tune_metrics)
-from studio.core.runs import Run, data_home, write_json_atomic
+from studio.core.reference_cache import cache_key, read_cached, source_fingerprint, spec_slot, write_cached
+from studio.core.runs import Run
 from studio.core.tune_book import TuneBookError, read_tune_book
 
 #: Per-tune features shown in tables, in order (name, short label).
@@ -26,7 +28,6 @@ TABLE_FEATURES = (
     ("dissonant_leap_rate", "dissonant"), ("octave_leap_rate", "> octave"), ("repeated_bar_share", "repeat"),
     ("sections", "sections"), ("section_similarity", "sect sim"),
 )
-_CACHE_VERSION = 2
 
 
 class EvaluationError(Exception):
@@ -35,13 +36,30 @@ class EvaluationError(Exception):
 
 @dataclass
 class CorpusReference:
-    """A corpus's reference statistics: ``ranges`` {feature: (p5, median, p95)} and the real-vs-real baseline."""
+    """A corpus's reference statistics: ``ranges`` {feature: (p5, median, p95)}, the real-vs-real baseline, summed
+    histograms, every tune's metrics and title, and a novelty index. The corpus itself is loaded only when asked for
+    (a cached reference does not need it)."""
 
-    corpus: Corpus
+    name: str
+    source: str
+    identity: str
+    titles: list[str]
     ranges: dict[str, tuple[float, float, float]]
     baseline: dict
     histograms: dict[str, list[int]] = field(default_factory=dict)
+    tune_metrics: list[TuneMetrics] = field(default_factory=list, repr=False)
+    _corpus: Corpus | None = field(default=None, repr=False)
     _novelty: NoveltyIndex | None = field(default=None, repr=False)
+
+    @property
+    def corpus(self) -> Corpus:
+        if self._corpus is None:
+            self._corpus = load_corpus(self.source)
+        return self._corpus
+
+    @property
+    def tune_count(self) -> int:
+        return len(self.titles)
 
     @property
     def tunes(self) -> list[str]:
@@ -61,34 +79,74 @@ class CorpusReference:
         return value < low - 1e-9 or value > high + 1e-9
 
 
-def _cache_path(corpus: Corpus) -> Path:
-    return data_home() / "cache" / f"reference-{corpus.identity()}.json"
+_SCALAR_FIELDS = [f.name for f in fields(TuneMetrics) if not f.name.endswith("_histogram")]
+_FIELD_TYPES = {f.name: {"bool": bool, "int": int}.get(str(f.type), float) for f in fields(TuneMetrics)}
+
+
+def _measure(corpus: Corpus) -> CorpusReference:
+    tunes = [t.text for t in corpus.tunes]
+    measured = [tune_metrics(t) for t in tunes]  # once: ranges, histograms and set comparisons share it
+    index = NoveltyIndex(tunes)
+    baseline = real_vs_real_baseline(tunes).as_dict() if len(tunes) >= 4 else {}
+    return CorpusReference(corpus.name, corpus.source, corpus.identity(), [t.title for t in corpus.tunes],
+                           ranges_of_metrics(measured), baseline, histograms_of_metrics(measured), measured,
+                           corpus, index)
+
+
+def _to_cache(reference: CorpusReference) -> tuple[dict, dict]:
+    meta = {"name": reference.name, "source": reference.source, "identity": reference.identity,
+            "titles": reference.titles, "ranges": reference.ranges, "baseline": reference.baseline,
+            "histograms": reference.histograms, "scalar_fields": _SCALAR_FIELDS}
+    measured = reference.tune_metrics
+    arrays = {
+        "scalars": np.array([[getattr(m, name) for name in _SCALAR_FIELDS] for m in measured], dtype=float),
+        "pitch_class_histogram": np.array([m.pitch_class_histogram for m in measured], dtype=np.int64),
+        "interval_histogram": np.array([m.interval_histogram for m in measured], dtype=np.int64),
+        **reference.novelty.arrays(),
+    }
+    return meta, arrays
+
+
+def _from_cache(meta: dict, arrays: dict, corpus: Corpus | None) -> CorpusReference | None:
+    """The reference a cache entry describes, or None when it is malformed."""
+    try:
+        if meta["scalar_fields"] != _SCALAR_FIELDS:
+            return None
+        titles = [str(t) for t in meta["titles"]]
+        rows, pcs, intervals = arrays["scalars"], arrays["pitch_class_histogram"], arrays["interval_histogram"]
+        if not (len(rows) == len(pcs) == len(intervals) == len(titles)):
+            return None
+        measured = [
+            TuneMetrics(**{name: _FIELD_TYPES[name](value) for name, value in zip(_SCALAR_FIELDS, row)},
+                        pitch_class_histogram=pc, interval_histogram=interval)
+            for row, pc, interval in zip(rows.tolist(), pcs.tolist(), intervals.tolist())
+        ]
+        return CorpusReference(
+            str(meta["name"]), str(meta["source"]), str(meta["identity"]), titles,
+            {k: (float(a), float(b), float(c)) for k, (a, b, c) in meta["ranges"].items()},
+            dict(meta["baseline"]), dict(meta["histograms"]), measured, corpus, NoveltyIndex.from_arrays(arrays))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def corpus_reference(corpus: Corpus | str) -> CorpusReference:
-    """The reference statistics of a corpus (or corpus spec), from the disk cache when it has them."""
-    if not isinstance(corpus, Corpus):
-        corpus = load_corpus(corpus)
-    path = _cache_path(corpus)
-    try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("version") == _CACHE_VERSION:
-            ranges = {k: tuple(v) for k, v in cached["ranges"].items()}
-            return CorpusReference(corpus, ranges, cached["baseline"], cached["histograms"])
-    except (OSError, ValueError, KeyError):
-        pass
-    tunes = [t.text for t in corpus.tunes]
-    measured = [tune_metrics(t) for t in tunes]  # once: ranges and histograms share it
-    ranges = ranges_of_metrics(measured)
-    baseline = real_vs_real_baseline(tunes).as_dict() if len(tunes) >= 4 else {}
-    histograms = histograms_of_metrics(measured)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(path, {"version": _CACHE_VERSION, "ranges": ranges, "baseline": baseline,
-                                 "histograms": histograms})
-    except OSError:
-        pass  # a cache that cannot be written only costs time
-    return CorpusReference(corpus, ranges, baseline, histograms)
+    """The reference statistics of a corpus (or corpus spec), from the disk cache when it has them.
+
+    See :mod:`studio.core.reference_cache` for what the cache is keyed by; a cached spec is not even loaded.
+    """
+    loaded = corpus if isinstance(corpus, Corpus) else None
+    corpus_key = loaded.identity() if loaded is not None else source_fingerprint(str(corpus))
+    slot = corpus_key if loaded is not None else spec_slot(str(corpus))
+    if corpus_key is None:  # the spec's files cannot be listed cheaply: load it (and get its real error, if any)
+        loaded = load_corpus(corpus)
+        corpus_key = slot = loaded.identity()
+    key = cache_key(corpus_key, slot)
+    cached = read_cached(key)
+    reference = _from_cache(*cached, loaded) if cached is not None else None
+    if reference is None:
+        reference = _measure(loaded if loaded is not None else load_corpus(corpus))
+        write_cached(key, *_to_cache(reference))
+    return reference
 
 
 def set_histograms(tunes: list[str]) -> dict[str, list[int]]:
@@ -123,7 +181,8 @@ def evaluate_tunes(tunes: list[str], reference: CorpusReference) -> Evaluation:
         tunes=list(tunes),
         per_tune=[tune_metrics(t) for t in tunes],
         novelty=[reference.novelty.max_similarity(t) for t in tunes],
-        set_metrics=set_metrics(tunes, reference.tunes, novelty_index=reference.novelty),
+        set_metrics=set_metrics(tunes, None, novelty_index=reference.novelty,
+                                reference_metrics=reference.tune_metrics),
     )
 
 

@@ -12,22 +12,17 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter
 from dataclasses import asdict, dataclass, field
-from fractions import Fraction
 
 import numpy as np
 
 from studio.core.abc.fields import key_accidentals
 from studio.core.abc.tokenizer import Bar, ScannedTune
 from studio.core.abc.validate import validate_tune
+from studio.core.novelty import NEAR_COPY_THRESHOLD, NGRAM, NoveltyIndex  # noqa: F401 - re-exported
 
 #: Lowest and highest MIDI pitch comfortably played on a fiddle (G3 to E7).
 PLAYABLE_LOW, PLAYABLE_HIGH = 55, 100
-#: Similarity at or above which a tune counts as a near copy of a corpus tune.
-NEAR_COPY_THRESHOLD = 0.85
-#: Length of the note n-grams the novelty index compares.
-NGRAM = 5
 DISSONANT_INTERVALS = frozenset({6, 10, 11, 13, 14})
 #: Features compared between sets (Yang & Lerch) and summarised by :func:`reference_ranges`.
 SET_FEATURES = ("pitch_range", "distinct_pitch_classes", "pitch_class_entropy", "mean_abs_interval", "step_rate",
@@ -155,54 +150,6 @@ def tune_metrics(text: str) -> TuneMetrics:
     )
 
 
-def _note_ngrams(text: str) -> set[tuple]:
-    """N-grams of (interval to the previous note, duration as a share of the bar): key- and L-independent."""
-    from studio.core.abc.tokenizer import scan_tune
-
-    scan = scan_tune(text[:200_000])
-    meter = scan.meter or Fraction(1)
-    notes = scan.melody()
-    events = [(b.pitch - a.pitch, b.advance / meter) for a, b in zip(notes, notes[1:])]
-    return {tuple(events[i:i + NGRAM]) for i in range(len(events) - NGRAM + 1)}
-
-
-class NoveltyIndex:
-    """Finds how close a tune comes to any tune of a corpus (Jaccard similarity of note n-grams, 0 to 1)."""
-
-    def __init__(self, corpus_tunes: list[str]) -> None:
-        self._sizes: list[int] = []
-        self._postings: dict[tuple, list[int]] = {}
-        for number, tune in enumerate(corpus_tunes):
-            grams = _note_ngrams(tune)
-            self._sizes.append(len(grams))
-            for gram in grams:
-                self._postings.setdefault(gram, []).append(number)
-
-    def __len__(self) -> int:
-        return len(self._sizes)
-
-    def nearest(self, text: str) -> tuple[int | None, float]:
-        """Index of the most similar corpus tune and the similarity (``(None, 0.0)`` when nothing is shared)."""
-        grams = _note_ngrams(text)
-        shared: Counter[int] = Counter()
-        for gram in grams:
-            shared.update(self._postings.get(gram, ()))
-        best, best_similarity = None, 0.0
-        for number, common in shared.items():
-            similarity = common / (len(grams) + self._sizes[number] - common)
-            if similarity > best_similarity:
-                best, best_similarity = number, similarity
-        return best, best_similarity
-
-    def max_similarity(self, text: str) -> float:
-        """Highest similarity of the tune to any corpus tune (1.0 for an exact copy)."""
-        return self.nearest(text)[1]
-
-    def is_near_copy(self, text: str) -> bool:
-        """True when the tune is at least :data:`NEAR_COPY_THRESHOLD` similar to a corpus tune."""
-        return self.max_similarity(text) >= NEAR_COPY_THRESHOLD
-
-
 @dataclass(slots=True)
 class FeatureComparison:
     """Yang & Lerch for one feature: overlap of intra-set (reference) and inter-set distance densities, and KL."""
@@ -240,8 +187,10 @@ def _gaussian_density(samples: np.ndarray, grid: np.ndarray) -> np.ndarray:
     spread = float(np.std(samples))
     bandwidth = max(spread * len(samples) ** (-1 / 5), (grid[-1] - grid[0]) / len(grid), 1e-9)
     density = np.zeros_like(grid)
-    for chunk in np.array_split(samples, max(1, len(samples) // 1000)):
-        density += np.exp(-0.5 * ((grid[:, None] - chunk[None, :]) / bandwidth) ** 2).sum(axis=1)
+    values, counts = np.unique(samples, return_counts=True)  # distances repeat a lot: one kernel per value
+    for chunk in np.array_split(np.arange(len(values)), max(1, len(values) // 1000)):
+        kernels = np.exp(-0.5 * ((grid[:, None] - values[None, chunk]) / bandwidth) ** 2)
+        density += kernels @ counts[chunk].astype(float)
     step = grid[1] - grid[0]
     total = density.sum() * step
     return density / total if total > 0 else density
@@ -298,11 +247,20 @@ def _subsample(items: list, seed: int) -> list:
     return random.Random(seed).sample(list(items), _MAX_SET_SIZE)
 
 
-def set_metrics(tunes: list[str], reference_tunes: list[str], seed: int = 0,
-                novelty_index: NoveltyIndex | None = None) -> SetMetrics:
-    """Compares a set of tunes with a reference set (pass ``novelty_index`` to reuse one built on the reference)."""
+def set_metrics(tunes: list[str], reference_tunes: list[str] | None, seed: int = 0,
+                novelty_index: NoveltyIndex | None = None,
+                reference_metrics: list[TuneMetrics] | None = None) -> SetMetrics:
+    """Compares a set of tunes with a reference set.
+
+    Pass ``novelty_index`` (built on the reference) and ``reference_metrics`` (:func:`tune_metrics` of every reference
+    tune, in order) to reuse work done before; with both, ``reference_tunes`` may be None. The result is the same.
+    """
     measured = [tune_metrics(t) for t in tunes]
-    reference = [tune_metrics(t) for t in _subsample(reference_tunes, seed)]
+    if reference_metrics is not None:
+        picked = _subsample(range(len(reference_metrics)), seed)  # the same draw as sampling the tunes themselves
+        reference = [reference_metrics[i] for i in picked]
+    else:
+        reference = [tune_metrics(t) for t in _subsample(reference_tunes, seed)]
     index = novelty_index if novelty_index is not None else NoveltyIndex(reference_tunes)
     count = len(measured) or 1
     features = {}

@@ -180,8 +180,8 @@ class QualityPanel(QWidget):
         self.reference_ready.emit()
 
     def _reference_text(self) -> str:
-        corpus = self.reference.corpus
-        return (f"Compared with {corpus.name} ({len(corpus.tunes)} tunes); red rows lie outside its 5th-95th "
+        reference = self.reference  # name and count only: a cached reference never loads its corpus
+        return (f"Compared with {reference.name} ({reference.tune_count} tunes); red rows lie outside its 5th-95th "
                 "percentile range.")
 
     # --- tunes ------------------------------------------------------------------------------------------------
