@@ -6,7 +6,7 @@
   whole book, melody only and with chosen chords (``auto``) and a count-in.
 * The share of stressed melody notes that are tones of the chord ``auto`` chose, on 200 O'Neill tunes.
 
-Run: ``PYTHONPATH=. .venv/bin/python bench/bulk_export.py [subset size, default 100]``.
+Run: ``PYTHONPATH=. .venv/bin/python bench/bulk_export.py [subset size, default 100]`` (``--smoke``: a few tunes).
 """
 
 from __future__ import annotations
@@ -60,13 +60,13 @@ def wall_and_cpu(action) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def main(subset: int = 100) -> None:
+def main(subset: int = 100, book_size: int | None = None) -> None:
     oneills, ryans = load_corpus("oneills1850"), load_corpus("ryansMammoth")
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         book = folder / "book.abc"
         book.write_text(join_tunes(oneills.tunes + ryans.tunes), encoding="utf-8")
-        tunes = split_tunes(decode_abc_bytes(book.read_bytes()))
+        tunes = split_tunes(decode_abc_bytes(book.read_bytes()))[:book_size]
         print(f"tune book: {len(tunes):,} tunes, {book.stat().st_size / 1e6:.2f} MB")
 
         sample = tunes[:: max(1, len(tunes) // subset)][:subset]
@@ -87,14 +87,17 @@ def main(subset: int = 100) -> None:
         print(f"the tokenizer alone (scan_tune, part of both): {scan:.1f} s wall, {scan_cpu:.1f} s CPU")
 
     shares = []
-    for tune in oneills.tunes[:200]:
+    for tune in oneills.tunes[:book_size or 200]:
         scanned = scan_tune(tune.text)
         bars = read_bars(scanned)
         shares.append(stressed_chord_tone_share(bars, choose_chords(scanned, bars), tune_meter(scanned)))
-    print(f"auto chords on 200 O'Neill tunes: {statistics.mean(shares):.1%} of stressed notes are chord tones "
+    print(f"auto chords on {len(shares)} O'Neill tunes: {statistics.mean(shares):.1%} of stressed notes are chord tones "
           f"(median tune {statistics.median(shares):.1%}, worst {min(shares):.1%}, "
-          f"tunes at 60% or more: {sum(s >= 0.6 for s in shares)}/200)")
+          f"tunes at 60% or more: {sum(s >= 0.6 for s in shares)}/{len(shares)})")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)
+    if sys.argv[1:] == ["--smoke"]:
+        main(subset=3, book_size=12)
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)

@@ -154,10 +154,10 @@ def cmd_experiment(args) -> int:
         result = runner.run()
     finally:
         signal.signal(signal.SIGINT, previous)
-    from studio.core.report import write_report  # noqa: PLC0415 - matplotlib only once there is a result
+    from studio.core.report_html import write_reports  # noqa: PLC0415 - matplotlib only once there is a result
 
-    report = write_report(result)
-    print(f"\n{result.status}; report: {report}")
+    markdown, page = write_reports(result)
+    print(f"\n{result.status}; report: {page} (and {markdown.name} beside it)")
     if result.status == "failed":
         return EXIT_FAILED
     return EXIT_INTERRUPTED if result.status == "stopped" else EXIT_OK

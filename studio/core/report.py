@@ -1,8 +1,8 @@
 """The written report of an experiment: Markdown with PNG plots, tables and a short analysis from the numbers.
 
 :func:`write_report` reads an :class:`~studio.core.experiments.ExperimentResult` (or its folder) and writes
-``report.md``, ``loss_curves.png`` and ``overlap.png`` into the experiment folder (and has
-:mod:`studio.core.report_html` write ``report.html`` beside them). The plots use matplotlib's Agg
+``report.md``, ``loss_curves.png`` and ``overlap.png`` into the experiment folder
+(:func:`studio.core.report_html.write_reports` also writes ``report.html`` beside them, from the same tables). The plots use matplotlib's Agg
 backend (no display, no Qt). The analysis sentences compare the runs on the curve statistics (smoothness, spikes,
 final and validation loss, time) and on the quality metrics against the real-vs-real baseline.
 """
@@ -345,9 +345,9 @@ def experiment_summary(result: ExperimentResult) -> list[str]:
     return out
 
 
-def write_report(result: ExperimentResult | Path | str, html: bool = True) -> Path:
-    """Writes ``report.md`` and its plots into the experiment folder, and beside them the self-contained
-    ``report.html`` (unless ``html`` is False; see :mod:`studio.core.report_html`); returns the Markdown's path."""
+def write_report(result: ExperimentResult | Path | str) -> Path:
+    """Writes ``report.md`` and its plots into the experiment folder; returns its path. (The HTML page beside it:
+    :func:`studio.core.report_html.write_reports`.)"""
     if not isinstance(result, ExperimentResult):
         result = load_experiment(result)
     folder = result.folder
@@ -355,8 +355,4 @@ def write_report(result: ExperimentResult | Path | str, html: bool = True) -> Pa
     overlap_png = plot_overlap(result, folder / "overlap.png").name if any(a.set_metrics for a in result.arms) else None
     path = folder / "report.md"
     path.write_text(render_markdown(result, curve_png, overlap_png), encoding="utf-8")
-    if html:
-        from studio.core.report_html import write_html_report  # noqa: PLC0415 - it imports this module
-
-        write_html_report(result)
     return path

@@ -41,6 +41,13 @@ _TRAIN_FLAGS = ("iterations", "batch_size", "seq_length", "learning_rate", "lr_s
 _MODEL_FLAGS = ("embedding_dim", "hidden_size", "num_layers", "dropout")
 
 
+def write_reports(result: ExperimentResult | Path | str) -> tuple[Path, Path]:
+    """Both reports of an experiment, from the same data: ``report.md`` (with its plots) and ``report.html``."""
+    if not isinstance(result, ExperimentResult):
+        result = load_experiment(result)
+    return report.write_report(result), write_html_report(result)
+
+
 def write_html_report(source, out_path: str | os.PathLike | None = None, *, temperatures=TEMPERATURES,
                       audio: bool = True, soundfont: str | os.PathLike | None = None) -> Path:
     """Writes the HTML report of ``source`` and returns its path.

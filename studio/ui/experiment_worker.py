@@ -72,7 +72,7 @@ class ExperimentWorker(Worker):
         import torch
 
         from studio.core.experiments import ExperimentRunner
-        from studio.core.report import write_report
+        from studio.core.report_html import write_reports
 
         torch.set_num_threads(training_threads())
         runner = ExperimentRunner(self.spec, store=self.store, root=self.root, listener=self)
@@ -81,7 +81,7 @@ class ExperimentWorker(Worker):
             if self.is_cancelled():
                 runner.stop()
         result = runner.run()
-        return result, str(write_report(result))
+        return result, str(write_reports(result)[0])
 
     def report_success(self, outcome) -> None:
         self.succeeded.emit(*outcome)

@@ -212,7 +212,8 @@ def test_grace_notes_sound_briefly_before_the_note_they_ornament_and_keep_the_sw
 
 
 def test_the_player_loads_an_arrangement_and_sees_every_part():
-    from studio.core.synth import Player, midi_channels, midi_events
+    from studio.core.playback import Player
+    from studio.core.synth import midi_channels, midi_events
 
     arrangement = arrange(REEL, PlaybackOptions(accompaniment="symbols", count_in_bars=1))
     player = Player()

@@ -9,7 +9,7 @@ from experiment_fixture import tiny_experiment  # noqa: F401 - a real two-run ex
 
 def test_report_has_both_curves_and_the_differing_parameter(tiny_experiment):  # noqa: F811
     result, _ = tiny_experiment
-    path = write_report(result, html=False)  # the HTML page: test_report_html.py
+    path = write_report(result)  # the HTML page: test_report_html.py
     text = path.read_text(encoding="utf-8")
     curves = result.folder / "loss_curves.png"
     assert curves.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and curves.stat().st_size > 10_000
@@ -23,7 +23,7 @@ def test_report_has_both_curves_and_the_differing_parameter(tiny_experiment):  #
 
 def test_report_rebuilds_from_the_folder(tiny_experiment):  # noqa: F811
     result, _ = tiny_experiment
-    text = write_report(result.folder, html=False).read_text(encoding="utf-8")
+    text = write_report(result.folder).read_text(encoding="utf-8")
     assert text.startswith("# Experiment: tiny: batch_size 8 vs 4")
 
 

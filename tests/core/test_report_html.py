@@ -178,11 +178,11 @@ def test_spikes_and_oscillation_are_told_in_words(sung_experiment):
 
 
 def test_the_experiment_report_writes_the_page_beside_the_markdown(tiny_experiment):  # noqa: F811
-    from studio.core.report import write_report
+    from studio.core.report_html import write_reports
 
     result, _ = tiny_experiment
-    markdown = write_report(result.folder)
-    path = markdown.with_name("report.html")
+    markdown, path = write_reports(result.folder)
+    assert path == markdown.with_name("report.html")
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))
     assert page.tables["settings"] == [["setting", "batch_size=8", "batch_size=4"], ["batch_size", "8", "4"]]
