@@ -91,7 +91,8 @@ def main(subset: int = 100, book_size: int | None = None) -> None:
         scanned = scan_tune(tune.text)
         bars = read_bars(scanned)
         shares.append(stressed_chord_tone_share(bars, choose_chords(scanned, bars), tune_meter(scanned)))
-    print(f"auto chords on {len(shares)} O'Neill tunes: {statistics.mean(shares):.1%} of stressed notes are chord tones "
+    print(f"auto chords on {len(shares)} O'Neill tunes: {statistics.mean(shares):.1%} of stressed notes are "
+          f"chord tones "
           f"(median tune {statistics.median(shares):.1%}, worst {min(shares):.1%}, "
           f"tunes at 60% or more: {sum(s >= 0.6 for s in shares)}/{len(shares)})")
 
