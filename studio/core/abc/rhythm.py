@@ -18,9 +18,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from studio.core.abc.strict_abc import (
-    ALL_DECORATIONS, CHORD_SYMBOL, CHORD_SYMBOL_CHARS, COMPLETIONS, FIELD, GENERATED_DECORATIONS, MAX_DECORATION,
-    MAX_GRACE_NOTES, MAX_OCTAVE_MARKS, MAX_QUOTE, MULTIPLIERS, NOTE_LETTERS, SUFFIX_PREFIXES, SUFFIX_SET,
-    ONE, feed_header, fillable,
+    ALL_DECORATIONS, COMPLETIONS, GENERATED_DECORATIONS,
+    MAX_GRACE_NOTES, MAX_OCTAVE_MARKS, MULTIPLIERS, NOTE_LETTERS, SUFFIX_PREFIXES, SUFFIX_SET,
+    ONE, TextModes, feed_header, fillable,
 )
 from studio.core.abc.tokenizer import (
     BROKEN_FACTORS, LONGEST_DURATION, SHORTEST_DURATION, default_unit_length, meter_parts, parse_length,
@@ -43,7 +43,7 @@ _INITIAL = dict(
 )
 
 
-class RhythmState:
+class RhythmState(TextModes):
     """Where a tune stands after the characters fed so far (see the module docstring and ``_INITIAL``)."""
 
     def __init__(self) -> None:
@@ -200,8 +200,7 @@ class RhythmState:
     def _start_note(self, mode: str, ch: str) -> None:
         self.mode, self.tok, self.octaves = mode, "", 0
         self.pending_base = self.unit
-        if self.context == "idle":
-            self.bar_has_notes = True
+        self.bar_has_notes = True
         if mode == "rest" and self.context != "idle":
             self._deny()
 
@@ -320,34 +319,6 @@ class RhythmState:
             self.mode, self.context, self.chord_first, self.chord_notes = "idle", "chord", None, 0
             self._in_chord(ch)
 
-    def _mode_ending(self, ch: str) -> None:
-        if ch.isdigit() or ch in ",-":
-            self.tok += ch
-        else:
-            self._redispatch(ch)
-
-    def _mode_field(self, ch: str) -> None:
-        self._deny()
-        inline = self.tok.startswith("[")
-        if (inline and ch == "]") or (not inline and ch == "\n"):
-            match = FIELD.match(self.tok)
-            if match:
-                self.apply_field(match.group(1), match.group(2))
-            self.mode, self.tok = "idle", ""
-            if ch == "\n":
-                self.line_start = True
-        elif inline and ch == "\n":
-            self.mode, self.tok = "idle", ""
-            self._mode_idle(ch)
-        else:
-            self.tok += ch
-
-    def _mode_comment(self, ch: str) -> None:
-        self._deny()
-        if ch == "\n":
-            self.mode = "idle"
-            self.line_start = True
-
     def _mode_paren(self, ch: str) -> None:
         if ch.isdigit():
             self.mode, self.tok = "tuplet", "(" + ch
@@ -382,34 +353,6 @@ class RhythmState:
             self.used += self.last * (before - 1)
             self.last = self.last * before
             self.broken_next, self.broken_need = after, self.last_written
-
-    def _mode_quote(self, ch: str) -> None:
-        if ch == '"':
-            if not CHORD_SYMBOL.fullmatch(self.tok):
-                self._deny()
-            self.mode, self.tok = "idle", ""
-        elif ch == "\n":
-            self._deny()
-            self.mode, self.tok = "idle", ""
-            self._mode_idle(ch)
-        else:
-            if ch not in CHORD_SYMBOL_CHARS or len(self.tok) >= MAX_QUOTE:
-                self._deny()
-            self.tok += ch
-
-    def _mode_deco(self, ch: str) -> None:
-        if ch == self.tok[0]:
-            if len(self.tok) < 2:
-                self._deny()
-            self.mode, self.tok, self.decorated = "idle", "", True
-        elif ch == "\n":
-            self._deny()
-            self.mode, self.tok = "idle", ""
-            self._mode_idle(ch)
-        else:
-            if not ch.isalpha() or len(self.tok) > MAX_DECORATION:
-                self._deny()
-            self.tok += ch
 
     def _close_bar(self) -> None:
         """A bar line begins: checks the bar (pickup and full bars, nothing left open) and starts the next one."""

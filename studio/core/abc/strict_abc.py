@@ -126,3 +126,65 @@ def _end_header_line(state) -> None:
         state.phase = "body"
         state.line_start = True
 
+
+
+class TextModes:
+    """The lexical modes of a :class:`~studio.core.abc.rhythm.RhythmState` that take no time: endings, fields,
+    comments, quoted chord symbols and ``!..!`` decorations (each ends at its closing character)."""
+
+    def _mode_ending(self, ch: str) -> None:
+        if ch.isdigit() or ch in ",-":
+            self.tok += ch
+        else:
+            self._redispatch(ch)
+
+    def _mode_field(self, ch: str) -> None:
+        self._deny()
+        inline = self.tok.startswith("[")
+        if (inline and ch == "]") or (not inline and ch == "\n"):
+            match = FIELD.match(self.tok)
+            if match:
+                self.apply_field(match.group(1), match.group(2))
+            self.mode, self.tok = "idle", ""
+            if ch == "\n":
+                self.line_start = True
+        elif inline and ch == "\n":
+            self.mode, self.tok = "idle", ""
+            self._mode_idle(ch)
+        else:
+            self.tok += ch
+
+    def _mode_comment(self, ch: str) -> None:
+        self._deny()
+        if ch == "\n":
+            self.mode = "idle"
+            self.line_start = True
+
+    def _mode_quote(self, ch: str) -> None:
+        if ch == '"':
+            if not CHORD_SYMBOL.fullmatch(self.tok):
+                self._deny()
+            self.mode, self.tok = "idle", ""
+        elif ch == "\n":
+            self._deny()
+            self.mode, self.tok = "idle", ""
+            self._mode_idle(ch)
+        else:
+            if ch not in CHORD_SYMBOL_CHARS or len(self.tok) >= MAX_QUOTE:
+                self._deny()
+            self.tok += ch
+
+    def _mode_deco(self, ch: str) -> None:
+        if ch == self.tok[0]:
+            if len(self.tok) < 2:
+                self._deny()
+            self.mode, self.tok, self.decorated = "idle", "", True
+        elif ch == "\n":
+            self._deny()
+            self.mode, self.tok = "idle", ""
+            self._mode_idle(ch)
+        else:
+            if not ch.isalpha() or len(self.tok) > MAX_DECORATION:
+                self._deny()
+            self.tok += ch
+
