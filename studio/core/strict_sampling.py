@@ -22,7 +22,7 @@ from typing import Callable
 import torch
 
 from studio.core.abc.rhythm import RhythmState
-from studio.core.abc.strict_abc import NOTE_LETTERS
+from studio.core.abc.strict_abc import GENERATED_DECORATIONS, NOTE_LETTERS
 from studio.core.abc.text import read_headers
 from studio.core.abc.tokenizer import default_unit_length, parse_meter
 from studio.core.configs import SamplingConfig
@@ -38,8 +38,8 @@ CLOSING_MARGIN = 60
 _COMPLETING = frozenset(NOTE_LETTERS) | frozenset("0123456789/}])|:")
 #: What closes a quote or a decoration, which a greedy completion writes as soon as it may.
 _CLOSERS = {"quote": '"', "deco": "!"}
-#: Letters with a meaning of their own in a tune's body: decorations and rests.
-_OWN_LETTERS = frozenset("HLMOPSTuvJRkzxZ")
+MAX_CACHED_STATES = 200_000
+_SHARED: dict[str, "AllowedCharacters"] = {}
 _FORM_STRAINS = {"AB": (2, False), "AABB": (2, True), "AABBCC": (3, True)}
 _DEFAULT_METER = "4/4"
 
@@ -49,7 +49,11 @@ class StrictSamplingError(ValueError):
 
 
 class AllowedCharacters:
-    """The characters allowed after each rhythm state, as boolean rows over the vocabulary, cached by state key."""
+    """The characters allowed after each rhythm state, as boolean rows over the vocabulary, cached by state key.
+
+    The cache lives as long as the object; :func:`allowed_characters` keeps one per vocabulary for the process
+    (states recur from call to call), emptied when it holds :data:`MAX_CACHED_STATES`.
+    """
 
     def __init__(self, vocabulary: Vocabulary):
         self.chars = vocabulary.chars
@@ -58,7 +62,8 @@ class AllowedCharacters:
         # outside quotes, decorations and the header, letters of one class behave alike: try one of each
         classes: dict[str, list[int]] = {}
         for index, ch in enumerate(self.chars):
-            kind = ("note" if ch in NOTE_LETTERS else "letter" if ch.isalpha() and ch not in _OWN_LETTERS else ch)
+            kind = ("note" if ch in NOTE_LETTERS else "decoration" if ch in GENERATED_DECORATIONS
+                    else "rest" if ch in "zx" else "letter" if ch.isalpha() else ch)
             classes.setdefault(kind, []).append(index)
         self.classes = [(self.chars[members[0]], torch.tensor(members)) for members in classes.values()]
 
@@ -95,6 +100,14 @@ class AllowedCharacters:
                 row = torch.tensor([self._allows(state, ch) for ch in self.chars], dtype=torch.bool)
             self.cache[key] = row
         return row
+
+
+def allowed_characters(vocabulary: Vocabulary) -> AllowedCharacters:
+    """The process's :class:`AllowedCharacters` for a vocabulary."""
+    masks = _SHARED.get(vocabulary.chars)
+    if masks is None or len(masks.cache) > MAX_CACHED_STATES:
+        masks = _SHARED[vocabulary.chars] = AllowedCharacters(vocabulary)
+    return masks
 
 
 @dataclass(frozen=True)
@@ -168,7 +181,8 @@ class StrictTune:
             self.forced = self.plan.pickup_bar_line()[1:]
         elif (self.plan is not None or self.closing) and state.mode != "bar" and masks.bar_line_fills(state):
             if self.closing:
-                self.forced = (":|" if self.plan is not None and self.plan.repeated else "|]") + "\n\n"
+                repeat = state.repeat_open or (self.plan is not None and self.plan.repeated)
+                self.forced = (":|" if repeat else "|]") + "\n\n"
             else:
                 self.forced = self.plan.bar_line(state.full_bars + 1)
 
@@ -265,7 +279,7 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
                                   "still add up to it")
     count = config.count
     plan = FormPlan.of(config.form, config.strain_bars)
-    masks = AllowedCharacters(vocabulary)
+    masks = allowed_characters(vocabulary)
     completing = torch.tensor([ch in _COMPLETING for ch in vocabulary.chars], dtype=torch.bool)
     tunes = [StrictTune(start.copy(), primer, plan) for _ in range(count)]
     if on_text:

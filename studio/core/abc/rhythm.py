@@ -32,7 +32,8 @@ from studio.core.abc.tokenizer import (
 #: closed bars with notes (the first is the pickup), ``full_bars`` those lasting the meter, ``closed_duration`` is the time of the last bar closed, ``after_bar`` is true
 #: while nothing but spaces and line breaks followed the last bar line, ``snapshot`` is the state before a letter
 #: that a ':' may turn into a field (``K:`` at a line start, ``[M:``), ``final`` follows a '|]' (only the end of
-#: the tune may come), ``ended`` a blank line and ``decorated`` a decoration (a note must follow: abc2midi).
+#: the tune may come), ``ended`` a blank line, ``decorated`` a decoration (a note must follow: abc2midi),
+#: ``repeat_open`` an unclosed '|:', ``had_pickup`` a short first bar (a ':|' may then only close a '|:').
 _INITIAL = dict(
     phase="header", line="", fields=(), header_lines=0, meter=None, meter_numerator=4, unit=None, mode="idle",
     context="idle", tok="", used=Fraction(0), pending_base=Fraction(0), octaves=0, chord_first=None, chord_notes=0,
@@ -40,6 +41,7 @@ _INITIAL = dict(
     slurs=0, bar_has_notes=False, music_bars=0, full_bars=0, bar_lines=0, last_bar="", closed_duration=Fraction(0),
     after_bar=False,
     line_start=False, snapshot=None, final=False, ended=False, forbidden=False, decorated=False,
+    repeat_open=False, had_pickup=False,
 )
 
 
@@ -62,7 +64,8 @@ class RhythmState(TextModes):
                 self.pending_base, self.octaves, self.chord_first, self.chord_notes, self.grace_notes, self.last,
                 self.last_written, self.broken_next, self.broken_need, self.tuplet_left, self.tuplet_factor,
                 self.slurs > 0, self.bar_has_notes, self.music_bars > 0, self.bar_lines > 0, self.after_bar,
-                self.line_start, self.snapshot is None, self.final, self.ended, self.decorated)
+                self.line_start, self.snapshot is None, self.final, self.ended, self.decorated,
+                self.repeat_open, self.had_pickup)
 
     @property
     def in_body(self) -> bool:
@@ -76,6 +79,7 @@ class RhythmState(TextModes):
     def can_end(self) -> bool:
         """True when the tune may end here (a blank line): right after a bar line, with something in it."""
         return (self.phase == "body" and self.after_bar and self.mode == "idle" and self.context == "idle"
+                and self.last_bar in ("|", "||", "|]", ":|") and not self.repeat_open
                 and self.music_bars > 0 and not self.slurs and not self.tuplet_left and self.broken_next == 1)
 
     # ---- feeding ------------------------------------------------------------------------------------------
@@ -96,7 +100,6 @@ class RhythmState(TextModes):
 
     def _deny(self) -> None:
         self.forbidden = True
-
     def _header(self, ch: str) -> None:
         feed_header(self, ch)
 
@@ -153,6 +156,8 @@ class RhythmState(TextModes):
         elif ch in "zx":
             self._start_note("rest", ch)
         elif ch == "|" or ch == ":":
+            if ch == ":" and self.had_pickup and not self.repeat_open:
+                self._deny()
             self._close_bar()
             self.mode, self.tok = "bar", ch
         elif ch == "\n":
@@ -365,6 +370,7 @@ class RhythmState(TextModes):
                     self.music_bars == 0 and 0 < self.used < self.meter)):
                 self._deny()
             self.music_bars += 1
+            self.had_pickup = self.had_pickup or (self.music_bars == 1 and self.used != self.meter)
             if self.meter is not None and self.used == self.meter:
                 self.full_bars += 1
         elif self.used:
@@ -380,6 +386,8 @@ class RhythmState(TextModes):
         grows = ((tok == "|" and ch in "|]:12") or (tok == ":" and ch in ":|") or (tok == ":|" and ch in ":2")
                  or (tok == "||" and ch == ":") or (tok == "|:" and ch == ":") or (tok == "::" and ch == ":"))
         if grows:
+            if ch.isdigit():
+                self._deny()  # endings are read, never written: abc2midi wants them in a strict order
             self.tok += ch
             if self.tok in ("||:", "|::", ":::"):
                 self._deny()
@@ -387,6 +395,10 @@ class RhythmState(TextModes):
         if tok == ":":
             self._deny()  # a lone ':' is no bar line
         self.last_bar, self.final = tok, tok == "|]"
+        if tok.startswith(":"):
+            self.repeat_open = tok.endswith(":") and len(tok) > 1
+        elif tok.endswith(":"):
+            self.repeat_open = True
         self._redispatch(ch)
 
     # ---- the question --------------------------------------------------------------------------------------
