@@ -4,7 +4,7 @@ Two measurements in one run (issue 12), 1 torch thread:
 
 * **Batch.** 16 tunes in one batch at the same temperature and seeds, ``bars=free`` vs ``bars=strict``
   (``form=free``) vs ``bars=strict, form=AABB``, taking turns ``--rounds`` times: seconds per call and the ratio
-  strict / free (target <= 1.5x), and the mean log-likelihood per character each wrote under the model (nats,
+  strict / free (target <= 1.5x; per sampling step, since strict tunes end sooner), and the mean log-likelihood per character each wrote under the model (nats,
   unmasked, temperature 1: the price of strictness).
 * **Quality.** ``--seeds`` tunes (seeds 0..N-1, one batch each mode) at ``--temperature``: share of tunes valid
   (structurally) and with every bar correct by the studio's validator, no problem at all, and by ``abc2midi -c``
@@ -62,20 +62,28 @@ def main() -> None:
     print(f"model {args.checkpoint}, {args.count} tunes per batch, T={args.temperature}, 1 thread")
 
     times: dict[str, list[float]] = {mode: [] for mode in MODES}
+    steps: dict[str, list[int]] = {mode: [] for mode in MODES}
     likelihood: dict[str, list[float]] = {mode: [] for mode in MODES}
     for round_index in range(args.rounds):
         for mode, settings in MODES.items():
             config = SamplingConfig(count=args.count, seed=100 + round_index * args.count, max_length=args.max_length,
                                     temperature=args.temperature, **settings)
+            polls: list[int] = []  # should_stop is polled once per sampling step
             start = time.perf_counter()
-            tunes = sampler.sample(config)
+            tunes = sampler.sample(config, should_stop=lambda: polls.append(1) and False)
             times[mode].append(time.perf_counter() - start)
+            steps[mode].append(len(polls))
             likelihood[mode].extend(t.log_likelihood for t in tunes)
-    free_time = statistics.median(times["free"])
-    print(f"{'mode':<12} {'s/batch':>8} {'x free':>7} {'log-lik/char':>13}")
+    def per_step(mode: str) -> float:
+        return sum(times[mode]) / sum(steps[mode]) * 1000
+
+    print(f"{'mode':<12} {'s/batch':>8} {'steps':>6} {'ms/step':>8} {'x free/step':>12} {'log-lik/char':>13}")
     for mode in MODES:
-        median = statistics.median(times[mode])
-        print(f"{mode:<12} {median:8.2f} {median / free_time:7.2f} {statistics.mean(likelihood[mode]):13.3f}")
+        print(f"{mode:<12} {statistics.median(times[mode]):8.2f} {statistics.median(steps[mode]):6.0f} "
+              f"{per_step(mode):8.2f} {per_step(mode) / per_step('free'):12.2f} "
+              f"{statistics.mean(likelihood[mode]):13.3f}")
+    if not args.seeds:
+        return
 
     print(f"\nquality, seeds 0-{args.seeds - 1}, T={args.temperature}")
     print(f"{'mode':<12} {'valid':>6} {'bars ok':>8} {'no problem':>11} {'a2m no err':>11} {'a2m no bar warn':>16}")

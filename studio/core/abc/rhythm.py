@@ -41,7 +41,7 @@ _INITIAL = dict(
     slurs=0, bar_has_notes=False, music_bars=0, full_bars=0, bar_lines=0, last_bar="", closed_duration=Fraction(0),
     after_bar=False,
     line_start=False, snapshot=None, final=False, ended=False, forbidden=False, decorated=False,
-    repeat_open=False, had_pickup=False,
+    repeat_open=False, had_pickup=False, upper=False,
 )
 
 
@@ -65,7 +65,7 @@ class RhythmState(TextModes):
                 self.last_written, self.broken_next, self.broken_need, self.tuplet_left, self.tuplet_factor,
                 self.slurs > 0, self.bar_has_notes, self.music_bars > 0, self.bar_lines > 0, self.after_bar,
                 self.line_start, self.snapshot is None, self.final, self.ended, self.decorated,
-                self.repeat_open, self.had_pickup)
+                self.repeat_open, self.had_pickup, self.upper)
 
     @property
     def in_body(self) -> bool:
@@ -183,7 +183,7 @@ class RhythmState(TextModes):
             else:
                 self._deny()
         elif ch in "<>":
-            if self.last is None or self.tuplet_left:
+            if self.last is None or self.tuplet_left or self.last != self.last_written:
                 self._deny()
             self.mode, self.tok = "broken", ch
         elif ch == '"':
@@ -203,7 +203,7 @@ class RhythmState(TextModes):
             self._deny()
 
     def _start_note(self, mode: str, ch: str) -> None:
-        self.mode, self.tok, self.octaves = mode, "", 0
+        self.mode, self.tok, self.octaves, self.upper = mode, "", 0, ch.isupper()
         self.pending_base = self.unit
         self.bar_has_notes = True
         if mode == "rest" and self.context != "idle":
@@ -220,7 +220,8 @@ class RhythmState(TextModes):
 
     def _mode_note(self, ch: str) -> None:
         if ch in "',":
-            if self.tok or self.octaves >= MAX_OCTAVE_MARKS or self.mode == "rest":
+            if (self.tok or self.octaves >= MAX_OCTAVE_MARKS or self.mode == "rest"
+                    or (ch == "'") == self.upper):  # abc2midi: c' and C, only
                 self._deny()
             self.octaves += 1
             return
