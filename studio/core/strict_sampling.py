@@ -290,8 +290,10 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
     logits = logits[:, -1, :].clone()
     last = len(vocabulary) - 1
     step = 0
-    while step < config.max_length + CLOSING_MARGIN * 8 and not all(t.done for t in tunes):
+    stopped = False
+    while step < config.max_length * 3 + CLOSING_MARGIN * 8 and not all(t.done for t in tunes):
         if should_stop and should_stop():
+            stopped = True
             break
         step += 1
         for i, tune in enumerate(tunes):
@@ -332,5 +334,8 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
         logits, (hidden, cell) = model(codes.view(count, 1).to(device), (hidden, cell))
         logits = logits[:, -1, :].clone()
     for i, tune in enumerate(tunes):
+        if not tune.done and tune.saved is not None and tune.state.in_body and not stopped:
+            tune.text = tune.text[:tune.saved[1]]  # out of steps: end at the last bar line
+            tune.text += "|" if tune.text.endswith(":") else ""
         tune.flush(i, on_text)
     return tunes
