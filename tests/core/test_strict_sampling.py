@@ -103,7 +103,7 @@ def test_strict_tunes_satisfy_abc2midi(sampler, tmp_path):
     for tune in tunes:
         path = tmp_path / f"t{tune.index}.abc"
         path.write_text(tune.text)
-        out = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=60)
+        out = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
         lines = (out.stdout + out.stderr).splitlines()
         assert not [line for line in lines if line.startswith("Error")], (tune.text, lines)
         assert not [line for line in lines if "time units" in line], (tune.text, lines)
