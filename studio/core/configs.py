@@ -124,9 +124,20 @@ def preset(name: str) -> tuple[ModelConfig, TrainConfig]:
     return replace(model_config), replace(train_config)
 
 
+#: ``SamplingConfig.bars``: ``strict`` masks what would make a bar miss the meter, ``free`` is the lab's sampling.
+BARS_MODES = ("strict", "free")
+#: ``SamplingConfig.form``: ``free`` lets the model decide; the others place strains of ``strain_bars`` bars.
+FORMS = ("free", "AABB", "AB", "AABBCC")
+STRAIN_BARS = (8, 16)
+
+
 @dataclass
 class SamplingConfig:
-    """How to sample: ``seed`` None picks a random seed (reported in the results)."""
+    """How to sample: ``seed`` None picks a random seed (reported in the results).
+
+    ``bars`` ``strict`` (every bar adds up to the meter, every tune valid) or ``free``; ``form`` (strict bars only:
+    ignored when ``bars`` is ``free``) ``free``, ``AABB``, ``AB`` or ``AABBCC`` with ``strain_bars`` 8 or 16.
+    """
 
     temperature: float = 1.0
     top_k: int | None = None
@@ -134,6 +145,9 @@ class SamplingConfig:
     primer: str = DEFAULT_PRIMER
     max_length: int = 1000
     count: int = 1
+    bars: str = "strict"
+    form: str = "AABB"
+    strain_bars: int = 8
 
     def problems(self) -> dict[str, str]:
         out = {}
@@ -145,4 +159,7 @@ class SamplingConfig:
             out["max_length"] = "must be between 1 and 100000"
         if not 1 <= self.count <= 256:
             out["count"] = "must be between 1 and 256"
+        for name, allowed in (("bars", BARS_MODES), ("form", FORMS), ("strain_bars", STRAIN_BARS)):
+            if getattr(self, name) not in allowed:
+                out[name] = f"must be one of {', '.join(map(str, allowed))}"
         return out

@@ -116,7 +116,8 @@ class ExperimentSpec:
             except (TypeError, ValueError) as exc:
                 out["values"] = str(exc)
                 break
-            sampling = SamplingConfig(temperature=temperature, max_length=self.max_length, count=self.tunes_per_run)
+            sampling = SamplingConfig(temperature=temperature, max_length=self.max_length, count=self.tunes_per_run,
+                                      bars="free")  # experiments judge the model itself: the lab's sampling
             bad = {**model_config.problems(), **train_config.problems(), **sampling.problems()}
             if bad:
                 out["values"] = "; ".join(f"{self.variable}={value}: {k} {v}" for k, v in bad.items())
@@ -370,7 +371,8 @@ class ExperimentRunner:
 
         sampler = Sampler.from_checkpoint(checkpoint)
         config = SamplingConfig(temperature=arm.temperature, seed=self.spec.sampling_seed,
-                                max_length=self.spec.max_length, count=self.spec.tunes_per_run)
+                                max_length=self.spec.max_length, count=self.spec.tunes_per_run,
+                                bars="free")  # experiments judge the model itself: the lab's sampling
         tunes = sampler.sample(config, should_stop=lambda: self.stopped)
         if self.stopped:
             return

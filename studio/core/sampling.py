@@ -1,5 +1,8 @@
 """Sampling new tunes from a trained model: temperature, top-k, seed, primer, several tunes at once, streaming.
 
+``bars="strict"`` (the default) hands the loop to :mod:`studio.core.strict_sampling` (every bar adds up to the
+meter, strains as ``form`` asks); ``bars="free"`` is the lab's plain sampling below.
+
 Each tune ``i`` draws its random numbers from its own generator seeded with ``seed + i`` and picks characters by
 inverse-CDF sampling, so tune ``i`` is the same whether it is generated alone or in a batch, and the same seed at two
 temperatures makes comparable tunes (the same uniform draws, read through a sharper or flatter distribution).
@@ -19,6 +22,7 @@ from studio.core.abc.text import tune_title
 from studio.core.checkpoints import Checkpoint, load_checkpoint
 from studio.core.configs import DEFAULT_PRIMER, SamplingConfig  # noqa: F401 - re-exported
 from studio.core.model import CharLSTM
+from studio.core.strict_sampling import StrictSamplingError, complete_primer_header, sample_strict
 from studio.core.vocabulary import Vocabulary
 
 
@@ -39,6 +43,10 @@ class GeneratedTune:
     complete: bool
     model: str = ""
     extra: dict = field(default_factory=dict)
+    log_likelihood: float = 0.0
+    """Mean log-likelihood per written character under the model (nats, unmasked, temperature 1)."""
+    bars: str = "free"
+    form: str = "free"
 
     def title(self) -> str:
         return tune_title(self.text, f"Tune {self.index + 1}")
@@ -108,6 +116,8 @@ class Sampler:
         seed = config.seed if config.seed is not None else random.randrange(2**31)
         count = config.count
         generators = [torch.Generator().manual_seed(seed + i) for i in range(count)]
+        if config.bars == "strict":
+            return self._sample_strict(config, primer, seed, generators, on_text, should_stop)
         texts = [primer] * count
         done = [False] * count
         if on_text:
@@ -120,6 +130,8 @@ class Sampler:
         newline = self.vocabulary.chars.find("\n")
         newline = None if newline < 0 else newline
         top_k = config.top_k if config.top_k and config.top_k < len(self.vocabulary) else None
+        log_likelihood = torch.zeros(count, dtype=torch.float64)
+        written = [0] * count
         for _ in range(config.max_length):
             if should_stop and should_stop():
                 break
@@ -135,10 +147,13 @@ class Sampler:
             draws = torch.stack([torch.rand(1, generator=g) for g in generators])
             codes = torch.searchsorted(cumulative, draws).clamp_(max=len(self.vocabulary) - 1).squeeze(1)
             chars = self.vocabulary.decode(codes.tolist())
+            step_log_likelihood = torch.log_softmax(logits.float(), dim=-1).gather(1, codes.view(count, 1)).squeeze(1)
             for i, ch in enumerate(chars):
                 if done[i]:
                     continue
                 texts[i] += ch
+                log_likelihood[i] += float(step_log_likelihood[i])
+                written[i] += 1
                 if on_text:
                     on_text(i, ch)
                 if _tune_finished(texts[i], len(primer)):
@@ -149,6 +164,20 @@ class Sampler:
             logits = logits[:, -1, :]
         return [
             GeneratedTune(_finalise(texts[i], i), i, seed + i, config.temperature, config.top_k, primer, done[i],
-                          self.name)
+                          self.name, log_likelihood=float(log_likelihood[i]) / max(written[i], 1))
             for i in range(count)
+        ]
+
+    def _sample_strict(self, config, primer, seed, generators, on_text, should_stop) -> list[GeneratedTune]:
+        """Strict bars (and form): see :mod:`studio.core.strict_sampling`."""
+        try:
+            tunes = sample_strict(self.model, self.vocabulary, config, complete_primer_header(primer), generators,
+                                  on_text, should_stop, self.device)
+        except StrictSamplingError as exc:
+            raise SamplingError(str(exc)) from exc
+        return [
+            GeneratedTune(_finalise(tune.final_text(), i), i, seed + i, config.temperature, config.top_k, primer,
+                          tune.done, self.name, log_likelihood=tune.mean_log_likelihood(), bars="strict",
+                          form=config.form)
+            for i, tune in enumerate(tunes)
         ]

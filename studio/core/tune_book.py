@@ -27,6 +27,9 @@ def generation_note(tune) -> str | None:
     note = f"{NOTE_PREFIX} temperature={temperature:g} seed={getattr(tune, 'seed', None)}"
     if getattr(tune, "top_k", None):
         note += f" top_k={tune.top_k}"
+    if getattr(tune, "bars", "free") == "strict":
+        form = getattr(tune, "form", "free")
+        note += " bars=strict" + (f" form={form}" if form != "free" else "")
     if getattr(tune, "model", ""):
         note += f" model={Path(tune.model).name}"
     if not getattr(tune, "complete", True):

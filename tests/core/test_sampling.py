@@ -23,7 +23,7 @@ def entropy(text: str) -> float:
 
 
 def test_several_standalone_tunes_in_one_batch(sampler):
-    tunes = sampler.sample(SamplingConfig(count=4, seed=11, max_length=400, primer="X:1\nM:6/8\nK:D\n"))
+    tunes = sampler.sample(SamplingConfig(count=4, seed=11, max_length=400, primer="X:1\nM:6/8\nK:D\n", bars="free"))
     assert [t.index for t in tunes] == [0, 1, 2, 3]
     assert [t.seed for t in tunes] == [11, 12, 13, 14]
     for i, tune in enumerate(tunes):

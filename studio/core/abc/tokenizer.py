@@ -65,10 +65,31 @@ _LENGTH_PARTS = re.compile(r"(\d*)((?:/\d*)*)")
 _FIELD_PARTS = re.compile(r"[ \t]*\[?([A-Za-z+]):([^\]]*)")
 
 _NATURAL_PITCH = {"C": 60, "D": 62, "E": 64, "F": 65, "G": 67, "A": 69, "B": 71}
-_BROKEN_FACTORS = {">": (Fraction(3, 2), Fraction(1, 2)), ">>": (Fraction(7, 4), Fraction(1, 4)),
+BROKEN_FACTORS = {">": (Fraction(3, 2), Fraction(1, 2)), ">>": (Fraction(7, 4), Fraction(1, 4)),
                    ">>>": (Fraction(15, 8), Fraction(1, 8)), "<": (Fraction(1, 2), Fraction(3, 2)),
                    "<<": (Fraction(1, 4), Fraction(7, 4)), "<<<": (Fraction(1, 8), Fraction(15, 8))}
 _DEFAULT_TUPLET_Q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}
+
+
+def parse_tuplet(text: str, meter_numerator: int) -> tuple[Fraction, int] | None:
+    """Time factor q/p and note count r of a tuplet token ``(p``, ``(p:q`` or ``(p:q:r``; None when absurd.
+
+    A missing q takes the ABC standard's default (3 for p = 2, 4 or 8, 2 for 3 or 6, else 3 in compound meters and
+    2 in simple ones).
+    """
+    numbers = text[1:].split(":")
+    try:
+        p = int(numbers[0][:3])
+        q = int(numbers[1][:3]) if len(numbers) > 1 and numbers[1] else 0
+        r = int(numbers[2][:3]) if len(numbers) > 2 and numbers[2] else p
+    except ValueError:
+        return None
+    if not q:
+        compound = meter_numerator % 3 == 0 and meter_numerator > 3
+        q = _DEFAULT_TUPLET_Q.get(p, 3 if compound else 2)
+    if p <= 1 or q <= 0 or p > _MAX_TUPLET or r <= 0 or r > _MAX_TUPLET:
+        return None
+    return Fraction(q, p), r
 
 
 @dataclass(slots=True)
@@ -209,25 +230,14 @@ class _State:
         self.last_item = tokens
 
     def start_tuplet(self, token: Token) -> None:
-        numbers = token.text[1:].split(":")
-        try:
-            p = int(numbers[0][:3])
-            q = int(numbers[1][:3]) if len(numbers) > 1 and numbers[1] else 0
-            r = int(numbers[2][:3]) if len(numbers) > 2 and numbers[2] else p
-        except ValueError:
+        parsed = parse_tuplet(token.text, self.meter_numerator)
+        if parsed is None:
             token.problem = "absurd_length"
             return
-        if not q:
-            compound = self.meter_numerator % 3 == 0 and self.meter_numerator > 3
-            q = _DEFAULT_TUPLET_Q.get(p, 3 if compound else 2)
-        if p <= 1 or q <= 0 or p > _MAX_TUPLET or r <= 0 or r > _MAX_TUPLET:
-            token.problem = "absurd_length"
-            return
-        self.tuplet_factor = Fraction(q, p)
-        self.tuplet_left = r
+        self.tuplet_factor, self.tuplet_left = parsed
 
     def broken(self, token: Token) -> None:
-        before, after = _BROKEN_FACTORS[token.text]
+        before, after = BROKEN_FACTORS[token.text]
         if not self.last_item:
             token.problem = "dangling"
             return

@@ -1,0 +1,129 @@
+"""The incremental rhythm state: per construct, its bar durations equal the tokenizer's; what it forbids."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from studio.core.abc.rhythm import RhythmState
+from studio.core.abc.tokenizer import scan_tune
+
+
+def closed_bars(text: str) -> tuple[RhythmState, list[Fraction]]:
+    """Feeds ``text``; returns the state and the duration of every bar with notes that a bar line closed."""
+    state = RhythmState()
+    durations = []
+    for ch in text:
+        bars = state.music_bars
+        state.feed(ch)
+        if state.music_bars != bars:
+            durations.append(state.closed_duration)
+    return state, durations
+
+
+def tokenizer_bars(text: str) -> list[Fraction]:
+    return [bar.duration for bar in scan_tune(text).bars if bar.closing]
+
+
+HEADER = "X:1\nM:6/8\nL:1/8\nK:G\n"
+
+
+@pytest.mark.parametrize("body", [
+    "D|G2A B3|",                       # lengths, pickup
+    "A/B/c d2e|a3/2b/ c'3|",           # '/', '3/2', octave mark
+    "A//B//c/ d3 e2|",                 # '//'
+    "B>cd c<BA|A>>B c3|",              # broken rhythm changes the previous note too
+    "(3ABc (3:2:3def g3|",             # tuplets, default q and p:q:r
+    "[GB]2A [Bd]/c/ B2|[G2B2]A B3|",   # chords take their first note's length
+    "{ag}f3 {/g}e3|",                  # grace notes take no time
+    "A3-A3|z3 x3|",                    # ties, rests
+    "\"Am\"A3 \"D7\"d3|!trill!e3 ~f T.g H a|",  # chord symbols, decorations
+    "(AB) (c d2) e|",                  # slurs
+    "|:A3 B3:|:c6::d6|1e6:|2f6|]",     # repeats and endings
+    "A3 B3|\nM:3/4\nA2 B2 c2|[M:2/4]A4|[L:1/4]A2|",  # meter and unit changes, inline and on a line
+])
+def test_bar_durations_agree_with_the_tokenizer(body):
+    text = HEADER + body + "\n"
+    state, durations = closed_bars(text)
+    assert durations == tokenizer_bars(text)
+
+
+@pytest.mark.parametrize("meter, unit, bar", [
+    ("C", None, "A2B2 c2d2"), ("C|", None, "A4 B4"), ("3/2", "1/8", "A4 B4 c4"), ("12/8", None, "A3 B3 c3 d3"),
+    ("9/8", None, "ABc d3 e3"), ("2/4", None, "A4B4"),  # 2/4 defaults to L:1/16
+])
+def test_headers_set_the_meter_and_unit(meter, unit, bar):
+    header = f"X:1\nM:{meter}\n" + (f"L:{unit}\n" if unit else "") + "K:D\n"
+    state = RhythmState().feed_text(header + bar)
+    assert state.bar_full() or state.copy().feed(" ").bar_full()
+    assert closed_bars(header + bar + "|")[1] == tokenizer_bars(header + bar + "|")
+
+
+def allowed(text: str, ch: str) -> bool:
+    state = RhythmState().feed_text(text)
+    after = state.copy().feed(ch)
+    return not after.forbidden and after.viable()
+
+
+def test_a_full_bar_forces_the_bar_line():
+    text = HEADER + "GAB c3"
+    assert allowed(text, "|") and allowed(text, ":")
+    assert not allowed(text, "d") and not allowed(text, " ") and not allowed(text, "\n")
+
+
+def test_notes_that_overflow_the_bar_are_forbidden():
+    text = HEADER + "GAB c2"
+    assert allowed(text, "d")            # 'd' fills the bar exactly
+    assert not allowed(text + "d", "2")  # 'd2' would overflow
+    assert allowed(text + "d", "/")      # 'd/' leaves room
+    assert allowed(HEADER + "GAB c2d3", "/")  # 'd3/4' or 'd3/8' would fit
+    assert not allowed(HEADER + "GAB c2d3/", "2")  # 'd3/2' would not
+
+
+def test_short_bars_after_the_pickup_are_forbidden():
+    assert allowed(HEADER + "D", "|")           # a pickup
+    assert not allowed(HEADER + "D|GAB c", "|")  # a short bar afterwards
+
+
+def test_structures_must_be_closed_at_a_bar_line():
+    for opened in ("GAB (c3", "GAB [c3", "GAB {g", "(3GA"):
+        assert not allowed(HEADER + opened, "|"), opened
+    assert not allowed(HEADER + "GAB c2d>", "|")  # a broken rhythm needs its second note
+
+
+def test_broken_rhythm_needs_equal_notes():
+    assert allowed(HEADER + "A>", "B")
+    assert not allowed(HEADER + "A>B", "2")
+
+
+def test_header_needs_readable_meter_unit_and_key_before_the_body():
+    assert not allowed("X:1\n", "K")           # no M: and L: yet
+    assert not allowed("X:1\nM:", "q")
+    assert allowed("X:1\nM:6/", "8")
+    assert not allowed("X:1\nM:6/8\nL:1/8\nK:", "Q")
+    assert allowed("X:1\nM:6/8\nL:1/8\nK:", "D")
+
+
+def test_the_tune_ends_only_after_a_bar_line():
+    assert not allowed(HEADER + "GAB c3|\nGAB", "\n")
+    assert allowed(HEADER + "GAB c3|\n", "\n")
+    assert not allowed(HEADER + "GAB c3|]", "A")
+
+
+NOTES = st.sampled_from(["A", "B", "c", "d", "^f", "=e", "z", "[GB]", "{g}A", "\"G\"B", "~c", "!trill!d"])
+LENGTHS = st.sampled_from(["", "2", "3", "/", "/2", "//", "3/2", "4", "6", "/4"])
+ITEMS = st.one_of(
+    st.tuples(NOTES, LENGTHS).map("".join),
+    st.tuples(NOTES, st.sampled_from([">", "<", ">>"]), NOTES).map("".join),
+    st.tuples(st.sampled_from(["(3", "(3:2:3", "(2"]), NOTES, NOTES, NOTES).map(lambda t: t[0] + "".join(t[1:4])),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(ITEMS, min_size=1, max_size=6).map(" ".join), min_size=1, max_size=5),
+       st.sampled_from(["2/4", "3/4", "6/8", "C", "9/8"]))
+def test_random_bars_last_what_the_tokenizer_says(bars, meter):
+    text = f"X:1\nM:{meter}\nK:D\n" + "|".join(bars) + "|\n"
+    assert closed_bars(text)[1] == tokenizer_bars(text)
