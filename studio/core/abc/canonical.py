@@ -36,6 +36,8 @@ from studio.core.abc.tokenizer import ScannedTune, Token, default_unit_length, p
 
 #: The text levels a corpus can be trained on, plainest last.
 TEXT_LEVELS = ("raw", "canonical", "melody")
+#: Raise when the rules change: cached rewrites and the identity of corpora at a level depend on it.
+CANONICAL_VERSION = 1
 #: Header fields a canonical tune keeps, in the order it writes them.
 CANONICAL_HEADER_FIELDS = ("X", "T", "M", "L", "Q", "R", "K")
 #: Bars per music line in the canonical form.
@@ -305,7 +307,7 @@ class _Rewriter:
         """Two bar lines with only whitespace between them: a plain ``|`` beside another bar line is dropped."""
         if pending is None:
             return token
-        if token.text == "|" or (token.text == pending.text == "||"):
+        if token.text == "|" or (token.text == "||" and _is_section_end(pending.text)):
             self.changes["repeated bar lines"] += 1
             return pending
         if pending.text == "|" and not _is_section_start(token.text):
