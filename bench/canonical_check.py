@@ -15,8 +15,14 @@ import argparse
 import time
 from collections import Counter
 
-from studio.core.abc.canonical import music21_note_sequence, normalise_tune, note_sequence, without_grace_notes
-from studio.core.abc.tokenizer import scan_tune
+from studio.core.abc.canonical import normalise_tune
+from studio.core.abc.meaning import (
+    music21_note_sequence,
+    music21_sounding_notes,
+    note_sequence,
+    sounding_notes,
+    without_grace_notes,
+)
 from studio.core.corpus import load_corpus
 
 COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs")
@@ -30,36 +36,8 @@ def _music21(text: str, grace_notes: bool = True):
         return f"error: {type(exc).__name__}"
 
 
-def _flat(sequence) -> list[tuple] | str:
-    """A music21 sequence as (pitch, quarter length) per sounding pitch, bars left out (music21 splits over-full
-    bars, the tokenizer does not)."""
-    if isinstance(sequence, str):
-        return sequence
-    return [(pitch, length) for _, pitches, length in sequence for pitch in (sorted(pitches) or [None])]
-
-
 def _pitches(sequence) -> list | str:
-    flat = _flat(sequence)
-    return flat if isinstance(flat, str) else [pitch for pitch, _ in flat]
-
-
-def _tokenizer_flat(text: str) -> list[tuple]:
-    """The tokenizer's reading in the units of :func:`_flat`: a chord's pitches sorted, grace notes left out."""
-    out: list[tuple] = []
-    chord: list = []
-    in_chord = False
-    for token in scan_tune(text).tokens:
-        if token.kind == "chord_start":
-            in_chord, chord = True, []
-        elif token.kind == "chord_end":
-            if in_chord and chord:
-                out.extend((pitch, chord[0].duration * 4) for pitch in sorted(t.pitch for t in chord))
-            in_chord = False
-        elif token.kind == "note" and in_chord:
-            chord.append(token)
-        elif token.kind in ("note", "rest"):
-            out.append((token.pitch, token.duration * 4))
-    return out
+    return sequence if isinstance(sequence, str) else [pitch for pitch, _ in music21_sounding_notes(sequence)]
 
 
 def check_collection(name: str, limit: int | None, use_music21: bool) -> dict:
@@ -88,7 +66,7 @@ def check_collection(name: str, limit: int | None, use_music21: bool) -> dict:
             # where music21 reads the melody text as the tokenizer reads the raw text, music21 misread the raw one
             # (it drops a broken rhythm written beside a slur or a staccato dot, e.g. "A>).G")
             counts["music21 melody, raw misread by music21"] += outcomes["music21 melody"] and (
-                _flat(melody_reading) == _tokenizer_flat(tune.text))
+                not isinstance(melody_reading, str) and music21_sounding_notes(melody_reading) == sounding_notes(tune.text))
             counts["music21 melody, same pitches"] += outcomes["music21 melody"] and _pitches(
                 melody_reading) == _pitches(raw_melody)
             counts["music21 fails on raw"] += isinstance(raw_all, str)

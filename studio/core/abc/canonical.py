@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from studio.core.abc.text import KEPT_BODY_FIELDS
-from studio.core.abc.tokenizer import ScannedTune, Token, default_unit_length, parse_meter, parse_unit_length, scan_tune
+from studio.core.abc.meaning import note_sequence
+from studio.core.abc.tokenizer import Token, default_unit_length, parse_meter, parse_unit_length, scan_tune
 
 #: The text levels a corpus can be trained on, plainest last.
 TEXT_LEVELS = ("raw", "canonical", "melody")
@@ -94,44 +95,6 @@ def normalise_tune(text: str, level: str) -> NormalisedTune:
         return NormalisedTune(text, level, Counter(), kept_raw=True)
     rewriter.changes["spaces"] = max(0, text.count(" ") - rewritten.count(" "))
     return NormalisedTune(rewritten, level, +rewriter.changes)
-
-
-def note_sequence(tune: str | ScannedTune, grace_notes: bool = True) -> list[tuple]:
-    """What a tune plays as the tokenizer reads it: (bar, pitch, duration) per note, rest and chord note.
-
-    Bars are numbered among the bars that hold a note, so a bar line written twice does not shift them; a rest
-    has pitch ``None``; grace notes (duration 0) are left out when ``grace_notes`` is false.
-    """
-    kinds = ("note", "rest", "grace_note") if grace_notes else ("note", "rest")
-    sequence = []
-    scan = tune if isinstance(tune, ScannedTune) else scan_tune(tune)
-    bars = [bar for bar in scan.bars if bar.notes]
-    for index, bar in enumerate(bars):
-        sequence.extend((index, t.pitch, t.duration) for t in bar.notes if t.kind in kinds)
-    return sequence
-
-
-def music21_note_sequence(text: str, grace_notes: bool = True) -> list[tuple]:
-    """What a tune plays as music21 reads it (about 50 ms a tune): (bar, pitches, quarter length) per note, rest and
-    chord, bars numbered among the measures that hold a note; chord symbols are left out, and grace notes too when
-    ``grace_notes`` is false. The second opinion on :func:`note_sequence` for tests and ``bench/``."""
-    from music21 import converter, harmony  # imported lazily: music21 takes a while to import
-
-    sequence = []
-    measures: dict[int, int] = {}
-    for item in converter.parse(text, format="abc").recurse().notesAndRests:
-        if isinstance(item, harmony.Harmony) or (item.duration.isGrace and not grace_notes):
-            continue
-        measure = item.getContextByClass("Measure")
-        bar = measures.setdefault(id(measure), len(measures))
-        pitches = tuple(p.midi for p in item.pitches) if not item.isRest else ()
-        sequence.append((bar, pitches, Fraction(item.duration.quarterLength).limit_denominator(100_000)))
-    return sequence
-
-
-def without_grace_notes(sequence: list[tuple]) -> list[tuple]:
-    """A :func:`music21_note_sequence` (read with grace notes) without them: grace notes last no time."""
-    return [item for item in sequence if item[2] or not item[1]]
 
 
 def key_spelling(value: str) -> str:
