@@ -19,6 +19,7 @@ BENCH = ROOT / "bench"
 #: Each script with the arguments of its quick mode (seconds instead of minutes).
 QUICK_ARGS = {
     "bf16_quality.py": ["--steps", "5", "--hidden-size", "32", "--smoke"],
+    "canonical_check.py": ["--limit", "3"],
     "chart_fps.py": ["--smoke"],
     "gemm_peak.py": ["--smoke"],
     "generation_speed.py": ["--smoke"],
