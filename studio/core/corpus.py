@@ -3,7 +3,9 @@
 ``load_corpus(spec)`` reads a built-in collection by name (e.g. ``oneills1850``) or a path to an ``.abc`` file or a
 folder of them, splits it into tunes, cleans each tune, drops the ones that carry no usable music (saying why), drops
 exact duplicates, and returns a :class:`Corpus` with a report. ``Corpus.split`` gives a deterministic
-train/validation split whose seed and tune ids can be stored with a run.
+train/validation split whose seed and tune ids can be stored with a run. ``Corpus.at_level`` (or
+``load_corpus(spec, text_level=...)``) rewrites the tunes at a text level (``raw``, ``canonical``, ``melody``: see
+:mod:`studio.core.abc.canonical`); the tune ids stay, so a split carries over, and the identity names the level.
 """
 
 from __future__ import annotations
