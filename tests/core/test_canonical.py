@@ -13,6 +13,7 @@ from studio.core.abc.canonical import MELODY_DROPS, canonical_tune, key_spelling
 from studio.core.abc.meaning import music21_note_sequence, music21_sounding_notes, note_sequence
 from studio.core.abc.tokenizer import tokenize
 from studio.core.configs import TrainConfig
+from studio.core.experiments import ExperimentError, ExperimentSpec, parse_values
 from studio.core.corpus import load_corpus
 from studio.core.text_levels import corpus_at_level
 from studio.core.training import Trainer
@@ -246,3 +247,11 @@ def test_a_run_trains_on_its_level_and_records_it(tmp_path, store, tiny_configs)
         resumed = Trainer.resume(trainer.run_folder, iterations=6)
         assert resumed.config.text_level == level and resumed.split.train_text == trainer.split.train_text
     assert "{" not in Trainer.new(corpus, model_config, train_config).split.train_text
+
+
+def test_an_experiment_can_compare_text_levels():
+    spec = ExperimentSpec(variable="text_level", values=parse_values("text_level", "raw,canonical"), preset="tiny")
+    spec.check()
+    assert [spec.configs_for(value)[1].text_level for value in spec.values] == ["raw", "canonical"]
+    with pytest.raises(ExperimentError):
+        ExperimentSpec(variable="text_level", values=["raw", "plain"], preset="tiny").check()
