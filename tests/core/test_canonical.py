@@ -45,7 +45,9 @@ def test_the_tokenizer_reads_the_same_notes_in_a_sample_of_builtin_tunes():
     for tune_id, text in tunes:
         canonical = normalise_tune(text, "canonical")
         melody = normalise_tune(text, "melody")
-        assert not canonical.kept_raw and not melody.kept_raw, tune_id
+        if canonical.kept_raw or melody.kept_raw:  # only Ryan's tunes damaged by quoted-printable ("=20")
+            assert "=20" in text and text in (canonical.text, melody.text), tune_id
+            continue
         assert note_sequence(canonical.text) == note_sequence(text), tune_id
         assert note_sequence(melody.text, grace_notes=False) == note_sequence(text, grace_notes=False), tune_id
         rewritten += canonical.text != text

@@ -38,7 +38,7 @@ from studio.core.abc.tokenizer import Token, default_unit_length, parse_meter, p
 #: The text levels a corpus can be trained on, plainest last.
 TEXT_LEVELS = ("raw", "canonical", "melody")
 #: Raise when the rules change: cached rewrites and the identity of corpora at a level depend on it.
-CANONICAL_VERSION = 1
+CANONICAL_VERSION = 2
 #: Header fields a canonical tune keeps, in the order it writes them.
 CANONICAL_HEADER_FIELDS = ("X", "T", "M", "L", "Q", "R", "K")
 #: Bars per music line in the canonical form.
@@ -168,6 +168,7 @@ class _Rewriter:
         self.chord_head: Token | None = None  # the note of the chord being written that carries its time
         self.in_grace = False
         self.joined_line = False  # a continuation: the next line break is no line break
+        self.refused = False  # the tune holds something this rewrite cannot move safely
 
     # --- the header ---------------------------------------------------------------------------------------------
 
@@ -195,7 +196,7 @@ class _Rewriter:
                 self.lines.append(f"{name}:{self._field_value(name, header[name])}")
         self._body(self.tokens[index + 1:])
         self._end_line()
-        return "\n".join(self.lines)
+        return None if self.refused else "\n".join(self.lines)
 
     def _field_value(self, name: str, value: str) -> str:
         if name in _SPELLINGS:
@@ -222,6 +223,9 @@ class _Rewriter:
             if kind == "unknown" and not token.text.strip("`y"):
                 self.changes["spacers"] += 1
                 continue
+            if kind == "unknown" and token.text[0] in "^_=":
+                self.refused = True  # a dangling accidental (e.g. quoted-printable "=20"): music21 reads it with
+                continue  # whatever note follows, so moving a line break past it would change the music
             if pending_bar is not None and kind not in ("bar", "ending"):
                 self._write_bar(pending_bar.text, tokens, position)
                 pending_bar = None
