@@ -21,6 +21,7 @@ QUICK_ARGS = {
     "best_of_speed.py": ["--smoke"],
     "bf16_quality.py": ["--steps", "5", "--hidden-size", "32", "--smoke"],
     "bulk_export.py": ["--smoke"],
+    "canonical_check.py": ["--limit", "3"],
     "chart_fps.py": ["--smoke"],
     "evaluate_speed.py": ["--smoke"],
     "gemm_peak.py": ["--smoke"],

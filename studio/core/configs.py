@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
+from studio.core.abc.canonical import TEXT_LEVELS
+
 DEFAULT_PRIMER = "X:1\n"
 
 
@@ -66,6 +68,10 @@ class TrainConfig(ConfigFields):
 
     ``lr_schedule``: ``constant`` (the lab's) keeps the learning rate; ``cosine`` lowers it along half a cosine from
     ``learning_rate`` at the first step to nothing at the last (see ``learning_rate_at``).
+
+    ``text_level``: how the corpus is written for training (:mod:`studio.core.abc.canonical`): ``raw`` (as cleaned,
+    the lab's exact text), ``canonical`` (one spelling, the default for new runs) or ``melody`` (canonical without
+    slurs, decorations, grace notes and chord symbols). Runs saved before the field existed load as ``raw``.
     """
 
     iterations: int = 3000
@@ -81,6 +87,7 @@ class TrainConfig(ConfigFields):
     validation_windows: int = 64
     checkpoint_interval: int = 250
     validation_fraction: float = 0.1
+    text_level: str = "canonical"
 
     LIMITS = {
         "iterations": (1, 1_000_000),
@@ -95,7 +102,12 @@ class TrainConfig(ConfigFields):
         "validation_fraction": (0.0, 0.5),
     }
     CHOICES = {"device": ("auto", "cpu", "cuda", "mps"), "precision": ("auto", "fp32", "bf16"),
-               "lr_schedule": ("constant", "cosine")}
+               "lr_schedule": ("constant", "cosine"), "text_level": TEXT_LEVELS}
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        """As :meth:`ConfigFields.from_dict`; settings saved before text levels existed trained on the raw text."""
+        return super().from_dict({"text_level": "raw", **data})
 
     def learning_rate_at(self, step: int) -> float:
         """The learning rate of training step ``step`` (1 to ``iterations``). A function of the step alone, so a
@@ -111,8 +123,9 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
     "lab": (ModelConfig(), TrainConfig()),
     "lab-batch4": (ModelConfig(), TrainConfig(batch_size=4)),
     "lab-seq200": (ModelConfig(), TrainConfig(seq_length=200)),
+    # a quick look (and the tests' model): the corpus as cleaned, so no one-off rewrite of the corpus comes first
     "tiny": (ModelConfig(embedding_dim=32, hidden_size=64), TrainConfig(iterations=200, validation_interval=20,
-                                                                         checkpoint_interval=50)),
+                                                                         checkpoint_interval=50, text_level="raw")),
 }
 
 

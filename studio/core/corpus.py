@@ -3,7 +3,9 @@
 ``load_corpus(spec)`` reads a built-in collection by name (e.g. ``oneills1850``) or a path to an ``.abc`` file or a
 folder of them, splits it into tunes, cleans each tune, drops the ones that carry no usable music (saying why), drops
 exact duplicates, and returns a :class:`Corpus` with a report. ``Corpus.split`` gives a deterministic
-train/validation split whose seed and tune ids can be stored with a run.
+train/validation split whose seed and tune ids can be stored with a run. ``Corpus.at_level`` (or
+``load_corpus(spec, text_level=...)``) rewrites the tunes at a text level (``raw``, ``canonical``, ``melody``: see
+:mod:`studio.core.abc.canonical`); the tune ids stay, so a split carries over, and the identity names the level.
 """
 
 from __future__ import annotations
@@ -14,8 +16,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
+from studio.core.abc.canonical import CANONICAL_VERSION
 from studio.core.abc.text import clean_tune, decode_abc_bytes, read_headers, split_tunes, tune_title
 from studio.core.notation import MAX_ENGRAVED_CHARS
+
+if TYPE_CHECKING:
+    from studio.core.text_levels import NormalisationReport
 
 #: Built-in collections (music21's corpus folder name -> what it is).
 BUILTIN_CORPORA: dict[str, str] = {
@@ -111,7 +119,7 @@ def join_tunes(tunes) -> str:
 
 @dataclass
 class Corpus:
-    """A loaded, cleaned, de-duplicated tune collection."""
+    """A loaded, cleaned, de-duplicated tune collection, written at ``text_level`` (see :meth:`at_level`)."""
 
     name: str
     source: str
@@ -119,18 +127,33 @@ class Corpus:
     report: CorpusReport
     #: For a combined corpus: how many leading tunes come from the primary collection (the only ones split).
     primary_count: int | None = None
+    text_level: str = "raw"
+    normalisation: NormalisationReport | None = None  # what rewriting at text_level changed (None when raw)
 
     @property
     def text(self) -> str:
         return join_tunes(self.tunes)
 
     def identity(self) -> str:
-        """A short content hash: two corpora with the same tunes have the same identity."""
+        """A short content hash: two corpora with the same tunes (at the same text level) have the same identity.
+
+        A raw corpus hashes its texts alone, as before text levels existed, so older runs still match."""
         digest = hashlib.sha256()
+        if self.text_level != "raw":
+            digest.update(f"text level {self.text_level} v{CANONICAL_VERSION}\0".encode("utf-8"))
         for tune in self.tunes:
             digest.update(tune.text.encode("utf-8"))
             digest.update(b"\0")
         return digest.hexdigest()[:16]
+
+    def at_level(self, level: str) -> "Corpus":
+        """This (raw) corpus with every tune rewritten at ``level`` (raw, canonical or melody); same tune ids, so
+        the same split. Cached in the data folder; see :mod:`studio.core.text_levels`."""
+        if level == self.text_level:
+            return self
+        from studio.core.text_levels import corpus_at_level
+
+        return corpus_at_level(self, level)
 
     def split(self, validation_fraction: float = 0.1, seed: int = 0) -> Split:
         """Shuffles tune order with ``seed`` and keeps ``validation_fraction`` of tunes (at least one) apart."""
@@ -244,8 +267,8 @@ def tunes_from_text(text: str, source_name: str, report: CorpusReport, seen: set
     return kept
 
 
-def load_corpus(spec: str | Path = DEFAULT_CORPUS) -> Corpus:
-    """Loads a built-in collection by name, or an ``.abc`` file or folder by path.
+def load_corpus(spec: str | Path = DEFAULT_CORPUS, text_level: str = "raw") -> Corpus:
+    """Loads a built-in collection by name, or an ``.abc`` file or folder by path, written at ``text_level``.
 
     Raises CorpusError with a readable message for a missing path, an unreadable file or no usable tune.
     """
@@ -294,4 +317,4 @@ def load_corpus(spec: str | Path = DEFAULT_CORPUS) -> Corpus:
     report.tunes = len(tunes)
     report.characters = len(text)
     report.vocabulary = "".join(sorted(set(text)))
-    return corpus
+    return corpus.at_level(text_level)

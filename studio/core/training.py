@@ -126,7 +126,9 @@ class Trainer:
         name: str | None = None,
         listener: TrainingListener | None = None,
     ) -> "Trainer":
-        """A fresh run on ``corpus``; with a store, a run folder is created and everything is logged to it."""
+        """A fresh run on ``corpus`` (rewritten at ``train_config.text_level``); with a store, a run folder is created
+        and everything is logged to it."""
+        corpus = corpus.at_level(train_config.text_level)
         split = corpus.split(train_config.validation_fraction, train_config.seed)
         vocabulary = Vocabulary(corpus.report.vocabulary)
         corpus_info = {
@@ -135,6 +137,7 @@ class Trainer:
             "identity": corpus.identity(),
             "tunes": len(corpus.tunes),
             "characters": corpus.report.characters,
+            "text_level": corpus.text_level,
         }
         run = None
         if store is not None and context_from_environment().is_main:
@@ -163,15 +166,14 @@ class Trainer:
         except CheckpointError as exc:
             raise TrainingError(f"cannot resume {run.name!r}: {exc}") from exc
         meta = run.meta()
-        if corpus is None:
-            try:
-                corpus = load_corpus(meta["corpus"]["source"])
-            except Exception as exc:  # noqa: BLE001 - any corpus problem is reported the same way
-                raise TrainingError(f"cannot reload the corpus of {run.name!r}: {exc}") from exc
+        train_config = TrainConfig.from_dict(checkpoint.train_config)
+        try:
+            corpus = (corpus or load_corpus(meta["corpus"]["source"])).at_level(train_config.text_level)
+        except Exception as exc:  # noqa: BLE001 - any corpus problem is reported the same way
+            raise TrainingError(f"cannot reload the corpus of {run.name!r}: {exc}") from exc
         if corpus.identity() != meta["corpus"]["identity"]:
             raise TrainingError(f"the corpus {corpus.name!r} changed since {run.name!r} was trained on it")
         split = corpus.split_from_ids(run.split_identity())
-        train_config = TrainConfig.from_dict(checkpoint.train_config)
         if iterations is not None:
             train_config.iterations = iterations
             if context_from_environment().is_main:

@@ -7,6 +7,9 @@ field values are read by :mod:`studio.core.abc.fields`), bar-scoped accidentals,
 grace notes. Each note gets a MIDI pitch and a duration as a :class:`~fractions.Fraction` of a whole note.
 :func:`scan_tune` also groups the notes into bars.
 
+A ``!`` that opens no ``!name!`` decoration (names hold no space or bar line) is an old-style line break
+(abc2win): it becomes an ``unknown`` token instead of swallowing the notes up to the next ``!``.
+
 Nothing here raises on bad input: characters that are no ABC become ``unknown`` tokens, absurd lengths and pitches
 outside MIDI are clamped and flagged in :attr:`Token.problem`, so :mod:`studio.core.abc.validate` can report them.
 """
@@ -42,7 +45,7 @@ _MASTER = re.compile(
     r"|(?P<space>[ \t]+)"
     r"|(?P<inline_field>\[[A-Za-z]:[^\]\n]*\])"
     r"|(?P<annotation>\"[^\"\n]*\"?)"
-    r"|(?P<decoration>![^!\n]{1,40}!|\+[^+\n]{1,40}\+|[~.HLMOPSTuvJRk])"
+    r"|(?P<decoration>![^!\n \t|]{1,40}!|\+[^+\n \t|]{1,40}\+|[~.HLMOPSTuvJRk])"
     r"|(?P<bar>(?:\[\|:*|:+\|\]?:*|\|\|:*|\|\]|\|:*|::+)(?:\d+(?:[,-]\d+)*)?)"
     r"|(?P<ending>\[\d+(?:[,-]\d+)*)"
     r"|(?P<chord_start>\[)"
