@@ -208,3 +208,16 @@ def test_a_damaged_store_is_set_aside_and_the_window_opens(qtbot):
     panel = window.generate_panel
     assert panel.entries == [] and "damaged" in panel.banner.text()
     assert store_path().with_name("tunes.json.corrupt-1").read_bytes() == b"{not json"
+
+
+def test_opening_a_book_keeps_the_tunes_that_were_in_no_book(qtbot, tmp_path):
+    window = make_window(qtbot)
+    panel = window.generate_panel
+    panel.add_tune(oneill_tunes()[7])
+    book = tmp_path / "two.abc"
+    book.write_text("\n\n".join(oneill_tunes()[:2]) + "\n", encoding="utf-8")
+    assert window.open_tunes(str(book))
+    kept = panel.books.recent_books()[1]
+    assert "set-aside" in kept and split_tunes(Path(kept).read_text(encoding="utf-8"))[0].split("\n")[1:] == \
+        oneill_tunes()[7].rstrip("\n").split("\n")[1:]
+    assert window.open_tunes(kept) and len(panel.entries) == 1

@@ -9,11 +9,13 @@ books and asks Save / Discard / Cancel before unsaved changes to a named book wo
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from studio.core.runs import data_home
 from studio.core.tune_book import TuneBookError, read_book_tunes, write_text_atomic, write_tune_book
 from studio.core.tune_store import StoredTune, TuneListState, load_tune_list, save_tune_list, tune_opening
 from studio.ui import settings
@@ -114,11 +116,26 @@ class TuneBooks(QObject):
             return False
         if not self.confirm_discard("Open tune book"):
             return False
+        kept = self._set_aside_unnamed()
         self.tunes.replace_all([TuneEntry.from_stored(t) for t in tunes], 0 if tunes else -1)
         self._named(path)
-        self.status_changed.emit(f"Opened {len(tunes)} tune(s) from {Path(path).name}; pick one to see its "
-                                 "problems, play it or continue from it")
+        self.status_changed.emit(f"Opened {len(tunes)} tune(s) from {Path(path).name}" + (
+            f"; the tunes that were in the list are kept in {kept} (File > Recent tune books)" if kept else
+            "; pick one to see its problems, play it or continue from it"))
         return True
+
+    def _set_aside_unnamed(self) -> Path | None:
+        """The list's tunes when they are in no tune book, written to ``<data folder>/set-aside/`` (and offered
+        among the recent books) before another book replaces them; None when there was nothing to keep."""
+        entries = [e for e in self.tunes.entries if not e.generating and e.text.strip()]
+        if self.book_path or not entries:
+            return None
+        folder = data_home() / "set-aside"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"tunes-{datetime.now():%Y%m%d-%H%M%S-%f}.abc"
+        write_text_atomic(path, write_tune_book(entries))
+        settings.write(RECENT_KEY, [str(path)] + self.recent_books()[:RECENT_COUNT - 1])
+        return path
 
     def save_book(self, path: str | None = None, selected_only: bool = False) -> bool:
         """Writes the list (or the selected tunes) to ``path`` (default: the open book) as one ABC tune book with
