@@ -3,8 +3,8 @@
 ``TuneList`` holds the ``TuneEntry`` rows: tunes being written stream in (``start_generating``, ``append_chunk``,
 ``finish_generating``), typed or pasted tunes are added with ``add_tune``, and ``tune_book()`` writes them all as one
 ABC file. ``changed`` is emitted after anything that should be saved (see ``tune_books.TuneBooks``); a row's title
-follows its tune's ``T:`` line as it is edited. Each entry keeps its own text document while shown, so undo and redo
-survive switching between tunes. ``TuneEditor`` is the ABC text with its problems and the Repair button; it reports through
+follows its tune's ``T:`` line as it is edited. Each entry keeps its own text document, so undo and redo survive
+switching between tunes. ``TuneEditor`` is the ABC text with its problems and the Repair button; it reports through
 ``status_changed`` and ``problem_found`` signals. Buttons go into one row each: a new one is an ``add_button`` away.
 """
 
