@@ -17,9 +17,11 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from studio.core.runs import data_home
 from studio.core.tune_book import TuneBookError, read_book_tunes, write_text_atomic, write_tune_book
-from studio.core.tune_store import StoredTune, TuneListState, load_tune_list, save_tune_list, tune_opening
+from studio.core.tune_store import (StoredTune, TuneListState, load_tune_list, save_tune_list, tune_opening,
+                                    tune_problems)
 from studio.ui import settings
 from studio.ui.generate.tune_list import TuneEntry, TuneList
+from studio.ui.threads import BackgroundCall
 
 SAVE_DELAY_MS = 500  # the list is written this long after the last change (a crash loses at most this)
 RECENT_KEY = "tunes/recent_books"
@@ -31,6 +33,7 @@ class TuneBooks(QObject):
     """Keeps ``tunes`` (a ``TuneList``) saved; opens and saves tune books. Dialogs are parented to ``window``."""
 
     book_changed = Signal()
+    checked = Signal(int)  # after an opened book was checked: how many tunes have problems
     status_changed = Signal(str)
     problem_found = Signal(str)
 
@@ -117,12 +120,27 @@ class TuneBooks(QObject):
         if not self.confirm_discard("Open tune book"):
             return False
         kept = self._set_aside_unnamed()
-        self.tunes.replace_all([TuneEntry.from_stored(t) for t in tunes], 0 if tunes else -1)
+        entries = [TuneEntry.from_stored(t) for t in tunes]
+        self.tunes.replace_all(entries, 0 if tunes else -1)
         self._named(path)
+        self._check(entries)
         self.status_changed.emit(f"Opened {len(tunes)} tune(s) from {Path(path).name}" + (
             f"; the tunes that were in the list are kept in {kept} (File > Recent tune books)" if kept else
             "; pick one to see its problems, play it or continue from it"))
         return True
+
+    def _check(self, entries: list[TuneEntry]) -> None:
+        """Checks the opened tunes off the GUI thread; those with problems get a warning mark and tooltip."""
+        self._check_call = BackgroundCall(tune_problems, [e.text for e in entries], parent=self)
+        self._check_call.succeeded.connect(lambda summaries: self._checked(entries, summaries))
+        self._check_call.start()
+
+    def _checked(self, entries: list[TuneEntry], summaries: list[str]) -> None:
+        marked = self.tunes.mark_problems(entries, summaries)
+        self.checked.emit(marked)
+        if marked:
+            self.status_changed.emit(f"{marked} of {len(entries)} tune(s) have problems (marked with a warning "
+                                     "sign); pick one to see them in the editor")
 
     def _set_aside_unnamed(self) -> Path | None:
         """The list's tunes when they are in no tune book, written to ``<data folder>/set-aside/`` (and offered

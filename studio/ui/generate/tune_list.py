@@ -163,6 +163,20 @@ class TuneList(QGroupBox):
             self.list.setCurrentRow(current, self.list.selectionModel().SelectionFlag.Current)
         self.current_changed.emit(self.list.currentRow())
 
+    def mark_problems(self, entries: list[TuneEntry], summaries: list[str]) -> int:
+        """Marks the rows of ``entries`` still in the list whose summary is not empty (a warning icon, the summary
+        as tooltip); returns how many were marked."""
+        rows = {id(e): row for row, e in enumerate(self.entries)}
+        icon = self.style().standardIcon(self.style().StandardPixmap.SP_MessageBoxWarning)
+        marked = 0
+        for entry, summary in zip(entries, summaries):
+            if summary and id(entry) in rows:
+                item = self.list.item(rows[id(entry)])
+                item.setIcon(icon)
+                item.setToolTip(f"{entry.details()}\n{summary}")
+                marked += 1
+        return marked
+
     def selected_rows(self) -> list[int]:
         return sorted(index.row() for index in self.list.selectedIndexes())
 
