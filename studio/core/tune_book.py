@@ -122,27 +122,11 @@ def append_to_tune_book(path: str | Path, tunes: Iterable) -> int:
     ``X:`` renumbered from 1; returns how many tunes the book holds. Raises TuneBookError when the existing file
     is not a tune book (it is left untouched)."""
     path = Path(path)
+    from studio.core.runs import write_text_atomic
+
     existing = read_book_tunes(path) if path.exists() else []
     book = existing + list(tunes)
     text = write_tune_book(book)
     write_text_atomic(path, text)
     return sum(1 for tune in book if tune.text.strip())
 
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Writes ``text`` (UTF-8) to a temporary file beside ``path``, flushes, fsyncs and renames it over ``path``."""
-    import os
-    import tempfile
-
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

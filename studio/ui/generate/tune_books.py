@@ -15,8 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from studio.core.runs import data_home
-from studio.core.tune_book import TuneBookError, read_book_tunes, write_text_atomic, write_tune_book
+from studio.core.runs import data_home, write_text_atomic
+from studio.core.tune_book import TuneBookError, read_book_tunes, write_tune_book
 from studio.core.tune_store import (StoredTune, TuneListState, load_tune_list, save_tune_list, tune_opening,
                                     tune_problems)
 from studio.ui import settings
