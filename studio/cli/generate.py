@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from studio.cli.common import EXIT_OK, ProgressBar, resolve_checkpoint, run_store
+from studio.cli.common import EXIT_OK, ProgressBar, UserError, resolve_checkpoint, run_store
 
 
 def register(subparsers) -> None:
@@ -18,7 +17,8 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--primer", help=r"start of the tune, e.g. 'X:1\nM:6/8\nK:D\n' (default X:1)")
     p.add_argument("--max-length", type=int, default=1000)
-    p.add_argument("--out", help="write the tunes to this .abc file instead of printing them")
+    p.add_argument("--out", help="add the tunes to this .abc tune book (made when missing; X: renumbered) "
+                                 "instead of printing them")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_generate)
 
@@ -26,7 +26,7 @@ def register(subparsers) -> None:
 def cmd_generate(args) -> int:
     from studio.core.primer import primer_from_argument
     from studio.core.sampling import Sampler, SamplingConfig
-    from studio.core.tune_book import write_tune_book
+    from studio.core.tune_book import TuneBookError, append_to_tune_book, write_tune_book
 
     checkpoint = resolve_checkpoint(args)
     sampler = Sampler.from_checkpoint(checkpoint)
@@ -46,8 +46,11 @@ def cmd_generate(args) -> int:
         bar.close()
     text = write_tune_book(tunes)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"wrote {len(tunes)} tune(s) to {args.out}", file=sys.stderr)
+        try:
+            total = append_to_tune_book(args.out, tunes)
+        except (TuneBookError, OSError) as exc:
+            raise UserError(f"cannot add the tunes to {args.out}: {exc}") from None
+        print(f"added {len(tunes)} tune(s) to {args.out} (now {total})", file=sys.stderr)
     else:
         sys.stdout.write(text)
     if getattr(args, "run", None):

@@ -41,10 +41,17 @@ def data_home() -> Path:
 
 def write_json_atomic(path: Path, data: dict) -> None:
     """Writes JSON to a temporary file beside ``path`` and renames it over ``path``."""
+    write_text_atomic(path, json.dumps(data, indent=2))
+
+
+def write_text_atomic(path: Path | str, text: str) -> None:
+    """Writes ``text`` (UTF-8, ``\\n`` line ends) to a temporary file beside ``path``, flushes, fsyncs and renames
+    it over ``path``: a crash leaves the old file or the new one, never half of one."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -2,8 +2,11 @@
 
 The window only wires panels together (it holds none of their logic): a checkpoint saved by a training run is
 offered to the Generate tab's model picker, File > Open checkpoint goes to the Generate tab, panels' status
-messages go to the status bar. Dropping an ``.abc`` file or a folder on the window offers it as the training corpus.
-Closing while a run trains asks whether to stop it (the run is kept) or to cancel the close. Geometry, dock state
+messages go to the status bar. File > Open tunes / Save tune book work on the Generate tab's list (its
+``TuneBooks``); the title shows the open book and its unsaved mark. A dropped ``.abc`` file opens as tunes on the
+Generate tab, as the corpus on the Train tab (a folder always as the corpus); elsewhere the window asks which.
+Closing with unsaved changes to a named tune book asks Save / Discard / Cancel; closing while a run trains asks
+whether to stop it (the run is kept) or to cancel the close. Geometry, dock state
 and the current tab are remembered in QSettings ("window/...").
 """
 
@@ -25,6 +28,9 @@ STOP_AND_KEEP = "Stop and keep the run"
 
 SHORTCUTS = (
     ("Ctrl+O", "Open a corpus file"),
+    ("Ctrl+Shift+T", "Open a tune book in the Generate tab's list"),
+    ("Ctrl+S / Ctrl+Shift+S", "Save the tune book / save it as (or the selected tunes)"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo edits of the current tune (each tune keeps its own history)"),
     ("Ctrl+Shift+O", "Open a checkpoint in the Generate tab"),
     ("Ctrl+E", "Export (the live chart on the Train tab, the tunes on the Generate tab)"),
     ("Ctrl+Return", "Train with the current settings"),
@@ -87,7 +93,10 @@ class MainWindow(QMainWindow):
     def _make_generate_panel(self):
         from studio.ui.generate.panel import GeneratePanel
 
-        return self._connected(GeneratePanel())
+        panel = self._connected(GeneratePanel())
+        panel.books.book_changed.connect(self._show_book)
+        self._show_book(panel.books)  # the restored book's name
+        return panel
 
     def _make_quality_panel(self):
         from studio.ui.quality_panel import QualityPanel
@@ -116,6 +125,15 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open &corpus...", self._open_corpus_dialog, QKeySequence.Open)
         self._action(file_menu, "Open corpus &folder...", self._open_corpus_folder_dialog)
         self._action(file_menu, "Open chec&kpoint...", self._open_checkpoint_dialog, "Ctrl+Shift+O")
+        file_menu.addSeparator()
+        self._action(file_menu, "Open &tunes...", lambda: self._books().open_dialog(), "Ctrl+Shift+T")
+        self.recent_books_menu = file_menu.addMenu("&Recent tune books")
+        self.recent_books_menu.aboutToShow.connect(self._fill_recent_books)
+        self._action(file_menu, "&Save tune book", lambda: self._books().save_book(), QKeySequence.Save)
+        self._action(file_menu, "Save tune book &as...", lambda: self._books().save_as_dialog(), "Ctrl+Shift+S")
+        self._action(file_menu, "Save se&lected tunes as...",
+                     lambda: self._books().save_as_dialog(selected_only=True))
+        file_menu.addSeparator()
         self._action(file_menu, "&Export...", self.export_current, "Ctrl+E")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit)
@@ -126,6 +144,30 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self._show_shortcuts, QKeySequence.HelpContents)
         self._action(help_menu, "&About ABC Studio", self._show_about)
+
+    # --- tune books -------------------------------------------------------------------------------------------
+    def _books(self):
+        """The Generate tab's ``TuneBooks`` (the tab is shown: what is opened or saved is its list)."""
+        self.tabs.setCurrentWidget(self.generate_slot)
+        return self.generate_panel.books
+
+    def open_tunes(self, path: str) -> bool:
+        """Opens the tune book at ``path`` in the Generate tab's list."""
+        return self._books().open_book(path)
+
+    def _fill_recent_books(self) -> None:
+        from studio.ui.generate.tune_books import TuneBooks
+
+        self.recent_books_menu.clear()
+        for path in TuneBooks.recent_books():
+            self._action(self.recent_books_menu, path, lambda _checked=False, p=path: self.open_tunes(p))
+        if not self.recent_books_menu.actions():
+            self.recent_books_menu.addAction("(none yet)").setEnabled(False)
+
+    def _show_book(self, books=None) -> None:
+        books = books or self.generate_panel.books
+        self.setWindowTitle(f"{books.book_name}[*] - ABC Studio" if books.book_name else "ABC Studio")
+        self.setWindowModified(books.modified)
 
     def _open_corpus_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open corpus", settings.read("train/open_folder", ""),
@@ -227,7 +269,26 @@ class MainWindow(QMainWindow):
         path = self._dropped_corpus(event.mimeData())
         if path:
             event.acceptProposedAction()
-            QTimer.singleShot(0, lambda: self.offer_corpus(path))
+            QTimer.singleShot(0, lambda: self.open_dropped(path))
+
+    def open_dropped(self, path: str) -> None:
+        """A dropped file: tunes on the Generate tab, the corpus on the Train tab (a folder is always a corpus);
+        elsewhere the window asks which."""
+        tab = self.tabs.currentWidget()
+        if Path(path).is_dir() or tab is self.train_panel:
+            self.offer_corpus(path)
+        elif tab is self.generate_slot:
+            self.open_tunes(path)
+        else:
+            box = QMessageBox(QMessageBox.Question, "Open the file", f"Open {Path(path).name} as...", parent=self)
+            tunes = box.addButton("Tunes to see and play", QMessageBox.AcceptRole)
+            corpus = box.addButton("A corpus to train on", QMessageBox.AcceptRole)
+            box.addButton(QMessageBox.Cancel)
+            box.exec()
+            if box.clickedButton() is tunes:
+                self.open_tunes(path)
+            elif box.clickedButton() is corpus:
+                self.open_corpus(path)
 
     def offer_corpus(self, path: str) -> bool:
         """Asks whether to use ``path`` as the training corpus; loads it when the user agrees."""
@@ -272,6 +333,10 @@ class MainWindow(QMainWindow):
         return box.clickedButton() is stop
 
     def closeEvent(self, event) -> None:
+        if self.generate_slot.is_built() and not self.generate_panel.books.confirm_discard():
+            event.ignore()
+            self.close_refused.emit()
+            return
         if self.train_panel.is_training():
             if not self.ask_to_stop_training():
                 event.ignore()

@@ -58,3 +58,25 @@ def test_corpus_report(tmp_path):
     out = studio("corpus", "oneills1850", home=tmp_path)
     assert out.returncode == 0
     assert "oneills1850: 2,00" in out.stdout and "dropped" in out.stdout
+
+
+def test_generate_out_adds_to_a_tune_book_the_window_can_open(tmp_path):
+    from music21 import corpus
+
+    from studio.core.tune_book import read_book_tunes, read_tune_book
+
+    source = next(p for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))
+    book = tmp_path / "book.abc"
+    two = "\r\n\r\n".join(read_tune_book(source)[:2]).replace("\n", "\r\n")  # CRLF, as Windows tools write
+    book.write_bytes(two.replace("\r\r\n", "\r\n").encode("latin-1"))
+    out = studio("generate", "--count", "2", "--seed", "9", "--max-length", "120", "--quiet", "--out", str(book),
+                 home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "added 2 tune(s)" in out.stderr and "(now 4)" in out.stderr
+    tunes = read_book_tunes(book)
+    assert [t.text.split("\n")[0] for t in tunes] == ["X:1", "X:2", "X:3", "X:4"]
+    assert [t.seed for t in tunes] == [None, None, 9, 10]
+    binary = tmp_path / "photo.abc"
+    binary.write_bytes(os.urandom(4000))
+    refused = studio("generate", "--max-length", "50", "--quiet", "--out", str(binary), home=tmp_path)
+    assert refused.returncode == 2 and "not a text file" in refused.stderr and "Traceback" not in refused.stderr

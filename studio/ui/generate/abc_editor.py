@@ -55,6 +55,16 @@ class AbcEditor(QPlainTextEdit):
             self._quiet = False
         self.set_problems([])
 
+    def show_document(self, document) -> None:
+        """Shows ``document`` (with its own undo history) without emitting ``text_settled``."""
+        self._timer.stop()
+        self._quiet = True
+        try:
+            self.setDocument(document)
+        finally:
+            self._quiet = False
+        self.set_problems([])
+
     def append_text(self, chunk: str) -> None:
         """Adds streamed characters at the end, keeping them in view (no ``text_settled``)."""
         self._quiet = True

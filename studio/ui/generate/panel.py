@@ -27,6 +27,7 @@ from studio.ui.generate.export import Exporter, ExportJob
 from studio.ui.generate.playback_bar import PlaybackBar
 from studio.ui.generate.sampling_form import SamplingForm
 from studio.ui.generate.score_view import ScoreView
+from studio.ui.generate.tune_books import TuneBooks, continue_from
 from studio.ui.generate.tune_list import TuneEditor, TuneEntry, TuneList
 from studio.ui.generate.tune_preview import PreviewService, TunePreview
 from studio.ui.sampling_worker import SamplingWorker
@@ -55,6 +56,7 @@ class GeneratePanel(QWidget):
         self.previews = PreviewService(self)
         self._build()
         self._connect()
+        self.books.restore()  # the tunes of the last session, kept in the data folder
         self.sampling_form.restore_settings(self.settings)
         self.playback.restore_settings(self.settings)
         self.playback.refresh_ports()
@@ -75,6 +77,7 @@ class GeneratePanel(QWidget):
         self.score.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.tune_editor = TuneEditor()
         self.exporter = Exporter(self)
+        self.books = TuneBooks(self.tunes, self, self)
         self._expose_parts()
 
         self.banner = QLabel()
@@ -134,6 +137,8 @@ class GeneratePanel(QWidget):
         self.tunes.created.connect(self.editor.setFocus)
         self.tunes.removed.connect(self._on_tune_removed)
         self.tune_editor.text_settled.connect(self._on_text_edited)
+        self.tune_editor.left_behind.connect(self.tunes.set_entry_text)
+        self.tunes.continue_requested.connect(self._continue_from)
         self.previews.succeeded.connect(self._on_prepared)
         self.playback.toggle_requested.connect(self.toggle_play)
         self.space_shortcut.activated.connect(self.toggle_play)
@@ -142,7 +147,7 @@ class GeneratePanel(QWidget):
         self.playback.zoom_requested.connect(self.score.zoom_by)
         self.playback.position_changed.connect(self._highlight_at)
         self.playback.problem_solved.connect(self.banner.hide)
-        for part in (self.playback, self.tune_editor, self.exporter):
+        for part in (self.playback, self.tune_editor, self.exporter, self.books):
             part.status_changed.connect(self._status)
             part.problem_found.connect(self._show_banner)
 
@@ -220,6 +225,12 @@ class GeneratePanel(QWidget):
 
     def _on_tunes_ready(self, tunes: list) -> None:
         self.tunes.finish_generating(tunes)
+        from studio.core.tune_store import keep_in_run
+
+        try:
+            keep_in_run(tunes[0].model or self.model_picker.current_path(), tunes) if tunes else None
+        except OSError as exc:
+            self._status(f"Could not keep the tunes in the run's samples folder: {exc}")
         self.tunes_generated.emit(len(tunes))
         self._status(f"{len(tunes)} tune(s) written (seed {tunes[0].seed if tunes else '-'})")
 
@@ -269,7 +280,7 @@ class GeneratePanel(QWidget):
         if not 0 <= row < len(self.entries):
             return
         entry = self.entries[row]
-        self.editor.set_text(entry.text)
+        self.tune_editor.show_tune(entry)
         if entry.generating:
             self.score.clear_score("The model is writing this tune...")
             return
@@ -283,8 +294,12 @@ class GeneratePanel(QWidget):
             return
         if entry.generating:
             return
-        entry.text = text
+        self.tunes.set_entry_text(entry, text)
         self.request_preview(text)
+
+    def _continue_from(self, text: str) -> None:
+        continue_from(self.sampling_form, text)
+        self._status("The primer is this tune's opening: press Generate to continue it")
 
     def request_preview(self, text: str) -> int:
         self.playback.stop()
@@ -408,6 +423,7 @@ class GeneratePanel(QWidget):
             return
         self._closed = True
         self._save_settings()
+        self.books.save_now()
         if self._thread is not None:
             self._thread.stop_and_wait(10_000)
         self.playback.close_player()

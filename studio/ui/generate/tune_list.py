@@ -2,26 +2,31 @@
 
 ``TuneList`` holds the ``TuneEntry`` rows: tunes being written stream in (``start_generating``, ``append_chunk``,
 ``finish_generating``), typed or pasted tunes are added with ``add_tune``, and ``tune_book()`` writes them all as one
-ABC file. ``TuneEditor`` is the ABC text with its problems and the Repair button; it reports through
+ABC file. ``changed`` is emitted after anything that should be saved (see ``tune_books.TuneBooks``); a row's title
+follows its tune's ``T:`` line as it is edited. Each entry keeps its own text document, so undo and redo survive
+switching between tunes. ``TuneEditor`` is the ABC text with its problems and the Repair button; it reports through
 ``status_changed`` and ``problem_found`` signals. Buttons go into one row each: a new one is an ``add_button`` away.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QPlainTextDocumentLayout,
     QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from studio.core.abc.text import tune_title
 from studio.core.tune_book import write_tune_book
 from studio.ui.generate.abc_editor import AbcEditor, ProblemList
 from studio.ui.threads import BackgroundCall
@@ -43,6 +48,14 @@ class TuneEntry:
     primer: str = ""
     complete: bool = True
     generating: bool = False
+    #: the editor's document of this tune (its undo history), made when the tune is first shown
+    document: QTextDocument | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_stored(cls, stored) -> "TuneEntry":
+        """An entry from a ``StoredTune`` (settings this entry has no field for are left out)."""
+        names = {f.name for f in fields(cls)} - {"document", "generating"}
+        return cls(**{name: value for name, value in vars(stored).items() if name in names})
 
     def label(self) -> str:
         title = self.title if len(self.title) <= MAX_TITLE_CHARS else self.title[:MAX_TITLE_CHARS - 1] + "…"
@@ -65,11 +78,14 @@ class TuneEntry:
 
 class TuneList(QGroupBox):
     """The "Tunes" box. ``current_changed(row)`` when another tune is picked; ``created`` after "New tune";
-    ``removed(row)`` after "Remove"."""
+    ``removed(row)`` after "Remove"; ``changed`` after any change worth saving; ``continue_requested(text)`` when
+    "Continue" asks the model to carry on from the current tune."""
 
     current_changed = Signal(int)
     created = Signal()
     removed = Signal(int)
+    changed = Signal()
+    continue_requested = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__("Tunes", parent)
@@ -80,13 +96,19 @@ class TuneList(QGroupBox):
         self.new_tune_button = QPushButton("New tune")
         self.new_tune_button.setToolTip("An empty tune to type or paste ABC into")
         self.remove_tune_button = QPushButton("Remove")
+        self.continue_button = QPushButton("Continue")
+        self.continue_button.setToolTip("Continue from this tune: its headers and first two bars become the primer")
         self.buttons = QHBoxLayout()
         layout = QVBoxLayout(self)
         layout.addWidget(self.list)
         layout.addLayout(self.buttons)
         self.add_button(self.new_tune_button)
         self.add_button(self.remove_tune_button)
+        self.add_button(self.continue_button)
+        self.list.setSelectionMode(QListWidget.ExtendedSelection)
         self.list.currentRowChanged.connect(self.current_changed)
+        self.list.itemSelectionChanged.connect(self.changed)
+        self.continue_button.clicked.connect(self._continue_current)
         self.new_tune_button.clicked.connect(self.new_tune)
         self.remove_tune_button.clicked.connect(self.remove_current_tune)
 
@@ -111,7 +133,60 @@ class TuneList(QGroupBox):
 
         self._add_entry(TuneEntry(text=text, title=title or tune_title(text, f"Tune {len(self.entries) + 1}")))
         self.list.setCurrentRow(len(self.entries) - 1)
+        self.changed.emit()
         return len(self.entries) - 1
+
+    def set_entry_text(self, entry: TuneEntry, text: str) -> None:
+        """The edited ``text`` of ``entry``; its row's title follows the ``T:`` line."""
+        row = next((r for r, e in enumerate(self.entries) if e is entry), None)
+        if row is None or entry.text == text:
+            return
+        entry.text = text
+        entry.title = tune_title(text, entry.title)
+        self.list.item(row).setText(entry.label())
+        self.changed.emit()
+
+    def replace_all(self, entries: list[TuneEntry], current: int = -1, selected: list[int] = ()) -> None:
+        """The list becomes ``entries`` with ``current`` the current row and ``selected`` the selected rows."""
+        self.list.blockSignals(True)
+        try:
+            self.entries = []
+            self.first_new_row = 0
+            self.list.clear()
+            for entry in entries:
+                self._add_entry(entry)
+            for row in selected:
+                self.list.item(row).setSelected(True)
+        finally:
+            self.list.blockSignals(False)
+        if 0 <= current < len(entries):
+            self.list.setCurrentRow(current, self.list.selectionModel().SelectionFlag.Current)
+        self.current_changed.emit(self.list.currentRow())
+
+    def mark_problems(self, entries: list[TuneEntry], summaries: list[str]) -> int:
+        """Marks the rows of ``entries`` still in the list whose summary is not empty (a warning icon, the summary
+        as tooltip); returns how many were marked."""
+        rows = {id(e): row for row, e in enumerate(self.entries)}
+        icon = self.style().standardIcon(self.style().StandardPixmap.SP_MessageBoxWarning)
+        marked = 0
+        for entry, summary in zip(entries, summaries):
+            if summary and id(entry) in rows:
+                item = self.list.item(rows[id(entry)])
+                item.setIcon(icon)
+                item.setToolTip(f"{entry.details()}\n{summary}")
+                marked += 1
+        return marked
+
+    def selected_rows(self) -> list[int]:
+        return sorted(index.row() for index in self.list.selectedIndexes())
+
+    def selected_entries(self) -> list[TuneEntry]:
+        return [self.entries[row] for row in self.selected_rows() if not self.entries[row].generating]
+
+    def _continue_current(self) -> None:
+        entry = self.current_entry
+        if entry is not None and not entry.generating and entry.text.strip():
+            self.continue_requested.emit(entry.text)
 
     def new_tune(self) -> None:
         self.add_tune(NEW_TUNE, "My tune")
@@ -123,6 +198,7 @@ class TuneList(QGroupBox):
             del self.entries[row]
             self.list.takeItem(row)
             self.removed.emit(row)
+            self.changed.emit()
 
     def tune_book(self) -> str:
         return write_tune_book(e for e in self.entries if not e.generating)
@@ -156,6 +232,7 @@ class TuneList(QGroupBox):
             item = self.list.item(row)
             item.setText(entry.label())
             item.setToolTip(entry.details())
+        self.changed.emit()
 
     def drop_generating(self) -> None:
         """Removes the rows of tunes that were never finished (generation failed)."""
@@ -171,6 +248,7 @@ class TuneEditor(QWidget):
     text_settled = Signal(str)
     status_changed = Signal(str)
     problem_found = Signal(str)
+    left_behind = Signal(object, str)  # (entry, its text) when another tune is shown before an edit settled
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -195,6 +273,7 @@ class TuneEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
         self._repair_call = None
+        self.shown_entry: TuneEntry | None = None
         self.editor.text_settled.connect(self.text_settled)
         self.problems.problem_activated.connect(self.editor.go_to)
         self.repair_button.clicked.connect(self.repair_current)
@@ -217,7 +296,32 @@ class TuneEditor(QWidget):
 
     def clear(self) -> None:
         self.problems.set_problems([])
-        self.editor.set_text("")
+        self.shown_entry = None
+        self.editor.show_document(self._new_document(""))
+
+    def _new_document(self, text: str) -> QTextDocument:
+        document = QTextDocument(self)
+        document.setDocumentLayout(QPlainTextDocumentLayout(document))
+        document.setDefaultFont(self.editor.font())
+        document.setPlainText(text)  # no undo history before it
+        return document
+
+    def show_tune(self, entry: TuneEntry) -> None:
+        """Shows ``entry`` in its own document (made now if it has none), so its undo history is its own. A tune
+        being written gets a throw-away document: the streamed characters are no edits to undo."""
+        previous = self.shown_entry
+        if previous is not None and previous.document is not None and previous is not entry:
+            text = previous.document.toPlainText()
+            if text != previous.text and not previous.generating:
+                self.left_behind.emit(previous, text)
+        if entry.generating:
+            document = self._new_document(entry.text)
+        else:
+            if entry.document is None or entry.document.toPlainText() != entry.text:
+                entry.document = self._new_document(entry.text)
+            document = entry.document
+        self.shown_entry = entry
+        self.editor.show_document(document)
 
     def repair_current(self) -> None:
         """Replaces the editor's text by its repaired version (one undo step); the score follows."""
