@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 
 from studio.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ProgressBar, UserError, run_store
 
@@ -156,8 +157,11 @@ def cmd_experiment(args) -> int:
         signal.signal(signal.SIGINT, previous)
     from studio.core.report_html import write_reports  # noqa: PLC0415 - matplotlib only once there is a result
 
+    print("writing the reports (engraving and rendering every tune) ...", file=sys.stderr)
+    started = time.monotonic()
     markdown, page = write_reports(result)
-    print(f"\n{result.status}; report: {page} (and {markdown.name} beside it)")
+    print(f"\n{result.status}; report: {page} ({page.stat().st_size / 1e6:.1f} MB, written in "
+          f"{time.monotonic() - started:.0f} s; {markdown.name} beside it)")
     if result.status == "failed":
         return EXIT_FAILED
     return EXIT_INTERRUPTED if result.status == "stopped" else EXIT_OK

@@ -24,7 +24,7 @@ class ExperimentWorker(Worker):
     phase_changed = Signal(int, str)  # index, phase (reference, training, sampling, scoring)
     progressed = Signal(int, int, int)  # index, step, total steps
     arm_finished = Signal(int, object)  # index, ArmResult
-    succeeded = Signal(object, str)  # ExperimentResult, report path
+    succeeded = Signal(object, str)  # ExperimentResult, HTML report path
 
     def __init__(self, spec, store=None, root=None):
         super().__init__()
@@ -81,7 +81,7 @@ class ExperimentWorker(Worker):
             if self.is_cancelled():
                 runner.stop()
         result = runner.run()
-        return result, str(write_reports(result)[0])
+        return result, str(write_reports(result)[1])  # the HTML page (report.md is beside it)
 
     def report_success(self, outcome) -> None:
         self.succeeded.emit(*outcome)

@@ -2,7 +2,8 @@
 
 Left: a tune (pasted, opened from a file, or picked from a run's samples), its metrics table with values outside the
 corpus's 5th-95th percentile marked, and the set's pitch-class and interval histograms over the corpus's. Right:
-the experiment builder, the queue's progress, the results (overlaid curves and table) and "Open report". The
+the experiment builder, the queue's progress, the results (overlaid curves and table), "Open report" (the HTML
+lab report in the system browser) and "Export report..." (written off the GUI thread when missing). The
 corpus reference (ranges, baseline, novelty index) takes seconds to compute: it is built when the tab is first
 shown (or first needed), once per process, on a background thread, and cached on disk by the core.
 """
@@ -12,8 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar,
                                QPushButton, QSplitter, QVBoxLayout, QWidget)
 
@@ -29,6 +29,7 @@ from studio.ui.deferred import DeferredWidget
 from studio.ui.experiment_builder import ExperimentBuilder
 from studio.ui.experiment_worker import ExperimentSession
 from studio.ui.metrics_table import MetricsTable
+from studio.ui.report_actions import HtmlReportService, ask_report_destination
 
 _references: dict[str, CorpusReference] = {}
 _PHASES = {"reference": "measuring the corpus", "training": "training", "sampling": "generating tunes",
@@ -45,6 +46,13 @@ def _make_set_histograms():
     from studio.ui.set_histograms import SetHistograms  # pyqtgraph and numpy: once the window is shown
 
     return SetHistograms()
+
+
+def _write_experiment_reports(folder: Path, page: Path) -> Path:
+    """Both reports of an experiment folder (on a worker thread): the Markdown one and the HTML page."""
+    from studio.core.report_html import write_reports  # noqa: PLC0415 - jinja2 and matplotlib: when asked
+
+    return write_reports(folder)[1]
 
 
 def _make_experiment_results():
@@ -68,7 +76,8 @@ class QualityPanel(QWidget):
         self.experiments_root = experiments_root
         self.reference: CorpusReference | None = _references.get(corpus)
         self.session: ExperimentSession | None = None
-        self.report_path: str | None = None
+        self.report_path: str | None = None  # the experiment's report.html (written when first asked for)
+        self.reports = HtmlReportService(self)
         self._build()
         self._poll = QTimer(self)
         self._poll.setInterval(100)
@@ -111,13 +120,18 @@ class QualityPanel(QWidget):
         self.stop_button.setEnabled(False)
         self.report_button = QPushButton("Open report")
         self.report_button.setEnabled(False)
+        self.report_button.setToolTip("Open the experiment's HTML lab report in your browser")
+        self.export_report_button = QPushButton("Export report...")
+        self.export_report_button.setEnabled(False)
+        self.export_report_button.setToolTip("Save the self-contained HTML report anywhere")
         self.previous_button = QPushButton("Show a past experiment...")
         self.progress = QProgressBar()
         self.progress_label = QLabel("Define a comparison: one variable, several values.")
         self.progress_label.setWordWrap(True)
         self.results_slot = DeferredWidget(_make_experiment_results, "Loading the results chart...")
         buttons = QHBoxLayout()
-        for widget in (self.start_button, self.stop_button, self.report_button, self.previous_button):
+        for widget in (self.start_button, self.stop_button, self.report_button, self.export_report_button,
+                       self.previous_button):
             buttons.addWidget(widget)
         experiment_layout = QVBoxLayout(experiment_box)
         experiment_layout.addWidget(self.builder)
@@ -140,6 +154,10 @@ class QualityPanel(QWidget):
         self.start_button.clicked.connect(self.start_experiment)
         self.stop_button.clicked.connect(self.stop_experiment)
         self.report_button.clicked.connect(self.open_report)
+        self.export_report_button.clicked.connect(self.export_report_dialog)
+        self.reports.status_changed.connect(self.progress_label.setText)
+        self.reports.status_changed.connect(self.status_changed)
+        self.reports.busy_changed.connect(self._report_busy)
         self.previous_button.clicked.connect(self.choose_experiment)
         self.builder.changed.connect(self._check_builder)
 
@@ -271,7 +289,7 @@ class QualityPanel(QWidget):
         self.progress.setValue(0)
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
-        self.report_button.setEnabled(False)
+        self._set_report(None)
         self._arm_label, self._arm_total = "", len(spec.values)
         session.start()
         self._poll.start()
@@ -298,11 +316,10 @@ class QualityPanel(QWidget):
             self.results.add_points(self.session.take_points())
 
     def _experiment_succeeded(self, result, report: str) -> None:
-        self.report_path = report
+        self._set_report(report)
         self.results.show_result(result)
         self.progress.setValue(self.progress.maximum())
         self.progress_label.setText(f"Experiment {result.status}. Report: {report}")
-        self.report_button.setEnabled(True)
         self.refresh_samples()
         self.experiment_finished.emit(result)
 
@@ -324,25 +341,49 @@ class QualityPanel(QWidget):
             self.show_experiment(folder)
 
     def show_experiment(self, folder: str | Path) -> None:
-        """Shows a finished experiment's curves and table (its report is written if it is missing)."""
+        """Shows a finished experiment's curves and table; its reports are written when first opened or exported
+        (on a background thread: engraving and rendering every tune takes tens of seconds)."""
         try:
             result = load_experiment(folder)
         except ExperimentError as exc:
             self.progress_label.setText(str(exc))
             return
-        report = Path(result.folder) / "report.md"
-        if not report.exists():
-            from studio.core.report import write_report  # matplotlib: imported when a report is first written
-
-            report = write_report(result)
-        self.report_path = str(report)
+        self._set_report(Path(result.folder) / "report.html")
         self.results.show_result(result)
         self.progress_label.setText(f"{result.spec.title()} ({result.status}). Report: {self.report_path}")
-        self.report_button.setEnabled(True)
+
+    def _set_report(self, page: str | Path | None) -> None:
+        self.report_path = str(page) if page else None
+        for button in (self.report_button, self.export_report_button):
+            button.setEnabled(page is not None and not self.reports.is_busy())
 
     def open_report(self) -> None:
+        """Opens the experiment's HTML report in the system browser (writing it first if it is missing)."""
         if self.report_path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(self.report_path))
+            page = Path(self.report_path)
+            self.reports.request(page.parent, page, open_after=True, writer=_write_experiment_reports)
+
+    def export_report_dialog(self) -> None:
+        if self.report_path:
+            page = Path(self.report_path)
+            destination = ask_report_destination(self, Path.home() / f"{page.parent.name}.html")
+            if destination is not None:
+                self.export_report(destination)
+
+    def export_report(self, destination: str | Path) -> None:
+        """Saves the experiment's HTML report at ``destination`` (a copy of the self-contained page)."""
+        page = Path(self.report_path)
+        self.reports.request(page.parent, page, destination=destination, writer=_write_experiment_reports)
+
+    def _report_busy(self, busy: bool) -> None:
+        if busy:
+            self._progress_before = (self.progress.maximum(), self.progress.value())
+            self.progress.setRange(0, 0)  # an indeterminate bar while the page is written
+        else:
+            maximum, value = getattr(self, "_progress_before", (100, 0))
+            self.progress.setRange(0, maximum)
+            self.progress.setValue(value)
+        self._set_report(self.report_path)
 
     def shutdown(self) -> None:
         """Stops a running experiment and joins its thread (the window calls this when it closes)."""

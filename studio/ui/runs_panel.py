@@ -1,7 +1,8 @@
 """Run history and comparison: every run in the run store, and an overlay of the selected runs' loss curves.
 
 The list shows date, corpus, the hyperparameters, steps done, last and best loss and validation loss; runs can be
-opened in the Generate tab, renamed, deleted and resumed. Selecting several runs overlays their curves next to a
+opened in the Generate tab, renamed, deleted, resumed and written up as an HTML lab report ("Report...": saved
+where the user says, written off the GUI thread, then opened in the browser). Selecting several runs overlays their curves next to a
 table of only the settings that differ between them (the controlled-variable view). The overlay exports as PNG or
 SVG, the loss data of the selected runs as CSV.
 """
@@ -21,6 +22,7 @@ from studio.core.formatting import format_value
 from studio.core.runs import RunStore, RunStoreError
 from studio.ui import settings
 from studio.ui.deferred import DeferredWidget
+from studio.ui.report_actions import HtmlReportService, ask_report_destination
 from studio.ui.run_comparison import differing_settings, loss_logs_csv
 
 #: (header, how to read the cell from a run summary)
@@ -73,6 +75,9 @@ class RunsPanel(QWidget):
         super().__init__(parent)
         self.store = store or RunStore()
         self._summaries: dict[str, dict] = {}
+        self.reports = HtmlReportService(self)
+        self.reports.status_changed.connect(self.status_changed)
+        self.reports.busy_changed.connect(lambda _busy: self._update_buttons())
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([header for header, _ in COLUMNS])
@@ -93,6 +98,8 @@ class RunsPanel(QWidget):
             ("Rename...", self._rename_selected, "Give the run a new name"),
             ("Resume", self._resume_selected, "Continue a stopped run from its last checkpoint"),
             ("Delete...", self._delete_selected, "Delete the selected runs and their checkpoints"),
+            ("Report...", self._report_selected, "Write the run's HTML lab report (curves, tunes engraved and to "
+                                                 "listen to) and open it in your browser"),
         )
         button_row = QHBoxLayout()
         for text, slot, tip in actions:
@@ -265,6 +272,7 @@ class RunsPanel(QWidget):
         self.buttons["Resume"].setEnabled(one and bool(summary.get("has_checkpoint"))
                                           and summary.get("status") not in ("running", "paused"))
         self.buttons["Delete..."].setEnabled(bool(ids))
+        self.buttons["Report..."].setEnabled(one and bool(summary.get("has_checkpoint")) and not self.reports.is_busy())
         self.buttons["Export chart..."].setEnabled(bool(ids))
         self.buttons["Export CSV..."].setEnabled(bool(ids))
 
@@ -305,6 +313,20 @@ class RunsPanel(QWidget):
             except RunStoreError as exc:
                 QMessageBox.warning(self, "Delete runs", str(exc))
                 self.refresh()
+
+    def write_report(self, run_id: str, destination: str | Path | None = None) -> bool:
+        """Writes the run's HTML report (``report.html`` in its folder) in the background, copies it to
+        ``destination`` and opens it in the browser. False when another report is being written."""
+        run = self.store.open(run_id)
+        return self.reports.request(run.path, run.path / "report.html", destination, open_after=True)
+
+    def _report_selected(self) -> None:
+        run_id = self._single()
+        if run_id is None:
+            return
+        destination = ask_report_destination(self, self.store.open(run_id).path / "report.html")
+        if destination is not None:
+            self.write_report(run_id, destination)
 
     def _export_chart_dialog(self) -> None:
         folder = settings.read("runs/export_folder", str(Path.home()))
