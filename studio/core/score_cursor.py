@@ -1,11 +1,11 @@
 """Which engraved notes sound at a moment of playback: verovio's note ids mapped onto an arrangement's notes.
 
-verovio's timemap (:mod:`studio.core.notation`) plays the tune straight, at its own tempo, repeats expanded (a
-repeated note's id gets a ``-rend2`` suffix). The arrangement (:mod:`studio.core.arrangement`) adds swing, a
-count-in, transposition, accompaniment and passages, so its times differ. Both agree on *where* a note is written:
-:func:`engraved_positions` places each engraved id at its written bar and onset by laying the timemap over a
-straight arrangement of the same text, and :class:`ScoreCursor` then asks, for a playback time, which arranged
-melody notes sound and which ids sit at their written bar and onset. A tune verovio could not engrave has no ids
+verovio's timemap (:mod:`studio.core.notation`) plays the tune straight, at its own tempo, repeats expanded its
+own way (a repeated note's id gets a ``-rend2`` suffix; verovio 6.4 plays a first ending on both passes). The
+arrangement (:mod:`studio.core.arrangement`) adds swing, a count-in, transposition, accompaniment and passages and
+plays endings right, so times differ. Both agree on *where* a note is written: :func:`engraved_positions` places
+each engraved id at its written bar and onset (from the timemap's bars), and :class:`ScoreCursor` then asks, for a
+playback time, which arranged melody notes sound and which ids sit at their written bar and onset. A tune verovio could not engrave has no ids
 and the cursor stays empty; the music still plays.
 """
 
@@ -15,7 +15,7 @@ import bisect
 import re
 from collections.abc import Iterable
 
-from studio.core.arrangement import TICKS_PER_BEAT, Arrangement, PlaybackOptions, arrange
+from studio.core.arrangement import TICKS_PER_BEAT, Arrangement
 from studio.core.notation import TimedEvent
 
 _REPEAT_SUFFIX = re.compile(r"-rend\d+$")
@@ -26,22 +26,21 @@ def engraved_id(note_id: str) -> str:
     return _REPEAT_SUFFIX.sub("", note_id)
 
 
-def engraved_positions(text: str, timemap: Iterable[TimedEvent]) -> dict[tuple[int, int], list[str]]:
-    """Engraved note ids by (written bar, onset in ticks within the bar), from verovio's straight timemap.
+def engraved_positions(timemap: Iterable[TimedEvent]) -> dict[tuple[int, int], list[str]]:
+    """Engraved note ids by (written bar, onset in ticks within the bar), from verovio's timemap with measures.
 
-    The first time an id sounds decides its place, so repeats and endings (which verovio and the arrangement
-    both play in the written order) map onto the bars they are written in."""
-    straight = arrange(text, PlaybackOptions(swing=50.0))
-    starts = [start for _bar, start, _end in straight.bar_spans]
+    verovio's bars, in the order their ids first sound, are the written bars (as
+    :func:`~studio.core.abc.timeline.read_bars` numbers them); an id's onset is its time from its bar's start. Only
+    the first time an id sounds counts, so how verovio expands repeats and endings does not matter."""
+    bar_numbers: dict[str, int] = {}
+    bar, bar_start = -1, 0.0
     placed: dict[str, tuple[int, int]] = {}
     for event in timemap:
-        tick = round(event.qstamp * TICKS_PER_BEAT)
-        span = bisect.bisect_right(starts, tick) - 1
-        if span < 0 or not event.on:
-            continue
-        bar, start, _end = straight.bar_spans[span]
+        if event.measure:
+            bar = bar_numbers.setdefault(engraved_id(event.measure), len(bar_numbers))
+            bar_start = event.qstamp
         for note_id in event.on:
-            placed.setdefault(engraved_id(note_id), (bar, tick - start))
+            placed.setdefault(engraved_id(note_id), (bar, round((event.qstamp - bar_start) * TICKS_PER_BEAT)))
     positions: dict[tuple[int, int], list[str]] = {}
     for note_id, position in placed.items():
         positions.setdefault(position, []).append(note_id)
@@ -65,8 +64,8 @@ class ScoreCursor:
         self._longest = max((end - start for start, end, _ids in self._spans), default=0.0)
 
     @classmethod
-    def for_tune(cls, arrangement: Arrangement, text: str, timemap: Iterable[TimedEvent]) -> ScoreCursor:
-        return cls(arrangement, engraved_positions(text, timemap))
+    def for_timemap(cls, arrangement: Arrangement, timemap: Iterable[TimedEvent]) -> ScoreCursor:
+        return cls(arrangement, engraved_positions(timemap))
 
     @property
     def mapped_notes(self) -> int:

@@ -82,6 +82,7 @@ class PlaybackBar(QWidget):
         self._preview = None
         self.cursor: ScoreCursor | None = None
         self.loaded_options: PlaybackOptions | None = None  # what the loaded MIDI was arranged with (None: fallback)
+        self.loaded_midi: mido.MidiFile | None = None  # what the player plays
         self._build()
         self._connect()
 
@@ -225,6 +226,7 @@ class PlaybackBar(QWidget):
             else:
                 midi, self.loaded_options = arranged.to_midi(), options
                 self.cursor = ScoreCursor(arranged, preview.positions)
+        self.loaded_midi = midi
         self.player.load(midi)
         self.player.set_program(None if self.loaded_options else self.program)
         self.position_slider.setRange(0, int(self.player.duration_ms))

@@ -70,7 +70,7 @@ def prepare_tune(text: str, program: int = 40) -> TunePreview:
     else:
         preview.arranged, preview.tempo_qpm, preview.midi = True, arrangement.tempo_qpm, arrangement.to_midi()
         if preview.engraved:
-            preview.positions = engraved_positions(text, preview.rendering.timemap)
+            preview.positions = engraved_positions(preview.rendering.timemap)
         return preview
     # a tune verovio cannot engrave still gets its MIDI: abc_to_midi then reads it with music21 instead
     try:
