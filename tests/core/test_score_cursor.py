@@ -40,3 +40,8 @@ def test_the_cursor_follows_repeats_swing_and_count_in_onto_the_engraved_ids(ren
 
 def test_strains_keep_their_endings():
     assert strain_ranges(read_bars(REPEATS)) == [(0, 3), (4, 5)]
+
+
+def test_a_pickup_bar_leads_into_its_strain():
+    tune = "X:1\nM:6/8\nL:1/8\nK:G\nD|:GAB c2d|e3 d2B:|\n|:g2e d2B|A3 G3:|\n"
+    assert strain_ranges(read_bars(tune)) == [(0, 2), (3, 4)]

@@ -56,6 +56,7 @@ class ArrangementControls(QObject):
         self.transpose_spin.setToolTip("Play (and export) this many semitones higher (negative: lower)")
         self.passage_combo = QComboBox()
         self.passage_combo.setToolTip("What Loop repeats: the whole tune, one strain, or the bars you choose")
+        self.passage_combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         self.first_bar_spin = QSpinBox()
         self.last_bar_spin = QSpinBox()
         for spin, tip in ((self.first_bar_spin, "First bar of the loop"), (self.last_bar_spin, "Last bar of the loop")):
