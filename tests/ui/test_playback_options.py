@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import mido
-from generate_fixtures import isolated_home, oneill_tunes  # noqa: F401
+import pytest
+from generate_fixtures import isolated_home  # noqa: F401
+from test_generate_panel import panel, show_tune  # noqa: F401  (the panel on the clock-only output)
 
 from studio.core.abc.text import read_headers
-from studio.ui.generate.panel import GeneratePanel
-from studio.ui.generate.playback import CLOCK
-
-import pytest
 
 # two strains, each repeated, no chord symbols (as the model writes them)
 TUNE = """X:1
@@ -21,22 +19,6 @@ K:D
 |:DFAF dFAF|GBdB AFED|DFAF dfaf|gefd edBA:|
 |:dfaf gfed|cdec BAGF|dfaf gfed|cABc d4:|
 """
-
-
-@pytest.fixture()
-def panel(qtbot):
-    widget = GeneratePanel()
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.output_combo.setCurrentIndex(widget.output_combo.findData(CLOCK))
-    yield widget
-    widget.shutdown()
-
-
-def show_tune(qtbot, panel, text: str):
-    with qtbot.waitSignal(panel.preview_ready, timeout=30000) as blocker:
-        panel.add_tune(text)
-    return blocker.args[0]
 
 
 def track_names(midi: mido.MidiFile) -> list[str]:
