@@ -1,4 +1,5 @@
-"""``python -m studio export TUNES.abc --midi OUT.mid [--wav OUT.wav] [--tempo BPM] [--program N]``.
+"""``python -m studio export TUNES.abc --midi OUT.mid [--wav OUT.wav] [--accompaniment none|symbols|auto]
+[--transpose N] [--swing PCT] [--count-in BARS] [--metronome] [--tempo BPM] [--program N]``.
 
 When the input holds several tunes, one file per tune is written: ``OUT-01-title.mid``, ``OUT-02-title.mid``...
 The writing itself is ``studio.core.export``, which the window's export dialog uses too.
@@ -10,6 +11,8 @@ import sys
 
 from studio.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
+ACCOMPANIMENTS = ("none", "symbols", "auto")  # studio.core.arrangement.ACCOMPANIMENTS (not imported at start-up)
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("export", help="export the tunes of an ABC file to MIDI and/or WAV")
@@ -19,10 +22,18 @@ def register(subparsers) -> None:
     p.add_argument("--tempo", type=float, help="quarter notes per minute (default: the tune's Q: or a dance pace)")
     p.add_argument("--program", type=int, help="General MIDI program 0-127 (default 40, violin)")
     p.add_argument("--soundfont", help="SoundFont for --wav (default: the system's General MIDI SoundFont)")
+    p.add_argument("--accompaniment", choices=ACCOMPANIMENTS, default="none",
+                   help="chords and bass: none, from the tune's chord symbols, or chords chosen for it (auto)")
+    p.add_argument("--transpose", type=int, default=0, help="semitones up (negative: down), -24 to 24")
+    p.add_argument("--swing", type=float, help="percent of a beat for the first of two eighths (50 straight, 66 = "
+                   "2:1; default: swung for hornpipes, straight otherwise)")
+    p.add_argument("--count-in", type=int, default=0, metavar="BARS", help="bars of clicks before the tune (0-4)")
+    p.add_argument("--metronome", action="store_true", help="a click on every beat (MIDI channel 10)")
     p.set_defaults(func=cmd_export)
 
 
 def cmd_export(args) -> int:
+    from studio.core.arrangement import PlaybackOptions
     from studio.core.export import ExportError, export_tune_file
 
     if not args.midi and not args.wav:
@@ -30,7 +41,10 @@ def cmd_export(args) -> int:
         return EXIT_USAGE
     try:
         written = export_tune_file(args.tunes, midi=args.midi, wav=args.wav, tempo_bpm=args.tempo,
-                                   program=args.program, soundfont=args.soundfont)
+                                   program=args.program, soundfont=args.soundfont,
+                                   options=PlaybackOptions(accompaniment=args.accompaniment, transpose=args.transpose,
+                                                           swing=args.swing, count_in_bars=args.count_in,
+                                                           metronome=args.metronome))
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -85,7 +85,8 @@ class PlaybackOptions:
 
 @dataclass(slots=True)
 class ArrangedNote:
-    """A note of one part (``melody``, ``chords``, ``bass``, ``clicks``) in ticks, with the written bar it plays."""
+    """A note of one part (``melody``, ``chords``, ``bass``, ``clicks``) in ticks, with the written bar it plays
+    (and, for melody notes, its written onset in that bar: where a score cursor finds it)."""
 
     part: str
     start: int
@@ -93,6 +94,7 @@ class ArrangedNote:
     pitch: int
     velocity: int
     bar: int
+    onset: int = -1
 
 
 @dataclass(frozen=True)
@@ -311,7 +313,7 @@ def _melody(arrangement: Arrangement, bar: WrittenBar, start: int, pickup: int, 
             end = _warp(end + pickup, windows, swing) - pickup if end <= bar.duration else end
         accent = 10 if (note.onset + pickup) % beat == 0 and not note.grace else 0
         arrangement.notes.append(ArrangedNote("melody", start + onset, max(1, end - onset), note.pitch,
-                                              min(127, velocity + accent), bar.index))
+                                              min(127, velocity + accent), bar.index, note.onset))
 
 
 def _accompany(arrangement: Arrangement, bar: WrittenBar, start: int, pickup: int,

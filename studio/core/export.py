@@ -1,5 +1,6 @@
 """Exporting tunes to files: default file names, MIDI/WAV/ABC writers (the window's export dialog and
-``python -m studio export`` both use them).
+``python -m studio export`` both use them). MIDI and WAV are the arrangement the window plays
+(:mod:`studio.core.arrangement`: melody, chords, bass and clicks with the playback options).
 
 When the input holds several tunes, one file per tune is written: ``OUT-01-title.mid``, ``OUT-02-title.mid``...
 """
@@ -7,8 +8,12 @@ When the input holds several tunes, one file per tune is written: ``OUT-01-title
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
+import mido
+
+from studio.core.arrangement import Arrangement, ArrangementError, PlaybackOptions, arrange
 from studio.core.abc.text import tune_title
 from studio.core.paths import file_name_part
 from studio.core.tune_book import TuneBookError, read_tune_book
@@ -40,32 +45,62 @@ def default_file_name(title: str, extension: str, temperature: float | None = No
     return "-".join(parts) + "." + extension.lstrip(".")
 
 
-def export_midi(abc_text: str, path: str | Path, *, tempo_bpm: float | None = None, program: int | None = None) -> Path:
-    """Writes the tune as a MIDI file with its tempo, meter, key and program. Raises ExportError."""
-    from studio.core.midi import DEFAULT_PROGRAM, MidiExportError, write_midi
+def tune_midi(abc_text: str, *, tempo_bpm: float | None = None, program: int | None = None,
+              options: PlaybackOptions | None = None) -> mido.MidiFile:
+    """The tune as it plays: the arrangement (tracks per part, ``options``: accompaniment, swing, count-in,
+    transposition...), or verovio/music21's melody when the arrangement refuses the text. Raises ExportError."""
+    arranged = _arranged(abc_text, tempo_bpm, program, options)
+    return arranged.to_midi() if isinstance(arranged, Arrangement) else arranged
 
+
+def _arranged(abc_text: str, tempo_bpm: float | None, program: int | None,
+              options: PlaybackOptions | None) -> Arrangement | mido.MidiFile:
+    from studio.core.midi import DEFAULT_PROGRAM, MidiExportError, abc_to_midi
+
+    program = DEFAULT_PROGRAM if program is None else program
+    options = options or PlaybackOptions()
+    options = replace(options, melody_program=program, tempo_qpm=tempo_bpm or options.tempo_qpm)
     try:
-        return write_midi(abc_text, path, tempo_bpm=tempo_bpm,
-                          program=DEFAULT_PROGRAM if program is None else program)
-    except MidiExportError as exc:
+        options.check()
+    except ArrangementError as exc:
         raise ExportError(str(exc)) from exc
+    try:
+        return arrange(abc_text, options)
+    except ArrangementError as refused:
+        try:
+            return abc_to_midi(abc_text, tempo_bpm=tempo_bpm, program=program)
+        except MidiExportError as exc:
+            raise ExportError(f"{exc} ({refused})") from exc
+
+
+def export_midi(abc_text: str, path: str | Path, *, tempo_bpm: float | None = None, program: int | None = None,
+                options: PlaybackOptions | None = None) -> Path:
+    """Writes the tune as a MIDI file (see :func:`tune_midi`): one named track per part with its program, and the
+    tempo, meter and key. Raises ExportError."""
+    arranged = _arranged(abc_text, tempo_bpm, program, options)
+    try:
+        if isinstance(arranged, Arrangement):
+            return arranged.write_midi(path)
+        arranged.save(str(path))
+    except OSError as exc:
+        raise ExportError(f"Could not write the MIDI file {path}: {exc.strerror or exc}") from exc
+    return Path(path)
 
 
 def export_wav(abc_text: str, path: str | Path, *, tempo_bpm: float | None = None, program: int | None = None,
-               soundfont: str | Path | None = None) -> Path:
-    """Renders the tune offline with FluidSynth and writes a 44.1 kHz stereo WAV file. Raises ExportError."""
-    from studio.core.midi import DEFAULT_PROGRAM, MidiExportError, abc_to_midi
+               soundfont: str | Path | None = None, options: PlaybackOptions | None = None) -> Path:
+    """Renders the same mix as :func:`export_midi` offline with FluidSynth to a 44.1 kHz stereo WAV file.
+    Raises ExportError."""
     from studio.core.synth import SoundFontError, SynthUnavailable, render_midi_to_pcm, write_wav
 
-    program = DEFAULT_PROGRAM if program is None else program
+    midi = tune_midi(abc_text, tempo_bpm=tempo_bpm, program=program, options=options)
+    if midi.length > MAX_WAV_SECONDS:
+        raise ExportError(f"This tune would last {midi.length / 60:.0f} minutes; WAV export stops at "
+                          f"{MAX_WAV_SECONDS // 60} minutes (check the note lengths).")
     try:
-        midi = abc_to_midi(abc_text, tempo_bpm=tempo_bpm, program=program)
-        if midi.length > MAX_WAV_SECONDS:
-            raise ExportError(f"This tune would last {midi.length / 60:.0f} minutes; WAV export stops at "
-                              f"{MAX_WAV_SECONDS // 60} minutes (check the note lengths).")
-        pcm = render_midi_to_pcm(midi, soundfont, SAMPLE_RATE, program=program)
+        pcm = render_midi_to_pcm(midi, soundfont, SAMPLE_RATE)
         return write_wav(pcm, path, SAMPLE_RATE)
-    except (MidiExportError, SynthUnavailable, SoundFontError) as exc:
+    except (SynthUnavailable, SoundFontError) as exc:
         raise ExportError(str(exc)) from exc
     except OSError as exc:
         raise ExportError(f"Could not write the WAV file {path}: {exc.strerror or exc}") from exc
@@ -93,8 +128,9 @@ def numbered_paths(target: str | Path, titles: list[str]) -> list[Path]:
 
 def export_tune_file(source: str | Path, *, midi: str | Path | None = None, wav: str | Path | None = None,
                      tempo_bpm: float | None = None, program: int | None = None,
-                     soundfont: str | Path | None = None) -> list[Path]:
-    """Exports every tune of an ABC file to MIDI and/or WAV; returns the written paths. Raises ExportError."""
+                     soundfont: str | Path | None = None, options: PlaybackOptions | None = None) -> list[Path]:
+    """Exports every tune of an ABC file to MIDI and/or WAV with the playback ``options``; returns the written
+    paths. Raises ExportError."""
     try:
         tunes = read_tune_book(source)
     except TuneBookError as exc:
@@ -103,9 +139,10 @@ def export_tune_file(source: str | Path, *, midi: str | Path | None = None, wav:
     written: list[Path] = []
     if midi:
         for tune, path in zip(tunes, numbered_paths(midi, titles)):
-            written.append(export_midi(tune, path, tempo_bpm=tempo_bpm, program=program))
+            written.append(export_midi(tune, path, tempo_bpm=tempo_bpm, program=program, options=options))
     if wav:
         for tune, path in zip(tunes, numbered_paths(wav, titles)):
-            written.append(export_wav(tune, path, tempo_bpm=tempo_bpm, program=program, soundfont=soundfont))
+            written.append(export_wav(tune, path, tempo_bpm=tempo_bpm, program=program, soundfont=soundfont,
+                                          options=options))
     return written
 

@@ -54,7 +54,8 @@ class TimedEvent:
     """One instant of the timemap: the notes that start (``on``) and end (``off``) at ``tstamp_ms``.
 
     ``qstamp`` is the same instant in quarter notes from the start (independent of tempo); ``tempo`` is the
-    quarter-note tempo in force (verovio's, from ``Q:`` or 120).
+    quarter-note tempo in force (verovio's, from ``Q:`` or 120); ``measure`` the id of the bar that starts here
+    ('' when none does).
     """
 
     tstamp_ms: float
@@ -62,6 +63,7 @@ class TimedEvent:
     on: tuple[str, ...]
     off: tuple[str, ...]
     tempo: float
+    measure: str = ""
 
 
 @dataclass
@@ -119,7 +121,7 @@ def _render_in_this_process(toolkit, request: dict) -> dict:
     if not toolkit.loadData(request["abc"]):
         return {"error": "verovio could not read this ABC: " + (toolkit.getLog().strip() or "no reason given")}
     pages = [toolkit.renderToSVG(page) for page in range(1, toolkit.getPageCount() + 1)]
-    timemap = toolkit.renderToTimemap()
+    timemap = toolkit.renderToTimemap({"includeMeasures": True})
     if not timemap:
         return {"error": "verovio found no notes to engrave in this ABC. " + toolkit.getLog().strip()}
     midi = toolkit.renderToMIDI()
@@ -177,6 +179,7 @@ def _timemap_from_json(entries: list[dict]) -> list[TimedEvent]:
                 on=tuple(entry.get("on", ())),
                 off=tuple(entry.get("off", ())),
                 tempo=tempo,
+                measure=str(entry.get("measureOn", "")),
             )
         )
     return events

@@ -191,3 +191,22 @@ def played_order(bars: list[WrittenBar]) -> list[int]:
             section_start = i + 1
         i += 1
     return order
+
+
+def strain_ranges(bars: list[WrittenBar]) -> list[tuple[int, int]]:
+    """Written bars ``(first, last)`` of each strain: a strain ends at a repeat, double or final bar line that is
+    not followed by another ending of the same strain (so ``|1 ... :|2 ... ||`` stays one strain); a pickup bar
+    (``F|:``) belongs to the strain it leads into."""
+    strains: list[tuple[int, int]] = []
+    first = None
+    for i, bar in enumerate(bars):
+        if first is None:
+            if not bar.notes:
+                continue
+            first = i
+        following = bars[i + 1] if i + 1 < len(bars) else None
+        pickup = i == first == 0 and following is not None and bar.duration < following.duration
+        if following is None or (bar.ends_section and not following.volta and not pickup):
+            strains.append((first, i))
+            first = None
+    return strains

@@ -65,6 +65,16 @@ class AbcEditor(QPlainTextEdit):
             self._quiet = False
         self.set_problems([])
 
+    def replace_text_undoably(self, text: str) -> None:
+        """Replaces the whole text as one edit that Ctrl+Z undoes (``text_settled`` follows as for typing)."""
+        if text == self.toPlainText():
+            return
+        cursor = QTextCursor(self.document())
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.Document)
+        cursor.insertText(text)
+        cursor.endEditBlock()
+
     def append_text(self, chunk: str) -> None:
         """Adds streamed characters at the end, keeping them in view (no ``text_settled``)."""
         self._quiet = True

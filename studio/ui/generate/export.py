@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from studio.core.arrangement import PlaybackOptions
 from studio.core.export import ExportError, default_file_name, export_abc, export_midi, export_wav
 from studio.core.notation import MAX_ENGRAVED_CHARS
 
@@ -38,6 +39,7 @@ class ExportJob:
     program: int | None = None
     soundfont: str | None = None
     book_text: str = ""
+    options: PlaybackOptions | None = None  # chords, swing, count-in, transposition as the window plays them
 
     def default_name(self, kind: str) -> str:
         if kind == "book":
@@ -48,9 +50,10 @@ class ExportJob:
 def write_export(job: ExportJob, kind: str, path: str | Path) -> Path:
     """Writes one export; raises ExportError with a readable message."""
     if kind == "midi":
-        return export_midi(job.text, path, tempo_bpm=job.tempo_bpm, program=job.program)
+        return export_midi(job.text, path, tempo_bpm=job.tempo_bpm, program=job.program, options=job.options)
     if kind == "wav":
-        return export_wav(job.text, path, tempo_bpm=job.tempo_bpm, program=job.program, soundfont=job.soundfont)
+        return export_wav(job.text, path, tempo_bpm=job.tempo_bpm, program=job.program, soundfont=job.soundfont,
+                          options=job.options)
     if kind == "abc":
         return export_abc(job.text, path)
     if kind == "book":

@@ -147,6 +147,7 @@ class GeneratePanel(QWidget):
         self.playback.zoom_requested.connect(self.score.zoom_by)
         self.playback.position_changed.connect(self._highlight_at)
         self.playback.problem_solved.connect(self.banner.hide)
+        self.playback.text_rewrite_requested.connect(self._rewrite_text)
         for part in (self.playback, self.tune_editor, self.exporter, self.books):
             part.status_changed.connect(self._status)
             part.problem_found.connect(self._show_banner)
@@ -318,16 +319,22 @@ class GeneratePanel(QWidget):
         else:
             self.score.clear_score(f"No score: {preview.rendering.error or 'nothing to engrave'}")
         self._highlighted = []
-        self.playback.load(preview.midi, preview.tempo_qpm)
+        self.playback.load_tune(preview)
         if preview.midi is not None:
             self._status(f"Engraved in {preview.rendering.elapsed_ms:.0f} ms; ready to play" if preview.engraved
-                         else "No score for this tune, but it plays (music21 read the ABC instead of verovio)")
+                         else "No score for this tune, but it plays")
         else:
             self._status(f"Cannot play this tune: {preview.midi_error}")
         self.preview_ready.emit(preview)
         if self._play_when_ready:
             self._play_when_ready = False
             self.play()
+
+    def _rewrite_text(self, rewrite) -> None:
+        """Applies a playback-bar edit (write chords, transpose) to the editor, as one step Ctrl+Z undoes."""
+        text = self.editor.toPlainText()
+        if text.strip():
+            self.editor.replace_text_undoably(rewrite(text))
 
     # ------------------------------------------------------------------ playback
     @property
@@ -373,8 +380,7 @@ class GeneratePanel(QWidget):
         """Highlights the notes sounding at ``ms`` (file time) in the score."""
         if self.preview is None or not self.preview.engraved:
             return
-        qstamp = ms * self.preview.tempo_qpm / 60000.0
-        sounding = self.preview.rendering.ids_sounding_at(qstamp) if ms > 0 or self.playback.is_playing else []
+        sounding = self.playback.ids_at(ms) if ms > 0 or self.playback.is_playing else []
         if sounding != self._highlighted:
             self._highlighted = sounding
             self.score.highlight(sounding)
@@ -405,7 +411,7 @@ class GeneratePanel(QWidget):
             text=text, title=tune_title(text, entry.title if entry else "tune"),
             temperature=entry.temperature if entry else None, seed=entry.seed if entry else None,
             tempo_bpm=self.tempo_spin.value(), program=self.program, soundfont=self.playback.soundfont or None,
-            book_text=self.tune_book(),
+            book_text=self.tune_book(), options=self.playback.export_options(),
         )
 
     def export_current(self) -> None:

@@ -1,10 +1,16 @@
-"""The Generate tab's playback bar: play/pause/stop, loop, tempo, instrument, volume, output port, SoundFont, the
-position, zoom and Export buttons; it owns the ``PlaybackController`` that plays the current tune.
+"""The Generate tab's playback bar: play/pause/stop, loop (a strain or bars), tempo, instrument, volume, output port,
+SoundFont, the position, zoom and Export buttons, and the arrangement row (chords, swing, count-in, metronome,
+transpose: ``ArrangementControls``); it owns the ``PlaybackController`` that plays the current tune.
+
+``load_tune(preview)`` plays what the musician asked for: the tune arranged (:mod:`studio.core.arrangement`) with the
+chosen options, rebuilt whenever they change, and ``ids_at(ms)`` names the engraved notes sounding then
+(:class:`studio.core.score_cursor.ScoreCursor`: right with repeats, swing and count-in). Text the arrangement refuses
+plays verovio's (or music21's) MIDI from the preview, without the options.
 
 It reports through signals: ``toggle_requested`` / ``stop_requested`` (the panel decides what playing means when
 nothing is loaded yet), ``export_requested``, ``zoom_requested(factor)``, ``position_changed(ms)`` (for the score
 cursor), ``status_changed(message)``, ``problem_found(message, details)`` and ``problem_solved()``. Controls sit in
-two rows (``transport`` and ``outputs``): a new control is one ``addWidget`` on the row it belongs to.
+three rows (``transport``, ``arrangement_row`` and ``outputs``): a new control is one ``addWidget`` on its row.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.arrangement import ArrangementError, PlaybackOptions, arrange
+from studio.core.score_cursor import ScoreCursor
+from studio.ui.generate.arrangement_controls import ArrangementControls
 from studio.ui.generate.playback import CLOCK, SYNTH, VIRTUAL_PORT, PlaybackController
 
 INSTRUMENTS = [("Violin (fiddle)", 40), ("Fiddle (GM 110)", 110), ("Flute", 73), ("Whistle", 78),
@@ -61,13 +70,19 @@ class PlaybackBar(QWidget):
     status_changed = Signal(str)
     problem_found = Signal(str, str)
     problem_solved = Signal()
+    text_rewrite_requested = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.settings = QSettings()
         self.player = PlaybackController(self)
+        self.arrangement = ArrangementControls(self)
         self.port_status = ""
         self._written_qpm = 120.0
+        self._preview = None
+        self.cursor: ScoreCursor | None = None
+        self.loaded_options: PlaybackOptions | None = None  # what the loaded MIDI was arranged with (None: fallback)
+        self.loaded_midi: mido.MidiFile | None = None  # what the player plays
         self._build()
         self._connect()
 
@@ -112,11 +127,15 @@ class PlaybackBar(QWidget):
             button.setFocusPolicy(Qt.TabFocus)
 
         self.transport = QHBoxLayout()
-        for widget in (self.play_button, self.stop_button, self.loop_check, QLabel("Tempo"), self.tempo_spin,
-                       self.instrument_combo, QLabel("Vol"), self.volume_slider):
+        for widget in (self.play_button, self.stop_button, self.loop_check, *self.arrangement.loop_widgets,
+                       QLabel("Tempo"), self.tempo_spin, self.instrument_combo, QLabel("Vol"), self.volume_slider):
             self.transport.addWidget(widget)
         self.transport.addStretch(1)
         self.transport.addWidget(self.export_button)
+        self.arrangement_row = QHBoxLayout()
+        for widget in self.arrangement.row_widgets:
+            self.arrangement_row.addWidget(widget)
+        self.arrangement_row.addStretch(1)
         self.outputs = QHBoxLayout()
         self.outputs.addWidget(QLabel("Output"))
         self.outputs.addWidget(self.output_combo, 1)
@@ -130,6 +149,7 @@ class PlaybackBar(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.transport)
+        layout.addLayout(self.arrangement_row)
         layout.addLayout(self.outputs)
 
     def _connect(self) -> None:
@@ -139,8 +159,12 @@ class PlaybackBar(QWidget):
         self.zoom_in_button.clicked.connect(lambda: self.zoom_requested.emit(ZOOM_STEP))
         self.zoom_out_button.clicked.connect(lambda: self.zoom_requested.emit(1 / ZOOM_STEP))
         self.loop_check.toggled.connect(self.player.set_loop)
+        self.loop_check.toggled.connect(self.rebuild)
         self.tempo_spin.valueChanged.connect(self._on_tempo_changed)
-        self.instrument_combo.currentIndexChanged.connect(lambda _index: self.player.set_program(self.program))
+        self.instrument_combo.currentIndexChanged.connect(self.rebuild)
+        self.arrangement.changed.connect(self.rebuild)
+        self.arrangement.text_rewrite_requested.connect(self.text_rewrite_requested)
+        self.arrangement.status_changed.connect(self.status_changed)
         self.volume_slider.valueChanged.connect(lambda v: self.player.set_volume(v / 100.0))
         self.output_combo.activated.connect(lambda _i: self.apply_output())
         self.ports_button.clicked.connect(self.refresh_ports)
@@ -157,21 +181,69 @@ class PlaybackBar(QWidget):
         data = self.instrument_combo.currentData()
         return DEFAULT_PROGRAM if data is None else int(data)
 
+    def load_tune(self, preview) -> None:
+        """Plays ``preview`` (a ``TunePreview``) from now on: arranged with the chosen options when it can be, at its
+        written tempo, back at the start."""
+        self._preview = preview
+        self.arrangement.set_tune(preview.text)
+        self.load(preview.midi, preview.tempo_qpm)
+
     def load(self, midi: mido.MidiFile | None, tempo_qpm: float = 120.0) -> None:
         """Loads a tune's MIDI (None: nothing playable) at its written tempo, back at the start."""
+        self.player.stop()
         if midi is None:
+            self._preview = None
+            self.cursor, self.loaded_options = None, None
             self.player.load(mido.MidiFile())
             self.position_slider.setRange(0, 0)
             return
         self._written_qpm = tempo_qpm
-        self.player.load(midi)
-        self.player.set_program(self.program)
         self.tempo_spin.blockSignals(True)
         self.tempo_spin.setValue(round(tempo_qpm))
         self.tempo_spin.blockSignals(False)
         self.player.set_tempo_factor(1.0)
+        self._load_midi(midi)
+
+    def rebuild(self, *_args) -> None:
+        """Arranges the tune again with the current options (keeps playing from about the same place)."""
+        if self._preview is None or self._preview.midi is None:
+            return
+        was_playing, position = self.player.is_playing, self.player.position_ms
+        self._load_midi(self._preview.midi)
+        if was_playing:
+            self.player.seek(min(position, self.player.duration_ms))
+            self.play()
+
+    def _load_midi(self, fallback: mido.MidiFile) -> None:
+        midi, self.cursor, self.loaded_options = fallback, None, None
+        preview = self._preview
+        if preview is not None and preview.arranged:
+            options = self.arrangement.options(self.program, self.loop_check.isChecked())
+            try:
+                arranged = arrange(preview.text, options)
+            except ArrangementError as exc:
+                self.status_changed.emit(f"Playing without the playback options: {exc}")
+            else:
+                midi, self.loaded_options = arranged.to_midi(), options
+                self.cursor = ScoreCursor(arranged, preview.positions)
+        self.loaded_midi = midi
+        self.player.load(midi)
+        self.player.set_program(None if self.loaded_options else self.program)
         self.position_slider.setRange(0, int(self.player.duration_ms))
         self._on_position(0.0)
+
+    def ids_at(self, ms: float) -> list[str]:
+        """Engraved note ids sounding at ``ms`` of the loaded MIDI (file time)."""
+        if self.cursor is not None:
+            return self.cursor.ids_at(ms)
+        preview = self._preview
+        if preview is None or not preview.engraved:
+            return []
+        return preview.rendering.ids_sounding_at(ms * self._written_qpm / 60000.0)
+
+    def export_options(self) -> PlaybackOptions:
+        """The playback options for an export (the whole tune: no loop passage)."""
+        return self.arrangement.export_options(self.program)
 
     def _on_tempo_changed(self, bpm: float) -> None:
         if self._written_qpm > 0:
@@ -279,6 +351,7 @@ class PlaybackBar(QWidget):
         self.volume_slider.setValue(s.value("generate/volume", 80, type=int))
         self.player.set_volume(self.volume_slider.value() / 100.0)
         self.loop_check.setChecked(s.value("generate/loop", False, type=bool))
+        self.arrangement.restore_settings(s)
         self.tempo_spin.blockSignals(True)
         self.tempo_spin.setValue(120)
         self.tempo_spin.blockSignals(False)
@@ -288,6 +361,7 @@ class PlaybackBar(QWidget):
         s.setValue("generate/program", self.program)
         s.setValue("generate/volume", self.volume_slider.value())
         s.setValue("generate/loop", self.loop_check.isChecked())
+        self.arrangement.save_settings(s)
         s.setValue("generate/output", self.output_combo.currentData() or SYNTH)
 
     def close_player(self) -> None:

@@ -9,25 +9,18 @@ back to the engraved note.
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QByteArray, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView
 
+from studio.core.score_cursor import engraved_id
 from studio.ui.svg_fix import flatten_svg_for_qt
 
-_REPEAT_SUFFIX = re.compile(r"-rend\d+$")
 HIGHLIGHT_COLOR = QColor(255, 140, 0, 110)
 PAGE_GAP = 16.0
 MIN_ZOOM, MAX_ZOOM = 0.2, 6.0
-
-
-def engraved_id(note_id: str) -> str:
-    """The SVG id of a timemap note id (repeats are played from the same engraved note)."""
-    return _REPEAT_SUFFIX.sub("", note_id)
 
 
 class ScoreView(QGraphicsView):

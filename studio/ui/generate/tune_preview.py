@@ -1,8 +1,11 @@
 """Checking, engraving and MIDI of one tune, off the GUI thread: ``prepare_tune`` and the ``PreviewService``.
 
 ``prepare_tune`` is plain Python: it validates the ABC (``studio.core.abc.validate``), engraves it with verovio in
-the crash-safe child process (``studio.core.notation``) and builds the MIDI (``studio.core.midi``). It never
-raises: whatever the text holds, the result says what worked and why the rest did not.
+the crash-safe child process (``studio.core.notation``), arranges it for playback (``studio.core.arrangement``; the
+playback bar arranges it again whenever its options change) and places the engraved notes at their written bars
+(``studio.core.score_cursor``). Text the arrangement refuses gets verovio's or music21's MIDI instead
+(``studio.core.midi``). It never raises: whatever the text holds, the result says what worked and why the rest did
+not.
 
 ``PreviewService`` runs it on one long-lived thread (``studio.ui.threads``; ``stop_all`` stops it too). Requests carry an increasing number; a request that is no
 longer the newest when its turn comes is skipped, so fast typing never queues stale renders.
@@ -17,7 +20,9 @@ import mido
 from PySide6.QtCore import QObject, Signal, Slot
 
 from studio.core.abc.validate import ValidationReport, validate_tune
+from studio.core.arrangement import PlaybackOptions, arrange
 from studio.core.notation import MAX_ENGRAVED_CHARS, Rendering, shared_renderer
+from studio.core.score_cursor import engraved_positions
 from studio.ui.threads import keep_running, let_go, move_to_new_thread
 
 
@@ -32,6 +37,9 @@ class TunePreview:
     midi_error: str = ""
     tempo_qpm: float = 120.0
     program: int = 40
+    arranged: bool = False  # True: ``midi`` is the arrangement and the playback options apply
+    arrangement_error: str = ""
+    positions: dict = field(default_factory=dict)  # engraved ids by (written bar, onset): see score_cursor
 
     @property
     def engraved(self) -> bool:
@@ -55,6 +63,15 @@ def prepare_tune(text: str, program: int = 40) -> TunePreview:
         return preview
     renderer = shared_renderer()
     preview.rendering = renderer.render(text)
+    try:
+        arrangement = arrange(text, PlaybackOptions(melody_program=program))
+    except Exception as exc:  # ArrangementError, or a bug: either way the fallback below still plays the tune
+        preview.arrangement_error = str(exc)
+    else:
+        preview.arranged, preview.tempo_qpm, preview.midi = True, arrangement.tempo_qpm, arrangement.to_midi()
+        if preview.engraved:
+            preview.positions = engraved_positions(preview.rendering.timemap)
+        return preview
     # a tune verovio cannot engrave still gets its MIDI: abc_to_midi then reads it with music21 instead
     try:
         preview.tempo_qpm = tune_meta(text).tempo_qpm
