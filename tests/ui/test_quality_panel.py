@@ -76,7 +76,7 @@ def test_an_experiment_runs_from_the_form(panel, qtbot, small_corpus_path):
     panel.builder.values.setText("8,4")
     panel.builder.iterations.setValue(12)
     panel.builder.tunes.setValue(2)
-    with qtbot.waitSignal(panel.experiment_finished, timeout=600_000) as blocker:
+    with qtbot.waitSignal(panel.experiment_finished, timeout=300_000) as blocker:  # below pytest-timeout (600 s)
         panel.start_button.click()
         assert panel.stop_button.isEnabled()
     result = blocker.args[0]
