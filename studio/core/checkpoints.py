@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +22,10 @@ from studio.core.vocabulary import Vocabulary
 
 FORMAT_NAME = "abc-studio-checkpoint"
 FORMAT_VERSION = 1
+# test-only: "STEP:MARKER" makes the write of the step-STEP checkpoint stop after its temporary file is complete and
+# before the rename, touch MARKER and wait there (so a test can kill the process mid-write). Unset, it costs one
+# environment lookup per checkpoint.
+HOLD_WRITE_ENV = "ABC_STUDIO_TEST_HOLD_CHECKPOINT_WRITE"
 
 
 class CheckpointError(Exception):
@@ -80,6 +85,7 @@ def save_checkpoint(path: Path | str, checkpoint: Checkpoint, *, half_precision:
             torch.save(payload, handle)
             handle.flush()
             os.fsync(handle.fileno())
+        _hold_if_a_test_asks(checkpoint.step)
         os.replace(tmp_name, path)
         tmp_name = None
     except (OSError, RuntimeError) as exc:
@@ -89,6 +95,14 @@ def save_checkpoint(path: Path | str, checkpoint: Checkpoint, *, half_precision:
         if tmp_name and os.path.exists(tmp_name):
             os.unlink(tmp_name)
     return path
+
+
+def _hold_if_a_test_asks(step: int) -> None:
+    asked = os.environ.get(HOLD_WRITE_ENV)
+    if asked and asked.split(":", 1)[0] == str(step):
+        Path(asked.split(":", 1)[1]).write_text(str(os.getpid()))
+        while True:  # until the test kills the process
+            time.sleep(1)
 
 
 def load_checkpoint(path: Path | str) -> Checkpoint:

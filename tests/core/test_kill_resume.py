@@ -1,4 +1,4 @@
-"""Training killed with SIGKILL at several moments (one mid-checkpoint-write), a full disk, an unwritable data folder.
+"""Training killed with SIGKILL at several moments (one held mid-checkpoint-write), a full disk, an unwritable data folder.
 
 A real ``python -m studio train`` subprocess is killed; afterwards the run folder must be readable (listed, status
 ``interrupted``), the last checkpoint must load, the loss log must parse up to the last step and ``--resume`` must
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from studio.core.abc.text import split_tunes
-from studio.core.checkpoints import load_checkpoint
+from studio.core.checkpoints import HOLD_WRITE_ENV, load_checkpoint
 from studio.core.corpus import builtin_corpus_files
 from studio.core.runs import RunStore
 
@@ -39,8 +39,8 @@ def small_corpus(tmp_path_factory) -> Path:
     return path
 
 
-def studio(runs: Path, *args, preexec_fn=None) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), ABC_STUDIO_HOME=str(runs.parent))
+def studio(runs: Path, *args, preexec_fn=None, extra_env: dict | None = None) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), ABC_STUDIO_HOME=str(runs.parent), **(extra_env or {}))
     return subprocess.Popen([sys.executable, "-m", "studio", "--runs-dir", str(runs), *args], cwd=str(PROJECT_ROOT),
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=preexec_fn)
@@ -107,19 +107,25 @@ def test_killed_at_several_moments_the_run_survives_and_resumes(tmp_path, small_
     runs = tmp_path / "runs"
     kills = 0
 
-    # 1. killed right after the checkpoint's temporary file appears (mid-write)
-    process = studio(runs, "train", "--corpus", str(small_corpus), "--iterations", "100000", *MODEL_ARGS)
-    wait_until(lambda: list(runs.glob("*/checkpoints/last.pt")), "a first checkpoint", process)
-    wait_until(lambda: tmp_checkpoint_files(runs), "a checkpoint being written", process)
+    # 1. killed mid-write: the writer holds the step-8 checkpoint between its complete temporary file and the rename
+    held = tmp_path / "holding-the-step-8-write"
+    process = studio(runs, "train", "--corpus", str(small_corpus), "--iterations", "100000", *MODEL_ARGS,
+                     extra_env={HOLD_WRITE_ENV: f"8:{held}"})
+    wait_until(held.exists, "the step-8 checkpoint write to be held", process, pause_s=0.02)
+    half_written = tmp_checkpoint_files(runs)
+    assert half_written, "the held write has its temporary file"
     kill(process)
     kills += 1
     first = assert_survived(runs)
+    assert first == 4, "the step-8 checkpoint must not have replaced the step-4 one"
+    assert all(path.exists() for path in half_written)  # the kill left the temporary file behind
 
     # 2. resumed, then killed at an arbitrary moment between checkpoints
     run = only_run(runs)
     process = studio(runs, "train", "--resume", run.id, "--iterations", "100000")
     wait_until(lambda: logged_checkpoint_step(runs) >= first + 8, "the resumed run to checkpoint again", process,
                pause_s=0.02)
+    assert not any(path.exists() for path in half_written), "resuming clears stale temporary files"
     time.sleep(0.05)
     kill(process)
     kills += 1

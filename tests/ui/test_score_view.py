@@ -67,9 +67,20 @@ def test_repeated_notes_map_to_the_engraved_note(qtbot, renderer):
     assert view.note_rect(repeated[0]) == view.note_rect(engraved_id(repeated[0]))
 
 
+def shown_texts(view):
+    from PySide6.QtWidgets import QGraphicsSimpleTextItem
+
+    return [item.text() for item in view.scene().items() if isinstance(item, QGraphicsSimpleTextItem)]
+
+
 def test_nothing_to_draw_shows_a_message(qtbot):
     view = ScoreView()
     qtbot.addWidget(view)
     view.set_pages(["<svg>not really</svg"])
     assert view.page_count == 0
+    assert shown_texts(view) == ["The score could not be drawn."]
+    view.clear_score("verovio crashed on this ABC")
+    assert shown_texts(view) == ["verovio crashed on this ABC"]
+    view.clear_score()
+    assert shown_texts(view) == []
     assert view.highlight(["nope"]) == []
