@@ -41,12 +41,14 @@ def _pitches(sequence) -> list | str:
     return sequence if isinstance(sequence, str) else [pitch for pitch, _ in music21_sounding_notes(sequence)]
 
 
-def check_collection(name: str, limit: int | None, use_music21: bool, every: int = 1) -> dict:
-    tunes = load_corpus(name).tunes[:limit][::every]
+def check_collection(name: str, limit: int | None, use_music21: bool, every: int = 1, offset: int = 0) -> dict:
+    tunes = load_corpus(name).tunes[:limit][offset::every]
     counts: Counter = Counter()
     examples: dict[str, list[str]] = {}
     chars = Counter()
-    for tune in tunes:
+    for done, tune in enumerate(tunes):
+        if done and done % 50 == 0:
+            print(f"  {name}: {done} tunes: {dict(counts)}", flush=True)
         canonical = normalise_tune(tune.text, "canonical")
         melody = normalise_tune(tune.text, "melody")
         chars["raw"] += len(tune.text)
@@ -84,11 +86,12 @@ def main() -> None:
     parser.add_argument("--no-music21", action="store_true", help="the tokenizer check only (seconds, not minutes)")
     parser.add_argument("--collections", default=",".join(COLLECTIONS))
     parser.add_argument("--every", type=int, default=1, help="check every Nth tune only (default: every tune)")
+    parser.add_argument("--offset", type=int, default=0, help="with --every: start at this tune (default 0)")
     args = parser.parse_args()
     results = {}
     for name in args.collections.split(","):
         start = time.perf_counter()
-        results[name] = check_collection(name, args.limit, not args.no_music21, args.every)
+        results[name] = check_collection(name, args.limit, not args.no_music21, args.every, args.offset)
         print(f"{name}: {results[name]['tunes']} tunes checked in {time.perf_counter() - start:.0f} s: "
               f"{dict(results[name]['counts'])} {dict(results[name]['chars'])}", flush=True)
     kinds = ["canonical kept raw", "melody kept raw", "tokenizer canonical", "tokenizer melody"]

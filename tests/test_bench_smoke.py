@@ -22,6 +22,7 @@ QUICK_ARGS = {
     "bf16_quality.py": ["--steps", "5", "--hidden-size", "32", "--smoke"],
     "bulk_export.py": ["--smoke"],
     "canonical_check.py": ["--limit", "3"],
+    "canonical_speed.py": ["--tunes", "20", "--rounds", "1"],
     "chart_fps.py": ["--smoke"],
     "evaluate_speed.py": ["--smoke"],
     "gemm_peak.py": ["--smoke"],

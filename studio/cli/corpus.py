@@ -1,4 +1,5 @@
-"""``python -m studio corpus [NAME|PATH] [--list]``: what a corpus holds, what is dropped and why."""
+"""``python -m studio corpus [NAME|PATH] [--list] [--text LEVEL]``: what a corpus holds, what is dropped and why,
+and what writing it at a text level changes."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ from studio.cli.common import EXIT_OK
 
 
 def register(subparsers) -> None:
+    from studio.core.abc.canonical import TEXT_LEVELS
     from studio.core.corpus import DEFAULT_CORPUS
 
     p = subparsers.add_parser("corpus", help="report on a corpus")
     p.add_argument("spec", nargs="?", default=DEFAULT_CORPUS, help="built-in name or .abc file/folder")
     p.add_argument("--list", action="store_true", help="list the built-in collections")
+    p.add_argument("--text", choices=TEXT_LEVELS, default="raw",
+                   help="also show what writing the tunes at this text level changes (characters before and "
+                        "after, per kind of change) and one tune before and after")
     p.set_defaults(func=cmd_corpus)
 
 
@@ -25,4 +30,10 @@ def cmd_corpus(args) -> int:
     print(corpus.report.summary())
     print(f"identity {corpus.identity()}")
     print(f"vocabulary {corpus.report.vocabulary!r}")
+    if args.text != "raw":
+        leveled = corpus.at_level(args.text)
+        print()
+        print(leveled.normalisation.summary())
+        print()
+        print(leveled.normalisation.example())
     return EXIT_OK

@@ -11,6 +11,7 @@ from studio.cli.common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ProgressB
 
 
 def register(subparsers) -> None:
+    from studio.core.abc.canonical import TEXT_LEVELS
     from studio.core.corpus import DEFAULT_CORPUS
 
     p = subparsers.add_parser("train", help="train a model (a run)")
@@ -33,6 +34,10 @@ def register(subparsers) -> None:
     p.add_argument("--precision", choices=["auto", "fp32", "bf16"])
     p.add_argument("--validation-interval", type=int)
     p.add_argument("--checkpoint-interval", type=int)
+    p.add_argument("--text", choices=TEXT_LEVELS, dest="text_level",
+                   help="how the tunes are written for training: raw (as collected, the lab's exact replication), "
+                        "canonical (one spelling of the same music; the default of the lab presets) or melody "
+                        "(canonical without slurs, decorations, grace notes and chord symbols)")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.set_defaults(func=cmd_train)
 
@@ -61,6 +66,7 @@ def _configs_from_args(args):
         "learning_rate": args.learning_rate, "lr_schedule": args.lr_schedule, "seed": args.seed,
         "device": args.device, "precision": args.precision,
         "validation_interval": args.validation_interval, "checkpoint_interval": args.checkpoint_interval,
+        "text_level": args.text_level,
     }
     train_config = replace(train_config, **{k: v for k, v in overrides.items() if v is not None})
     model_overrides = {"embedding_dim": args.embedding_dim, "hidden_size": args.hidden_size,
@@ -114,6 +120,11 @@ def cmd_train(args) -> int:
         model_config, train_config = _configs_from_args(args)
         corpus = load_corpus(args.corpus)
         print(corpus.report.summary().split("\n")[0], file=sys.stderr)
+        if train_config.text_level != "raw":
+            print(f"writing the tunes at the {train_config.text_level} text level (the first time takes up to a "
+                  "minute; then cached)...", file=sys.stderr)
+            corpus = corpus.at_level(train_config.text_level)
+            print(corpus.normalisation.summary().split("\n")[0], file=sys.stderr)
         listener = _CliListener(train_config.iterations)
         trainer = Trainer.new(corpus, model_config, train_config, store, args.name, listener)
     if trainer.run_folder is None:  # a worker process under torchrun: rank 0 reports and writes the run

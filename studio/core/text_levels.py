@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from studio.core.abc.canonical import CANONICAL_VERSION, TEXT_LEVELS, normalise_tune
@@ -47,14 +48,33 @@ class NormalisationReport:
                          + ", ".join(self.kept_raw[:3]))
         return "\n".join(lines)
 
+    def example(self) -> str:
+        """One tune before and after the rewrite (the one with the most kinds of change), for the CLI and window."""
+        if not self.example_id:
+            return "(no tune changed)"
+        return (f"tune {self.example_id} before:\n{self.example_before.strip()}\n\n"
+                f"after ({self.level}):\n{self.example_after.strip()}")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def corpus_at_level(corpus: Corpus, level: str, use_cache: bool = True) -> Corpus:
+def is_cached(corpus: Corpus, level: str) -> bool:
+    """Whether ``corpus`` at ``level`` is ready without a rewrite (raw, or a rewrite cached in the data folder)."""
+    return level == corpus.text_level or (corpus.text_level == "raw" and _cache_path(corpus, level).exists())
+
+
+def _cache_path(corpus: Corpus, level: str):
+    return data_home() / "cache" / f"text-{corpus.identity()}-{level}-v{CANONICAL_VERSION}.json"
+
+
+def corpus_at_level(corpus: Corpus, level: str, use_cache: bool = True,
+                    progress: Callable[[int, int], object] | None = None) -> Corpus:
     """``corpus`` (read raw) with every tune rewritten at ``level``; the same tune ids, so splits carry over.
 
-    ``raw`` gives the corpus back unchanged. The result's ``normalisation`` holds the report.
+    ``raw`` gives the corpus back unchanged. The result's ``normalisation`` holds the report. ``progress(done,
+    total)`` is called every 50 tunes while rewriting (not when the cache answers); a true return value stops the
+    rewrite (``InterruptedError``).
     """
     if level not in TEXT_LEVELS:
         raise ValueError(f"unknown text level {level!r}; choose one of {', '.join(TEXT_LEVELS)}")
@@ -62,13 +82,13 @@ def corpus_at_level(corpus: Corpus, level: str, use_cache: bool = True) -> Corpu
         raise ValueError(f"{corpus.name} is already at the {corpus.text_level} level; start from the raw corpus")
     if level == "raw":
         return corpus
-    path = data_home() / "cache" / f"text-{corpus.identity()}-{level}-v{CANONICAL_VERSION}.json"
+    path = _cache_path(corpus, level)
     cached = _read_cache(path) if use_cache else None
     if cached is not None and [t.id for t in corpus.tunes] == list(cached["texts"]):
         texts = cached["texts"]
         report = NormalisationReport(**cached["report"])
     else:
-        texts, report = _normalise(corpus, level)
+        texts, report = _normalise(corpus, level, progress)
         if use_cache:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,12 +103,14 @@ def corpus_at_level(corpus: Corpus, level: str, use_cache: bool = True) -> Corpu
                   text_level=level, normalisation=report)
 
 
-def _normalise(corpus: Corpus, level: str) -> tuple[dict[str, str], NormalisationReport]:
+def _normalise(corpus: Corpus, level: str, progress=None) -> tuple[dict[str, str], NormalisationReport]:
     texts: dict[str, str] = {}
     changes: Counter = Counter()
     kept_raw: list[str] = []
     example: tuple[int, str, str, str] = (-1, "", "", "")
-    for tune in corpus.tunes:
+    for done, tune in enumerate(corpus.tunes):
+        if progress is not None and done % 50 == 0 and progress(done, len(corpus.tunes)):
+            raise InterruptedError("rewriting the corpus was stopped")
         result = normalise_tune(tune.text, level)
         texts[tune.id] = result.text
         changes.update(result.changes)

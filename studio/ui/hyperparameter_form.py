@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from studio.core.configs import ModelConfig, TrainConfig, preset
 from studio.ui import settings
+from studio.ui.text_level_report import TEXT_LEVEL_HELP, TEXT_LEVEL_TOOLTIP
 
 #: Preset menu label -> core preset name.
 PRESET_LABELS = {
@@ -37,6 +38,7 @@ class Field:
 
 
 FIELDS = (
+    Field("text_level", "Text", str, "train", TEXT_LEVEL_TOOLTIP),
     Field("iterations", "Iterations", int, "train", "Training steps (one batch each)"),
     Field("batch_size", "Batch size", int, "train", "Windows of text per step"),
     Field("seq_length", "Sequence length", int, "train", "Characters per window"),
@@ -85,6 +87,9 @@ class HyperparameterForm(QWidget):
                 editor = QComboBox()
                 editor.addItems(TrainConfig.CHOICES[field.name])
                 editor.setToolTip(field.help)
+                if field.name == "text_level":
+                    for index, choice in enumerate(TrainConfig.CHOICES[field.name]):
+                        editor.setItemData(index, TEXT_LEVEL_HELP[choice], Qt.ToolTipRole)
                 editor.currentTextChanged.connect(self._edited)
             else:
                 editor = QLineEdit()
@@ -139,6 +144,10 @@ class HyperparameterForm(QWidget):
         """The configs in the form, or None while any field is invalid."""
         model_config, train_config, problems = self._parse()
         return None if problems else (model_config, train_config)
+
+    def text_level(self) -> str:
+        """The text level chosen in the Text control (raw, canonical or melody)."""
+        return self._text("text_level")
 
     def is_valid(self) -> bool:
         return self._valid

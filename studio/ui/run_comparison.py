@@ -11,9 +11,15 @@ import io
 
 from studio.core.formatting import format_value
 
+def text_level_of(summary: dict) -> str:
+    """The text level a run trained on (runs from before text levels existed trained on the raw text)."""
+    return summary.get("corpus", {}).get("text_level") or summary.get("train_config", {}).get("text_level") or "raw"
+
+
 #: (label, how to read it from a run summary), in the order the table shows them.
 COMPARED_SETTINGS = (
     ("Corpus", lambda s: s.get("corpus", {}).get("name")),
+    ("Text", text_level_of),
     ("Iterations", lambda s: s.get("train_config", {}).get("iterations")),
     ("Batch size", lambda s: s.get("train_config", {}).get("batch_size")),
     ("Sequence length", lambda s: s.get("train_config", {}).get("seq_length")),

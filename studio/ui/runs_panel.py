@@ -23,13 +23,14 @@ from studio.core.runs import RunStore, RunStoreError
 from studio.ui import settings
 from studio.ui.deferred import DeferredWidget
 from studio.ui.report_actions import HtmlReportService, ask_report_destination
-from studio.ui.run_comparison import differing_settings, loss_logs_csv
+from studio.ui.run_comparison import differing_settings, loss_logs_csv, text_level_of
 
 #: (header, how to read the cell from a run summary)
 COLUMNS = (
     ("Name", lambda s: s.get("name")),
     ("Date", lambda s: _short_date(s.get("created"))),
     ("Corpus", lambda s: s.get("corpus", {}).get("name")),
+    ("Text", text_level_of),
     ("Status", lambda s: s.get("status")),
     ("Steps", lambda s: f"{s.get('steps_done', 0):,} / {s.get('train_config', {}).get('iterations', 0):,}"),
     ("Batch", lambda s: s.get("train_config", {}).get("batch_size")),
@@ -43,6 +44,9 @@ COLUMNS = (
     ("Val loss", lambda s: _loss(s.get("last_val_loss"))),
     ("Best val", lambda s: _loss(s.get("best_val_loss"))),
 )
+
+#: Columns from here on hold numbers (aligned right).
+FIRST_NUMBER_COLUMN = 5
 
 
 def _short_date(text: str | None) -> str:
@@ -174,7 +178,7 @@ class RunsPanel(QWidget):
             for column, (_header, read) in enumerate(COLUMNS):
                 item = QTableWidgetItem(format_value(read(summary), exact=True))
                 item.setData(Qt.UserRole, run_id)
-                if column >= 4:
+                if column >= FIRST_NUMBER_COLUMN:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.table.setItem(row, column, item)
         self.table.blockSignals(False)

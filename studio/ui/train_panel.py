@@ -1,7 +1,9 @@
 """The Train tab: pick a corpus, set hyperparameters, Train / Pause / Resume / Stop, and watch the live loss chart.
 
-The left column holds the corpus picker, the hyperparameter form, the run controls and a progress bar (step, steps
-per second, time left). The right side holds the live chart and the run history (``RunsPanel``). Training runs in a
+The left column holds the corpus picker (with a button that shows what the chosen text level changes), the
+hyperparameter form (its Text control picks the text level), the run controls and a progress bar (step, steps per
+second, time left). A corpus not yet written at the chosen text level is rewritten first on a worker thread (about a
+minute for O'Neill's the first time, then cached; the progress bar counts the tunes), and training starts after it. The right side holds the live chart and the run history (``RunsPanel``). Training runs in a
 ``TrainingSession`` (a QThread around the core Trainer); the chart pulls per-step points from it on its redraw
 timer. ``stop_and_wait()`` is what the window calls when it closes: the run is stopped and kept.
 """
@@ -19,6 +21,8 @@ from studio.ui.corpus_picker import CorpusPicker
 from studio.ui.deferred import DeferredWidget
 from studio.ui.hyperparameter_form import HyperparameterForm
 from studio.ui.runs_panel import RunsPanel
+from studio.ui.text_level_report import TextLevelDialog, TextLevelWorker
+from studio.ui.threads import start_worker
 from studio.ui.training_worker import TrainingSession
 
 
@@ -46,6 +50,8 @@ class TrainPanel(QWidget):
         self._run = None
         self._iterations = 0
         self._started_at_step = 0
+        self._leveled: dict[tuple[str, str], object] = {}  # (raw corpus identity, level) -> corpus at that level
+        self._rewriting = None  # the WorkerThread writing a corpus at a text level
 
         self.corpus_picker = CorpusPicker()
         self.corpus_picker.corpus_loaded.connect(self._corpus_loaded)
@@ -77,8 +83,14 @@ class TrainPanel(QWidget):
         controls = QHBoxLayout()
         for button in (self.train_button, self.pause_button, self.resume_button, self.stop_button):
             controls.addWidget(button)
+        self.text_report_button = QPushButton("What the text level changes...")
+        self.text_report_button.setToolTip("Characters before and after, per kind of change, and one tune before "
+                                           "and after, for the corpus at the Text level chosen below")
+        self.text_report_button.clicked.connect(self.show_text_level_report)
         corpus_box = QGroupBox("Corpus")
-        QVBoxLayout(corpus_box).addWidget(self.corpus_picker)
+        corpus_layout = QVBoxLayout(corpus_box)
+        corpus_layout.addWidget(self.corpus_picker)
+        corpus_layout.addWidget(self.text_report_button)
         form_box = QGroupBox("Hyperparameters")
         QVBoxLayout(form_box).addWidget(self.form)
         run_box = QGroupBox("Run")
@@ -130,6 +142,24 @@ class TrainPanel(QWidget):
     def is_training(self) -> bool:
         return self.session is not None and self.session.is_active()
 
+    def is_rewriting(self) -> bool:
+        """True while a corpus is being written at a text level (before a run starts or for the report)."""
+        return self._rewriting is not None
+
+    def show_text_level_report(self) -> None:
+        """Opens the report of the corpus at the Text level (rewriting it first, in the background, if needed)."""
+        corpus, level = self.corpus_picker.corpus(), self.form.text_level()
+        if corpus is None or self.is_rewriting():
+            return
+        if level == "raw":
+            self._say("At the raw level the tunes are trained on as collected: nothing is rewritten.")
+            return
+        self._with_level(corpus, level, self._open_text_level_dialog)
+
+    def _open_text_level_dialog(self, corpus) -> None:
+        self.text_level_dialog = TextLevelDialog(corpus, self)
+        self.text_level_dialog.open()
+
     def current_run(self):
         """The core Run being trained (None before its folder exists)."""
         return self._run
@@ -146,19 +176,59 @@ class TrainPanel(QWidget):
         if corpus is None:
             self._say("Wait for the corpus to load, or pick another one.", error=True)
             return False
+        if self.is_rewriting():
+            self._say("Wait until the corpus is rewritten.", error=True)
+            return False
+        self.form.remember()
+        self._with_level(corpus, configs[1].text_level, lambda leveled: self._start_run(leveled, *configs))
+        return True
+
+    def _start_run(self, corpus, model_config, train_config) -> None:
         from studio.core.training import Trainer
 
-        model_config, train_config = configs
-        self.form.remember()
         store = self.store
 
         def make_trainer(listener):
             return Trainer.new(corpus, model_config, train_config, store, listener=listener)
 
         self._begin(make_trainer, train_config.iterations, 0)
-        self._say(f"Training on {corpus.name}: {train_config.iterations:,} steps, batch {train_config.batch_size}, "
-                  f"sequence {train_config.seq_length}.")
-        return True
+        self._say(f"Training on {corpus.name} ({corpus.text_level} text): {train_config.iterations:,} steps, "
+                  f"batch {train_config.batch_size}, sequence {train_config.seq_length}.")
+
+    def _with_level(self, corpus, level: str, then) -> None:
+        """Calls ``then(corpus at level)``: now when it is at hand, else after a rewrite on a worker thread."""
+        key = (corpus.identity(), level)
+        if level == corpus.text_level or key in self._leveled:
+            then(self._leveled.get(key, corpus))
+            return
+        worker = TextLevelWorker(corpus, level)
+        worker.progressed.connect(self._rewrite_progressed)
+        self._rewriting = thread = start_worker(worker, self)
+
+        def rewritten(leveled) -> None:
+            self._leveled[key] = leveled
+            then(leveled)
+
+        thread.succeeded.connect(rewritten)
+        thread.failed.connect(lambda message: self._say(f"Rewriting the corpus failed: {message}", error=True))
+        thread.finished.connect(self._rewrite_ended)
+        self.progress.setRange(0, len(corpus.tunes))
+        self.progress.setValue(0)
+        self.progress.setFormat(f"writing the tunes at the {level} level: %v of %m")
+        self._say(f"Writing {corpus.name} at the {level} text level (the first time takes up to a minute; "
+                  "then it is cached)...")
+        self._update_controls()
+
+    def _rewrite_progressed(self, done: int, total: int) -> None:
+        self.progress.setValue(done)
+
+    def _rewrite_ended(self) -> None:
+        self._rewriting = None
+        if not self.is_training():
+            self.progress.setFormat("ready to train")
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+        self._update_controls()
 
     def resume_run(self, run_id: str, iterations: int | None = None) -> bool:
         """Continues a stopped run from its last checkpoint (a finished run asks how many steps in total)."""
@@ -204,6 +274,8 @@ class TrainPanel(QWidget):
     def stop_and_wait(self) -> bool:
         """Stops the run and waits until its checkpoint and log are saved (the window is closing)."""
         self.corpus_picker.wait()
+        if self._rewriting is not None:
+            self._rewriting.stop_and_wait()
         if self.session is None:
             return True
         return self.session.stop_and_wait()
@@ -290,15 +362,16 @@ class TrainPanel(QWidget):
     def _update_controls(self) -> None:
         training = self.is_training()
         paused = training and self.session.paused
-        ready = self.corpus_picker.corpus() is not None
+        ready = self.corpus_picker.corpus() is not None and not self.is_rewriting()
         self.train_button.setEnabled(not training and ready and self.form.is_valid())
+        self.text_report_button.setEnabled(ready)
         self.train_button.setToolTip("Start a new run with these settings (Ctrl+Return)" if self.form.is_valid()
                                      else "Some values are out of range: see the reasons in red")
         self.pause_button.setEnabled(training and not paused)
         self.resume_button.setEnabled(paused)
         self.stop_button.setEnabled(training)
-        self.form.setEnabled(not training)
-        self.corpus_picker.setEnabled(not training)
+        self.form.setEnabled(not training and not self.is_rewriting())
+        self.corpus_picker.setEnabled(not training and not self.is_rewriting())
 
 
 def _make_loss_chart():

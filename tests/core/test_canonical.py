@@ -258,3 +258,12 @@ def test_an_experiment_can_compare_text_levels():
     assert [spec.configs_for(value)[1].text_level for value in spec.values] == ["raw", "canonical"]
     with pytest.raises(ExperimentError):
         ExperimentSpec(variable="text_level", values=["raw", "plain"], preset="tiny").check()
+
+
+def test_a_stray_octave_mark_is_dropped_so_music21_reads_the_same_notes():
+    # Ryan's YoungAmericaHornpipe: ".B2 ,F4": the comma marks no note; without the space music21 would read "B2," as B,
+    raw = "X:1\nM:2/4\nL:1/16\nK:A\nuE2|.E2A2 ABcA|.B2 ,F4 .G2|.A2.A2 ABcd|\n"
+    rewritten = normalise_tune(raw, "canonical")
+    assert ",F" not in rewritten.text and rewritten.changes["stray octave marks"] == 1
+    assert note_sequence(rewritten.text) == note_sequence(raw)
+    assert music21_note_sequence(rewritten.text) == music21_note_sequence(raw)

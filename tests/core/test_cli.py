@@ -80,3 +80,36 @@ def test_generate_out_adds_to_a_tune_book_the_window_can_open(tmp_path):
     binary.write_bytes(os.urandom(4000))
     refused = studio("generate", "--max-length", "50", "--quiet", "--out", str(binary), home=tmp_path)
     assert refused.returncode == 2 and "not a text file" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def _small_oneills_file(tmp_path, count=30):
+    """The first ``count`` tunes of O'Neill's as a user's .abc file (rewritten in seconds, not a minute)."""
+    from studio.core.corpus import load_corpus
+
+    path = tmp_path / "oneills-small.abc"
+    path.write_text("\n\n".join(t.text for t in load_corpus("oneills1850").tunes[:count]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_corpus_text_level_shows_what_changed_and_one_tune(tmp_path):
+    path = _small_oneills_file(tmp_path)
+    out = studio("corpus", str(path), "--text", "canonical", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "text level canonical:" in out.stdout and "changed: " in out.stdout and "spaces" in out.stdout
+    before, _, after = out.stdout.partition("after (canonical):")
+    assert " before:\nX:" in before and after.strip().startswith("X:")
+    raw = studio("corpus", str(path), home=tmp_path)
+    assert "text level" not in raw.stdout
+    assert studio("corpus", str(path), "--text", "plain", home=tmp_path).returncode == 2
+
+
+def test_train_at_a_text_level(tmp_path):
+    import json
+
+    path = _small_oneills_file(tmp_path)
+    out = studio("train", "--preset", "tiny", "--iterations", "5", "--corpus", str(path), "--text", "melody",
+                 home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "text level melody:" in out.stderr
+    meta = json.loads(next((tmp_path / "runs").iterdir()).joinpath("run.json").read_text())
+    assert meta["corpus"]["text_level"] == "melody" and meta["train_config"]["text_level"] == "melody"

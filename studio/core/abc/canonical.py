@@ -10,9 +10,9 @@ tune's tokens (:mod:`studio.core.abc.tokenizer`, never a second parser) at one o
     the same notes, lengths, bar lines, repeats, endings, tuplets, ties, chords and ornaments, written one way:
     headers X T M L Q R K only, ``L:`` always written; key, meter and unit length in one spelling (``K:Em``,
     ``K:Ador``, ``K:G``; ``M:4/4`` for ``C``, ``M:2/2`` for ``C|``); ``\\`` continuations and ``!`` line breaks
-    joined; a bar line written twice across a line break written once; ``| [2`` written ``|2``; a space only
-    where it breaks a beam between two notes shorter than a quarter (as written); the music re-broken into lines
-    of **four bars**, and a new line after every section end (``:|``, ``||``, ``|]``) and before a ``|:``. Four
+    joined; a stray octave mark (``,`` marking no note) dropped; a bar line written twice across a line break
+    written once; ``| [2`` written ``|2``; a space only where it breaks a beam between two notes shorter than a
+    quarter (as written); the music re-broken into lines of **four bars**, and a new line after every section end (``:|``, ``||``, ``|]``) and before a ``|:``. Four
     bars: most tunes are 8-bar strains, so a line is half a strain and every line break is a phrase boundary the
     model can count to, and the lines stay about as long as O'Neill's own (one line per 8 bars would give lines
     of 80-120 characters, longer than the lab's 100-character training window).
@@ -38,7 +38,7 @@ from studio.core.abc.tokenizer import Token, default_unit_length, parse_meter, p
 #: The text levels a corpus can be trained on, plainest last.
 TEXT_LEVELS = ("raw", "canonical", "melody")
 #: Raise when the rules change: cached rewrites and the identity of corpora at a level depend on it.
-CANONICAL_VERSION = 2
+CANONICAL_VERSION = 3
 #: Header fields a canonical tune keeps, in the order it writes them.
 CANONICAL_HEADER_FIELDS = ("X", "T", "M", "L", "Q", "R", "K")
 #: Bars per music line in the canonical form.
@@ -223,6 +223,9 @@ class _Rewriter:
             if kind == "unknown" and not token.text.strip("`y"):
                 self.changes["spacers"] += 1
                 continue
+            if kind == "unknown" and not token.text.strip(",'"):
+                self.changes["stray octave marks"] += 1  # ",F" after a space (Ryan's): no note's octave mark, but
+                continue  # music21 would give it to the note before once the space goes ("B2,F4" reads B,)
             if kind == "unknown" and token.text[0] in "^_=":
                 self.refused = True  # a dangling accidental (e.g. quoted-printable "=20"): music21 reads it with
                 continue  # whatever note follows, so moving a line break past it would change the music
@@ -293,9 +296,10 @@ class _Rewriter:
                 label = "chord symbols" if token.text[1:2] in "ABCDEFG" and token.text[1:2] else "annotations"
             if label:
                 self.changes[label] += 1
-            self.bar_time += token.advance
+            if token.advance:
+                self.bar_time += token.advance
             return
-        if kind in ("note", "rest", "multirest", "grace_note") or kind == "chord_end":
+        if token.advance and kind in ("note", "rest", "multirest"):
             self.bar_time += token.advance
         if self.in_chord or kind == "grace_note" or kind == "grace_end" or kind in _SUFFIX_KINDS:
             self.line.append(token.text)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 from studio.core.abc.fields import (ACCIDENTAL_SHIFT, default_unit_length, key_accidentals, meter_parts, parse_meter,
                                     parse_unit_length)
@@ -31,6 +32,7 @@ TOKEN_KINDS = (
 )
 
 #: Shortest and longest single duration (fractions of a whole note) accepted as plausible.
+_ONE = Fraction(1)  # "no factor": compared by identity, so a plain note skips Fraction arithmetic (it is the hot path)
 SHORTEST_DURATION = Fraction(1, 256)
 LONGEST_DURATION = Fraction(2)
 _MAX_LENGTH_DIGITS = 5
@@ -156,29 +158,42 @@ class ScannedTune:
         return [t for t in self.tokens if t.kind == "note" and t.advance and t.pitch is not None]
 
 
+@lru_cache(maxsize=4096)
 def parse_length(text: str) -> tuple[Fraction, bool]:
     """Multiplier of a note length suffix (``2``, ``/2``, ``/``, ``3/2``, ``//``) and whether it is absurd.
 
-    Absurd suffixes (a zero, or more digits than any real length has) give the multiplier 1.
+    Absurd suffixes (a zero, or more digits than any real length has) give the multiplier 1. Cached: a tune
+    writes a handful of different suffixes thousands of times.
     """
     if not text:
-        return Fraction(1), False
+        return _ONE, False
     match = _LENGTH_PARTS.match(text)
     digits, slashes = match.group(1), match.group(2)
     if len(digits) > _MAX_LENGTH_DIGITS:
-        return Fraction(1), True
+        return _ONE, True
     numerator = int(digits) if digits else 1
     denominator = 1
     if slashes:
         for part in slashes.split("/")[1:]:
             if len(part) > _MAX_LENGTH_DIGITS:
-                return Fraction(1), True
+                return _ONE, True
             denominator *= int(part) if part else 2
             if denominator > 10 ** 6:
-                return Fraction(1), True
+                return _ONE, True
     if numerator == 0 or denominator == 0:
-        return Fraction(1), True
+        return _ONE, True
+    if numerator == denominator:
+        return _ONE, False
     return Fraction(numerator, denominator), False
+
+
+@lru_cache(maxsize=4096)
+def _note_parts(text: str) -> tuple[str | None, str, int, str]:
+    """A note token's accidental, letter (upper case), natural MIDI pitch (octave marks applied) and length."""
+    accidental, letter, octave_marks, length = _NOTE_PARTS.match(text).groups()
+    natural = _NATURAL_PITCH[letter.upper()] + (12 if letter.islower() else 0)
+    natural += 12 * (octave_marks.count("'") - octave_marks.count(","))
+    return accidental, letter.upper(), natural, length
 
 
 class _State:
@@ -196,9 +211,11 @@ class _State:
         self.chord_notes: list[Token] = []
         self.in_grace = False
         self.tuplet_left = 0
-        self.tuplet_factor = Fraction(1)
-        self.broken_next = Fraction(1)
+        self.tuplet_factor = _ONE
+        self.broken_next = _ONE
         self.last_item: list[Token] = []
+        self._lengths_unit: Fraction | None = None
+        self._lengths: dict[str, tuple[Fraction, bool, bool]] = {}
 
     def unit(self) -> Fraction:
         if self.unit_length is None:
@@ -220,10 +237,27 @@ class _State:
             if self.unit_length is None:
                 self.unit_length = default_unit_length(self.meter)
 
+    def length(self, suffix: str) -> tuple[Fraction, bool, bool]:
+        """(duration, absurd, in range) of a length suffix at the unit length in force, cached per unit."""
+        unit = self.unit()
+        if unit is not self._lengths_unit:
+            self._lengths_unit, self._lengths = unit, {}
+        known = self._lengths.get(suffix)
+        if known is None:
+            multiplier, absurd = parse_length(suffix)
+            duration = unit * multiplier
+            known = (duration, absurd, SHORTEST_DURATION <= duration <= LONGEST_DURATION)
+            self._lengths[suffix] = known
+        return known
+
     def timed(self, tokens: list[Token], multiplier: Fraction) -> None:
         """Applies tuplet and broken-rhythm factors to a note, rest or chord that just ended."""
+        if multiplier is _ONE and self.broken_next is _ONE and self.tuplet_left <= 0:
+            tokens[0].advance = tokens[0].duration  # no factor: the common case, without Fraction arithmetic
+            self.last_item = tokens
+            return
         factor = multiplier * self.broken_next
-        self.broken_next = Fraction(1)
+        self.broken_next = _ONE
         if self.tuplet_left > 0:
             factor *= self.tuplet_factor
             self.tuplet_left -= 1
@@ -250,43 +284,45 @@ class _State:
         self.broken_next = after
 
     def note(self, token: Token) -> None:
-        accidental, letter, octave_marks, length = _NOTE_PARTS.match(token.text).groups()
-        natural = _NATURAL_PITCH[letter.upper()] + (12 if letter.islower() else 0)
-        natural += 12 * (octave_marks.count("'") - octave_marks.count(","))
+        accidental, letter, natural, length = _note_parts(token.text)
         if accidental is not None:
             shift = ACCIDENTAL_SHIFT[accidental]
             if not self.in_grace:
                 self.bar_shift[natural] = shift
         else:
-            shift = self.bar_shift.get(natural, self.key_shift[letter.upper()])
+            shift = self.bar_shift.get(natural, self.key_shift[letter])
         pitch = natural + shift
         if pitch < 0 or pitch > 127:
             token.problem = "pitch_out_of_range"
             pitch = max(0, min(127, pitch))
         token.pitch = pitch
-        multiplier, absurd = parse_length(length)
+        duration, absurd, in_range = self.length(length)
         if absurd:
             token.problem = "absurd_length"
-        token.duration = self.unit() * multiplier
+        token.duration = duration
         if self.in_grace:
             token.kind = "grace_note"
             token.duration = Fraction(0)
         elif self.in_chord:
             self.chord_notes.append(token)
         else:
-            self.timed([token], Fraction(1))
-        if token.duration and not SHORTEST_DURATION <= token.duration <= LONGEST_DURATION and not self.in_chord:
+            self.timed([token], _ONE)
+        if token.duration is not duration:
+            in_range = SHORTEST_DURATION <= token.duration <= LONGEST_DURATION
+        if token.duration and not in_range and not self.in_chord:
             token.problem = token.problem or "absurd_length"
 
     def rest(self, token: Token) -> None:
-        multiplier, absurd = parse_length(token.text[1:])
+        duration, absurd, in_range = self.length(token.text[1:])
         if absurd:
             token.problem = "absurd_length"
-        token.duration = self.unit() * multiplier
+        token.duration = duration
         if self.in_chord:
             return
-        self.timed([token], Fraction(1))
-        if not SHORTEST_DURATION <= token.duration <= LONGEST_DURATION:
+        self.timed([token], _ONE)
+        if token.duration is not duration:
+            in_range = SHORTEST_DURATION <= token.duration <= LONGEST_DURATION
+        if not in_range:
             token.problem = token.problem or "absurd_length"
 
     def chord_end(self, token: Token) -> None:
