@@ -12,10 +12,13 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from studio.core.abc.canonical import CANONICAL_VERSION, TEXT_LEVELS, normalise_tune
-from studio.core.corpus import Corpus, CorpusReport, Tune, join_tunes
 from studio.core.runs import data_home, write_json_atomic
+
+if TYPE_CHECKING:  # corpus.py imports this module; at run time the corpus comes in as an argument
+    from studio.core.corpus import Corpus
 
 #: The example tune of a report is the one with the most kinds of change among tunes shorter than this.
 EXAMPLE_MAX_CHARS = 900
@@ -95,12 +98,13 @@ def corpus_at_level(corpus: Corpus, level: str, use_cache: bool = True,
                 write_json_atomic(path, {"texts": texts, "report": report.to_dict()})
             except OSError:
                 pass  # a read-only data folder only costs the time of the next rewrite
-    tunes = [Tune(t.id, t.title, texts[t.id]) for t in corpus.tunes]
-    text = join_tunes(tunes)
-    corpus_report = replace(corpus.report, characters=len(text), vocabulary="".join(sorted(set(text))))
+    # built with dataclasses.replace, so this module needs nothing from corpus.py (which imports it)
+    leveled = replace(corpus, tunes=[replace(t, text=texts[t.id]) for t in corpus.tunes], text_level=level,
+                      normalisation=report)
+    text = leveled.text
+    leveled.report = replace(corpus.report, characters=len(text), vocabulary="".join(sorted(set(text))))
     report.characters_after = len(text)
-    return Corpus(corpus.name, corpus.source, tunes, corpus_report, primary_count=corpus.primary_count,
-                  text_level=level, normalisation=report)
+    return leveled
 
 
 def _normalise(corpus: Corpus, level: str, progress=None) -> tuple[dict[str, str], NormalisationReport]:

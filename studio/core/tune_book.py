@@ -130,3 +130,17 @@ def append_to_tune_book(path: str | Path, tunes: Iterable) -> int:
     write_text_atomic(path, text)
     return sum(1 for tune in book if tune.text.strip())
 
+
+def keep_in_run(model_path: str | Path, tunes: list) -> Path | None:
+    """Writes ``tunes`` (``GeneratedTune``s) as a tune book into the ``samples/`` folder of the run whose
+    checkpoint ``model_path`` is (``<run>/checkpoints/*.pt``); None for a model that belongs to no run."""
+    from datetime import datetime
+
+    from studio.core.runs import Run
+
+    model = Path(model_path)
+    if not tunes or model.parent.name != "checkpoints" or not (model.parent.parent / "run.json").is_file():
+        return None
+    first = tunes[0]
+    label = f"{datetime.now():%Y%m%d-%H%M%S}-t{first.temperature:g}-seed{first.seed}-n{len(tunes)}"
+    return Run(model.parent.parent).save_samples(write_tune_book(tunes), label)

@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from studio.core.runs import Run, data_home, write_json_atomic
+from studio.core.runs import data_home, write_json_atomic
 
 STORE_NAME = "tunes.json"
 STORE_VERSION = 1
@@ -150,20 +150,6 @@ def tune_opening(text: str, bars: int = 2) -> str:
     opening = body[:cut]
     return "\n".join(head) + "\n" + opening if head else opening
 
-
-def keep_in_run(model_path: str | Path, tunes: list) -> Path | None:
-    """Writes ``tunes`` (``GeneratedTune``s) as a tune book into the ``samples/`` folder of the run whose
-    checkpoint ``model_path`` is (``<run>/checkpoints/*.pt``); None for a model that belongs to no run."""
-    from datetime import datetime
-
-    from studio.core.tune_book import write_tune_book
-
-    model = Path(model_path)
-    if not tunes or model.parent.name != "checkpoints" or not (model.parent.parent / "run.json").is_file():
-        return None
-    first = tunes[0]
-    label = f"{datetime.now():%Y%m%d-%H%M%S}-t{first.temperature:g}-seed{first.seed}-n{len(tunes)}"
-    return Run(model.parent.parent).save_samples(write_tune_book(tunes), label)
 
 
 def tune_problems(texts: list[str]) -> list[str]:
