@@ -5,8 +5,8 @@ own way (a repeated note's id gets a ``-rend2`` suffix; verovio 6.4 plays a firs
 arrangement (:mod:`studio.core.arrangement`) adds swing, a count-in, transposition, accompaniment and passages and
 plays endings right, so times differ. Both agree on *where* a note is written: :func:`engraved_positions` places
 each engraved id at its written bar and onset (from the timemap's bars), and :class:`ScoreCursor` then asks, for a
-playback time, which arranged melody notes sound and which ids sit at their written bar and onset. A tune verovio could not engrave has no ids
-and the cursor stays empty; the music still plays.
+playback time, which arranged melody notes sound and which ids sit at their written bar and onset. A tune verovio
+could not engrave has no ids and the cursor stays empty; the music still plays.
 """
 
 from __future__ import annotations

@@ -86,8 +86,8 @@ def test_looping_a_strain_plays_it_again(qtbot, panel):
     panel.tempo_spin.setValue(400)
     panel.play()
     # the position runs up past the middle, then comes back to the start: the passage plays again
-    qtbot.waitUntil(lambda: any(a > panel.player.duration_ms / 2 and b < a / 2 for a, b in zip(positions, positions[1:])),
-                    timeout=30000)
+    half = panel.player.duration_ms / 2
+    qtbot.waitUntil(lambda: any(a > half and b < a / 2 for a, b in zip(positions, positions[1:])), timeout=30000)
     assert panel.player.is_playing
     panel.stop()
 
