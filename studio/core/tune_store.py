@@ -10,42 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from studio.core.runs import data_home, write_json_atomic
+from studio.core.runs import Run, data_home, write_json_atomic
+from studio.core.tune_book import StoredTune, write_tune_book
 
 STORE_NAME = "tunes.json"
 STORE_VERSION = 1
-
-
-@dataclass
-class StoredTune:
-    """One tune of the list: its ABC and the settings that made it (``temperature`` None for typed or pasted)."""
-
-    text: str
-    title: str = ""
-    model: str = ""
-    temperature: float | None = None
-    seed: int | None = None
-    top_k: int | None = None
-    primer: str = ""
-    complete: bool = True
-    bars: str = "free"
-    form: str = "free"
-    score: float | None = None
-
-    @classmethod
-    def of(cls, tune) -> "StoredTune":
-        """The stored form of any object with these attributes (a window entry, a ``GeneratedTune``...)."""
-        return cls(**{f.name: getattr(tune, f.name, f.default) for f in fields(cls)})
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "StoredTune":
-        known = {f.name for f in fields(cls)}
-        if not isinstance(data.get("text"), str):
-            raise ValueError("a tune without text")
-        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 @dataclass
@@ -150,6 +122,18 @@ def tune_opening(text: str, bars: int = 2) -> str:
     opening = body[:cut]
     return "\n".join(head) + "\n" + opening if head else opening
 
+
+def keep_in_run(model_path: str | Path, tunes: list) -> Path | None:
+    """Writes ``tunes`` (``GeneratedTune``s) as a tune book into the ``samples/`` folder of the run whose
+    checkpoint ``model_path`` is (``<run>/checkpoints/*.pt``); None for a model that belongs to no run."""
+    from datetime import datetime
+
+    model = Path(model_path)
+    if not tunes or model.parent.name != "checkpoints" or not (model.parent.parent / "run.json").is_file():
+        return None
+    first = tunes[0]
+    label = f"{datetime.now():%Y%m%d-%H%M%S}-t{first.temperature:g}-seed{first.seed}-n{len(tunes)}"
+    return Run(model.parent.parent).save_samples(write_tune_book(tunes), label)
 
 
 def tune_problems(texts: list[str]) -> list[str]:

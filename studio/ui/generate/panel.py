@@ -226,7 +226,7 @@ class GeneratePanel(QWidget):
 
     def _on_tunes_ready(self, tunes: list) -> None:
         self.tunes.finish_generating(tunes)
-        from studio.core.tune_book import keep_in_run
+        from studio.core.tune_store import keep_in_run
 
         try:
             keep_in_run(tunes[0].model or self.model_picker.current_path(), tunes) if tunes else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -168,6 +168,7 @@ class TuneList(QGroupBox):
         as tooltip); returns how many were marked."""
         rows = {id(e): row for row, e in enumerate(self.entries)}
         icon = self.style().standardIcon(self.style().StandardPixmap.SP_MessageBoxWarning)
+        self.list.setIconSize(QSize(12, 12))  # a small mark, rows keep their height
         marked = 0
         for entry, summary in zip(entries, summaries):
             if summary and id(entry) in rows:
