@@ -82,6 +82,6 @@ def test_an_experiment_runs_from_the_form(panel, qtbot, small_corpus_path):
     result = blocker.args[0]
     assert result.status == "finished"
     assert panel.results.table.rowCount() == 3  # two runs and the real-vs-real baseline
-    assert Path(panel.report_path).exists()
+    assert panel.report_path == str(result.folder / "report.html") and Path(panel.report_path).exists()
     qtbot.waitUntil(lambda: panel.session is None, timeout=10_000)
-    assert panel.report_button.isEnabled()
+    assert panel.report_button.isEnabled() and panel.export_report_button.isEnabled()
