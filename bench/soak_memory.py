@@ -85,8 +85,8 @@ def main() -> int:
         time.sleep(0.01)
     figures = [snapshot("before", 0)]
 
-    def current_step() -> int:
-        return panel.progress.value()
+    def current_step() -> int:  # before the run starts, the bar may count tunes rewritten at a text level
+        return panel.progress.value() if panel.is_training() else 0
 
     if not panel.start_training():
         raise SystemExit(f"the Train panel refused to start: {panel.message.text()}")

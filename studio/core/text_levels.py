@@ -1,7 +1,7 @@
 """A corpus at a text level (raw, canonical, melody): its rewritten tunes, what the rewrite changed, and a cache.
 
-:func:`corpus_at_level` rewrites every tune with :func:`studio.core.abc.canonical.normalise_tune` (about 15 ms a tune,
-so the result is cached in the data folder, keyed by the raw corpus's identity, the level and the rules' version)
+:func:`corpus_at_level` rewrites every tune with :func:`studio.core.abc.canonical.normalise_tune` (10-20 ms a
+tune, so the result is cached in the data folder, keyed by the raw corpus's identity, the level and the rules' version)
 and reports what changed: characters before and after, counts per kind of change, the tunes left raw because
 their canonical form would change the music, and one tune before and after.
 """

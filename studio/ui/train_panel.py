@@ -3,7 +3,8 @@
 The left column holds the corpus picker (with a button that shows what the chosen text level changes), the
 hyperparameter form (its Text control picks the text level), the run controls and a progress bar (step, steps per
 second, time left). A corpus not yet written at the chosen text level is rewritten first on a worker thread (about a
-minute for O'Neill's the first time, then cached; the progress bar counts the tunes), and training starts after it. The right side holds the live chart and the run history (``RunsPanel``). Training runs in a
+minute for O'Neill's the first time, then cached; the progress bar counts the tunes), and training starts after it.
+The right side holds the live chart and the run history (``RunsPanel``). Training runs in a
 ``TrainingSession`` (a QThread around the core Trainer); the chart pulls per-step points from it on its redraw
 timer. ``stop_and_wait()`` is what the window calls when it closes: the run is stopped and kept.
 """

@@ -267,3 +267,13 @@ def test_a_stray_octave_mark_is_dropped_so_music21_reads_the_same_notes():
     assert ",F" not in rewritten.text and rewritten.changes["stray octave marks"] == 1
     assert note_sequence(rewritten.text) == note_sequence(raw)
     assert music21_note_sequence(rewritten.text) == music21_note_sequence(raw)
+
+
+def test_a_double_repeat_is_written_so_music21_keeps_the_note_before_it():
+    # Aird's book3:0418 writes "EFA ::": without the space music21 drops the A (and what follows on the line)
+    raw = "X:1\nM:6/8\nL:1/8\nK:A\nA|dAF EFA ::\ndfe dfe|\n"
+    rewritten = normalise_tune(raw, "canonical")
+    assert "EFA:|:" in rewritten.text and rewritten.changes["double repeat spellings"] == 1
+    assert note_sequence(rewritten.text) == note_sequence(raw)
+    assert music21_note_sequence(rewritten.text) == music21_note_sequence(raw)
+    assert normalise_tune(rewritten.text, "canonical").text == rewritten.text

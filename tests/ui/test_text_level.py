@@ -73,3 +73,13 @@ def test_the_report_of_melody_rewrites_first_and_raw_says_nothing_changes(qtbot,
     assert "slurs" in dialog.summary.text()
     assert not re.search(r"\((?!\d)", dialog.after.toPlainText().split("K:", 1)[1])  # slurs gone, tuplets kept
     assert not panel.is_rewriting() and panel.train_button.isEnabled()
+
+
+def test_the_experiment_builder_suggests_comparing_text_levels(qtbot):
+    from studio.ui.experiment_builder import ExperimentBuilder
+
+    builder = ExperimentBuilder()
+    qtbot.addWidget(builder)
+    builder.variable.setCurrentText("text_level")
+    assert builder.values.text() == "raw,canonical"
+    assert builder.spec().values == ["raw", "canonical"] and builder.problem() == ""

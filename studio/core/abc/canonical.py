@@ -10,12 +10,13 @@ tune's tokens (:mod:`studio.core.abc.tokenizer`, never a second parser) at one o
     the same notes, lengths, bar lines, repeats, endings, tuplets, ties, chords and ornaments, written one way:
     headers X T M L Q R K only, ``L:`` always written; key, meter and unit length in one spelling (``K:Em``,
     ``K:Ador``, ``K:G``; ``M:4/4`` for ``C``, ``M:2/2`` for ``C|``); ``\\`` continuations and ``!`` line breaks
-    joined; a stray octave mark (``,`` marking no note) dropped; a bar line written twice across a line break
-    written once; ``| [2`` written ``|2``; a space only where it breaks a beam between two notes shorter than a
-    quarter (as written); the music re-broken into lines of **four bars**, and a new line after every section end (``:|``, ``||``, ``|]``) and before a ``|:``. Four
-    bars: most tunes are 8-bar strains, so a line is half a strain and every line break is a phrase boundary the
-    model can count to, and the lines stay about as long as O'Neill's own (one line per 8 bars would give lines
-    of 80-120 characters, longer than the lab's 100-character training window).
+    joined; a stray octave mark (``,`` marking no note) dropped; ``::`` written ``:|:``; a bar line written twice
+    across a line break written once; ``| [2`` written ``|2``; a space only where it breaks a beam between two notes
+    shorter than a quarter (as written); the music re-broken into lines of **four bars**, and a new line after every
+    section end (``:|``, ``||``, ``|]``) and before a ``|:``. Four bars: most tunes are 8-bar strains, so a line is
+    half a strain and every line break is a phrase boundary the model can count to, and the lines stay about as long
+    as O'Neill's own (one line per 8 bars would give lines of 80-120 characters, longer than the lab's 100-character
+    training window).
 ``melody``
     canonical without slurs, decorations, grace notes, chord symbols and annotations (what folk-rnn learns from).
 
@@ -354,7 +355,11 @@ class _Rewriter:
 
     def _write_bar(self, bar: str, tokens: list[Token], following: int) -> None:
         """Writes a bar line, counting the bar it closes (not a pickup) and breaking the line after four bars, after
-        a section end and before a section start."""
+        a section end and before a section start. ``::`` is written ``:|:`` (the same repeats): music21 drops a note
+        written right before ``::`` and what follows it on the line (Aird's ``book3:0418``: ``EFA::``)."""
+        if bar == "::":
+            bar = ":|:"
+            self.changes["double repeat spellings"] += 1
         counted = self.bar_time > 0 and not (
             self.section_start and self.meter is not None and self.bar_time < self.meter)
         if self.bar_time > 0:
