@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from studio.core.checkpoints import Checkpoint, load_checkpoint
+from studio.core.configs import TrainConfig
 from studio.core.corpus import Corpus, CorpusError, Tune, join_tunes, load_corpus
 from studio.core.inspection import LOG2, known_characters, padded_codes
 from studio.core.model import CharLSTM
@@ -261,19 +262,29 @@ def tunes_of_split(corpus: Corpus, split: str, checkpoint: Checkpoint, run: Run 
     return list(divided.validation if split == "validation" else divided.train)
 
 
+def at_text_level(corpus: Corpus, level: str) -> Corpus:
+    """``corpus`` written as the model read its training text (a raw corpus is rewritten at ``level``)."""
+    if corpus.text_level == level:
+        return corpus
+    if corpus.text_level != "raw":
+        raise ScoringError(f"the model reads text at the {level} level, the corpus is at the {corpus.text_level} level")
+    return corpus.at_level(level)
+
+
 def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "validation", method: str = "tunes",
                  run: Run | None = None, progress: Progress | None = None) -> CorpusScore:
     """The loss of the checkpoint at ``model_path`` on a corpus (a loaded one, a built-in name or a path).
 
     ``run``: the run whose stored split to use (found from the checkpoint's folder when not given). ``method``:
     ``tunes`` (whole tunes) or ``windows`` (the trainer's validation windows, with the checkpoint's sequence length
-    and window count).
+    and window count). The corpus is read at the model's text level (raw, canonical or melody), as it trained.
     """
     if method not in METHODS:
         raise ScoringError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
     began = time.perf_counter()
     checkpoint = load_checkpoint(model_path)
-    corpus = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
+    corpus = at_text_level(corpus if isinstance(corpus, Corpus) else load_corpus(corpus),
+                           TrainConfig.from_dict(checkpoint.train_config).text_level)
     run = run or run_of_checkpoint(model_path)
     tunes = tunes_of_split(corpus, split, checkpoint, run)
     if not tunes:
