@@ -23,6 +23,7 @@ from studio.core.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport,
 from studio.core.corpus import Corpus, Split, join_tunes, load_corpus
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
+from studio.core.precision import cpu_has_amx
 from studio.core.runs import LossPoint, Run, RunStore
 from studio.core.scoring import window_loss, windows_at
 from studio.core.training_listener import TrainingListener, TrainingResult  # noqa: F401 - re-exported
@@ -42,14 +43,7 @@ def bf16_is_fast(device: torch.device, cpu_flags: str | None = None) -> bool:
         return torch.cuda.is_bf16_supported()
     if device.type != "cpu":
         return False
-    if cpu_flags is None:
-        try:
-            with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as handle:
-                cpu_flags = next((line for line in handle if line.startswith("flags")), "")
-        except OSError:
-            return False
-    # AVX-512 BF16 alone converts but multiplies no faster than fp32 (measured: no gain); AMX tiles are what pay.
-    return "amx_bf16" in cpu_flags.split()
+    return cpu_has_amx(cpu_flags)
 
 
 

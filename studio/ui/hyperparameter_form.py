@@ -15,6 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from studio.core.configs import ModelConfig, TrainConfig, preset
+from studio.core.precision import auto_precision_label
 from studio.ui import settings
 
 #: Preset menu label -> core preset name.
@@ -55,6 +56,17 @@ FIELDS = (
 )
 
 
+#: Choices shown with an explanation: (field, value) -> label. ``auto`` precision says what it picks on this CPU.
+CHOICE_LABELS = {("precision", "auto"): auto_precision_label()}
+
+
+def _choose(editor: QComboBox, value: str) -> None:
+    """Selects the item whose value (not label) is ``value``; an unknown value selects nothing new."""
+    index = editor.findData(value)
+    if index >= 0:
+        editor.setCurrentIndex(index)
+
+
 def _limits(field: Field):
     owner = ModelConfig if field.owner == "model" else TrainConfig
     return owner.LIMITS.get(field.name)
@@ -83,7 +95,8 @@ class HyperparameterForm(QWidget):
         for field in FIELDS:
             if field.kind is str:
                 editor = QComboBox()
-                editor.addItems(TrainConfig.CHOICES[field.name])
+                for choice in TrainConfig.CHOICES[field.name]:  # the value as data, the label may explain it
+                    editor.addItem(CHOICE_LABELS.get((field.name, choice), choice), choice)
                 editor.setToolTip(field.help)
                 editor.currentTextChanged.connect(self._edited)
             else:
@@ -112,7 +125,7 @@ class HyperparameterForm(QWidget):
             value = getattr(model_config if field.owner == "model" else train_config, field.name)
             editor = self.editors[field.name]
             if isinstance(editor, QComboBox):
-                editor.setCurrentText(str(value))
+                _choose(editor, str(value))
             else:
                 editor.setText(_format(value))
         self._validate()
@@ -127,7 +140,7 @@ class HyperparameterForm(QWidget):
         """Types ``text`` into one field as a user would (marks the form Custom)."""
         editor = self.editors[name]
         if isinstance(editor, QComboBox):
-            editor.setCurrentText(text)
+            _choose(editor, text)
         else:
             editor.setText(text)
             self._edited()
@@ -152,7 +165,7 @@ class HyperparameterForm(QWidget):
     # --- internals ------------------------------------------------------------------------------------------
     def _text(self, name: str) -> str:
         editor = self.editors[name]
-        return editor.currentText() if isinstance(editor, QComboBox) else editor.text().strip()
+        return editor.currentData() if isinstance(editor, QComboBox) else editor.text().strip()
 
     def _parse(self):
         problems: dict[str, str] = {}
@@ -200,7 +213,7 @@ class HyperparameterForm(QWidget):
             if name in self.editors:
                 editor = self.editors[name]
                 if isinstance(editor, QComboBox):
-                    editor.setCurrentText(str(text))
+                    _choose(editor, str(text))
                 else:
                     editor.setText(str(text))
         self.preset_box.setCurrentText(settings.read("train/form/preset", "Lab"))
