@@ -14,8 +14,9 @@ Two ways to score, both in nats per predicted character:
 
 The split: ``all`` is the whole corpus; ``train`` and ``validation`` are a run's stored split (``split.json``), or,
 for a checkpoint outside a run (the shipped model), the split its training settings rebuild (seed and validation
-fraction in the checkpoint, checked against the corpus identity it records). Characters outside the model's
-vocabulary are skipped as :mod:`studio.core.inspection` skips them, and counted.
+fraction in the checkpoint, checked against the corpus identity it records; a model trained on a combined corpus such
+as ``irishCombined`` is scored on its primary collection's split, the held-out tunes it never saw). Characters outside
+the model's vocabulary are skipped as :mod:`studio.core.inspection` skips them, and counted.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from torch import nn
 
 from studio.core.checkpoints import Checkpoint, load_checkpoint
 from studio.core.configs import TrainConfig
-from studio.core.corpus import Corpus, CorpusError, Tune, join_tunes, load_corpus
+from studio.core.corpus import COMBINED_CORPORA, Corpus, CorpusError, Tune, join_tunes, load_corpus
 from studio.core.inspection import LOG2, known_characters, padded_codes
 from studio.core.model import CharLSTM
 from studio.core.runs import Run
@@ -240,6 +241,11 @@ def run_of_checkpoint(path: Path | str) -> Run | None:
     return Run(folder) if (folder / "split.json").is_file() else None
 
 
+def _primary_of(corpus_name: str | None) -> str | None:
+    """The collection a combined built-in corpus splits (its held-out tunes are that collection's), or None."""
+    return COMBINED_CORPORA[corpus_name][0] if corpus_name in COMBINED_CORPORA else None
+
+
 def tunes_of_split(corpus: Corpus, split: str, checkpoint: Checkpoint, run: Run | None = None) -> list[Tune]:
     """The tunes of ``split`` (validation, train or all) of ``corpus`` as the model's training divided them."""
     if split not in SPLITS:
@@ -247,12 +253,16 @@ def tunes_of_split(corpus: Corpus, split: str, checkpoint: Checkpoint, run: Run 
     if split == "all":
         return list(corpus.tunes)
     trained_on = checkpoint.corpus.get("identity")
-    if run is not None:
-        try:
-            divided = corpus.split_from_ids(run.split_identity())
-        except (CorpusError, OSError, ValueError, KeyError) as exc:
-            raise ScoringError(f"the run's {split} split is not of corpus {corpus.name}: {exc}; use split all") from exc
-    elif trained_on and trained_on == corpus.identity():
+    if run is not None:  # the run's stored ids (a combined corpus's validation tunes are all its primary's)
+        wanted = run.split_identity()["validation_ids" if split == "validation" else "train_ids"]
+        by_id = {t.id: t for t in corpus.tunes}
+        missing = [i for i in wanted if i not in by_id]
+        if missing:
+            raise ScoringError(f"the run's {split} split is not of corpus {corpus.name} ({len(missing)} of its tunes "
+                               f"are missing, e.g. {missing[0]}); use split all")
+        return [by_id[i] for i in wanted]
+    if trained_on and (trained_on == corpus.identity() or _primary_of(checkpoint.corpus.get("name")) == corpus.name):
+        # a combined corpus splits its primary collection exactly as the primary alone is split (same seed)
         settings = checkpoint.train_config
         divided = corpus.split(settings.get("validation_fraction", 0.1), settings.get("seed", 0))
     else:
