@@ -1,4 +1,5 @@
-"""``python -m studio score``: a model's loss on a corpus split (nats and bits per character, per tune, unknowns)."""
+"""``python -m studio score``: a model's loss on a corpus split (nats and bits per character, per tune, unknowns);
+a run's score is kept in its run.json, where the window's runs table shows it."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def cmd_score(args) -> int:
     import torch
 
     from studio.core.corpus import load_corpus
-    from studio.core.scoring import ScoringError, score_corpus
+    from studio.core.scoring import ScoringError, record_score, run_of_checkpoint, score_corpus
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -46,5 +47,9 @@ def cmd_score(args) -> int:
     except ScoringError as exc:
         raise UserError(str(exc)) from exc
     print("\n".join(score.summary_lines(args.top)))
+    run = run_of_checkpoint(model)
+    if run is not None:  # the runs table (window) shows it beside the run's own losses
+        record_score(run, score)
+        print(f"kept in {run.path / 'run.json'}")
     return EXIT_OK
 

@@ -313,3 +313,26 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
     scores, unknown = score_tunes(model, vocabulary, tunes, progress)
     return CorpusScore(name, corpus.name, split, method, sum(s.characters for s in scores),
                        math.fsum(s.nats for s in scores), scores, unknown, time.perf_counter() - began)
+
+
+# --- scores kept with a run -----------------------------------------------------------------------------------------
+
+
+def record_score(run: Run, score: CorpusScore) -> dict:
+    """Stores ``score`` in the run's ``run.json`` under ``scores`` (one entry per corpus, split and method; the
+    newest replaces an older one), so the runs table can show it next to the run's own losses."""
+    scores = dict(run.meta().get("scores") or {})
+    key = f"{score.corpus}|{score.split}|{score.method}"
+    scores.pop(key, None)  # re-inserted last: the newest score comes last
+    scores[key] = {"corpus": score.corpus, "split": score.split, "method": score.method, "model": score.model,
+                   "nats_per_char": score.nats_per_char, "bits_per_char": score.bits_per_char,
+                   "characters": score.characters, "unknown": sum(score.unknown.values()),
+                   "scored_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    run.update_meta(scores=scores)
+    return scores[key]
+
+
+def score_label(entry: dict) -> str:
+    """A stored score as a table shows it: ``1.150 (oneills1850, validation)`` in nats per character."""
+    method = "" if entry.get("method", "tunes") == "tunes" else f", {entry['method']}"
+    return f"{entry['nats_per_char']:.3f} ({entry['corpus']}, {entry['split']}{method})"
