@@ -20,6 +20,8 @@ def test_score_windows_equals_the_trainers_validation_loss(trained_run, capsys):
     recorded = load_checkpoint(trained_run.best_checkpoint).metrics["best_validation_loss"]
     assert abs(nats_per_char(out) - recorded) < 1e-4
     assert "(validation, windows)" in out and "score 6400/6400" in err  # the progress bar reached the end
+    kept = trained_run.meta()["scores"]["oneills1850|validation|windows"]  # the runs table shows it
+    assert kept["nats_per_char"] == nats_per_char(out) or abs(kept["nats_per_char"] - nats_per_char(out)) < 1e-4
 
 
 def test_score_tunes_lists_the_most_and_least_surprising(trained_run, capsys):
