@@ -105,7 +105,10 @@ class HyperparameterForm(QWidget):
                 low, high = _limits(field)
                 editor.setToolTip(f"{field.help} ({_format(low)} to {_format(high)})")
                 editor.textEdited.connect(self._edited)
-            editor.setMaximumWidth(110)
+            if isinstance(editor, QComboBox):
+                editor.setSizeAdjustPolicy(QComboBox.AdjustToContents)  # "auto (fp32 here: ...)" shown whole
+            else:
+                editor.setMaximumWidth(110)
             error = QLabel()
             error.setObjectName(f"{field.name}_error")
             error.setStyleSheet("color: #c0392b;")
