@@ -8,6 +8,7 @@
     python -m studio export TUNES.abc --midi F   tunes to MIDI and/or WAV files
     python -m studio evaluate | experiment       judge tunes against a corpus; controlled experiments
     python -m studio report EXPERIMENT|RUN|BOOK  the self-contained HTML lab report (curves, scores, audio)
+    python -m studio score --run RUN ...         a model's loss on a corpus split (nats and bits per character)
 
 Exit codes: 0 success, 1 the work failed, 2 a usage or input mistake (with a one-line reason, no traceback),
 130 interrupted. A new command family is a module with ``register(subparsers)``, added to ``COMMAND_FAMILIES``.
@@ -19,11 +20,11 @@ import argparse
 import os
 import sys
 
-from studio.cli import corpus, export, generate, quality, report, train
+from studio.cli import corpus, export, generate, quality, report, score, train
 from studio.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UserError
 
 #: The modules that add subcommands, in the order ``--help`` lists them.
-COMMAND_FAMILIES = [corpus, train, generate, export, quality, report]
+COMMAND_FAMILIES = [corpus, train, generate, export, quality, score, report]
 
 
 def build_parser() -> argparse.ArgumentParser:

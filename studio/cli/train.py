@@ -32,6 +32,9 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--precision", choices=["auto", "fp32", "bf16"])
+    p.add_argument("--augment-keys", type=_semitone_shifts, metavar="SHIFTS",
+                   help="also train on every training tune transposed by these semitones, e.g. "
+                        "--augment-keys=-5,-2,2,5 (a tune in D also in A, C, E and G); validation tunes never")
     p.add_argument("--validation-interval", type=int)
     p.add_argument("--checkpoint-interval", type=int)
     p.add_argument("--text", choices=TEXT_LEVELS, dest="text_level",
@@ -55,6 +58,18 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_package)
 
 
+def _semitone_shifts(text: str) -> tuple[int, ...]:
+    """``'-5,-2,2,5'`` -> ``(-5, -2, 2, 5)``; ``''`` or ``none`` -> no augmentation."""
+    import argparse
+
+    if text.strip().lower() in ("", "none"):
+        return ()
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"whole numbers separated by commas, not {text!r}") from None
+
+
 def _configs_from_args(args):
     from dataclasses import replace
 
@@ -67,6 +82,7 @@ def _configs_from_args(args):
         "device": args.device, "precision": args.precision,
         "validation_interval": args.validation_interval, "checkpoint_interval": args.checkpoint_interval,
         "text_level": args.text_level,
+        "augment_keys": args.augment_keys,
     }
     train_config = replace(train_config, **{k: v for k, v in overrides.items() if v is not None})
     model_overrides = {"embedding_dim": args.embedding_dim, "hidden_size": args.hidden_size,

@@ -72,6 +72,10 @@ class TrainConfig(ConfigFields):
     ``text_level``: how the corpus is written for training (:mod:`studio.core.abc.canonical`): ``raw`` (as cleaned,
     the lab's exact text), ``canonical`` (one spelling, the default for new runs) or ``melody`` (canonical without
     slurs, decorations, grace notes and chord symbols). Runs saved before the field existed load as ``raw``.
+
+    ``augment_keys``: semitone shifts (each -11 to 11, not 0, at most one per key) by which every training tune is
+    also written (:mod:`studio.core.augmentation`; e.g. ``(-5, -2, 2, 5)`` adds a tune in D in A, C, E and G).
+    Validation tunes are never transposed. Empty (the default and the lab's): no augmentation.
     """
 
     iterations: int = 3000
@@ -88,6 +92,7 @@ class TrainConfig(ConfigFields):
     checkpoint_interval: int = 250
     validation_fraction: float = 0.1
     text_level: str = "canonical"
+    augment_keys: tuple[int, ...] = ()
 
     LIMITS = {
         "iterations": (1, 1_000_000),
@@ -107,7 +112,18 @@ class TrainConfig(ConfigFields):
     @classmethod
     def from_dict(cls, data: dict):
         """As :meth:`ConfigFields.from_dict`; settings saved before text levels existed trained on the raw text."""
-        return super().from_dict({"text_level": "raw", **data})
+        config = super().from_dict({"text_level": "raw", **data})
+        config.augment_keys = tuple(config.augment_keys)  # a list in JSON
+        return config
+
+    def problems(self) -> dict[str, str]:
+        out = super().problems()
+        shifts = self.augment_keys
+        if any(not isinstance(s, int) or not -11 <= s <= 11 or s == 0 for s in shifts):
+            out["augment_keys"] = "must be semitone shifts from -11 to 11, none of them 0"
+        elif len({s % 12 for s in shifts}) != len(shifts):
+            out["augment_keys"] = "must name each key once (a shift and the same shift 12 apart give one key)"
+        return out
 
     def learning_rate_at(self, step: int) -> float:
         """The learning rate of training step ``step`` (1 to ``iterations``). A function of the step alone, so a

@@ -30,7 +30,8 @@ from studio.core.training_listener import TrainingListener
 #: Variables applied when sampling, not when training.
 GENERATION_VARIABLES = ("temperature",)
 MODEL_VARIABLES = tuple(f.name for f in fields(ModelConfig) if f.name != "vocab_size")
-TRAIN_VARIABLES = tuple(f.name for f in fields(TrainConfig) if f.name not in ("device", "precision"))
+#: augment_keys is a list itself (``-5,-2,2,5``): compare it with two experiments' runs, not as one variable.
+TRAIN_VARIABLES = tuple(f.name for f in fields(TrainConfig) if f.name not in ("device", "precision", "augment_keys"))
 VARIABLES = TRAIN_VARIABLES + MODEL_VARIABLES + GENERATION_VARIABLES
 
 

@@ -14,8 +14,9 @@ Two ways to score, both in nats per predicted character:
 
 The split: ``all`` is the whole corpus; ``train`` and ``validation`` are a run's stored split (``split.json``), or,
 for a checkpoint outside a run (the shipped model), the split its training settings rebuild (seed and validation
-fraction in the checkpoint, checked against the corpus identity it records). Characters outside the model's
-vocabulary are skipped as :mod:`studio.core.inspection` skips them, and counted.
+fraction in the checkpoint, checked against the corpus identity it records; a model trained on a combined corpus such
+as ``irishCombined`` is scored on its primary collection's split, the held-out tunes it never saw). Characters outside
+the model's vocabulary are skipped as :mod:`studio.core.inspection` skips them, and counted.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ import torch
 from torch import nn
 
 from studio.core.checkpoints import Checkpoint, load_checkpoint
-from studio.core.corpus import Corpus, CorpusError, Tune, join_tunes, load_corpus
+from studio.core.configs import TrainConfig
+from studio.core.corpus import COMBINED_CORPORA, Corpus, CorpusError, Tune, join_tunes, load_corpus
 from studio.core.inspection import LOG2, known_characters, padded_codes
 from studio.core.model import CharLSTM
 from studio.core.runs import Run
@@ -239,6 +241,11 @@ def run_of_checkpoint(path: Path | str) -> Run | None:
     return Run(folder) if (folder / "split.json").is_file() else None
 
 
+def _primary_of(corpus_name: str | None) -> str | None:
+    """The collection a combined built-in corpus splits (its held-out tunes are that collection's), or None."""
+    return COMBINED_CORPORA[corpus_name][0] if corpus_name in COMBINED_CORPORA else None
+
+
 def tunes_of_split(corpus: Corpus, split: str, checkpoint: Checkpoint, run: Run | None = None) -> list[Tune]:
     """The tunes of ``split`` (validation, train or all) of ``corpus`` as the model's training divided them."""
     if split not in SPLITS:
@@ -246,12 +253,16 @@ def tunes_of_split(corpus: Corpus, split: str, checkpoint: Checkpoint, run: Run 
     if split == "all":
         return list(corpus.tunes)
     trained_on = checkpoint.corpus.get("identity")
-    if run is not None:
-        try:
-            divided = corpus.split_from_ids(run.split_identity())
-        except (CorpusError, OSError, ValueError, KeyError) as exc:
-            raise ScoringError(f"the run's {split} split is not of corpus {corpus.name}: {exc}; use split all") from exc
-    elif trained_on and trained_on == corpus.identity():
+    if run is not None:  # the run's stored ids (a combined corpus's validation tunes are all its primary's)
+        wanted = run.split_identity()["validation_ids" if split == "validation" else "train_ids"]
+        by_id = {t.id: t for t in corpus.tunes}
+        missing = [i for i in wanted if i not in by_id]
+        if missing:
+            raise ScoringError(f"the run's {split} split is not of corpus {corpus.name} ({len(missing)} of its tunes "
+                               f"are missing, e.g. {missing[0]}); use split all")
+        return [by_id[i] for i in wanted]
+    if trained_on and (trained_on == corpus.identity() or _primary_of(checkpoint.corpus.get("name")) == corpus.name):
+        # a combined corpus splits its primary collection exactly as the primary alone is split (same seed)
         settings = checkpoint.train_config
         divided = corpus.split(settings.get("validation_fraction", 0.1), settings.get("seed", 0))
     else:
@@ -261,19 +272,29 @@ def tunes_of_split(corpus: Corpus, split: str, checkpoint: Checkpoint, run: Run 
     return list(divided.validation if split == "validation" else divided.train)
 
 
+def at_text_level(corpus: Corpus, level: str) -> Corpus:
+    """``corpus`` written as the model read its training text (a raw corpus is rewritten at ``level``)."""
+    if corpus.text_level == level:
+        return corpus
+    if corpus.text_level != "raw":
+        raise ScoringError(f"the model reads text at the {level} level, the corpus is at the {corpus.text_level} level")
+    return corpus.at_level(level)
+
+
 def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "validation", method: str = "tunes",
                  run: Run | None = None, progress: Progress | None = None) -> CorpusScore:
     """The loss of the checkpoint at ``model_path`` on a corpus (a loaded one, a built-in name or a path).
 
     ``run``: the run whose stored split to use (found from the checkpoint's folder when not given). ``method``:
     ``tunes`` (whole tunes) or ``windows`` (the trainer's validation windows, with the checkpoint's sequence length
-    and window count).
+    and window count). The corpus is read at the model's text level (raw, canonical or melody), as it trained.
     """
     if method not in METHODS:
         raise ScoringError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
     began = time.perf_counter()
     checkpoint = load_checkpoint(model_path)
-    corpus = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
+    corpus = at_text_level(corpus if isinstance(corpus, Corpus) else load_corpus(corpus),
+                           TrainConfig.from_dict(checkpoint.train_config).text_level)
     run = run or run_of_checkpoint(model_path)
     tunes = tunes_of_split(corpus, split, checkpoint, run)
     if not tunes:
@@ -292,3 +313,26 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
     scores, unknown = score_tunes(model, vocabulary, tunes, progress)
     return CorpusScore(name, corpus.name, split, method, sum(s.characters for s in scores),
                        math.fsum(s.nats for s in scores), scores, unknown, time.perf_counter() - began)
+
+
+# --- scores kept with a run -----------------------------------------------------------------------------------------
+
+
+def record_score(run: Run, score: CorpusScore) -> dict:
+    """Stores ``score`` in the run's ``run.json`` under ``scores`` (one entry per corpus, split and method; the
+    newest replaces an older one), so the runs table can show it next to the run's own losses."""
+    scores = dict(run.meta().get("scores") or {})
+    key = f"{score.corpus}|{score.split}|{score.method}"
+    scores.pop(key, None)  # re-inserted last: the newest score comes last
+    scores[key] = {"corpus": score.corpus, "split": score.split, "method": score.method, "model": score.model,
+                   "nats_per_char": score.nats_per_char, "bits_per_char": score.bits_per_char,
+                   "characters": score.characters, "unknown": sum(score.unknown.values()),
+                   "scored_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    run.update_meta(scores=scores)
+    return scores[key]
+
+
+def score_label(entry: dict) -> str:
+    """A stored score as a table shows it: ``1.150 (oneills1850, validation)`` in nats per character."""
+    method = "" if entry.get("method", "tunes") == "tunes" else f", {entry['method']}"
+    return f"{entry['nats_per_char']:.3f} ({entry['corpus']}, {entry['split']}{method})"

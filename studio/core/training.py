@@ -19,9 +19,11 @@ from torch import nn
 
 from studio.core.checkpoints import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from studio.core.configs import PRESETS, TrainConfig, preset  # noqa: F401 - re-exported
-from studio.core.corpus import Corpus, Split, load_corpus
+from studio.core.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes
+from studio.core.corpus import Corpus, Split, join_tunes, load_corpus
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
+from studio.core.precision import cpu_has_amx
 from studio.core.runs import LossPoint, Run, RunStore
 from studio.core.scoring import window_loss, windows_at
 from studio.core.training_listener import TrainingListener, TrainingResult  # noqa: F401 - re-exported
@@ -41,14 +43,7 @@ def bf16_is_fast(device: torch.device, cpu_flags: str | None = None) -> bool:
         return torch.cuda.is_bf16_supported()
     if device.type != "cpu":
         return False
-    if cpu_flags is None:
-        try:
-            with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as handle:
-                cpu_flags = next((line for line in handle if line.startswith("flags")), "")
-        except OSError:
-            return False
-    # AVX-512 BF16 alone converts but multiplies no faster than fp32 (measured: no gain); AMX tiles are what pay.
-    return "amx_bf16" in cpu_flags.split()
+    return cpu_has_amx(cpu_flags)
 
 
 
@@ -84,7 +79,9 @@ class Trainer:
         self.use_bf16 = train_config.precision == "bf16" or (
             train_config.precision == "auto" and bf16_is_fast(self.device)
         )
-        self.train_data = torch.tensor(vocabulary.encode(split.train_text), dtype=torch.long)
+        self.augmentation = AugmentationReport(tuple(train_config.augment_keys))
+        train_tunes = augmented_tunes(split.train, train_config.augment_keys, self.augmentation)
+        self.train_data = torch.tensor(vocabulary.encode(join_tunes(train_tunes)), dtype=torch.long)
         self.validation_data = (
             torch.tensor(vocabulary.encode(split.validation_text), dtype=torch.long) if split.validation else None
         )
@@ -130,7 +127,8 @@ class Trainer:
         and everything is logged to it."""
         corpus = corpus.at_level(train_config.text_level)
         split = corpus.split(train_config.validation_fraction, train_config.seed)
-        vocabulary = Vocabulary(corpus.report.vocabulary)
+        vocabulary = Vocabulary.from_text(corpus.report.vocabulary
+                                          + (TRANSPOSITION_ALPHABET if train_config.augment_keys else ""))
         corpus_info = {
             "name": corpus.name,
             "source": corpus.source,
@@ -291,7 +289,8 @@ class Trainer:
         """Trains until ``iterations`` steps are done or ``stop()`` is called; never raises for training errors."""
         if self.run_folder is not None:
             (self.run_folder.path / "run.lock").write_text(str(os.getpid()))
-            self.run_folder.update_meta(device=str(self.device), precision="bf16" if self.use_bf16 else "fp32")
+            self.run_folder.update_meta(device=str(self.device), precision="bf16" if self.use_bf16 else "fp32",
+                                        augmentation=self.augmentation.to_dict() if self.augmentation.shifts else None)
         self._set_state("running")
         started = time.perf_counter()
         paused_time = 0.0

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from studio.core.configs import ModelConfig, TrainConfig, preset
+from studio.core.precision import auto_precision_label
 from studio.ui import settings
 from studio.ui.text_level_report import TEXT_LEVEL_HELP, TEXT_LEVEL_TOOLTIP
 
@@ -57,6 +58,17 @@ FIELDS = (
 )
 
 
+#: Choices shown with an explanation: (field, value) -> label. ``auto`` precision says what it picks on this CPU.
+CHOICE_LABELS = {("precision", "auto"): auto_precision_label()}
+
+
+def _choose(editor: QComboBox, value: str) -> None:
+    """Selects the item whose value (not label) is ``value``; an unknown value selects nothing new."""
+    index = editor.findData(value)
+    if index >= 0:
+        editor.setCurrentIndex(index)
+
+
 def _limits(field: Field):
     owner = ModelConfig if field.owner == "model" else TrainConfig
     return owner.LIMITS.get(field.name)
@@ -85,7 +97,8 @@ class HyperparameterForm(QWidget):
         for field in FIELDS:
             if field.kind is str:
                 editor = QComboBox()
-                editor.addItems(TrainConfig.CHOICES[field.name])
+                for choice in TrainConfig.CHOICES[field.name]:  # the value as data, the label may explain it
+                    editor.addItem(CHOICE_LABELS.get((field.name, choice), choice), choice)
                 editor.setToolTip(field.help)
                 if field.name == "text_level":
                     for index, choice in enumerate(TrainConfig.CHOICES[field.name]):
@@ -97,7 +110,10 @@ class HyperparameterForm(QWidget):
                 low, high = _limits(field)
                 editor.setToolTip(f"{field.help} ({_format(low)} to {_format(high)})")
                 editor.textEdited.connect(self._edited)
-            editor.setMaximumWidth(110)
+            if isinstance(editor, QComboBox):
+                editor.setSizeAdjustPolicy(QComboBox.AdjustToContents)  # "auto (fp32 here: ...)" shown whole
+            else:
+                editor.setMaximumWidth(110)
             error = QLabel()
             error.setObjectName(f"{field.name}_error")
             error.setStyleSheet("color: #c0392b;")
@@ -117,7 +133,7 @@ class HyperparameterForm(QWidget):
             value = getattr(model_config if field.owner == "model" else train_config, field.name)
             editor = self.editors[field.name]
             if isinstance(editor, QComboBox):
-                editor.setCurrentText(str(value))
+                _choose(editor, str(value))
             else:
                 editor.setText(_format(value))
         self._validate()
@@ -132,7 +148,7 @@ class HyperparameterForm(QWidget):
         """Types ``text`` into one field as a user would (marks the form Custom)."""
         editor = self.editors[name]
         if isinstance(editor, QComboBox):
-            editor.setCurrentText(text)
+            _choose(editor, text)
         else:
             editor.setText(text)
             self._edited()
@@ -161,7 +177,7 @@ class HyperparameterForm(QWidget):
     # --- internals ------------------------------------------------------------------------------------------
     def _text(self, name: str) -> str:
         editor = self.editors[name]
-        return editor.currentText() if isinstance(editor, QComboBox) else editor.text().strip()
+        return editor.currentData() if isinstance(editor, QComboBox) else editor.text().strip()
 
     def _parse(self):
         problems: dict[str, str] = {}
@@ -209,7 +225,7 @@ class HyperparameterForm(QWidget):
             if name in self.editors:
                 editor = self.editors[name]
                 if isinstance(editor, QComboBox):
-                    editor.setCurrentText(str(text))
+                    _choose(editor, str(text))
                 else:
                     editor.setText(str(text))
         self.preset_box.setCurrentText(settings.read("train/form/preset", "Lab"))

@@ -14,16 +14,20 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QPushButton,
-    QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QProgressBar,
+    QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from studio.core.formatting import format_value
+from studio.core.paths import SHIPPED_MODEL
 from studio.core.runs import RunStore, RunStoreError
+from studio.core.scoring import score_label
 from studio.ui import settings
 from studio.ui.deferred import DeferredWidget
 from studio.ui.report_actions import HtmlReportService, ask_report_destination
 from studio.ui.run_comparison import differing_settings, loss_logs_csv, text_level_of
+from studio.ui.score_dialog import SHIPPED, ModelToScore, ScoreDialog, ScoringWorker
+from studio.ui.threads import start_worker
 
 #: (header, how to read the cell from a run summary)
 COLUMNS = (
@@ -43,7 +47,11 @@ COLUMNS = (
     ("Best loss", lambda s: _loss(s.get("best_loss"))),
     ("Val loss", lambda s: _loss(s.get("last_val_loss"))),
     ("Best val", lambda s: _loss(s.get("best_val_loss"))),
+    ("Score (corpus, split)", lambda s: _latest_score(s.get("scores"))),
 )
+SCORE_COLUMN = len(COLUMNS) - 1
+#: The row of the shipped model (shown once it has been scored): no run id.
+SHIPPED_ROW_NAME = "Shipped model (default.pt)"
 
 #: Columns from here on hold numbers (aligned right).
 FIRST_NUMBER_COLUMN = 5
@@ -56,6 +64,13 @@ def _short_date(text: str | None) -> str:
         return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return text
+
+
+def _latest_score(scores: dict | None) -> str:
+    """The newest stored score (``studio.core.scoring.record_score``), e.g. ``1.150 (oneills1850, validation)``."""
+    if not scores:
+        return "-"
+    return score_label(list(scores.values())[-1])
 
 
 def _loss(value) -> str:
@@ -82,6 +97,8 @@ class RunsPanel(QWidget):
         self.reports = HtmlReportService(self)
         self.reports.status_changed.connect(self.status_changed)
         self.reports.busy_changed.connect(lambda _busy: self._update_buttons())
+        self.shipped_scores: dict[str, dict] = {}  # the shipped model's scores this session (it has no run.json)
+        self._scoring = None  # the WorkerThread while scoring
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([header for header, _ in COLUMNS])
@@ -104,6 +121,8 @@ class RunsPanel(QWidget):
             ("Delete...", self._delete_selected, "Delete the selected runs and their checkpoints"),
             ("Report...", self._report_selected, "Write the run's HTML lab report (curves, tunes engraved and to "
                                                  "listen to) and open it in your browser"),
+            ("Score on corpus...", self._score_dialog, "The loss of the selected runs (or the shipped model) on a "
+             "corpus's held-out tunes, every tune read whole: compare runs trained on different corpora"),
         )
         button_row = QHBoxLayout()
         for text, slot, tip in actions:
@@ -112,6 +131,11 @@ class RunsPanel(QWidget):
             button.clicked.connect(slot)
             button_row.addWidget(button)
             self.buttons[text] = button
+        self.score_progress = QProgressBar()
+        self.score_progress.setRange(0, 1000)
+        self.score_progress.setMaximumWidth(160)
+        self.score_progress.hide()
+        button_row.addWidget(self.score_progress)
         button_row.addStretch(1)
         self.folder_label = QLabel()
         self.folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -173,13 +197,20 @@ class RunsPanel(QWidget):
             except RunStoreError:
                 continue  # a half-written or foreign folder: not a run
         self.table.blockSignals(True)
-        self.table.setRowCount(len(self._summaries))
-        for row, (run_id, summary) in enumerate(self._summaries.items()):
+        rows = list(self._summaries.items())
+        if self.shipped_scores:
+            rows.append(("", {"name": SHIPPED_ROW_NAME, "status": "shipped", "scores": self.shipped_scores}))
+        self.table.setRowCount(len(rows))
+        for row, (run_id, summary) in enumerate(rows):
             for column, (_header, read) in enumerate(COLUMNS):
-                item = QTableWidgetItem(format_value(read(summary), exact=True))
+                shown = run_id or column in (0, 3, SCORE_COLUMN)  # the shipped model's row: name, status, score
+                item = QTableWidgetItem(format_value(read(summary), exact=True) if shown else "")
                 item.setData(Qt.UserRole, run_id)
                 if column >= FIRST_NUMBER_COLUMN:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                if column == SCORE_COLUMN and summary.get("scores"):
+                    item.setToolTip("Nats per character, every tune read whole:\n" + "\n".join(
+                        score_label(entry) for entry in summary["scores"].values()))
                 self.table.setItem(row, column, item)
         self.table.blockSignals(False)
         self.folder_label.setText(f"{len(self._summaries)} run(s) in {self.store.root}")
@@ -190,7 +221,7 @@ class RunsPanel(QWidget):
 
     def selected_ids(self) -> list[str]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return [self.table.item(row, 0).data(Qt.UserRole) for row in rows]
+        return [run_id for run_id in (self.table.item(row, 0).data(Qt.UserRole) for row in rows) if run_id]
 
     def select_runs(self, run_ids) -> None:
         """Selects these runs (others are unselected) and overlays them."""
@@ -279,6 +310,7 @@ class RunsPanel(QWidget):
         self.buttons["Report..."].setEnabled(one and bool(summary.get("has_checkpoint")) and not self.reports.is_busy())
         self.buttons["Export chart..."].setEnabled(bool(ids))
         self.buttons["Export CSV..."].setEnabled(bool(ids))
+        self.buttons["Score on corpus..."].setEnabled(self._scoring is None)
 
     def _open_selected(self) -> None:
         run_id = self._single()
@@ -359,3 +391,67 @@ class RunsPanel(QWidget):
                 return
             settings.write("runs/export_folder", str(Path(path).parent))
             self.status_changed.emit(f"Loss data saved to {path}")
+
+    # --- scoring on a corpus ----------------------------------------------------------------------------------
+    def models_to_score(self, what: str) -> list[ModelToScore]:
+        """The selected runs' best (else last) checkpoints, or the shipped model (``what`` == ``shipped``)."""
+        if what == SHIPPED:
+            return [ModelToScore(SHIPPED_ROW_NAME, SHIPPED_MODEL, None)]
+        models = []
+        for run_id in self.selected_ids():
+            run = self.store.open(run_id)
+            path = run.best_checkpoint if run.best_checkpoint.exists() else run.last_checkpoint
+            if path.exists():
+                models.append(ModelToScore(run.name, path, run_id))
+        return models
+
+    def score_models(self, models: list[ModelToScore], corpus: str, split: str) -> bool:
+        """Scores ``models`` on a worker thread; each result lands in the table's score column. False when busy."""
+        if self._scoring is not None or not models:
+            return False
+        worker = ScoringWorker(models, corpus, split, self.store.root)
+        worker.progressed.connect(self._on_score_progressed)
+        worker.succeeded.connect(self._on_scored)
+        worker.failed.connect(self._on_score_failed)
+        worker.finished.connect(self._on_score_finished)
+        self.score_progress.setValue(0)
+        self.score_progress.show()
+        self._scoring = start_worker(worker, self)
+        self._update_buttons()
+        return True
+
+    def is_scoring(self) -> bool:
+        return self._scoring is not None
+
+    def _score_dialog(self) -> None:
+        dialog = ScoreDialog(len(self.selected_ids()), settings.read("runs/score_corpus", "oneills1850"), self)
+        if dialog.exec() != ScoreDialog.Accepted:
+            return
+        what, corpus, split = dialog.choice()
+        settings.write("runs/score_corpus", corpus)
+        if not self.score_models(self.models_to_score(what), corpus, split):
+            self.status_changed.emit("Nothing to score: the selected runs have no checkpoint yet")
+
+    def _on_score_progressed(self, text: str, fraction: float) -> None:
+        self.score_progress.setValue(int(fraction * 1000))
+        self.status_changed.emit(text)
+
+    def _on_scored(self, results) -> None:
+        for model, score in results:
+            if model.run_id is None:
+                self.shipped_scores[f"{score.corpus}|{score.split}|{score.method}"] = {
+                    "corpus": score.corpus, "split": score.split, "method": score.method,
+                    "nats_per_char": score.nats_per_char}
+        self.refresh()
+        self.status_changed.emit("; ".join(f"{model.label}: {score.nats_per_char:.3f} nats per character "
+                                           f"({score.bits_per_char:.3f} bits)" for model, score in results))
+
+    def _on_score_failed(self, message: str) -> None:
+        self.status_changed.emit(f"Scoring {message}" if message == "stopped" else f"Could not score: {message}")
+        if message != "stopped":
+            QMessageBox.warning(self, "Score on corpus", message)
+
+    def _on_score_finished(self) -> None:
+        self._scoring = None
+        self.score_progress.hide()
+        self._update_buttons()

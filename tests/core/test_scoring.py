@@ -97,3 +97,13 @@ def test_unknown_characters_are_counted_never_fatal(trained_run, oneills, tmp_pa
     assert "2 character(s) outside the model's vocabulary were skipped" in "\n".join(score.summary_lines())
     with pytest.raises(ScoringError, match="use split all"):
         score_corpus(trained_run.best_checkpoint, corpus, "validation")
+
+
+def test_a_model_of_a_combined_corpus_is_scored_on_its_primarys_held_out_tunes(trained_run, oneills):
+    checkpoint = load_checkpoint(trained_run.best_checkpoint)
+    checkpoint.corpus = {"name": "irishCombined", "identity": "of the combined corpus", "text_level": "raw"}
+    held_out = tunes_of_split(oneills, "validation", checkpoint)  # a packaged model: no run folder beside it
+    assert held_out == list(oneills.split(0.1, 0).validation)
+    checkpoint.corpus = {"name": "ryansMammoth", "identity": "another"}
+    with pytest.raises(ScoringError, match="use split all"):
+        tunes_of_split(oneills, "validation", checkpoint)

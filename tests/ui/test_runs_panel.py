@@ -92,3 +92,46 @@ def test_rename_delete_and_open_in_generate(qtbot, panel, two_runs):
     assert opened.args == [str(runs[0].best_checkpoint), "batch eight"]
     panel.delete_runs([runs[1].id])
     assert panel.run_ids() == [runs[0].id] and not runs[1].path.exists()
+
+
+def test_score_on_corpus_adds_each_runs_held_out_score_to_the_table(qtbot, panel, two_runs, small_corpus_path):
+    from studio.core.scoring import score_corpus
+    from studio.ui.runs_panel import SCORE_COLUMN, SHIPPED_ROW_NAME
+
+    _store, runs = two_runs
+    header = panel.table.horizontalHeaderItem(SCORE_COLUMN).text()
+    assert header == "Score (corpus, split)"
+    assert {panel.table.item(r, SCORE_COLUMN).text() for r in range(2)} == {"-"}
+    panel.select_runs([run.id for run in runs])
+    progress = []
+    panel.status_changed.connect(progress.append)
+    assert panel.score_models(panel.models_to_score("selected"), small_corpus_path, "validation")
+    assert not panel.buttons["Score on corpus..."].isEnabled()
+    qtbot.waitUntil(lambda: not panel.is_scoring(), timeout=300_000)
+    assert any(text.startswith("Scoring batch 8") for text in progress)
+    name = small_corpus_path.rsplit("/", 1)[-1]
+    for run in runs:
+        expected = score_corpus(run.best_checkpoint, small_corpus_path, "validation").nats_per_char
+        row = panel.run_ids().index(run.id)
+        assert panel.table.item(row, SCORE_COLUMN).text() == f"{expected:.3f} ({name}, validation)"
+        assert run.meta()["scores"][f"{name}|validation|tunes"]["nats_per_char"] == expected  # kept with the run
+    assert panel.buttons["Score on corpus..."].isEnabled()
+
+    assert panel.score_models(panel.models_to_score("shipped"), small_corpus_path, "all")
+    qtbot.waitUntil(lambda: not panel.is_scoring(), timeout=300_000)
+    last = panel.table.rowCount() - 1
+    assert panel.table.item(last, 0).text() == SHIPPED_ROW_NAME
+    assert panel.table.item(last, SCORE_COLUMN).text().endswith(f"({name}, all)")
+    panel.select_runs([run.id for run in runs])
+    assert sorted(panel.selected_ids()) == sorted(run.id for run in runs)  # the shipped row is no run
+
+
+def test_a_split_that_is_not_of_the_corpus_says_why(qtbot, panel, two_runs, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    panel.select_runs([two_runs[1][0].id])
+    assert panel.score_models(panel.models_to_score("selected"), "airdsAirs", "validation")
+    qtbot.waitUntil(lambda: not panel.is_scoring(), timeout=300_000)
+    assert warnings and "use split all" in warnings[0]

@@ -1,0 +1,27 @@
+"""The hyperparameter form: ``auto`` precision says what it picks on this CPU, and values round-trip by value."""
+
+from __future__ import annotations
+
+from studio.core.precision import auto_precision_label, cpu_has_amx
+from studio.ui.hyperparameter_form import HyperparameterForm
+
+
+def test_auto_precision_shows_what_it_uses_here_and_still_means_auto(qtbot):
+    form = HyperparameterForm()
+    qtbot.addWidget(form)
+    combo = form.editors["precision"]
+    label = combo.currentText()
+    assert label.startswith("auto (") and ("bf16 here" if cpu_has_amx() else "fp32 here") in label
+    assert form.configs()[1].precision == "auto"
+    form.set_value("precision", "fp32")
+    assert combo.currentText() == "fp32" and form.configs()[1].precision == "fp32"
+    form.remember()
+    again = HyperparameterForm()  # the remembered value is the value, not the label
+    qtbot.addWidget(again)
+    assert again.configs()[1].precision == "fp32"
+
+
+def test_the_label_follows_the_cpu_flags():
+    assert auto_precision_label("flags : fpu avx512f avx512_bf16 amx_bf16 amx_tile") == "auto (bf16 here: AMX)"
+    assert auto_precision_label("flags : fpu avx512f avx512_bf16") == "auto (fp32 here: AVX-512 BF16 but no AMX)"
+    assert auto_precision_label("flags : fpu sse2") == "auto (fp32 here: no AMX)"
