@@ -46,10 +46,18 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 def write_text_atomic(path: Path | str, text: str) -> None:
     """Writes ``text`` (UTF-8, ``\\n`` line ends) to a temporary file beside ``path``, flushes, fsyncs and renames
-    it over ``path``: a crash leaves the old file or the new one, never half of one."""
+    it over ``path``: a crash leaves the old file or the new one, never half of one. The file keeps the mode of
+    the one it replaces (a new file gets the usual ``0666 & ~umask``, not ``mkstemp``'s private ``0600``)."""
     path = Path(path)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()

@@ -98,3 +98,21 @@ def test_a_tunes_opening_is_its_headers_and_first_bars():
     assert tune_opening(tune) == "X:3\nT:The Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|ABA ABd|"
     assert tune_opening(tune, bars=1) == "X:3\nT:The Kesh\nM:6/8\nL:1/8\nK:G\n|:GAG GAB|"
     assert tune_opening("X:1\nK:D\nab") == "X:1\nK:D\nab"
+
+
+def test_atomic_writes_keep_the_replaced_files_mode_and_give_new_files_the_usual_one(tmp_path):
+    import os
+    import stat
+
+    from studio.core.runs import write_text_atomic
+
+    umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "book.abc"
+        write_text_atomic(fresh, "X:1\n")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # readable by others, as a saved file should be
+        fresh.chmod(0o600)
+        write_text_atomic(fresh, "X:2\n")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o600 and fresh.read_text() == "X:2\n"
+    finally:
+        os.umask(umask)
