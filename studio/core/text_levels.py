@@ -62,11 +62,6 @@ class NormalisationReport:
         return asdict(self)
 
 
-def is_cached(corpus: Corpus, level: str) -> bool:
-    """Whether ``corpus`` at ``level`` is ready without a rewrite (raw, or a rewrite cached in the data folder)."""
-    return level == corpus.text_level or (corpus.text_level == "raw" and _cache_path(corpus, level).exists())
-
-
 def _cache_path(corpus: Corpus, level: str):
     return data_home() / "cache" / f"text-{corpus.identity()}-{level}-v{CANONICAL_VERSION}.json"
 
