@@ -9,7 +9,6 @@ SVG, the loss data of the selected runs as CSV.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -25,57 +24,10 @@ from studio.core.scoring import score_label
 from studio.ui import settings
 from studio.ui.deferred import DeferredWidget
 from studio.ui.report_actions import HtmlReportService, ask_report_destination
-from studio.ui.run_comparison import differing_settings, loss_logs_csv, text_level_of
+from studio.ui.run_comparison import differing_settings, loss_logs_csv
+from studio.ui.runs_table import COLUMNS, FIRST_NUMBER_COLUMN, SCORE_COLUMN, SHIPPED_ROW_NAME
 from studio.ui.score_dialog import SHIPPED, ModelToScore, ScoreDialog, ScoringWorker
 from studio.ui.threads import start_worker
-
-#: (header, how to read the cell from a run summary)
-COLUMNS = (
-    ("Name", lambda s: s.get("name")),
-    ("Date", lambda s: _short_date(s.get("created"))),
-    ("Corpus", lambda s: s.get("corpus", {}).get("name")),
-    ("Text", text_level_of),
-    ("Status", lambda s: s.get("status")),
-    ("Steps", lambda s: f"{s.get('steps_done', 0):,} / {s.get('train_config', {}).get('iterations', 0):,}"),
-    ("Batch", lambda s: s.get("train_config", {}).get("batch_size")),
-    ("Seq", lambda s: s.get("train_config", {}).get("seq_length")),
-    ("LR", lambda s: s.get("train_config", {}).get("learning_rate")),
-    ("Emb", lambda s: s.get("model_config", {}).get("embedding_dim")),
-    ("Hidden", lambda s: s.get("model_config", {}).get("hidden_size")),
-    ("Layers", lambda s: s.get("model_config", {}).get("num_layers")),
-    ("Last loss", lambda s: _loss(s.get("last_loss"))),
-    ("Best loss", lambda s: _loss(s.get("best_loss"))),
-    ("Val loss", lambda s: _loss(s.get("last_val_loss"))),
-    ("Best val", lambda s: _loss(s.get("best_val_loss"))),
-    ("Score (corpus, split)", lambda s: _latest_score(s.get("scores"))),
-)
-SCORE_COLUMN = len(COLUMNS) - 1
-#: The row of the shipped model (shown once it has been scored): no run id.
-SHIPPED_ROW_NAME = "Shipped model (default.pt)"
-
-#: Columns from here on hold numbers (aligned right).
-FIRST_NUMBER_COLUMN = 5
-
-
-def _short_date(text: str | None) -> str:
-    if not text:
-        return "-"
-    try:
-        return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return text
-
-
-def _latest_score(scores: dict | None) -> str:
-    """The newest stored score (``studio.core.scoring.record_score``), e.g. ``1.150 (oneills1850, validation)``."""
-    if not scores:
-        return "-"
-    return score_label(list(scores.values())[-1])
-
-
-def _loss(value) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
 
 def _make_comparison_chart():
     from studio.ui.comparison_chart import ComparisonChart  # pyqtgraph and numpy: once the window is shown
