@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from studio.core.inspection import character_display, character_label, line_and_column
@@ -37,6 +38,7 @@ class DistributionChart(QWidget):
         configure_pyqtgraph()
         self.caption = QLabel("Click a character of the ABC to see what the model expected there.")
         self.caption.setWordWrap(True)
+        self.caption.setTextFormat(Qt.RichText)
         self.plot_widget = pg.PlotWidget()
         self.plot_widget.setMinimumHeight(230)
         plot = self.plot_widget.getPlotItem()
@@ -46,8 +48,9 @@ class DistributionChart(QWidget):
         plot.invertY(True)
         plot.setXRange(0, 1, padding=0.02)
         plot.setLabel("bottom", "probability of the next character")
+        plot.getAxis("bottom").enableAutoSIPrefix(False)  # probabilities, not "x0.001" units
         plot.showGrid(x=True, y=False, alpha=0.25)
-        self.legend = plot.addLegend(offset=(-6, 6), labelTextSize="8pt")
+        self.legend = plot.addLegend(offset=(-6, -6), labelTextSize="8pt")  # bottom right: the shortest bars
         self.bars_at_one = pg.BarGraphItem(x0=[], y=[], height=BAR_THICKNESS, width=[], brush=AT_ONE_COLOUR,
                                            pen=None, name="T = 1")
         self.bars_at_dial = pg.BarGraphItem(x0=[], y=[], height=BAR_THICKNESS, width=[], brush=AT_DIAL_COLOUR,
@@ -70,6 +73,7 @@ class DistributionChart(QWidget):
         self.at_dial = np.zeros(0)
         self.redraws = 0
         self._codes = np.zeros(0, dtype=int)
+        self._x_limit = 1.0
         self._head = ""
         self._at_one_line = ""
 
@@ -108,6 +112,7 @@ class DistributionChart(QWidget):
             self._head = (f"Line {line}, column {column}: written <b style='color:{WRITTEN_COLOUR}'>"
                           f"{character_display(written)}</b>{known}")
         self._at_one_line = self._temperature_line(1.0, at_one, inspection.strict_forbidden_share(offset, 1.0))
+        self._x_limit = 0.0
         self.bars_at_one.setOpts(x0=np.zeros(len(shown)), y=np.arange(len(shown)) - BAR_THICKNESS / 2,
                                  width=self.at_one)
         self.set_temperature(temperature)
@@ -122,6 +127,7 @@ class DistributionChart(QWidget):
         self.at_dial = np.array(at_dial.probabilities)[self._codes]
         count = len(self.characters)
         self.bars_at_dial.setOpts(x0=np.zeros(count), y=np.arange(count) + BAR_THICKNESS / 2, width=self.at_dial)
+        self._fit_probability_axis()
         if self.written_index is not None:
             i = self.written_index
             self.written_frame.setOpts(x0=[0.0], y=[float(i)], width=[max(self.at_one[i], self.at_dial[i], 0.01)])
@@ -129,11 +135,19 @@ class DistributionChart(QWidget):
             self.written_frame.setOpts(x0=[], y=[], width=[])
         self._dial_legend.setText(f"T = {temperature:g}")
         share = self.inspection.strict_forbidden_share(self.offset, temperature)
-        self.caption.setText(f"{self._head}<br>{self._at_one_line}<br>"
-                             f"{self._temperature_line(temperature, at_dial, share, AT_DIAL_COLOUR)}")
+        self.caption.setText(f"<div>{self._head}</div><div>{self._at_one_line}</div>"
+                             f"<div>{self._temperature_line(temperature, at_dial, share, AT_DIAL_COLOUR)}</div>")
         self.redraws += 1
 
     # ------------------------------------------------------------------ helpers
+    def _fit_probability_axis(self) -> None:
+        """Fits the probability axis to the point's bars; while the dial moves it only grows, so a distribution
+        that sharpens is seen to sharpen (not rescaled away)."""
+        wanted = min(1.0, max(0.1, 1.15 * float(max(self.at_one.max(), self.at_dial.max()))))
+        if wanted > self._x_limit:
+            self._x_limit = wanted
+            self.plot_widget.getPlotItem().setXRange(0, wanted, padding=0.02)
+
     @staticmethod
     def _tick(ch: str, written: bool) -> str:
         text = f"{character_display(ch)}  {character_label(ch)}"

@@ -98,6 +98,7 @@ class GeneratePanel(QWidget):
         score_split.addWidget(self.inspector)
         score_split.setStretchFactor(0, 3)
         score_split.setStretchFactor(1, 2)
+        score_split.setSizes([520, 400])
         right_split = QSplitter(Qt.Vertical)
         right_split.addWidget(score_split)
         right_split.addWidget(self.tune_editor)
