@@ -171,7 +171,10 @@ class ModelInspector(QWidget):
     def _on_cursor_moved(self) -> None:
         if self.editor.isReadOnly():
             return
-        self._wanted = True
+        if self.editor.hasFocus():  # the user clicked or typed (showing a tune moves the cursor too)
+            self._wanted = True
+        if not self._wanted:
+            return
         if self._current():
             self.show_at_cursor()
         else:
