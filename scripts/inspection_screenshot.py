@@ -49,10 +49,7 @@ def main() -> int:
     body = text.index("\n", text.index("\nK:") + 1) + 1
     first_line = range(body + 1, min(text.index("\n", body), body + 40))  # where the editor shows it
     hesitant = max(first_line, key=lambda offset: seen.distribution_at(offset, 1.0).entropy_bits)
-    panel.editor.setFocus()
-    cursor = panel.editor.textCursor()
-    cursor.setPosition(hesitant)
-    panel.editor.setTextCursor(cursor)
+    inspector.show_distribution_at(hesitant)
     wait_until(lambda: inspector.chart.inspection is not None and inspector.chart.offset == hesitant)
     driver.pause(800)
     print(inspector.chart.caption.text().replace("<br>", "\n"))

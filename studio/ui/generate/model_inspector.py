@@ -10,7 +10,7 @@ the cached log-probabilities (no model call). "Same seed at 0.5 / 1.0 / 1.5" ope
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from studio.core.inspection import COMPARED_TEMPERATURES
@@ -114,6 +114,8 @@ class ModelInspector(QWidget):
         self._dialog = None
         editor.document().contentsChange.connect(self._on_text_changed)  # not textChanged: see SurpriseHighlighter
         editor.cursorPositionChanged.connect(self._on_cursor_moved)
+        editor.viewport().installEventFilter(self)
+        editor.installEventFilter(self)
         sampling_form.temperature_dial.valueChanged.connect(self._on_dial_moved)
         sampling_form.model_picker.model_changed.connect(self._on_model_changed)
         self.service.inspected.connect(self._on_inspected)
@@ -171,14 +173,24 @@ class ModelInspector(QWidget):
     def _on_cursor_moved(self) -> None:
         if self.editor.isReadOnly():
             return
-        if self.editor.hasFocus():  # the user clicked or typed (showing a tune moves the cursor too)
-            self._wanted = True
-        if not self._wanted:
+        if not self._wanted:  # set by a click or a key in the editor (showing a tune moves the cursor too)
             return
         if self._current():
             self.show_at_cursor()
         else:
             self._settle.start()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.MouseButtonPress, QEvent.KeyPress):
+            self._wanted = True  # the user is pointing at the text: follow the cursor from now on
+        return False
+
+    def show_distribution_at(self, offset: int) -> None:
+        """Moves the editor's cursor to ``offset`` and shows the distribution there (as a click does)."""
+        self._wanted = True
+        cursor = self.editor.textCursor()
+        cursor.setPosition(min(max(offset, 0), len(self.editor.toPlainText())))
+        self.editor.setTextCursor(cursor)
 
     def show_at_cursor(self) -> None:
         if self.inspection is None:
@@ -206,6 +218,7 @@ class ModelInspector(QWidget):
         self.surprise.show_summary(self.inspection)
 
     def _go_to_place(self, line: int, column: int) -> None:
+        self._wanted = True
         self.editor.go_to(line, column - 1)
 
     # ------------------------------------------------------------------ same seed, three temperatures
