@@ -5,6 +5,9 @@ Two measurements in one run, 1 torch thread by default:
 * **Per-position pass vs sampling** (issue 15): ``inspect_text`` over a 1,000-character tune (one forward pass of the
   LSTM over the text) vs ``Sampler.sample`` writing 1,000 characters (one model call per character), taking turns so
   machine noise hits both alike. Prints the median seconds of each and the ratio sampling / inspection.
+* **Dial redraw** (issue 15): the Generate tab's next-character chart redrawn at a new temperature from the cached
+  log-probabilities (``DistributionChart.set_temperature`` plus a synchronous repaint of the plot, offscreen Qt), in
+  milliseconds, against a 16 ms frame (60 Hz): the ratio printed is frame budget / redraw time.
 * **Scoring a corpus** (issue 13): ``score_corpus`` of the shipped model on a whole corpus (O'Neill's by default, every
   tune read whole), in seconds and characters per second. The work is almost all matrix products (about 10.7 MFLOP
   per character for the lab model), so the script also times a plain matrix product of the LSTM's recurrent shape
@@ -14,6 +17,7 @@ Two measurements in one run, 1 torch thread by default:
     python bench/inspection_speed.py                      # shipped model, O'Neill's whole corpus
     python bench/inspection_speed.py --corpus airdsAirs --threads 2
     python bench/inspection_speed.py --smoke              # seconds: a few tunes, one round
+    python bench/inspection_speed.py --no-scoring         # the pass and the dial redraw only
 """
 
 from __future__ import annotations
@@ -73,6 +77,38 @@ def pass_vs_sampling(sampler: Sampler, text: str, rounds: int) -> tuple[float, f
     return statistics.median(inspect_times), statistics.median(sample_times)
 
 
+FRAME_BUDGET_MS = 1000 / 60
+
+
+def dial_redraw_ms(sampler: Sampler, text: str, redraws: int = 200) -> tuple[float, float]:
+    """Median and 95th-percentile milliseconds of one dial redraw of the distribution chart (offscreen Qt), the
+    dial swept from 0.1 to 2.0 and back at a point in the middle of ``text``."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.generate.distribution_view import DistributionChart
+
+    app = QApplication.instance() or QApplication([])
+    chart = DistributionChart()
+    chart.resize(420, 360)
+    chart.show()
+    seen = inspect_text(sampler.model, sampler.vocabulary, text)
+    chart.show_at(seen, len(text) // 2, 1.0)
+    app.processEvents()
+    sweep = [0.1 + 1.9 * abs((i % 40) - 20) / 20 for i in range(redraws)]
+    times = []
+    for temperature in sweep:
+        began = time.perf_counter()
+        chart.set_temperature(temperature)
+        chart.plot_widget.repaint()  # draw now, not at the next event loop turn
+        times.append((time.perf_counter() - began) * 1000)
+    chart.hide()
+    chart.deleteLater()  # deleted now, in order: left to the interpreter's exit, pyqtgraph's legend anchor
+    app.processEvents()  # touched an already deleted ViewBox (a traceback, harmless)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", default=str(SHIPPED_MODEL))
@@ -81,6 +117,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--no-scoring", action="store_true", help="skip scoring the corpus")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     flags = open("/proc/cpuinfo", encoding="ascii", errors="ignore").read()
@@ -97,6 +134,13 @@ def main() -> None:
         inspect_seconds, sample_seconds = pass_vs_sampling(sampler, text, args.rounds)
     print(f"\nper-position pass over {len(text)} characters: {inspect_seconds:.3f} s; sampling {len(text) - 1} "
           f"characters: {sample_seconds:.3f} s; sampling / pass = {sample_seconds / inspect_seconds:.1f}x")
+
+    median_ms, slow_ms = dial_redraw_ms(sampler, text)
+    print(f"dial redraw of the distribution chart (no model call): median {median_ms:.2f} ms, 95th percentile "
+          f"{slow_ms:.2f} ms; a 60 Hz frame ({FRAME_BUDGET_MS:.1f} ms) / median = {FRAME_BUDGET_MS / median_ms:.0f}x, "
+          f"/ 95th percentile = {FRAME_BUDGET_MS / slow_ms:.0f}x")
+    if args.no_scoring:
+        return
 
     before = product_gflops(256, sampler.model.config.hidden_size)
     last = [0.0]

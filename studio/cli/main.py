@@ -5,6 +5,7 @@
     python -m studio runs [list|rename|delete]   the run store
     python -m studio package --run RUN --out F   a run's best checkpoint as a compact model file
     python -m studio generate --count 4 ...      sample tunes from a run, a checkpoint or the shipped model
+    python -m studio inspect TUNE.abc --at 7:12  the model's next-character distribution there, surprise along it
     python -m studio export TUNES.abc --midi F   tunes to MIDI and/or WAV files
     python -m studio evaluate | experiment       judge tunes against a corpus; controlled experiments
     python -m studio report EXPERIMENT|RUN|BOOK  the self-contained HTML lab report (curves, scores, audio)
@@ -20,11 +21,11 @@ import argparse
 import os
 import sys
 
-from studio.cli import corpus, export, generate, quality, report, score, train
+from studio.cli import corpus, export, generate, inspect, quality, report, score, train
 from studio.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UserError
 
 #: The modules that add subcommands, in the order ``--help`` lists them.
-COMMAND_FAMILIES = [corpus, train, generate, export, quality, score, report]
+COMMAND_FAMILIES = [corpus, train, generate, inspect, export, quality, score, report]
 
 
 def build_parser() -> argparse.ArgumentParser:

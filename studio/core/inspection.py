@@ -22,10 +22,12 @@ from functools import cached_property
 
 import torch
 
+from studio.core.abc.rhythm import RhythmState
 from studio.core.abc.validate import ValidationReport, validate_tune
 from studio.core.configs import DEFAULT_PRIMER, SamplingConfig
 from studio.core.metrics import TuneMetrics, tune_metrics
 from studio.core.model import CharLSTM
+from studio.core.strict_sampling import allowed_characters
 from studio.core.vocabulary import Vocabulary
 
 LOG2 = math.log(2.0)
@@ -140,6 +142,7 @@ class TextInspection:
     offsets: tuple[int, ...]
     log_probs: torch.Tensor
     unknown: dict[str, int] = field(default_factory=dict)
+    _strict_rows: dict[int, torch.Tensor | None] = field(default_factory=dict, init=False, repr=False)
 
     # --- surprise -------------------------------------------------------------------------------------------------
 
@@ -216,6 +219,25 @@ class TextInspection:
         written_p = float(probabilities[chars.index(written)]) if written is not None and written in chars else None
         return Distribution(offset, temperature, written, written_p, float(entropy_bits(probabilities)), chances,
                             tuple(probabilities.tolist()))
+
+    def strict_forbidden_share(self, offset: int, temperature: float = 1.0) -> float | None:
+        """The share of the model's probability at ``offset`` (at ``temperature``) that the strict-bars rule forbids
+        there: the mass on characters the strict sampler would mask, given the text before ``offset`` (its rhythm
+        state and shared mask cache, exactly as :mod:`studio.core.strict_sampling` asks before each character).
+        None where there is no prediction or strict bars could not continue the text (no countable meter, or a bar
+        that can no longer add up). The mask is kept per offset, so moving the temperature costs one softmax."""
+        row = self.row_before(offset)
+        if row is None:
+            return None
+        if offset not in self._strict_rows:
+            state = RhythmState().feed_text(self.text[:offset])
+            countable = not state.in_body or (state.meter is not None and state.viable())
+            self._strict_rows[offset] = allowed_characters(self.vocabulary).row(state) if countable else None
+        allowed = self._strict_rows[offset]
+        if allowed is None:
+            return None
+        probabilities = temperature_probabilities(self.log_probs[row], temperature)
+        return float(probabilities[~allowed].sum().clamp(0.0, 1.0))
 
     def entropy_along(self, temperature: float = 1.0) -> torch.Tensor:
         """Entropy in bits of the model's prediction for each predicted character (length ``predicted_count``)."""

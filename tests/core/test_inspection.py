@@ -196,3 +196,25 @@ def test_distribution_lines_for_a_terminal_mark_the_written_character(tune_seen)
     assert lines[0].startswith(f"{line}:{column}, written") and "T=0.5" in lines[0]
     assert len(lines) == 16 and lines[1].endswith("<-")
     assert "no prediction" in tune_seen.distribution_lines(0)[0]
+
+
+def test_strict_bars_forbid_every_note_once_a_bar_is_full(shipped):
+    """At the '|' closing a full 4/4 bar the strict rule forbids every note (the bar has no room), so the forbidden
+    share is at least the notes' mass and at most everything but the bar line; mid-bar, '|' itself is forbidden."""
+    text = "X:1\nT:Test\nM:4/4\nL:1/8\nK:D\nabcd efga|bagf edcB|A2F2 D4|\n"
+    seen = inspect_text(shipped.model, shipped.vocabulary, text)
+    full = text.index("|")
+    chars = shipped.vocabulary.chars
+    for temperature in (0.5, 1.0, 1.5):
+        chart = seen.distribution_at(full, temperature)
+        notes = sum(p for ch, p in zip(chars, chart.probabilities) if ch in "abcdefgABCDEFG")
+        share = seen.strict_forbidden_share(full, temperature)
+        assert notes - 1e-6 <= share <= 1 - chart.probabilities[chars.index("|")] + 1e-6
+    mid_bar = full - 3  # after 'abcd e': a bar line here would close a short bar
+    chart = seen.distribution_at(mid_bar, 1.0)
+    notes = sum(p for ch, p in zip(chars, chart.probabilities) if ch in "abcdefgABCDEFG")
+    assert chart.probabilities[chars.index("|")] - 1e-6 <= seen.strict_forbidden_share(mid_bar) <= 1 - notes + 1e-6
+    assert notes > 0.5  # the model expects a note here, and strict bars allow every note
+    assert seen.strict_forbidden_share(0) is None
+    no_meter = inspect_text(shipped.model, shipped.vocabulary, "X:1\nM:none\nK:D\nabc|")
+    assert no_meter.strict_forbidden_share(len(no_meter.text) - 1) is None

@@ -41,10 +41,11 @@ class AbcEditor(QPlainTextEdit):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(lambda: self.text_settled.emit(self.toPlainText()))
         self._quiet = False
-        self.textChanged.connect(self._on_text_changed)
+        # contentsChange, not textChanged: a syntax highlighter's repaint (surprise colouring) emits textChanged too
+        self.document().contentsChange.connect(self._on_contents_change)
 
-    def _on_text_changed(self) -> None:
-        if not self._quiet:
+    def _on_contents_change(self, _position: int, removed: int, added: int) -> None:
+        if not self._quiet and (removed or added):
             self._timer.start()
 
     def set_text(self, text: str) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QS
 
 from studio.core.configs import SamplingConfig
 from studio.ui.generate.export import Exporter, ExportJob
+from studio.ui.generate.model_inspector import ModelInspector
 from studio.ui.generate.playback_bar import PlaybackBar
 from studio.ui.generate.sampling_form import SamplingForm
 from studio.ui.generate.score_view import ScoreView
@@ -94,8 +95,15 @@ class GeneratePanel(QWidget):
         left.setMinimumWidth(340)
         left.setMaximumWidth(460)
 
+        self.inspector = ModelInspector(self.editor, self.sampling_form)  # what the model expects, surprise
+        score_split = QSplitter(Qt.Horizontal)
+        score_split.addWidget(self.score)
+        score_split.addWidget(self.inspector)
+        score_split.setStretchFactor(0, 3)
+        score_split.setStretchFactor(1, 2)
+        score_split.setSizes([520, 400])
         right_split = QSplitter(Qt.Vertical)
-        right_split.addWidget(self.score)
+        right_split.addWidget(score_split)
         right_split.addWidget(self.tune_editor)
         right_split.setStretchFactor(0, 3)
         right_split.setStretchFactor(1, 1)
@@ -147,6 +155,7 @@ class GeneratePanel(QWidget):
         self.playback.zoom_requested.connect(self.score.zoom_by)
         self.playback.position_changed.connect(self._highlight_at)
         self.playback.problem_solved.connect(self.banner.hide)
+        self.inspector.status_changed.connect(self._status)
         self.playback.text_rewrite_requested.connect(self._rewrite_text)
         for part in (self.playback, self.tune_editor, self.exporter, self.books):
             part.status_changed.connect(self._status)
@@ -434,6 +443,7 @@ class GeneratePanel(QWidget):
             self._thread.stop_and_wait(10_000)
         self.playback.close_player()
         self.previews.shutdown()
+        self.inspector.shutdown()
 
     def closeEvent(self, event):
         self.shutdown()
