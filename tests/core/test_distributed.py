@@ -7,11 +7,12 @@ import subprocess
 import sys
 
 from studio.core.runs import RunStore
+from test_distributed_context import free_port  # a port nobody else uses, not a fixed one
 
 
 def test_two_process_gloo_run_writes_one_run(tmp_path):
     env = dict(os.environ, ABC_STUDIO_HOME=str(tmp_path), OMP_NUM_THREADS="1")
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
                "-m", "studio", "train", "--preset", "tiny", "--iterations", "20", "--name", "ddp"]
     out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]

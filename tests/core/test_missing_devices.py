@@ -22,7 +22,9 @@ from studio.core.midi_ports import list_output_port_status
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TUNE = "X:1\nT:Test\nM:6/8\nL:1/8\nK:D\n|:dfa bag|fed e2d:|\n"
-FLUIDSYNTH_LIBRARY = Path("/usr/lib/x86_64-linux-gnu/libfluidsynth.so.3")
+# Debian's multiarch folder of this machine (x86_64-linux-gnu, aarch64-linux-gnu...), or lib64 elsewhere
+FLUIDSYNTH_LIBRARY = next(iter(sorted(Path("/usr/lib").glob("*-linux-gnu/libfluidsynth.so.3"))),
+                          Path("/usr/lib64/libfluidsynth.so.3"))
 SOUNDFONT_FOLDER = Path("/usr/share/sounds")
 
 # runs in the child: every entry point, printing one line per outcome
@@ -57,14 +59,21 @@ CHILD = textwrap.dedent(f"""
 """)
 
 
+# root gets a private mount namespace directly; another user through a user namespace (unshare -r), where the
+# kernel allows unprivileged user namespaces
+UNSHARE = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-r", "-m"]
+
+
 def namespace_available() -> bool:
     if not shutil.which("unshare") or sys.platform != "linux":
         return False
-    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+    return subprocess.run([*UNSHARE, "true"], capture_output=True).returncode == 0
 
 
-needs_namespace = pytest.mark.skipif(not namespace_available(),
-                                     reason="needs a private mount namespace (unshare -m, as root)")
+needs_namespace = pytest.mark.skipif(
+    not namespace_available(),
+    reason=f"needs a private mount namespace ({' '.join(UNSHARE)} failed: as a user, the kernel must allow "
+           "unprivileged user namespaces, e.g. sysctl kernel.unprivileged_userns_clone=1)")
 
 
 def run_child(tmp_path: Path, mounts: list[str]) -> dict[str, str]:
@@ -74,7 +83,7 @@ def run_child(tmp_path: Path, mounts: list[str]) -> dict[str, str]:
     command = " && ".join(mounts + [f'exec "{sys.executable}" "{script}" "{tmp_path}"'])
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), ABC_STUDIO_HOME=str(tmp_path / "home"))
     env.pop("ABC_STUDIO_SOUNDFONT", None)
-    done = subprocess.run(["unshare", "-m", "sh", "-c", command], capture_output=True, text=True, timeout=300,
+    done = subprocess.run([*UNSHARE, "sh", "-c", command], capture_output=True, text=True, timeout=300,
                           env=env, cwd=str(PROJECT_ROOT))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
@@ -95,7 +104,7 @@ def test_missing_fluidsynth_library(tmp_path):
 
 
 @needs_namespace
-@pytest.mark.skipif(not FLUIDSYNTH_LIBRARY.exists(), reason="libfluidsynth3 is not installed where Debian puts it")
+@pytest.mark.skipif(not FLUIDSYNTH_LIBRARY.exists(), reason=f"libfluidsynth3 is not installed ({FLUIDSYNTH_LIBRARY} is missing)")
 def test_broken_fluidsynth_library(tmp_path):
     real = FLUIDSYNTH_LIBRARY.resolve()
     lines = run_child(tmp_path, [f"mount --bind /dev/null {real}"])
