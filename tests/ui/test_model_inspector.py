@@ -151,3 +151,19 @@ def _blocks(document):
     while block.isValid():
         yield block
         block = block.next()
+
+
+def test_after_switching_tunes_edits_still_reengrave_and_the_surprise_follows_the_shown_tune(panel, qtbot):
+    """Each tune has its own document (its own undo): switching must move the editor's and the inspector's
+    listeners to the shown document, or edits to the second tune would never be engraved or inspected."""
+    first = panel.add_tune("X:1\nT:First\nM:6/8\nL:1/8\nK:D\nDFA dAF|GBd gdB|\n")
+    panel.add_tune("X:2\nT:Second\nM:6/8\nL:1/8\nK:G\nGBd gdB|ABc edc|\n")
+    panel.tune_list.setCurrentRow(first)
+    qtbot.waitUntil(lambda: "First" in panel.editor.toPlainText(), timeout=5000)
+    assert panel.inspector.highlighter.document() is panel.editor.document()
+    settled = []
+    panel.editor.text_settled.connect(settled.append)
+    panel.editor.moveCursor(panel.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(panel.editor, "A")
+    qtbot.waitUntil(lambda: bool(settled), timeout=5000)
+    assert settled[-1].rstrip().endswith("A")

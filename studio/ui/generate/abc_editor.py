@@ -26,6 +26,10 @@ class AbcEditor(QPlainTextEdit):
     """A plain-text ABC editor with problem marks. ``set_text`` replaces the text without emitting ``text_settled``."""
 
     text_settled = Signal(str)
+    #: The shown document's ``contentsChange`` (position, removed, added), whichever document is shown.
+    contents_changed = Signal(int, int, int)
+    #: ``show_document`` put another document (another tune's text and undo history) in the editor.
+    document_replaced = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -44,9 +48,10 @@ class AbcEditor(QPlainTextEdit):
         # contentsChange, not textChanged: a syntax highlighter's repaint (surprise colouring) emits textChanged too
         self.document().contentsChange.connect(self._on_contents_change)
 
-    def _on_contents_change(self, _position: int, removed: int, added: int) -> None:
+    def _on_contents_change(self, position: int, removed: int, added: int) -> None:
         if not self._quiet and (removed or added):
             self._timer.start()
+        self.contents_changed.emit(position, removed, added)
 
     def set_text(self, text: str) -> None:
         self._quiet = True
@@ -61,10 +66,13 @@ class AbcEditor(QPlainTextEdit):
         self._timer.stop()
         self._quiet = True
         try:
+            self.document().contentsChange.disconnect(self._on_contents_change)
             self.setDocument(document)
+            document.contentsChange.connect(self._on_contents_change)
         finally:
             self._quiet = False
         self.set_problems([])
+        self.document_replaced.emit(document)
 
     def replace_text_undoably(self, text: str) -> None:
         """Replaces the whole text as one edit that Ctrl+Z undoes (``text_settled`` follows as for typing)."""

@@ -96,7 +96,7 @@ class ModelInspector(QWidget):
         self.service = InspectionService(self)
         self.chart = DistributionChart()
         self.surprise = SurprisePanel()
-        self.highlighter = SurpriseHighlighter(editor.document())
+        self.highlighter = SurpriseHighlighter(editor.document(), owner=self)  # tunes swap documents in the editor
         self.compare_button = QPushButton("Same seed at " + " / ".join(f"{t:g}" for t in COMPARED_TEMPERATURES))
         self.compare_button.setToolTip("Three tunes from the same random draws at three temperatures, side by side "
                                        "with their metrics (uses the seed and primer of the form).")
@@ -112,7 +112,8 @@ class ModelInspector(QWidget):
         self._settle.setInterval(SETTLE_MS)
         self._settle.timeout.connect(self._request)
         self._dialog = None
-        editor.document().contentsChange.connect(self._on_text_changed)  # not textChanged: see SurpriseHighlighter
+        editor.contents_changed.connect(self._on_text_changed)  # not textChanged: see SurpriseHighlighter
+        editor.document_replaced.connect(self._on_document_replaced)
         editor.cursorPositionChanged.connect(self._on_cursor_moved)
         editor.viewport().installEventFilter(self)
         editor.installEventFilter(self)
@@ -133,6 +134,11 @@ class ModelInspector(QWidget):
         """True when the inspection shown is the editor's text read by the chosen model."""
         return (self.inspection is not None and self.inspection.text == self.editor.toPlainText()
                 and self.service.cached(self.checkpoint_path, self.inspection.text) is self.inspection)
+
+    def _on_document_replaced(self, document) -> None:
+        """Another tune's document is shown: colour that one, and read it as a changed text."""
+        self.highlighter.setDocument(document)
+        self._on_text_changed(0, 0, document.characterCount())
 
     def _on_text_changed(self, _position: int = 0, removed: int = 0, added: int = 0) -> None:
         if not (removed or added):

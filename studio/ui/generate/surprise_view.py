@@ -39,8 +39,14 @@ def band_label(i: int) -> str:
 class SurpriseHighlighter(QSyntaxHighlighter):
     """Colours the characters of a document by surprise (see the module docstring)."""
 
-    def __init__(self, document):
-        super().__init__(document)
+    def __init__(self, document, owner=None):
+        """Colours ``document``; with an ``owner`` (a QObject) the highlighter belongs to it, not to the document,
+        so it outlives documents that are swapped in and out (``setDocument``) and deleted."""
+        if owner is None:
+            super().__init__(document)
+        else:
+            super().__init__(owner)
+            self.setDocument(document)
         self.text: str | None = None
         self.bits: list[float | None] = []
         self.formats = []
