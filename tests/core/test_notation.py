@@ -192,7 +192,9 @@ def test_a_double_repeat_engraves_and_plays_both_strains_twice(renderer):
     assert rendering.ok, rendering.error
     midi = mido.MidiFile(file=io.BytesIO(rendering.midi))
     notes = [m for track in midi.tracks for m in track if m.type == "note_on" and m.velocity]
-    assert len(notes) == 4 * 13  # two strains of 13 notes, each played twice
+    pitches = [m.note for m in notes]
+    assert len(pitches) == 4 * 13  # two strains of 13 notes, each played twice: A A B B, not A B A B
+    assert pitches[13:26] == pitches[:13] and pitches[39:] == pitches[26:39] != pitches[:13]
 
 
 def test_tunes_with_implied_repeats_render_instead_of_crashing(renderer):
