@@ -1,8 +1,9 @@
 """Drives the Generate tab as a newcomer does and takes its README screenshot.
 
-Launches the studio, goes to Generate (the shipped model is selected), sets the dial to 0.8 and seed 5, presses
-Generate, picks the first tune, presses Play (this machine has no sound card: the cursor follows silently), grabs
-docs/screenshots/generate.png, then exports the tune as MIDI and WAV into a temporary folder and prints what it
+Launches the studio, goes to Generate (the shipped model is selected, bars strict, form AABB: the defaults), sets the
+dial to 1.0, seed 5 and 8 variations, presses Generate, checks that every tune's problems list says "No problems
+found." and that the score has two repeated strains, picks the first tune, presses Play (this machine has no sound
+card: the cursor follows silently), grabs docs/screenshots/generate.png, then exports the tune as MIDI and WAV into a temporary folder and prints what it
 checked: the MIDI read back with mido, the WAV's length and loudness.
 
     Xvfb :99 -screen 0 1400x900x24 &  DISPLAY=:99 python scripts/generate_journey.py
@@ -25,14 +26,20 @@ def main() -> int:
     panel = window.generate_panel
     window.tabs.setCurrentWidget(window.generate_slot)
     print("model:", panel.model_picker.current_path())
-    panel.temperature_dial.setValue(80)
+    print("bars:", panel.sampling_config().bars, "form:", panel.sampling_config().form)
+    panel.temperature_dial.setValue(100)
     panel.random_seed.setChecked(False)
     panel.seed_spin.setValue(5)
-    panel.count_spin.setValue(2)
+    panel.count_spin.setValue(8)
     panel.generate()
-    wait_until(lambda: len([e for e in panel.entries if not e.generating]) >= 2)
-    panel.tune_list.setCurrentRow(0)
-    wait_until(lambda: panel.preview is not None and panel.preview.engraved)
+    wait_until(lambda: len([e for e in panel.entries if not e.generating]) >= 8, limit_s=900)
+    for row in range(len(panel.entries) - 1, -1, -1):  # ends on the first tune
+        panel.tune_list.setCurrentRow(row)
+        wait_until(lambda: panel.preview is not None and panel.preview.engraved and panel.preview.text
+                   == panel.entries[row].text)
+        problems = [panel.problems.item(i).text() for i in range(panel.problems.count())]
+        repeats = panel.entries[row].text.count(":|") + panel.entries[row].text.count("::")
+        print(f"tune {row + 1}: {panel.tune_list.item(row).text()!r}: problems {problems}, {repeats} end repeats")
     panel.play()
     wait_until(lambda: bool(panel._highlighted), limit_s=20)
     driver.pause(2500)

@@ -33,6 +33,7 @@ QUICK_ARGS = {
     "notation_speed.py": ["2"],
     "soak_memory.py": ["--preset", "tiny", "--steps", "30", "--warmup", "5"],
     "startup.py": ["--smoke"],
+    "strict_quality.py": ["--smoke"],
     "strict_sampling.py": ["--smoke"],
     "train_throughput.py": ["--rounds", "1", "--block", "1", "--hidden-size", "64", "--threads", "1"],
 }

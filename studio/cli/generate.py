@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from studio.cli.common import EXIT_OK, ProgressBar, UserError, resolve_checkpoint, run_store
+from studio.core.configs import BARS_MODES, FORMS, STRAIN_BARS
 
 
 def register(subparsers) -> None:
@@ -17,6 +18,13 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int)
     p.add_argument("--primer", help=r"start of the tune, e.g. 'X:1\nM:6/8\nK:D\n' (default X:1)")
     p.add_argument("--max-length", type=int, default=1000)
+    p.add_argument("--bars", choices=BARS_MODES, default="strict",
+                   help="strict: every bar adds up to the meter (default); free: plain sampling")
+    p.add_argument("--form", choices=FORMS, default="AABB",
+                   help="strains with repeats (strict bars only; default AABB); free: the model decides")
+    p.add_argument("--strain-bars", type=int, choices=STRAIN_BARS, default=8, help="bars per strain (default 8)")
+    p.add_argument("--best-of", type=int, default=1, metavar="N",
+                   help="sample N candidates per tune and keep the one the critic scores best (against O'Neill's)")
     p.add_argument("--out", help="add the tunes to this .abc tune book (made when missing; X: renumbered) "
                                  "instead of printing them")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -32,7 +40,10 @@ def cmd_generate(args) -> int:
     sampler = Sampler.from_checkpoint(checkpoint)
     config = SamplingConfig(temperature=args.temperature, top_k=args.top_k, seed=args.seed,
                             primer=primer_from_argument(args.primer),
-                            max_length=args.max_length, count=args.count)
+                            max_length=args.max_length, count=args.count, bars=args.bars, form=args.form,
+                            strain_bars=args.strain_bars)
+    if args.best_of < 1:
+        raise UserError("--best-of must be at least 1")
     bar = ProgressBar(args.max_length, "generate") if not args.quiet else None
     steps = [0]
 
@@ -41,7 +52,10 @@ def cmd_generate(args) -> int:
             steps[0] += 1
             bar.update(steps[0])
 
-    tunes = sampler.sample(config, on_text=on_text)
+    if args.best_of > 1:
+        tunes = _best_of(sampler, config, args.best_of, on_text)
+    else:
+        tunes = sampler.sample(config, on_text=on_text)
     if bar:
         bar.close()
     text = write_tune_book(tunes)
@@ -57,3 +71,17 @@ def cmd_generate(args) -> int:
         run = run_store(args).open(args.run)
         run.save_samples(text, f"t{args.temperature:g}-seed{tunes[0].seed}-n{len(tunes)}")
     return EXIT_OK
+
+
+def _best_of(sampler, config, n: int, on_text) -> list:
+    """The kept tunes of best-of-``n`` sampling; each one's critic summary goes to stderr."""
+    from studio.core.best_of import best_of
+    from studio.core.corpus import DEFAULT_CORPUS
+    from studio.core.evaluation import corpus_reference
+
+    result = best_of(sampler, config, n, corpus_reference(DEFAULT_CORPUS), on_text=on_text)
+    for tune, scores, chosen in zip(result.tunes, result.scores, result.chosen):
+        others = ", ".join(f"{score.total:.0f}" for j, score in enumerate(scores) if j != chosen)
+        print(f"tune {tune.index + 1} (seed {tune.seed}, best of {n}; the others scored {others}): "
+              f"{scores[chosen].summary()}", file=sys.stderr)
+    return result.tunes

@@ -3,7 +3,8 @@
 A ``studio.ui.threads.Worker``: start it with ``studio.ui.threads.start_worker`` (the wiring lives there);
 cancellation is the worker's flag, polled by the sampler every step; errors come back as the ``failed`` signal.
 Characters are batched and sent about every 40 ms, so a fast model does
-not flood the GUI thread with one signal per character.
+not flood the GUI thread with one signal per character. With ``best_of`` above 1 it samples that many candidates per
+tune (``studio.core.best_of``, scored against O'Neill's cached reference) and streams each tune's first candidate.
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ class SamplingWorker(Worker):
 
     progressed = Signal(int, str)
 
-    def __init__(self, checkpoint_path: str, config: SamplingConfig):
+    def __init__(self, checkpoint_path: str, config: SamplingConfig, best_of: int = 1):
         super().__init__()
         self.checkpoint_path = checkpoint_path
         self.config = config
+        self.best_of = best_of
         self._pending: dict[int, list[str]] = {}
         self._last_flush = 0.0
 
@@ -68,9 +70,26 @@ class SamplingWorker(Worker):
     def work(self):
         try:
             sampler = load_sampler(self.checkpoint_path)
-            return sampler.sample(self.config, on_text=self._collect, should_stop=self.is_cancelled)
+            if self.best_of <= 1:
+                return sampler.sample(self.config, on_text=self._collect, should_stop=self.is_cancelled)
+            return self._best_of(sampler)
         finally:
             self._flush()
+
+    def _best_of(self, sampler) -> list:
+        from studio.core.best_of import best_of
+        from studio.core.corpus import DEFAULT_CORPUS
+        from studio.core.evaluation import corpus_reference
+
+        n = self.best_of
+
+        def first_candidates(candidate: int, chunk: str) -> None:
+            if candidate % n == 0:
+                self._collect(candidate // n, chunk)
+
+        reference = corpus_reference(DEFAULT_CORPUS)  # from the disk cache after the first time
+        return best_of(sampler, self.config, n, reference, on_text=first_candidates,
+                       should_stop=self.is_cancelled).tunes
 
     def describe_failure(self, exc: Exception) -> str:
         message = error_message(exc)

@@ -168,7 +168,7 @@ IMPLIED_REPEATS = {
     "after a variant ending": ("dd:|2d2:|", "dd:|2d2|"),
     "before a variant ending": ("G2:||2D2:|", "G2:||2D2|"),
     "already paired": ("|:dA:|\n|:B2:|", "|:dA:|\n|:B2:|"),
-    "double repeat": ("dA::B2:|", "dA::B2:|"),
+    "double repeat": ("dA::B2:|", "dA:||:B2:|"),  # verovio ignores '::' (no repeat drawn or played)
 }
 SEED_5_TUNE = """X:1
 T:The Bontrock Eye
@@ -192,6 +192,20 @@ def test_implied_start_repeats_are_written_out_for_verovio(name):
     body, expected = IMPLIED_REPEATS[name]
     head = "X:1\nT:t\nM:6/8\nL:1/8\nK:D\n"
     assert open_implied_repeats(head + body + "\n") == head + expected + "\n"
+
+
+def test_a_double_repeat_engraves_and_plays_both_strains_twice(renderer):
+    import io
+
+    import mido
+
+    rendering = renderer.render("X:1\nT:t\nM:4/4\nL:1/8\nK:G\n|: GABc dedB|GABc d4 :: gfed cBAG|gfed g4 :|\n")
+    assert rendering.ok, rendering.error
+    midi = mido.MidiFile(file=io.BytesIO(rendering.midi))
+    notes = [m for track in midi.tracks for m in track if m.type == "note_on" and m.velocity]
+    pitches = [m.note for m in notes]
+    assert len(pitches) == 4 * 13  # two strains of 13 notes, each played twice: A A B B, not A B A B
+    assert pitches[13:26] == pitches[:13] and pitches[39:] == pitches[26:39] != pitches[:13]
 
 
 def test_tunes_with_implied_repeats_render_instead_of_crashing(renderer):

@@ -15,7 +15,8 @@ def open_implied_repeats(abc_text: str) -> str:
     put where the new strain starts: the plain bar line right after the previous ``:|`` becomes ``|:``, or ``|:``
     is added after that ``:|``. When the previous ``:|`` leads into a variant ending (``:|2``) there is no safe
     place, and the later end-repeat is drawn as a plain bar line instead. Only what verovio reads changes, never
-    the user's text."""
+    the user's text. A ``::`` (end one strain, start the next: strict sampling's AABB writes it) becomes ``:||:``,
+    which verovio engraves and plays as two repeats."""
     end = first_tune_end(abc_text)  # verovio engraves the first tune only: the rest is passed on untouched
     tune, rest = abc_text[:end], abc_text[end:]
     if tune.count(":") < 2 or ":|" not in tune and "::" not in tune:
@@ -27,7 +28,9 @@ def open_implied_repeats(abc_text: str) -> str:
         if token.kind != "bar":
             continue
         ends, starts = token.text.startswith(":"), token.text.endswith(":")
-        if ends and previous_end is not None:
+        if token.text == "::" and previous_end is None:  # verovio reads '::' as no repeat at all, ':||:' right
+            edits.append((token.offset, token.offset + 2, ":||:"))
+        elif ends and previous_end is not None:
             edits.append(_start_after(tokens, previous_end) or _plain_bar(token))
         if starts:
             previous_end = None

@@ -18,9 +18,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from studio.core.abc.strict_abc import (
-    ALL_DECORATIONS, COMPLETIONS, GENERATED_DECORATIONS,
-    MAX_GRACE_NOTES, MAX_OCTAVE_MARKS, MULTIPLIERS, NOTE_LETTERS, SUFFIX_PREFIXES, SUFFIX_SET,
-    ONE, TextModes, feed_header, fillable,
+    ALL_DECORATIONS, COMPLETIONS, GENERATED_DECORATIONS, MAX_GRACE_NOTES, MAX_OCTAVE_MARKS, MULTIPLIERS,
+    NOTE_LETTERS, ONE, SUFFIX_PREFIXES, SUFFIX_SET, TextModes, feed_header, fillable,
 )
 from studio.core.abc.tokenizer import (
     BROKEN_FACTORS, LONGEST_DURATION, SHORTEST_DURATION, default_unit_length, meter_parts, parse_length,
@@ -29,11 +28,11 @@ from studio.core.abc.tokenizer import (
 
 #: The state of an empty text. Lexical ``mode``: idle, note, rest, acc, chord_suffix, bracket, ending, field,
 #: comment, paren, tuplet, broken, quote, deco, bar; ``context``: idle, chord or grace. ``music_bars`` counts the
-#: closed bars with notes (the first is the pickup), ``full_bars`` those lasting the meter, ``closed_duration`` is the time of the last bar closed, ``after_bar`` is true
-#: while nothing but spaces and line breaks followed the last bar line, ``snapshot`` is the state before a letter
-#: that a ':' may turn into a field (``K:`` at a line start, ``[M:``), ``final`` follows a '|]' (only the end of
-#: the tune may come), ``ended`` a blank line, ``decorated`` a decoration (a note must follow: abc2midi),
-#: ``repeat_open`` an unclosed '|:', ``had_pickup`` a short first bar (a ':|' may then only close a '|:').
+#: closed bars with notes (the first is the pickup), ``full_bars`` those lasting the meter, ``closed_duration`` the
+#: last closed bar's time, ``after_bar`` means only spaces and line breaks followed the last bar line, ``snapshot``
+#: the state before a letter that a ':' may turn into a field (``K:`` at a line start, ``[M:``), ``final`` follows a
+#: '|]' (only the tune's end may follow), ``ended`` a blank line, ``decorated`` a decoration (a note must follow:
+#: abc2midi), ``repeat_open`` an unclosed '|:', ``had_pickup`` a short first bar (a ':|' may then only close a '|:').
 _INITIAL = dict(
     phase="header", line="", fields=(), header_lines=0, meter=None, meter_numerator=4, unit=None, mode="idle",
     context="idle", tok="", used=Fraction(0), pending_base=Fraction(0), octaves=0, chord_first=None, chord_notes=0,

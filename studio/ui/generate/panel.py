@@ -213,7 +213,7 @@ class GeneratePanel(QWidget):
         self._save_settings()
         config = self.sampling_config()
         first_row = self.tunes.start_generating(config.count, path, config.temperature, config.primer)
-        self._worker = SamplingWorker(path, config)
+        self._worker = SamplingWorker(path, config, self.sampling_form.best_of)
         self._worker.progressed.connect(self._on_text_arrived)
         self._worker.succeeded.connect(self._on_tunes_ready)
         self._worker.failed.connect(self._on_generation_failed)

@@ -1,4 +1,5 @@
-"""The Generate tab's sampling form: model, temperature dial, seed, primer, length, count, Generate and Stop.
+"""The Generate tab's sampling form: model, temperature dial, seed, primer, length, count, bars (strict or free), form,
+best of N, Generate and Stop.
 
 It only gathers settings: ``sampling_config()`` turns them into a core ``SamplingConfig``; the panel runs the
 sampler. ``generate_requested`` / ``stop_requested`` are its buttons. Rows go into one form layout: a new control
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from studio.core.configs import SamplingConfig
+from studio.core.configs import FORMS, STRAIN_BARS, SamplingConfig
 from studio.core.primer import build_primer
 from studio.ui.model_picker import ModelPicker
 
@@ -38,6 +39,17 @@ TEMPERATURE_TIP = (
     "High (1.3 to 2.0): surprising, then chaotic; broken bars and stray symbols get more likely.\n"
     "With a fixed seed, the same seed at two temperatures gives comparable tunes."
 )
+#: The Bars choices: (shown text, ``SamplingConfig.bars``).
+BARS_CHOICES = [("strict: every bar adds up", "strict"), ("free: the lab's plain sampling", "free")]
+BARS_TIP = ("Strict: the sampler only lets the model write what keeps every bar exactly the meter's length, so "
+            "every tune is valid ABC a fiddler can play.\nFree: the model writes whatever it draws, as in the lab "
+            "(bars that do not add up, unclosed brackets and all).")
+FORM_TIP = ("Strains with repeats (strict bars only): AABB is two strains of 8 (or 16) bars, each played twice, "
+            "as in most reels and jigs; free lets the model decide.")
+BEST_OF_TIP = ("Sample this many candidates for each tune and keep the one the critic scores best (valid, bars "
+               "that add up, metrics inside O'Neill's range, repetition, not a copy, the model's likelihood). "
+               "1: no critic.")
+MAX_BEST_OF = 8
 
 
 def temperature_hint(temperature: float) -> str:
@@ -62,6 +74,7 @@ class SamplingForm(QGroupBox):
         self._build()
         self.temperature_dial.valueChanged.connect(self._show_temperature)
         self.random_seed.toggled.connect(lambda random: self.seed_spin.setEnabled(not random))
+        self.bars_combo.currentIndexChanged.connect(self._enable_form)
         self.generate_button.clicked.connect(self.generate_requested)
         self.stop_generation_button.clicked.connect(self.stop_requested)
 
@@ -106,6 +119,20 @@ class SamplingForm(QGroupBox):
         self.count_spin = QSpinBox()
         self.count_spin.setRange(1, 16)
         self.count_spin.setToolTip("How many tunes to write at once (variations: seed, seed+1, ...).")
+        self.bars_combo = QComboBox()
+        for text, value in BARS_CHOICES:
+            self.bars_combo.addItem(text, value)
+        self.bars_combo.setToolTip(BARS_TIP)
+        self.form_combo = QComboBox()
+        self.form_combo.addItems([form for form in FORMS if form != "free"] + ["free"])
+        self.form_combo.setToolTip(FORM_TIP)
+        self.strain_bars_combo = QComboBox()
+        self.strain_bars_combo.addItems([str(n) for n in STRAIN_BARS])
+        self.strain_bars_combo.setToolTip("Bars in each strain")
+        self.best_of_spin = QSpinBox()
+        self.best_of_spin.setRange(1, MAX_BEST_OF)
+        self.best_of_spin.setSpecialValueText("1 (no critic)")
+        self.best_of_spin.setToolTip(BEST_OF_TIP)
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
         self.stop_generation_button = QPushButton("Stop")
@@ -126,6 +153,11 @@ class SamplingForm(QGroupBox):
         primer_row.addWidget(self.meter_combo)
         primer_row.addWidget(QLabel("K:"))
         primer_row.addWidget(self.key_combo)
+        form_row = QHBoxLayout()
+        form_row.addWidget(self.form_combo, 1)
+        self.strain_bars_label = QLabel("bars per strain")
+        form_row.addWidget(self.strain_bars_combo)
+        form_row.addWidget(self.strain_bars_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.stop_generation_button)
@@ -138,6 +170,9 @@ class SamplingForm(QGroupBox):
         self.add_row("", self.primer_edit)
         self.add_row("Length", self.length_spin)
         self.add_row("Variations", self.count_spin)
+        self.add_row("Bars", self.bars_combo)
+        self.add_row("Form", form_row)
+        self.add_row("Best of", self.best_of_spin)
         outer = QVBoxLayout(self)
         outer.addLayout(self.form)
         outer.addLayout(buttons)
@@ -159,6 +194,24 @@ class SamplingForm(QGroupBox):
         self.temperature_label.setText(f"{temperature:.2f}")
         self.temperature_hint.setText(temperature_hint(temperature))
 
+    @property
+    def bars(self) -> str:
+        return self.bars_combo.currentData()
+
+    def set_bars(self, bars: str) -> None:
+        self.bars_combo.setCurrentIndex(max(0, self.bars_combo.findData(bars)))
+
+    @property
+    def best_of(self) -> int:
+        """Candidates sampled per tune (1: plain sampling, no critic)."""
+        return self.best_of_spin.value()
+
+    def _enable_form(self) -> None:
+        strict = self.bars == "strict"
+        for widget in (self.form_combo, self.strain_bars_combo, self.strain_bars_label):
+            widget.setEnabled(strict)
+        self.form_combo.setToolTip(FORM_TIP if strict else "Forms need strict bars")
+
     def sampling_config(self) -> SamplingConfig:
         return SamplingConfig(
             temperature=self.temperature,
@@ -167,6 +220,9 @@ class SamplingForm(QGroupBox):
                                 self.primer_edit.text()),
             max_length=self.length_spin.value(),
             count=self.count_spin.value(),
+            bars=self.bars,
+            form=self.form_combo.currentText(),
+            strain_bars=int(self.strain_bars_combo.currentText()),
         )
 
     def set_generating(self, generating: bool) -> None:
@@ -182,6 +238,11 @@ class SamplingForm(QGroupBox):
         self.seed_spin.setValue(s.value("generate/seed", 42, type=int))
         self.length_spin.setValue(s.value("generate/length", 1000, type=int))
         self.count_spin.setValue(s.value("generate/count", 1, type=int))
+        self.set_bars(s.value("generate/bars", "strict", type=str))
+        self.form_combo.setCurrentText(s.value("generate/form", "AABB", type=str))
+        self.strain_bars_combo.setCurrentText(str(s.value("generate/strain_bars", 8, type=int)))
+        self.best_of_spin.setValue(s.value("generate/best_of", 1, type=int))
+        self._enable_form()
 
     def save_settings(self, s: QSettings) -> None:
         s.setValue("generate/temperature", self.temperature)
@@ -189,3 +250,7 @@ class SamplingForm(QGroupBox):
         s.setValue("generate/seed", self.seed_spin.value())
         s.setValue("generate/length", self.length_spin.value())
         s.setValue("generate/count", self.count_spin.value())
+        s.setValue("generate/bars", self.bars)
+        s.setValue("generate/form", self.form_combo.currentText())
+        s.setValue("generate/strain_bars", int(self.strain_bars_combo.currentText()))
+        s.setValue("generate/best_of", self.best_of)

@@ -17,6 +17,7 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextDocumentLayout,
@@ -48,6 +49,36 @@ class TuneEntry:
     primer: str = ""
     complete: bool = True
     generating: bool = False
+    bars: str = "free"
+    form: str = "free"
+    critic: dict | None = None
+    """The critic's score (``CriticScore.as_dict()``) when best-of-N picked this tune."""
+    best_of: int = 1
+
+    def mode(self) -> str:
+        """Which sampling made the tune, in a few words: ``strict AABB``, ``strict``, ``free bars``."""
+        if self.bars != "strict":
+            return "free bars"
+        return "strict" + (f" {self.form}" if self.form != "free" else "")
+
+    def critic_lines(self) -> list[str]:
+        """The critic's score and one line per part with its reason (empty when no critic scored the tune)."""
+        if not self.critic:
+            return []
+        parts = [f"  {p['name']} {p['points']:.1f}/{p['weight']:g}: {p['reason']}" for p in self.critic["parts"]]
+        return [f"critic score {self.critic['total']:.0f} (best of {self.best_of})"] + parts
+
+    def summary(self) -> str:
+        """One line under the list: how the tune was made and, when a critic scored it, its weakest points."""
+        if self.temperature is None or self.generating:
+            return ""
+        line = f"{self.mode()}, T={self.temperature:g}, seed {self.seed}"
+        if not self.critic:
+            return line
+        losses = sorted((p for p in self.critic["parts"] if p["points"] < p["weight"] - 0.05),
+                        key=lambda p: p["points"] - p["weight"])
+        why = "; ".join(p["reason"] for p in losses[:2]) or "no weak point"
+        return f"{line}; best of {self.best_of}, score {self.critic['total']:.0f}: {why}"
     #: the editor's document of this tune (its undo history), made when the tune is first shown
     document: QTextDocument | None = field(default=None, compare=False, repr=False)
 
@@ -64,15 +95,20 @@ class TuneEntry:
         if self.temperature is None:
             return title
         model = self.model.rsplit("/", 1)[-1]
-        text = f"{title}  ·  T={self.temperature:g}  seed {self.seed}"
+        text = f"{title}  ·  {self.mode()}  T={self.temperature:g}  seed {self.seed}"
+        if self.critic:
+            text += f"  ·  score {self.critic['total']:.0f}"
         return text + ("" if self.complete else "  (cut at length)") + (f"  ·  {model}" if model else "")
 
     def details(self) -> str:
         if self.temperature is None:
             return "Typed or pasted tune"
         primer = self.primer.replace("\n", "\\n")
-        return (f"model: {self.model or '?'}\ntemperature: {self.temperature:g}\nseed: {self.seed}\n"
-                f"primer: {primer}\n{'complete' if self.complete else 'stopped at the length limit'}")
+        bars = ("strict (every bar adds up)" if self.bars == "strict" else "free (the lab's plain sampling)")
+        lines = [f"model: {self.model or '?'}", f"temperature: {self.temperature:g}", f"seed: {self.seed}",
+                 f"primer: {primer}", f"bars: {bars}", f"form: {self.form}",
+                 "complete" if self.complete else "stopped at the length limit"]
+        return "\n".join(lines + self.critic_lines())
 
 
 
@@ -98,9 +134,14 @@ class TuneList(QGroupBox):
         self.remove_tune_button = QPushButton("Remove")
         self.continue_button = QPushButton("Continue")
         self.continue_button.setToolTip("Continue from this tune: its headers and first two bars become the primer")
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setStyleSheet("color: #555;")
+        self.detail.setToolTip("How the current tune was made; hover a tune for every part of its critic score.")
         self.buttons = QHBoxLayout()
         layout = QVBoxLayout(self)
         layout.addWidget(self.list)
+        layout.addWidget(self.detail)
         layout.addLayout(self.buttons)
         self.add_button(self.new_tune_button)
         self.add_button(self.remove_tune_button)
@@ -109,8 +150,14 @@ class TuneList(QGroupBox):
         self.list.currentRowChanged.connect(self.current_changed)
         self.list.itemSelectionChanged.connect(self.changed)
         self.continue_button.clicked.connect(self._continue_current)
+        self.list.currentRowChanged.connect(self._show_detail)
         self.new_tune_button.clicked.connect(self.new_tune)
         self.remove_tune_button.clicked.connect(self.remove_current_tune)
+
+    def _show_detail(self) -> None:
+        entry = self.current_entry
+        self.detail.setText(entry.summary() if entry else "")
+        self.detail.setVisible(bool(self.detail.text()))
 
     def add_button(self, button: QPushButton) -> None:
         self.buttons.addWidget(button)
@@ -230,10 +277,14 @@ class TuneList(QGroupBox):
             entry = self.entries[row]
             entry.text, entry.title, entry.seed = tune.text, tune.title(), tune.seed
             entry.complete, entry.generating = tune.complete, False
+            entry.bars, entry.form = getattr(tune, "bars", "free"), getattr(tune, "form", "free")
+            extra = getattr(tune, "extra", {})
+            entry.critic, entry.best_of = extra.get("critic"), extra.get("best_of", 1)
             item = self.list.item(row)
             item.setText(entry.label())
             item.setToolTip(entry.details())
         self.changed.emit()
+        self._show_detail()
 
     def drop_generating(self) -> None:
         """Removes the rows of tunes that were never finished (generation failed)."""

@@ -1,0 +1,85 @@
+"""The Generate panel's Bars, Form and Best-of controls, with a really trained tiny checkpoint and the real critic."""
+
+from __future__ import annotations
+
+import pytest
+from generate_fixtures import isolated_home, tiny_checkpoint  # noqa: F401
+from PySide6.QtCore import QSettings
+
+from studio.core.abc.validate import validate_tune
+from studio.ui.generate.panel import GeneratePanel
+from studio.ui.generate.playback import CLOCK
+from studio.ui.generate.sampling_form import SamplingForm
+
+
+@pytest.fixture()
+def panel(qtbot):
+    widget = GeneratePanel()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.output_combo.setCurrentIndex(widget.output_combo.findData(CLOCK))
+    yield widget
+    widget.shutdown()
+
+
+def test_defaults_are_strict_aabb_without_a_critic_and_free_disables_the_form(panel):
+    form = panel.sampling_form
+    assert form.bars_combo.currentText() == "strict: every bar adds up"
+    config = panel.sampling_config()
+    assert (config.bars, config.form, config.strain_bars, form.best_of) == ("strict", "AABB", 8, 1)
+    form.set_bars("free")
+    assert panel.sampling_config().bars == "free" and "lab" in form.bars_combo.currentText()
+    assert not form.form_combo.isEnabled() and not form.strain_bars_combo.isEnabled()
+    form.set_bars("strict")
+    assert form.form_combo.isEnabled()
+
+
+def test_bars_form_and_best_of_are_remembered(qtbot):
+    first = SamplingForm()
+    qtbot.addWidget(first)
+    first.set_bars("free")
+    first.form_combo.setCurrentText("AABBCC")
+    first.strain_bars_combo.setCurrentText("16")
+    first.best_of_spin.setValue(4)
+    first.save_settings(QSettings())
+    second = SamplingForm()
+    qtbot.addWidget(second)
+    second.restore_settings(QSettings())
+    config = second.sampling_config()
+    assert (config.bars, config.form, config.strain_bars, second.best_of) == ("free", "AABBCC", 16, 4)
+    assert not second.form_combo.isEnabled()
+
+
+def test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score(qtbot, panel, tiny_checkpoint):
+    panel.add_model(tiny_checkpoint, "tiny test model")
+    panel.random_seed.setChecked(False)
+    panel.seed_spin.setValue(5)
+    panel.count_spin.setValue(2)
+    panel.length_spin.setValue(400)
+    panel.sampling_form.form_combo.setCurrentText("AB")
+    panel.sampling_form.best_of_spin.setValue(2)
+    with qtbot.waitSignal(panel.tunes_generated, timeout=900000):
+        assert panel.generate()
+    qtbot.waitUntil(lambda: not panel.is_generating, timeout=30000)
+    assert [e.seed for e in panel.entries] == [5, 7]  # tune i keeps one of the seeds 5 + 2i, 5 + 2i + 1
+    for row, entry in enumerate(panel.entries):
+        report = validate_tune(entry.text)
+        assert report.structurally_valid and not report.bars_failed, report.problems
+        label = panel.tune_list.item(row).text()
+        assert "strict AB " in label and "score" in label
+        tip = panel.tune_list.item(row).toolTip()
+        assert "bars: strict" in tip and "critic score" in tip and "every bar adds up to the meter" in tip
+    panel.tune_list.setCurrentRow(1)
+    assert "best of 2, score" in panel.tunes.detail.text()
+    assert "bars=strict form=AB" in panel.tune_book()
+
+
+def test_free_bars_are_named_in_the_list(qtbot, panel, tiny_checkpoint):
+    panel.add_model(tiny_checkpoint, "tiny test model")
+    panel.sampling_form.set_bars("free")
+    panel.length_spin.setValue(200)
+    with qtbot.waitSignal(panel.tunes_generated, timeout=120000):
+        assert panel.generate()
+    qtbot.waitUntil(lambda: not panel.is_generating, timeout=30000)
+    assert "free bars" in panel.tune_list.item(0).text() and "score" not in panel.tune_list.item(0).text()
+    assert panel.tunes.detail.text().startswith("free bars")
