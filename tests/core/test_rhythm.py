@@ -93,6 +93,12 @@ def test_structures_must_be_closed_at_a_bar_line():
     assert not allowed(HEADER + "GAB c2d>", "|")  # a broken rhythm needs its second note
 
 
+def test_a_chord_holds_at_most_four_notes():  # abc2midi: "Too many notes in chord" (a model wrote 50)
+    assert allowed(HEADER + "[GBd", "g") and allowed(HEADER + "[GBd", "^")
+    assert not allowed(HEADER + "[GBdg", "b") and not allowed(HEADER + "[GBdg", "^")
+    assert allowed(HEADER + "[GBdg", "]")
+
+
 def test_broken_rhythm_needs_equal_notes():
     assert allowed(HEADER + "A>", "B")
     assert not allowed(HEADER + "A>B", "2")

@@ -1,17 +1,16 @@
 """The rhythm of an ABC tune followed one character at a time: what strict sampling asks before each character.
 
-:class:`RhythmState` is fed the text of a tune (primer, then each sampled character) and tracks the header, the
-meter and unit length (``M:``, ``L:``, inline ``[M:..]``/``[L:..]``), and the time used in the current bar, with
-the durations :mod:`studio.core.abc.tokenizer` gives (its parsing helpers are reused: note lengths, broken
-rhythm, tuplets, chords take their first note's length, grace notes, decorations and quotes take no time).
+:class:`RhythmState` is fed the text of a tune (primer, then each sampled character) and tracks the header, the meter
+and unit length (``M:``, ``L:``, inline ``[M:..]``/``[L:..]``), and the time used in the current bar, with the
+durations :mod:`studio.core.abc.tokenizer` gives (its parsing helpers are reused: note lengths, broken rhythm,
+tuplets, chords take their first note's length, grace notes, decorations and quotes take no time).
 
-Two questions drive the sampler: after :meth:`RhythmState.feed`, ``forbidden`` says the character breaks the
-strict subset of ABC that strict sampling writes (e.g. a bar line in a bar that does not add up, an unclosed
-chord at a bar line, a header value that cannot be read), and :meth:`RhythmState.viable` says whether the current
-bar can still be completed to exactly the meter. The primer is fed the same way (its ``forbidden`` flags are
-ignored: a primer may use any ABC). The state is a flat record of immutable values, so :meth:`copy` is cheap and a
-copy kept at a bar line lets the sampler back off to it.
-"""
+Two questions drive the sampler: after :meth:`RhythmState.feed`, ``forbidden`` says the character breaks the strict
+subset of ABC that strict sampling writes (e.g. a bar line in a bar that does not add up, an unclosed chord at a bar
+line, a header value that cannot be read), and :meth:`RhythmState.viable` says whether the current bar can still be
+completed to exactly the meter. The primer is fed the same way (its ``forbidden`` flags are ignored: a primer may use
+any ABC). The state is a flat record of immutable values, so :meth:`copy` is cheap and a copy kept at a bar line lets
+the sampler back off to it."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from fractions import Fraction
 
 from studio.core.abc.strict_abc import (
     ALL_DECORATIONS, COMPLETIONS, GENERATED_DECORATIONS, MAX_GRACE_NOTES, MAX_OCTAVE_MARKS, MULTIPLIERS,
-    NOTE_LETTERS, ONE, SUFFIX_PREFIXES, SUFFIX_SET, TextModes, feed_header, fillable,
+    MAX_CHORD_NOTES, NOTE_LETTERS, ONE, SUFFIX_PREFIXES, SUFFIX_SET, TextModes, feed_header, fillable,
 )
 from studio.core.abc.tokenizer import (
     BROKEN_FACTORS, LONGEST_DURATION, SHORTEST_DURATION, default_unit_length, meter_parts, parse_length,
@@ -259,6 +258,8 @@ class RhythmState(TextModes):
         self.last, self.last_written = duration, written
 
     def _in_chord(self, ch: str) -> None:
+        if self.chord_notes >= MAX_CHORD_NOTES and (ch in NOTE_LETTERS or ch in "^_="):
+            self._deny()  # abc2midi: "Too many notes in chord"
         if ch in NOTE_LETTERS:
             self._start_note("note", ch)
         elif ch in "^_=":
@@ -417,8 +418,7 @@ class RhythmState(TextModes):
             if parsed is None:
                 return False
             settled = self.copy()
-            settled.tuplet_factor, settled.tuplet_left = parsed
-            settled.mode = "idle"
+            (settled.tuplet_factor, settled.tuplet_left), settled.mode = parsed, "idle"
             return settled.viable()
         remaining = self.meter - self.used
         if remaining < 0:

@@ -36,6 +36,7 @@ MAX_TEXT_VALUE = 40
 MAX_QUOTE = 10
 MAX_DECORATION = 20
 MAX_GRACE_NOTES = 6
+MAX_CHORD_NOTES = 4  # fiddle double and triple stops; abc2midi refuses long chords
 MAX_OCTAVE_MARKS = 2
 
 
