@@ -50,10 +50,10 @@ def test_bars_form_and_best_of_are_remembered(qtbot):
     assert not second.form_combo.isEnabled()
 
 
-@pytest.mark.skip(reason="open: in two runs under load 15-20 the window's best-of-2 generation with the tiny model "
-                         "did not report tunes within 10-15 min (the CLI's best-of test passes); to be debugged")
-def test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score(qtbot, panel, tiny_checkpoint):
-    panel.add_model(tiny_checkpoint, "tiny test model")
+def test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score(qtbot, panel):
+    """With the shipped model (the default choice): with the tiny model this waited for over ten minutes under load,
+    its nonsense making strict sampling back off again and again in both candidates."""
+    assert panel.model_picker.current_path().endswith("default.pt")
     panel.random_seed.setChecked(False)
     panel.seed_spin.setValue(5)
     panel.count_spin.setValue(2)
@@ -63,7 +63,7 @@ def test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score(qtbot, panel, t
     with qtbot.waitSignal(panel.tunes_generated, timeout=900000):
         assert panel.generate()
     qtbot.waitUntil(lambda: not panel.is_generating, timeout=30000)
-    assert [e.seed for e in panel.entries] == [5, 7]  # tune i keeps one of the seeds 5 + 2i, 5 + 2i + 1
+    assert panel.entries[0].seed in (5, 6) and panel.entries[1].seed in (7, 8)  # tune i: seed 5 + 2i or 5 + 2i + 1
     for row, entry in enumerate(panel.entries):
         report = validate_tune(entry.text)
         assert report.structurally_valid and not report.bars_failed, report.problems
