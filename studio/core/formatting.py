@@ -16,3 +16,8 @@ def format_value(value, *, exact: bool = False) -> str:
         return f"{value:g}" if isinstance(value, float) else str(value)
     value = value + 0.0  # no "-0.000"
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+
+def score_label(entry: dict) -> str:
+    """A stored score as a table shows it: ``1.150 (oneills1850, validation)`` in nats per character."""
+    method = "" if entry.get("method", "tunes") == "tunes" else f", {entry['method']}"
+    return f"{entry['nats_per_char']:.3f} ({entry['corpus']}, {entry['split']}{method})"

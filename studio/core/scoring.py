@@ -330,9 +330,3 @@ def record_score(run: Run, score: CorpusScore) -> dict:
                    "scored_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     run.update_meta(scores=scores)
     return scores[key]
-
-
-def score_label(entry: dict) -> str:
-    """A stored score as a table shows it: ``1.150 (oneills1850, validation)`` in nats per character."""
-    method = "" if entry.get("method", "tunes") == "tunes" else f", {entry['method']}"
-    return f"{entry['nats_per_char']:.3f} ({entry['corpus']}, {entry['split']}{method})"

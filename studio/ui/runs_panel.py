@@ -17,10 +17,9 @@ from PySide6.QtWidgets import (
     QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from studio.core.formatting import format_value
+from studio.core.formatting import format_value, score_label
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.runs import RunStore, RunStoreError
-from studio.core.scoring import score_label
 from studio.ui import settings
 from studio.ui.deferred import DeferredWidget
 from studio.ui.report_actions import HtmlReportService, ask_report_destination

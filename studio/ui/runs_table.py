@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from studio.core.scoring import score_label
+from studio.core.formatting import score_label
 from studio.ui.run_comparison import text_level_of
 
 #: (header, how to read the cell from a run summary)
