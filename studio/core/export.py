@@ -15,6 +15,7 @@ import mido
 
 from studio.core.arrangement import Arrangement, ArrangementError, PlaybackOptions, arrange
 from studio.core.abc.text import tune_title
+from studio.core.abc.validate import MAX_TUNE_CHARS
 from studio.core.paths import file_name_part
 from studio.core.tune_book import TuneBookError, read_tune_book
 
@@ -64,6 +65,9 @@ def _arranged(abc_text: str, tempo_bpm: float | None, program: int | None,
         options.check()
     except ArrangementError as exc:
         raise ExportError(str(exc)) from exc
+    if len(abc_text) > MAX_TUNE_CHARS:  # one tune is never this long; reading 10 MB would take minutes
+        raise ExportError(f"This ABC is too long to play or export ({len(abc_text):,} characters; the limit is "
+                          f"{MAX_TUNE_CHARS:,}). Is it one tune?")
     try:
         return arrange(abc_text, options)
     except ArrangementError as refused:
