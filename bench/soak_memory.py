@@ -91,7 +91,8 @@ def main() -> int:
     if not panel.start_training():
         raise SystemExit(f"the Train panel refused to start: {panel.message.text()}")
     started = time.monotonic()
-    pump(lambda: current_step() >= min(args.warmup, args.steps - 1), 3600, "the warm-up")
+    # A small run can end between two polls: the warm-up is also over when the run is (waiting on the step alone hung).
+    pump(lambda: current_step() >= min(args.warmup, args.steps - 1) or not panel.is_training(), 3600, "the warm-up")
     figures.append(snapshot("warm", current_step()))
     next_report = args.steps // 10
     while panel.is_training():
@@ -103,7 +104,7 @@ def main() -> int:
     for _ in range(50):  # deliver the last signals, let the thread objects go
         app.processEvents()
         time.sleep(0.01)
-    figures.append(snapshot("end", current_step()))
+    figures.append(snapshot("end", panel.progress.value()))
     wall = time.monotonic() - started
 
     before, warm, end = figures

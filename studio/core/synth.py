@@ -10,6 +10,8 @@ raises :class:`SynthUnavailable` with the fix instead.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import wave
 from dataclasses import dataclass
@@ -47,7 +49,10 @@ class SoundFontError(Exception):
 def load_fluidsynth():
     """The ``fluidsynth`` module, or :class:`SynthUnavailable` with the fix."""
     try:
-        import fluidsynth
+        # pyfluidsynth prints where it found the library when $CI is set: that line must not reach our stdout,
+        # which commands such as ``report`` use for their answer.
+        with contextlib.redirect_stdout(io.StringIO()):
+            import fluidsynth
     except ImportError as exc:
         raise SynthUnavailable(f"FluidSynth is not available ({exc}). Install it with: {FIX_HINT}") from exc
     except (OSError, AttributeError) as exc:  # the library is there but cannot be loaded (broken or wrong version)
