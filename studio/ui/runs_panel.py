@@ -75,22 +75,22 @@ class RunsPanel(QWidget):
             ("Score on corpus...", self._score_dialog, "The loss of the selected runs (or the shipped model) on a "
              "corpus's held-out tunes, every tune read whole: compare runs trained on different corpora"),
         )
-        button_row = QHBoxLayout()
+        button_column = QVBoxLayout()  # beside the table: in one row the seven buttons made the window too wide
         for text, slot, tip in actions:
             button = QPushButton(text)
             button.setToolTip(tip)
             button.clicked.connect(slot)
-            button_row.addWidget(button)
+            button_column.addWidget(button)
             self.buttons[text] = button
         self.score_progress = QProgressBar()
         self.score_progress.setRange(0, 1000)
         self.score_progress.setMaximumWidth(160)
         self.score_progress.hide()
-        button_row.addWidget(self.score_progress)
-        button_row.addStretch(1)
+        button_column.addWidget(self.score_progress)
+        button_column.addStretch(1)
         self.folder_label = QLabel()
         self.folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        button_row.addWidget(self.folder_label)
+        self.folder_label.setWordWrap(True)
 
         self.chart_slot = DeferredWidget(_make_comparison_chart, "Loading the comparison chart...")
         self.chart_slot.built.connect(self._show_curves)
@@ -121,8 +121,11 @@ class RunsPanel(QWidget):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.table)
-        top_layout.addLayout(button_row)
+        table_row = QHBoxLayout()
+        table_row.addWidget(self.table, 1)
+        table_row.addLayout(button_column)
+        top_layout.addLayout(table_row)
+        top_layout.addWidget(self.folder_label)
         self.splitter = QSplitter(Qt.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(compare)
