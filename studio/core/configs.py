@@ -165,7 +165,8 @@ class SamplingConfig:
     """How to sample: ``seed`` None picks a random seed (reported in the results).
 
     ``bars`` ``strict`` (every bar adds up to the meter, every tune valid) or ``free``; ``form`` (strict bars only:
-    ignored when ``bars`` is ``free``) ``free``, ``AABB``, ``AB`` or ``AABBCC`` with ``strain_bars`` 8 or 16.
+    ignored when ``bars`` is ``free``) ``free``, ``AABB``, ``AB`` or ``AABBCC`` with ``strain_bars`` 8 or 16;
+    ``phrase_repeats`` (with a form) lets bars copy earlier ones as folk tunes do (:mod:`studio.core.phrase_repeats`).
     """
 
     temperature: float = 1.0
@@ -177,6 +178,7 @@ class SamplingConfig:
     bars: str = "strict"
     form: str = "AABB"
     strain_bars: int = 8
+    phrase_repeats: bool = True
 
     def problems(self) -> dict[str, str]:
         out = {}

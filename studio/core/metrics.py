@@ -78,11 +78,13 @@ def _entropy_bits(counts: list[int]) -> float:
     return -sum(c / total * math.log2(c / total) for c in counts if c)
 
 
-def _bar_signature(bar: Bar) -> tuple:
+def bar_signature(bar: Bar) -> tuple:
+    """What makes two bars the same music: their notes' and rests' pitches and lengths (decorations, chord symbols
+    and spelling left out)."""
     return tuple((t.pitch, t.duration) for t in bar.notes if t.kind in ("note", "rest") and t.advance)
 
 
-def _sections(bars: list[Bar]) -> list[list[Bar]]:
+def sections_of(bars: list[Bar]) -> list[list[Bar]]:
     """Bars with notes grouped into sections, split at double bars, repeats and final bars."""
     sections: list[list[Bar]] = [[]]
     for bar in bars:
@@ -121,11 +123,11 @@ def tune_metrics(text: str) -> TuneMetrics:
     seen: set[tuple] = set()
     repeated = 0
     for bar in bars:
-        signature = _bar_signature(bar)
+        signature = bar_signature(bar)
         if signature in seen:
             repeated += 1
         seen.add(signature)
-    sections = _sections(scan.bars)
+    sections = sections_of(scan.bars)
     similarities = [_jaccard(_bigrams(a), _bigrams(b)) for a, b in zip(sections, sections[1:])]
     return TuneMetrics(
         valid=report.structurally_valid,

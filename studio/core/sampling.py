@@ -47,6 +47,8 @@ class GeneratedTune:
     """Mean log-likelihood per written character under the model (nats, unmasked, temperature 1)."""
     bars: str = "free"
     form: str = "free"
+    strain_bars: int = 8
+    phrase_repeats: bool = False
 
     def title(self) -> str:
         return tune_title(self.text, f"Tune {self.index + 1}")
@@ -178,6 +180,7 @@ class Sampler:
         return [
             GeneratedTune(_finalise(tune.final_text(), i), i, seed + i, config.temperature, config.top_k, primer,
                           tune.done, self.name, log_likelihood=tune.mean_log_likelihood(), bars="strict",
-                          form=config.form)
+                          form=config.form, strain_bars=config.strain_bars,
+                          phrase_repeats=config.phrase_repeats and config.form != "free")
             for i, tune in enumerate(tunes)
         ]

@@ -5,7 +5,9 @@ bar completable to exactly the meter (and its ABC valid); the others are masked 
 The allowed set depends only on the rhythm state's :meth:`~studio.core.abc.rhythm.RhythmState.key`, so it is
 computed once per distinct state and cached (:class:`AllowedCharacters`). When a bar is full, the bar line is the
 only choice; with a ``form`` the sampler writes the bar lines itself (``|:``, ``|``, ``:|:``, ``:|``, ``||``,
-``|]``) at the strain lengths and ends the tune after the last strain.
+``|]``) at the strain lengths and ends the tune after the last strain. With a form and ``phrase_repeats``, some
+bars copy an earlier bar as folk tunes do (bar 5 as bar 1, ...: :mod:`studio.core.phrase_repeats`): the copy is
+written through the model like forced bar lines, and only where it still adds up to the meter at its new place.
 
 Where masking paints itself into a corner (nothing allowed, or a bar that runs on too long without filling), the
 tune backs off to its last bar line: the LSTM state, the logits and the rhythm state kept there are restored and
@@ -26,6 +28,7 @@ from studio.core.abc.strict_abc import GENERATED_DECORATIONS, NOTE_LETTERS
 from studio.core.abc.text import read_headers
 from studio.core.abc.tokenizer import default_unit_length, parse_meter
 from studio.core.configs import SamplingConfig
+from studio.core.phrase_repeats import source_bar
 from studio.core.vocabulary import Vocabulary
 
 #: Tries at sampling one bar before it is completed greedily.
@@ -152,12 +155,21 @@ def complete_primer_header(primer: str) -> str:
 
 
 class StrictTune:
-    """One tune being sampled strictly: its text, rhythm state, forced characters and last bar-line snapshot."""
+    """One tune being sampled strictly: its text, rhythm state, forced characters and last bar-line snapshot.
 
-    def __init__(self, state: RhythmState, text: str, plan: FormPlan | None):
+    ``draw`` (a uniform number in [0, 1) from the tune's generator) decides phrase repeats; None writes none.
+    """
+
+    def __init__(self, state: RhythmState, text: str, plan: FormPlan | None, draw: Callable[[], float] | None = None):
         self.state = state
         self.text = text
         self.plan = plan
+        self.draw = draw if plan is not None else None
+        self.full_bar_texts: list[str] = []  # the text of each full bar written after the primer
+        self.primer_full_bars = state.full_bars
+        self.copies: dict[int, int] = {}  # bar number -> the earlier bar it copies
+        self.decided_bar = 0  # the last bar whose phrase repeat was decided
+        self.bar_start = len(text)
         self.forced = ""
         self.done = False
         self.closing = False
@@ -185,6 +197,26 @@ class StrictTune:
                 self.forced = (":|" if repeat else "|]") + "\n\n"
             else:
                 self.forced = self.plan.bar_line(state.full_bars + 1)
+        elif self.draw is not None and state.mode == "bar" and not self.closing \
+                and self.decided_bar <= state.full_bars:
+            self.forced = self._phrase_repeat(masks)
+
+    def _phrase_repeat(self, masks: AllowedCharacters) -> str:
+        """The text of the earlier bar that the next bar copies, or "" (drawn once per bar; see the module doc)."""
+        bar_number = self.decided_bar = self.state.full_bars + 1
+        source = source_bar(bar_number, self.plan.strain_bars, self.copies, self.draw)
+        index = (source or 0) - 1 - self.primer_full_bars
+        if source is None or not 0 <= index < len(self.full_bar_texts) or self.text.rstrip("|:\n ").endswith("-"):
+            return ""
+        copy = self.full_bar_texts[index]
+        probe = self.state.copy()
+        for ch in copy:
+            if probe.feed(ch).forbidden:
+                return ""
+        if not masks.bar_line_fills(probe):
+            return ""
+        self.copies[bar_number] = source
+        return copy
 
     def allowed(self, masks: AllowedCharacters) -> torch.Tensor:
         if self.done:
@@ -201,6 +233,8 @@ class StrictTune:
         """With a form the sampler writes the bar lines: the model may only end a pickup with '|'."""
         state = self.state
         banned = {":"} | ({"|", "]", "1", "2"} if state.mode == "bar" else set())
+        if not state.bar_lines and not state.bar_has_notes:
+            banned.add("|")  # a bar line before the first note: '|:' would then enclose the pickup (abc2midi warns)
         if state.line_start:
             banned.add("\n")
         key = ("form", frozenset(banned))
@@ -222,8 +256,13 @@ class StrictTune:
     # -- moving on ---------------------------------------------------------------------------------------------
     def accept(self, ch: str, log_probability: float) -> None:
         bar_lines = self.state.bar_lines
+        full_bars = self.state.full_bars
         in_body = self.state.in_body
         self.state.feed(ch)
+        if self.state.bar_lines != bar_lines:
+            if self.state.full_bars != full_bars:
+                self.full_bar_texts.append(self.text[self.bar_start:].lstrip("|:] \n").rstrip(" \n"))
+            self.bar_start = len(self.text)
         self.text += ch
         self.log_likelihood += log_probability
         self.written += 1
@@ -237,15 +276,17 @@ class StrictTune:
     def save(self, hidden: torch.Tensor, cell: torch.Tensor, logits: torch.Tensor, i: int,
              on_text: Callable[[int, str], None] | None) -> None:
         self.saved = (self.state.copy(), len(self.text), self.log_likelihood, self.written, self.forced,
-                      hidden[:, i].clone(), cell[:, i].clone(), logits[i].clone())
+                      len(self.full_bar_texts), self.bar_start, hidden[:, i].clone(), cell[:, i].clone(),
+                      logits[i].clone())
         self.snapshot_due = False
         self.tries = 0
         self.flush(i, on_text)
 
     def back_off(self, hidden: torch.Tensor, cell: torch.Tensor, logits: torch.Tensor, i: int) -> None:
-        state, length, self.log_likelihood, self.written, self.forced, h, c, row = self.saved
+        state, length, self.log_likelihood, self.written, self.forced, bars, self.bar_start, h, c, row = self.saved
         self.state = state.copy()
         self.text = self.text[:length]
+        del self.full_bar_texts[bars:]
         hidden[:, i] = h
         cell[:, i] = c
         logits[i] = row
@@ -281,7 +322,9 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
     plan = FormPlan.of(config.form, config.strain_bars)
     masks = allowed_characters(vocabulary)
     completing = torch.tensor([ch in _COMPLETING for ch in vocabulary.chars], dtype=torch.bool)
-    tunes = [StrictTune(start.copy(), primer, plan) for _ in range(count)]
+    phrase_draws = [(lambda g=g: float(torch.rand(1, generator=g))) for g in generators] if config.phrase_repeats \
+        else [None] * count
+    tunes = [StrictTune(start.copy(), primer, plan, draw) for draw in phrase_draws]
     if on_text:
         for i in range(count):
             on_text(i, primer)

@@ -27,6 +27,8 @@ class StoredTune:
     complete: bool = True
     bars: str = "free"
     form: str = "free"
+    strain_bars: int = 8
+    phrase_repeats: bool = False
     score: float | None = None
 
     @classmethod
@@ -62,6 +64,10 @@ def generation_note(tune) -> str | None:
     if getattr(tune, "bars", "free") == "strict":
         form = getattr(tune, "form", "free")
         note += " bars=strict" + (f" form={form}" if form != "free" else "")
+        if form != "free":
+            strain_bars = getattr(tune, "strain_bars", 8)
+            note += (f" strain_bars={strain_bars}" if strain_bars != 8 else "")
+            note += " phrase_repeats=" + ("on" if getattr(tune, "phrase_repeats", False) else "off")
     if getattr(tune, "model", ""):
         note += f" model={Path(tune.model).name}"
     if not getattr(tune, "complete", True):
@@ -115,9 +121,16 @@ def read_tune_book(path: str | Path) -> list[str]:
     return tunes
 
 
+def _on_off(value: str) -> bool:
+    if value not in ("on", "off"):
+        raise ValueError(value)
+    return value == "on"
+
+
 def parse_generation_note(tune: str) -> tuple[str, dict]:
     """``tune`` without its generation note line (see :func:`generation_note`) and the settings the note names
-    (``temperature``, ``seed``, ``top_k``, ``bars``, ``form``, ``model``, ``complete``); ``{}`` when it has none."""
+    (``temperature``, ``seed``, ``top_k``, ``bars``, ``form``, ``strain_bars``, ``phrase_repeats``, ``model``,
+    ``complete``); ``{}`` when it has none."""
     lines = tune.split("\n")
     for number, line in enumerate(lines[:3]):
         if line.startswith(NOTE_PREFIX):
@@ -126,7 +139,8 @@ def parse_generation_note(tune: str) -> tuple[str, dict]:
         return tune, {}
     note = lines.pop(number)[len(NOTE_PREFIX):]
     settings: dict = {"complete": "(stopped at the length limit)" not in note}
-    converters = {"temperature": float, "seed": int, "top_k": int, "bars": str, "form": str, "model": str}
+    converters = {"temperature": float, "seed": int, "top_k": int, "bars": str, "form": str, "model": str,
+                  "strain_bars": int, "phrase_repeats": _on_off}
     for word in note.split():
         key, _, value = word.partition("=")
         if key in converters and value and value != "None":

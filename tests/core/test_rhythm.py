@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from fractions import Fraction
 
 import pytest
@@ -133,3 +134,32 @@ ITEMS = st.one_of(
 def test_random_bars_last_what_the_tokenizer_says(bars, meter):
     text = f"X:1\nM:{meter}\nK:D\n" + "|".join(bars) + "|\n"
     assert closed_bars(text)[1] == tokenizer_bars(text)
+
+
+ABC2MIDI_HEADER = "X:1\nM:4/4\nL:1/8\nK:D\n"
+
+
+def abc2midi_errors(body: str, folder) -> list[str]:
+    path = folder / "t.abc"
+    path.write_text(ABC2MIDI_HEADER + body + "\n")
+    done = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=60, cwd=folder)
+    return [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("Error")]
+
+
+@pytest.mark.parametrize("before, forbidden, fine, rest", [
+    (".A", ">", "A>", "E B2 c2 d2|"),     # a staccato note cannot take a broken rhythm...
+    ("A>", ".", "A>", "E B2 c2 d2|"),     # ...on either side
+    ("{ac}", "~", "{ac}T", "GBG A2 G2|"),  # abc2midi's roll adds grace notes: none after a grace group
+    ("{ac}", "{", "{ac}", "GBG A2 G2|"),   # two grace groups on one note
+    ("d>", "(3", "d>", "e d2 A2 G2|"),     # a tuplet cannot be the second note of a broken rhythm
+])
+def test_what_abc2midi_rejects_is_forbidden(before, forbidden, fine, rest, tmp_path):
+    """Each rule stands for an abc2midi error met in strict tunes: abc2midi, the judge, confirms both sides."""
+    assert not allowed(ABC2MIDI_HEADER + before + forbidden[:-1], forbidden[-1])
+    completion = {".": ".E B2 c2 d2|", "~": "~GBG A2 G2|", "{": "{g}GBG A2 G2|", "(3": "(3efg A2 G2|",
+                  ">": ">E B2 c2 d2|"}[forbidden]
+    assert abc2midi_errors(before + completion, tmp_path)
+    assert not abc2midi_errors(fine + rest, tmp_path)
+    text = ABC2MIDI_HEADER + fine + rest
+    start = len(ABC2MIDI_HEADER)
+    assert all(allowed(text[:i], text[i]) for i in range(start, len(text)))

@@ -75,3 +75,16 @@ def test_the_form_and_the_command_line_build_the_same_primer():
 ])
 def test_values_are_formatted_one_way(value, exact, shown):
     assert format_value(value, exact=exact) == shown
+
+
+def test_the_note_keeps_the_form_settings_for_the_next_reader():
+    from studio.core.sampling import GeneratedTune
+    from studio.core.tune_book import generation_note, parse_generation_note
+
+    tune = GeneratedTune("X:1\nK:D\nABc|\n", 0, 7, 0.9, None, "", True, bars="strict", form="AABB", strain_bars=16,
+                         phrase_repeats=False)
+    note = generation_note(tune)
+    assert "strain_bars=16" in note and "phrase_repeats=off" in note
+    _, settings = parse_generation_note(f"X:1\n{note}\nK:D\nABc|\n")
+    assert (settings["form"], settings["strain_bars"], settings["phrase_repeats"], settings["seed"]) == \
+        ("AABB", 16, False, 7)

@@ -31,7 +31,10 @@ from studio.core.abc.tokenizer import (
 #: last closed bar's time, ``after_bar`` means only spaces and line breaks followed the last bar line, ``snapshot``
 #: the state before a letter that a ':' may turn into a field (``K:`` at a line start, ``[M:``), ``final`` follows a
 #: '|]' (only the tune's end may follow), ``ended`` a blank line, ``decorated`` a decoration (a note must follow:
-#: abc2midi), ``repeat_open`` an unclosed '|:', ``had_pickup`` a short first bar (a ':|' may then only close a '|:').
+#: abc2midi), ``repeat_open`` an unclosed '|:', ``had_pickup`` a short first bar (a ':|' may then only close a '|:'),
+#: ``staccato`` a '.' waiting for its note and ``last_staccato`` the last note had one (abc2midi cannot apply a
+#: broken rhythm to a staccato note: "Notes not equal durations"), ``graced`` a grace group waiting for its note
+#: (abc2midi's roll '~' adds grace notes of its own: "Intervening note needed between grace notes").
 _INITIAL = dict(
     phase="header", line="", fields=(), header_lines=0, meter=None, meter_numerator=4, unit=None, mode="idle",
     context="idle", tok="", used=Fraction(0), pending_base=Fraction(0), octaves=0, chord_first=None, chord_notes=0,
@@ -39,7 +42,7 @@ _INITIAL = dict(
     slurs=0, bar_has_notes=False, music_bars=0, full_bars=0, bar_lines=0, last_bar="", closed_duration=Fraction(0),
     after_bar=False,
     line_start=False, snapshot=None, final=False, ended=False, forbidden=False, decorated=False,
-    repeat_open=False, had_pickup=False, upper=False,
+    repeat_open=False, had_pickup=False, upper=False, staccato=False, last_staccato=False, graced=False,
 )
 
 
@@ -63,7 +66,7 @@ class RhythmState(TextModes):
                 self.last_written, self.broken_next, self.broken_need, self.tuplet_left, self.tuplet_factor,
                 self.slurs > 0, self.bar_has_notes, self.music_bars > 0, self.bar_lines > 0, self.after_bar,
                 self.line_start, self.snapshot is None, self.final, self.ended, self.decorated,
-                self.repeat_open, self.had_pickup, self.upper)
+                self.repeat_open, self.had_pickup, self.upper, self.staccato, self.last_staccato, self.graced)
 
     @property
     def in_body(self) -> bool:
@@ -173,6 +176,8 @@ class RhythmState(TextModes):
             self.mode, self.tok = "bracket", ""
         elif ch == "{":
             self.context, self.grace_notes, self.tok = "grace", 0, ""
+            if self.graced:  # two grace groups on one note: abc2midi wants a note between
+                self._deny()
         elif ch == "(":
             self.mode = "paren"
         elif ch == ")":
@@ -181,7 +186,7 @@ class RhythmState(TextModes):
             else:
                 self._deny()
         elif ch in "<>":
-            if self.last is None or self.tuplet_left or self.last != self.last_written:
+            if self.last is None or self.tuplet_left or self.last != self.last_written or self.last_staccato:
                 self._deny()
             self.mode, self.tok = "broken", ch
         elif ch == '"':
@@ -192,8 +197,12 @@ class RhythmState(TextModes):
                 self._deny()
         elif ch in ALL_DECORATIONS:
             self.decorated = True
-            if ch not in GENERATED_DECORATIONS:
+            if ch not in GENERATED_DECORATIONS or (ch in "~." and self.graced):
                 self._deny()
+            if ch == ".":
+                self.staccato = True
+                if self.broken_need is not None:
+                    self._deny()
         elif ch == "%":
             self.mode = "comment"
             self._deny()
@@ -204,6 +213,8 @@ class RhythmState(TextModes):
         self.mode, self.tok, self.octaves, self.upper = mode, "", 0, ch.isupper()
         self.pending_base = self.unit
         self.bar_has_notes = True
+        if self.context == "idle":
+            self.graced = False
         if mode == "rest" and self.context != "idle":
             self._deny()
 
@@ -256,6 +267,7 @@ class RhythmState(TextModes):
             self._deny()
         self.used += duration
         self.last, self.last_written = duration, written
+        self.last_staccato, self.staccato = self.staccato, False
 
     def _in_chord(self, ch: str) -> None:
         if self.chord_notes >= MAX_CHORD_NOTES and (ch in NOTE_LETTERS or ch in "^_="):
@@ -300,6 +312,7 @@ class RhythmState(TextModes):
             self.tok = "/"
         elif ch == "}":
             self.context = "idle"
+            self.graced = True
             if not self.grace_notes:
                 self._deny()
             if self.grace_notes:
@@ -328,7 +341,7 @@ class RhythmState(TextModes):
     def _mode_paren(self, ch: str) -> None:
         if ch.isdigit():
             self.mode, self.tok = "tuplet", "(" + ch
-            if ch in "01" or self.tuplet_left:
+            if ch in "01" or self.tuplet_left or self.broken_need is not None:  # abc2midi: no tuplet after '>'
                 self._deny()
         else:
             self.slurs += 1

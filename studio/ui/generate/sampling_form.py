@@ -46,6 +46,8 @@ BARS_TIP = ("Strict: the sampler only lets the model write what keeps every bar 
             "(bars that do not add up, unclosed brackets and all).")
 FORM_TIP = ("Strains with repeats (strict bars only): AABB is two strains of 8 (or 16) bars, each played twice, "
             "as in most reels and jigs; free lets the model decide.")
+PHRASE_REPEATS_TIP = ("Let some bars repeat an earlier bar as folk tunes do (bar 5 as bar 1, the second strain "
+                      "ending as the first), drawn with the chances measured on O'Neill's. Off: every bar is new.")
 BEST_OF_TIP = ("Sample this many candidates for each tune and keep the one the critic scores best (valid, bars "
                "that add up, metrics inside O'Neill's range, repetition, not a copy, the model's likelihood). "
                "1: no critic.")
@@ -129,6 +131,10 @@ class SamplingForm(QGroupBox):
         self.strain_bars_combo = QComboBox()
         self.strain_bars_combo.addItems([str(n) for n in STRAIN_BARS])
         self.strain_bars_combo.setToolTip("Bars in each strain")
+        self.phrase_repeats_check = QCheckBox("repeat phrases")
+        self.phrase_repeats_check.setChecked(True)
+        self.phrase_repeats_check.setToolTip(PHRASE_REPEATS_TIP)
+        self.form_combo.currentTextChanged.connect(lambda _text: self._enable_form())
         self.best_of_spin = QSpinBox()
         self.best_of_spin.setRange(1, MAX_BEST_OF)
         self.best_of_spin.setSpecialValueText("1 (no critic)")
@@ -158,6 +164,7 @@ class SamplingForm(QGroupBox):
         self.strain_bars_label = QLabel("bars per strain")
         form_row.addWidget(self.strain_bars_combo)
         form_row.addWidget(self.strain_bars_label)
+        form_row.addWidget(self.phrase_repeats_check)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.stop_generation_button)
@@ -210,6 +217,7 @@ class SamplingForm(QGroupBox):
         strict = self.bars == "strict"
         for widget in (self.form_combo, self.strain_bars_combo, self.strain_bars_label):
             widget.setEnabled(strict)
+        self.phrase_repeats_check.setEnabled(strict and self.form_combo.currentText() != "free")
         self.form_combo.setToolTip(FORM_TIP if strict else "Forms need strict bars")
 
     def sampling_config(self) -> SamplingConfig:
@@ -223,6 +231,7 @@ class SamplingForm(QGroupBox):
             bars=self.bars,
             form=self.form_combo.currentText(),
             strain_bars=int(self.strain_bars_combo.currentText()),
+            phrase_repeats=self.phrase_repeats_check.isChecked(),
         )
 
     def set_generating(self, generating: bool) -> None:
@@ -241,6 +250,7 @@ class SamplingForm(QGroupBox):
         self.set_bars(s.value("generate/bars", "strict", type=str))
         self.form_combo.setCurrentText(s.value("generate/form", "AABB", type=str))
         self.strain_bars_combo.setCurrentText(str(s.value("generate/strain_bars", 8, type=int)))
+        self.phrase_repeats_check.setChecked(s.value("generate/phrase_repeats", True, type=bool))
         self.best_of_spin.setValue(s.value("generate/best_of", 1, type=int))
         self._enable_form()
 
@@ -253,4 +263,5 @@ class SamplingForm(QGroupBox):
         s.setValue("generate/bars", self.bars)
         s.setValue("generate/form", self.form_combo.currentText())
         s.setValue("generate/strain_bars", int(self.strain_bars_combo.currentText()))
+        s.setValue("generate/phrase_repeats", self.phrase_repeats_check.isChecked())
         s.setValue("generate/best_of", self.best_of)

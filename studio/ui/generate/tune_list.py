@@ -51,6 +51,8 @@ class TuneEntry:
     generating: bool = False
     bars: str = "free"
     form: str = "free"
+    strain_bars: int = 8
+    phrase_repeats: bool = False
     critic: dict | None = None
     """The critic's score (``CriticScore.as_dict()``) when best-of-N picked this tune."""
     best_of: int = 1
@@ -278,6 +280,8 @@ class TuneList(QGroupBox):
             entry.text, entry.title, entry.seed = tune.text, tune.title(), tune.seed
             entry.complete, entry.generating = tune.complete, False
             entry.bars, entry.form = getattr(tune, "bars", "free"), getattr(tune, "form", "free")
+            entry.strain_bars = getattr(tune, "strain_bars", 8)
+            entry.phrase_repeats = getattr(tune, "phrase_repeats", False)
             extra = getattr(tune, "extra", {})
             entry.critic, entry.best_of = extra.get("critic"), extra.get("best_of", 1)
             item = self.list.item(row)
