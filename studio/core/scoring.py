@@ -32,6 +32,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from studio.core.abc.tokenizer import scan_tune
 from studio.core.checkpoints import Checkpoint, load_checkpoint
 from studio.core.configs import TrainConfig
 from studio.core.corpus import COMBINED_CORPORA, Corpus, CorpusError, Tune, join_tunes, load_corpus
@@ -93,6 +94,13 @@ class CorpusScore(LossPerCharacter):
     tunes: list[TuneScore] = field(default_factory=list)  # per tune (method ``tunes`` only)
     unknown: dict[str, int] = field(default_factory=dict)  # characters skipped, with their counts
     seconds: float = 0.0
+    notes: int = 0  # melody notes of the scored tunes (method ``tunes`` only): the same at every text level
+
+    @property
+    def nats_per_note(self) -> float:
+        """The loss per melody note: unlike per character, comparable between models that read the tunes at
+        different text levels (the canonical level writes the same notes in fewer characters)."""
+        return self.nats / self.notes if self.notes else float("nan")
 
     def per_tune_bits(self) -> list[float]:
         return [t.bits_per_char for t in self.tunes if t.characters]
@@ -110,6 +118,9 @@ class CorpusScore(LossPerCharacter):
         lines = [f"{self.model} on {self.corpus} ({self.split}, {self.method}): {self.nats_per_char:.4f} nats per "
                  f"character = {self.bits_per_char:.4f} bits, over {self.characters:,} characters "
                  f"({self.seconds:.1f} s)"]
+        if self.notes:
+            lines.append(f"per melody note: {self.nats_per_note:.4f} nats over {self.notes:,} notes (comparable "
+                         f"across text levels)")
         bits = self.per_tune_bits()
         if bits:
             lines.append(f"per tune ({len(bits):,} tunes), bits per character: mean {statistics.fmean(bits):.3f}, "
@@ -311,8 +322,9 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
                                   progress=progress)
         return CorpusScore(name, corpus.name, split, method, count, nats, [], unknown, time.perf_counter() - began)
     scores, unknown = score_tunes(model, vocabulary, tunes, progress)
+    notes = sum(len(scan_tune(tune.text).melody()) for tune in tunes)
     return CorpusScore(name, corpus.name, split, method, sum(s.characters for s in scores),
-                       math.fsum(s.nats for s in scores), scores, unknown, time.perf_counter() - began)
+                       math.fsum(s.nats for s in scores), scores, unknown, time.perf_counter() - began, notes)
 
 
 # --- scores kept with a run -----------------------------------------------------------------------------------------
@@ -326,6 +338,7 @@ def record_score(run: Run, score: CorpusScore) -> dict:
     scores.pop(key, None)  # re-inserted last: the newest score comes last
     scores[key] = {"corpus": score.corpus, "split": score.split, "method": score.method, "model": score.model,
                    "nats_per_char": score.nats_per_char, "bits_per_char": score.bits_per_char,
+                   **({"nats_per_note": score.nats_per_note, "notes": score.notes} if score.notes else {}),
                    "characters": score.characters, "unknown": sum(score.unknown.values()),
                    "scored_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     run.update_meta(scores=scores)

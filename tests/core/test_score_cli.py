@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from studio.cli.main import main
+from studio.core.abc.tokenizer import scan_tune
 from studio.core.checkpoints import load_checkpoint
 
 
@@ -47,3 +48,20 @@ def test_unknown_characters_are_reported_and_a_foreign_split_is_a_user_mistake(t
     assert "1 character(s) outside the model's vocabulary were skipped" in capsys.readouterr().out
     assert main(["score", "--model", model, "--corpus", str(tmp_path / "two.abc")]) == 2
     assert "use split all" in capsys.readouterr().err
+
+
+def test_the_loss_per_note_counts_the_same_notes_at_every_text_level(trained_run, oneills, capsys):
+    """Per character, a raw and a canonical model are not comparable (canonical text is shorter); per melody note
+    they are, because the canonical form keeps every note: the note count must not depend on the level."""
+    from studio.core.scoring import score_corpus, tunes_of_split
+
+    raw = score_corpus(trained_run.best_checkpoint, oneills, run=trained_run)  # the tiny run reads raw text
+    assert raw.notes > 0 and raw.nats_per_note == raw.nats / raw.notes
+    assert raw.nats_per_note > raw.nats_per_char  # a note takes more than one character
+    checkpoint = load_checkpoint(trained_run.best_checkpoint)
+    canonical = tunes_of_split(oneills.at_level("canonical"), "validation", checkpoint, trained_run)
+    assert sum(len(t.text) for t in canonical) < raw.characters
+    assert sum(len(scan_tune(t.text).melody()) for t in canonical) == raw.notes
+    assert main(["--runs-dir", str(trained_run.path.parent), "score", "--run", trained_run.id, "--corpus",
+                 "oneills1850"]) == 0
+    assert f"per melody note: {raw.nats_per_note:.4f} nats over {raw.notes:,} notes" in capsys.readouterr().out
