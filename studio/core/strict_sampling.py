@@ -322,8 +322,12 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
     plan = FormPlan.of(config.form, config.strain_bars)
     masks = allowed_characters(vocabulary)
     completing = torch.tensor([ch in _COMPLETING for ch in vocabulary.chars], dtype=torch.bool)
-    phrase_draws = [(lambda g=g: float(torch.rand(1, generator=g))) for g in generators] if config.phrase_repeats \
-        else [None] * count
+    if not config.phrase_repeats:
+        phrase_draws = [None] * count
+    elif config.top_k == 1:  # greedy: the likelier choice of each rule, the same for every seed
+        phrase_draws = [lambda: 0.5] * count
+    else:
+        phrase_draws = [(lambda g=g: float(torch.rand(1, generator=g))) for g in generators]
     tunes = [StrictTune(start.copy(), primer, plan, draw) for draw in phrase_draws]
     if on_text:
         for i in range(count):

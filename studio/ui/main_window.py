@@ -215,12 +215,14 @@ class MainWindow(QMainWindow):
         from studio.ui.plot_style import export_plot
 
         folder = settings.read("runs/export_folder", str(Path.home()))
-        path, _ = QFileDialog.getSaveFileName(self, "Export the loss chart", str(Path(folder) / "loss.png"),
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        path, chosen = QFileDialog.getSaveFileName(self, "Export the loss chart", str(Path(folder) / "loss.png"),
+                                                   "PNG image (*.png);;SVG drawing (*.svg)")
         if not path:
             return
+        if not Path(path).suffix:  # the format of the filter the user picked
+            path += ".svg" if "*.svg" in chosen else ".png"
         try:
-            export_plot(self.train_panel.chart.plot, path if Path(path).suffix else path + ".png")
+            export_plot(self.train_panel.chart.plot, path)
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Export", str(exc))
             return

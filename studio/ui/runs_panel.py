@@ -320,11 +320,11 @@ class RunsPanel(QWidget):
 
     def _export_chart_dialog(self) -> None:
         folder = settings.read("runs/export_folder", str(Path.home()))
-        path, _ = QFileDialog.getSaveFileName(self, "Export chart", str(Path(folder) / "loss-comparison.png"),
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        path, chosen = QFileDialog.getSaveFileName(self, "Export chart", str(Path(folder) / "loss-comparison.png"),
+                                                   "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
-            if not Path(path).suffix:
-                path += ".png"
+            if not Path(path).suffix:  # the format of the filter the user picked
+                path += ".svg" if "*.svg" in chosen else ".png"
             try:
                 self.export_chart(path)
             except (OSError, ValueError) as exc:
@@ -338,6 +338,8 @@ class RunsPanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export loss data", str(Path(folder) / "loss.csv"),
                                               "CSV table (*.csv)")
         if path:
+            if not Path(path).suffix:
+                path += ".csv"
             try:
                 self.export_csv(path)
             except OSError as exc:

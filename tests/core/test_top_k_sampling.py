@@ -62,17 +62,21 @@ def test_top_k_1_is_greedy_whatever_the_seed(sampler):
     assert other_seed == streams[:1]
 
 
-@pytest.mark.xfail(reason="seen 2 December 2026: with strict bars, top-k 1 tunes of two seeds differ near their end "
-                          "(back-off or closing draws from the seed?); greedy should not depend on the seed",
-                   strict=False)
+def body(text: str) -> str:
+    """The tune without its X: line."""
+    return text.split("\n", 1)[1]
+
+
 def test_top_k_1_with_strict_bars_is_seed_independent_and_valid(sampler):
     from studio.core.abc.validate import validate_tune
 
     config = SamplingConfig(count=2, seed=1, temperature=1.5, max_length=250, primer=PRIMER, bars="strict",
                             form="free", top_k=1)
     tunes = sampler.sample(config)
-    assert len({t.text for t in tunes}) == 1
+    assert len({body(t.text) for t in tunes}) == 1  # tune i is numbered X:i+1, its music is the same
     seeded = sampler.sample(SamplingConfig(count=2, seed=1, temperature=1.5, max_length=250, primer=PRIMER,
                                            bars="strict", form="free"))
-    assert len({t.text for t in seeded}) > 1  # without top-k the seeds do differ
+    assert len({body(t.text) for t in seeded}) > 1  # without top-k the seeds do differ
     assert validate_tune(tunes[0].text).structurally_valid
+    aabb = sampler.sample(SamplingConfig(count=2, seed=1, temperature=1.5, max_length=250, primer=PRIMER, top_k=1))
+    assert aabb[0].phrase_repeats and len({body(t.text) for t in aabb}) == 1  # phrase repeats too: likelier choice
