@@ -21,6 +21,7 @@ import mido
 
 from studio.core.abc.text import read_headers, tune_title
 from studio.core.abc.fields import meter_parts
+from studio.core.abc.keys import read_key
 from studio.core.notation import MAX_ENGRAVED_CHARS, NotationRenderer, Rendering, shared_renderer
 
 DEFAULT_PROGRAM = 40  # General MIDI violin (the fiddle)
@@ -30,12 +31,8 @@ COMPOUND_METER_BEATS_PER_MINUTE = 100.0
 
 _MAJOR_BY_FIFTHS = ["Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#"]
 _MINOR_BY_FIFTHS = ["Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m", "D#m", "A#m"]
-_LETTER_FIFTHS = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
-#: Mode -> (fifths added to the tonic's major signature, whether the mode is minor-like).
-_MODES = {
-    "": (0, False), "maj": (0, False), "ion": (0, False), "mix": (-1, False), "lyd": (1, False),
-    "m": (-3, True), "min": (-3, True), "aeo": (-3, True), "dor": (-2, True), "phr": (-4, True), "loc": (-5, True),
-}
+#: Modes whose MIDI key signature is named as a minor key (the others as major).
+_MINOR_LIKE_MODES = frozenset({"m", "dor", "phr", "loc"})
 
 
 class MidiExportError(Exception):
@@ -79,19 +76,10 @@ def parse_key(value: str | None) -> str | None:
         return "C"
     if value.startswith("Hp"):
         return "D"
-    match = re.match(r"^([A-G])([#b]?)\s*([A-Za-z]*)", value)
-    if not match:
+    key = read_key(value)
+    if key is None or not -7 <= key.fifths <= 7:
         return None
-    letter, accidental, mode = match.groups()
-    mode = mode.lower()
-    mode = mode if mode in ("m", "") else mode[:3]
-    if mode not in _MODES:
-        return None
-    shift, minor = _MODES[mode]
-    fifths = _LETTER_FIFTHS[letter] + {"#": 7, "b": -7, "": 0}[accidental] + shift
-    if not -7 <= fifths <= 7:
-        return None
-    return (_MINOR_BY_FIFTHS if minor else _MAJOR_BY_FIFTHS)[fifths + 7]
+    return (_MINOR_BY_FIFTHS if key.mode in _MINOR_LIKE_MODES else _MAJOR_BY_FIFTHS)[key.fifths + 7]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import mido
 import pytest
 from music21 import converter, corpus
 
-from studio.core.abc.fields import meter_parts as parse_meter
+from studio.core.abc.fields import key_accidentals, meter_parts as parse_meter
 from studio.core.abc.text import split_tunes
 from studio.core.midi import (
     MidiExportError,
@@ -92,9 +92,13 @@ def test_bad_requests_raise_readable_errors(renderer):
 @pytest.mark.parametrize("value, expected", [
     ("G", "G"), ("Gm", "Gm"), ("Ador", "Em"), ("Dmix", "G"), ("Edor", "Bm"), ("Bb", "Bb"), ("F#m", "F#m"),
     ("Amin", "Am"), ("Ephr", "Am"), ("Flyd", "C"), ("C#", "C#"), ("HP", "C"), ("none", None), ("", None),
+    ("G clef=bass", "G"), ("D exp ^f ^c", "D"), ("E Minor", "Em"), ("Bn", "B"),  # were None: the file had no key
 ])
 def test_keys_map_to_mido_names_with_the_same_signature(value, expected):
     assert parse_key(value) == expected
+    if expected:  # the MIDI key signature and the notes the tokenizer plays agree
+        sharps = sum(key_accidentals(value.split(" exp")[0]).values())
+        assert sharps == sum(key_accidentals(expected).values())
 
 
 def test_meters_and_tempos_parse():

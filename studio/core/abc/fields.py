@@ -8,15 +8,11 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from studio.core.abc.keys import read_key
+
 #: Semitone shift of each ABC accidental.
 ACCIDENTAL_SHIFT = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
-_KEY_PARTS = re.compile(r"\s*([A-Ga-g])([#b]?)\s*([A-Za-z]*)")
 _KEY_EXTRA_ACCIDENTALS = re.compile(r"(\^\^|\^|__|_|=)([A-Ga-g])")
-_MAJOR_FIFTHS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "C#": 7, "F": -1, "Bb": -2,
-                 "Eb": -3, "Ab": -4, "Db": -5, "Gb": -6, "Cb": -7, "G#": 8, "D#": 9, "A#": 10, "E#": 11,
-                 "B#": 12, "Fb": -8}
-_MODE_SHIFT = {"": 0, "maj": 0, "ion": 0, "mix": -1, "dor": -2, "m": -3, "min": -3, "aeo": -3, "phr": -4,
-               "loc": -5, "lyd": 1}
 _SHARP_ORDER = "FCGDAEB"
 
 
@@ -62,27 +58,17 @@ def parse_unit_length(value: str) -> Fraction | None:
 
 
 def key_accidentals(value: str) -> dict[str, int]:
-    """Semitone shift per note letter (upper case) that a ``K:`` value implies, e.g. ``Dmix`` -> {F: +1}."""
+    """Semitone shift per note letter (upper case) that a ``K:`` value implies, e.g. ``Dmix`` -> {F: +1}: the key's
+    signature (:func:`~studio.core.abc.keys.read_key`), then the accidentals written after it (``K:D exp ^g``)."""
     shifts = {letter: 0 for letter in _SHARP_ORDER}
-    text = value.strip()
-    if text[:2].lower() == "hp":  # Highland pipes: written without a key signature
-        return shifts
-    match = _KEY_PARTS.match(text)
-    if match and not text.lower().startswith("none"):
-        tonic = match.group(1).upper() + match.group(2)
-        mode = match.group(3).lower()
-        mode = "m" if mode == "m" else mode[:3]
-        fifths = _MAJOR_FIFTHS.get(tonic, 0) + _MODE_SHIFT.get(mode, 0)
-        fifths = max(-7, min(7, fifths))
-        if fifths > 0:
-            for letter in _SHARP_ORDER[:fifths]:
-                shifts[letter] = 1
-        elif fifths < 0:
-            for letter in reversed(_SHARP_ORDER[fifths:]):
-                shifts[letter] = -1
-        rest = text[match.end():]
+    key = read_key(value)
+    if key is None:
+        rest = "" if value.strip()[:2].lower() == "hp" else value  # Highland pipes: no signature, nothing added
     else:
-        rest = text
+        fifths = max(-7, min(7, key.fifths))
+        for letter in _SHARP_ORDER[:fifths] if fifths > 0 else _SHARP_ORDER[7 + fifths:] if fifths < 0 else "":
+            shifts[letter] = 1 if fifths > 0 else -1
+        rest = key.rest
     for accidental, letter in _KEY_EXTRA_ACCIDENTALS.findall(rest):
         shifts[letter.upper()] = ACCIDENTAL_SHIFT[accidental]
     return shifts

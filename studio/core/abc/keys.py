@@ -2,8 +2,9 @@
 
 The one place that knows how a key name maps to a tonic pitch class, a mode, a number of sharps or flats and the
 seven scale degrees; transposition (:mod:`studio.core.abc.transpose`) and harmonisation
-(:mod:`studio.core.accompaniment`) both build on it. The signature itself comes from the tokenizer's
-:func:`~studio.core.abc.tokenizer.key_accidentals`, so what is played and what is spelled agree.
+(:mod:`studio.core.accompaniment`) both build on it, and so do the key signature the tokenizer plays
+(:func:`~studio.core.abc.fields.key_accidentals`) and the MIDI file's key (:func:`studio.core.midi.parse_key`), so
+what is played, spelled and written agree.
 """
 
 from __future__ import annotations
@@ -77,9 +78,9 @@ def read_key(value: str) -> Key | None:
     lowered = mode_text.lower()
     mode = "m" if lowered == "m" else lowered[:3]
     if mode not in MODE_FIFTHS:
-        if mode_text and not mode_text[0].isupper() and lowered not in ("clef", "treble", "bass", "alto", "tenor"):
-            return None
-        mode, mode_text = "", ""  # "K:G clef=treble": no mode word
+        # "K:G clef=treble", "K:D exp ^f", or a slip such as "K:Bn": no mode word, the tonic's major signature
+        # (abc2midi refuses an unknown mode; playing the tonic's key is closer to what the writer meant)
+        mode, mode_text = "", ""
         rest = text[match.end(2):]
     else:
         rest = text[match.end():]
