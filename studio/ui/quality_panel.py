@@ -330,6 +330,7 @@ class QualityPanel(QWidget):
     def _experiment_ended(self) -> None:
         self._drain_points()
         self._poll.stop()
+        self.session = None
         self.stop_button.setEnabled(False)
         self._check_builder()
 
