@@ -61,3 +61,22 @@ def answer_dialog(qtbot):
         return answered
 
     return schedule
+
+
+@pytest.fixture(scope="session")
+def run_past_experiment():
+    """``run_past_experiment(root, corpus_path, iterations, tunes_per_run, max_length)``: a real experiment run
+    before the window opens (tiny preset, batch 8 vs 4) under ``root``; returns its result."""
+    return _run_past_experiment
+
+
+def _run_past_experiment(root, corpus_path: str, iterations: int, tunes_per_run: int, max_length: int):
+    import torch
+
+    from studio.core.experiments import ExperimentSpec, run_experiment
+    from studio.core.runs import RunStore
+
+    torch.set_num_threads(1)
+    spec = ExperimentSpec("batch_size", [8, 4], preset="tiny", corpus=corpus_path, iterations=iterations,
+                          tunes_per_run=tunes_per_run, max_length=max_length)
+    return run_experiment(spec, store=RunStore(root / "runs"), root=root / "experiments")

@@ -18,17 +18,9 @@ from studio.ui.runs_panel import RunsPanel
 
 
 @pytest.fixture(scope="module")
-def past_experiment(tmp_path_factory, small_corpus_path):
+def past_experiment(tmp_path_factory, small_corpus_path, run_past_experiment):
     """A real experiment (tiny preset, batch 8 vs 4, 12 steps, 2 tunes each) with no report written yet."""
-    import torch
-
-    from studio.core.experiments import ExperimentSpec, run_experiment
-
-    torch.set_num_threads(1)
-    root = tmp_path_factory.mktemp("past")
-    spec = ExperimentSpec("batch_size", [8, 4], preset="tiny", corpus=small_corpus_path, iterations=12,
-                          tunes_per_run=2, max_length=300)
-    result = run_experiment(spec, store=RunStore(root / "runs"), root=root / "experiments")
+    result = run_past_experiment(tmp_path_factory.mktemp("past"), small_corpus_path, 12, 2, 300)
     assert not (result.folder / "report.html").exists()
     return result
 
