@@ -51,7 +51,11 @@ def test_temperature_dial_sets_the_sampling_temperature(panel):
     panel.temperature_dial.setValue(135)
     assert panel.temperature_label.text() == "1.35"
     assert panel.sampling_config().temperature == pytest.approx(1.35)
-    assert panel.temperature_dial.minimum() == 10 and panel.temperature_dial.maximum() == 200
+    for turned_to, temperature in ((-1_000, 0.1), (1_000_000, 2.0)):  # the dial's ends: never 0 (T divides)
+        panel.temperature_dial.setValue(turned_to)
+        assert panel.sampling_config().temperature == pytest.approx(temperature)
+        assert panel.sampling_config().problems() == {}
+    panel.temperature_dial.setValue(135)
     assert "Temperature" in panel.temperature_dial.toolTip()
     panel.random_seed.setChecked(False)
     panel.seed_spin.setValue(7)
