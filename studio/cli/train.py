@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -117,6 +118,16 @@ class _CliListener:
     def on_finished(self, result): ...
 
 
+@contextlib.contextmanager
+def stop_on_interrupt(trainer):
+    """Ctrl+C (SIGINT) stops the run at the next step, checkpoint kept, instead of killing the process."""
+    previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def cmd_train(args) -> int:
     import torch
 
@@ -145,18 +156,16 @@ def cmd_train(args) -> int:
         trainer = Trainer.new(corpus, model_config, train_config, store, args.name, listener)
     if trainer.run_folder is None:  # a worker process under torchrun: rank 0 reports and writes the run
         trainer.listener = TrainingListener()
-        result = trainer.run()
+        with stop_on_interrupt(trainer):  # Ctrl+C reaches every rank: all must stop at the same step, not crash
+            result = trainer.run()
         return EXIT_FAILED if result.reason == "failed" else EXIT_OK
     listener.bar.update(trainer.step)
     world = trainer.distributed.world_size
     print(f"run folder: {trainer.run_folder.path}  (device {trainer.device}, "
           f"{'bf16' if trainer.use_bf16 else 'fp32'}, {trainer.model.parameter_count():,} parameters"
           f"{f', {world} processes' if world > 1 else ''})", file=sys.stderr)
-    previous = signal.signal(signal.SIGINT, lambda *_: trainer.stop())
-    try:
+    with stop_on_interrupt(trainer):
         result = trainer.run()
-    finally:
-        signal.signal(signal.SIGINT, previous)
     print(f"\n{result.reason} after {result.steps_done} steps in {result.wall_time:.1f} s; "
           f"loss {result.final_loss if result.final_loss is None else round(result.final_loss, 4)}, "
           f"best validation {result.best_validation_loss and round(result.best_validation_loss, 4)}")
