@@ -65,9 +65,11 @@ _MASTER = re.compile(
     r"|(?P<unknown>[^\n \t\[\]{}()\-<>\"!+|:A-Ga-gzxZ^_=~.HLMOPSTuvJRk\\%]+|.)",
     re.DOTALL,
 )
-_NOTE_PARTS = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(.*)", re.DOTALL)
+#: A note token's parts: accidental, letter, octave marks, length (the transposer rewrites notes with it too).
+NOTE_PARTS = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(.*)", re.DOTALL)
 _LENGTH_PARTS = re.compile(r"(\d*)((?:/\d*)*)")
-_FIELD_PARTS = re.compile(r"[ \t]*\[?([A-Za-z+]):([^\]]*)")
+#: A field token's letter and value (``K:G``, inline ``[K:G]``).
+FIELD_PARTS = re.compile(r"[ \t]*\[?([A-Za-z+]):([^\]]*)")
 
 _NATURAL_PITCH = {"C": 60, "D": 62, "E": 64, "F": 65, "G": 67, "A": 69, "B": 71}
 BROKEN_FACTORS = {">": (Fraction(3, 2), Fraction(1, 2)), ">>": (Fraction(7, 4), Fraction(1, 4)),
@@ -190,7 +192,7 @@ def parse_length(text: str) -> tuple[Fraction, bool]:
 @lru_cache(maxsize=4096)
 def _note_parts(text: str) -> tuple[str | None, str, int, str]:
     """A note token's accidental, letter (upper case), natural MIDI pitch (octave marks applied) and length."""
-    accidental, letter, octave_marks, length = _NOTE_PARTS.match(text).groups()
+    accidental, letter, octave_marks, length = NOTE_PARTS.match(text).groups()
     natural = _NATURAL_PITCH[letter.upper()] + (12 if letter.islower() else 0)
     natural += 12 * (octave_marks.count("'") - octave_marks.count(","))
     return accidental, letter.upper(), natural, length
@@ -404,7 +406,7 @@ def scan_tune(text: str) -> ScannedTune:
             else:
                 ending = token.text[1:]
         elif kind == "field" or kind == "inline_field":
-            parts = _FIELD_PARTS.match(token.text)
+            parts = FIELD_PARTS.match(token.text)
             if parts:
                 name, value = parts.group(1), parts.group(2)
                 state.apply_field(name, value, first=in_header)

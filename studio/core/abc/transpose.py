@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 
 from studio.core.abc.chords import is_chord_symbol
+from studio.core.abc.fields import key_accidentals
 from studio.core.abc.keys import (
     LETTER_PITCH_CLASS, LETTERS, Key, note_name, read_key, shifted_letter, spell_pitch_class, transposed_key,
 )
-from studio.core.abc.tokenizer import _FIELD_PARTS, _NOTE_PARTS, key_accidentals, scan_tune
+from studio.core.abc.tokenizer import FIELD_PARTS, NOTE_PARTS, scan_tune
 
 _CHORD_ROOT = re.compile(r"([A-G])([#b]?)")
 _ACCIDENTAL_TEXT = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
@@ -45,7 +46,7 @@ class _Speller:
         return new_letter, alteration, natural
 
     def note_text(self, token_text: str, pitch: int, grace: bool) -> str:
-        accidental, letter, _, length = _NOTE_PARTS.match(token_text).groups()
+        accidental, letter, _, length = NOTE_PARTS.match(token_text).groups()
         new_letter, alteration, natural = self.letter_and_alteration(letter, pitch)
         implied = self.bar.get((new_letter, natural), self.signature[new_letter])
         written = ""
@@ -117,7 +118,7 @@ def transpose_abc(text: str, semitones: int) -> str:
 
 
 def _transposed_field(field_text: str, speller: _Speller) -> str | None:
-    parts = _FIELD_PARTS.match(field_text)
+    parts = FIELD_PARTS.match(field_text)
     if not parts or parts.group(1) != "K":
         return None
     value = parts.group(2)
