@@ -80,3 +80,19 @@ def _run_past_experiment(root, corpus_path: str, iterations: int, tunes_per_run:
     spec = ExperimentSpec("batch_size", [8, 4], preset="tiny", corpus=corpus_path, iterations=iterations,
                           tunes_per_run=tunes_per_run, max_length=max_length)
     return run_experiment(spec, store=RunStore(root / "runs"), root=root / "experiments")
+
+
+@pytest.fixture
+def train_panel(qtbot, small_corpus_path):
+    """A Train panel with O'Neill's first file loaded and the tiny preset chosen; stopped and joined afterwards."""
+    from studio.core.runs import RunStore
+    from studio.ui.train_panel import TrainPanel
+
+    panel = TrainPanel(RunStore())
+    qtbot.addWidget(panel)
+    panel.show()
+    with qtbot.waitSignal(panel.corpus_picker.corpus_loaded, timeout=120_000):
+        panel.open_corpus(small_corpus_path)
+    panel.form.set_preset("tiny")
+    yield panel
+    panel.stop_and_wait()

@@ -47,3 +47,17 @@ def tiny_checkpoint(tmp_path_factory) -> str:
     result = Trainer.new(load_corpus(str(book)), model_config, train_config, RunStore(folder / "runs"), "tiny").run()
     assert result.reason == "finished", result.error
     return str(result.run.last_checkpoint)
+
+
+@pytest.fixture()
+def panel(qtbot):
+    """A Generate panel at a usual size that plays to the silent clock (the same on machines without sound)."""
+    from studio.ui.generate.panel import GeneratePanel
+    from studio.ui.generate.playback import CLOCK
+
+    widget = GeneratePanel()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.output_combo.setCurrentIndex(widget.output_combo.findData(CLOCK))
+    yield widget
+    widget.shutdown()

@@ -9,7 +9,7 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
-from generate_fixtures import isolated_home, oneill_tunes, tiny_checkpoint  # noqa: F401
+from generate_fixtures import isolated_home, oneill_tunes, panel, tiny_checkpoint  # noqa: F401
 from PySide6.QtCore import Qt
 
 from studio.core.synth import find_soundfont
@@ -29,16 +29,6 @@ HOSTILE_SNIPPETS = [
     "]]]]",
     "",
 ]
-
-
-@pytest.fixture()
-def panel(qtbot):
-    widget = GeneratePanel()
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.output_combo.setCurrentIndex(widget.output_combo.findData(CLOCK))
-    yield widget
-    widget.shutdown()
 
 
 def show_tune(qtbot, panel, text: str):

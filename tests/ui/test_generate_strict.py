@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from generate_fixtures import isolated_home, tiny_checkpoint  # noqa: F401
+from generate_fixtures import isolated_home, panel, tiny_checkpoint  # noqa: F401
 from PySide6.QtCore import QSettings
 
 from studio.core.abc.validate import validate_tune
-from studio.ui.generate.panel import GeneratePanel
-from studio.ui.generate.playback import CLOCK
 from studio.ui.generate.sampling_form import SamplingForm
-
-
-@pytest.fixture()
-def panel(qtbot):
-    widget = GeneratePanel()
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.output_combo.setCurrentIndex(widget.output_combo.findData(CLOCK))
-    yield widget
-    widget.shutdown()
 
 
 def test_defaults_are_strict_aabb_without_a_critic_and_free_disables_the_form(panel):

@@ -7,23 +7,14 @@ import re
 import pytest
 from PySide6.QtCore import Qt
 
-from studio.core.runs import RunStore
 from studio.ui.text_level_report import TextLevelDialog
-from studio.ui.train_panel import TrainPanel
 
 TIMEOUT = 120_000
 
 
 @pytest.fixture
-def panel(qtbot, small_corpus_path):
-    panel = TrainPanel(RunStore())
-    qtbot.addWidget(panel)
-    panel.show()
-    with qtbot.waitSignal(panel.corpus_picker.corpus_loaded, timeout=TIMEOUT):
-        panel.open_corpus(small_corpus_path)
-    panel.form.set_preset("tiny")
-    yield panel
-    panel.stop_and_wait()
+def panel(train_panel):
+    return train_panel
 
 
 def test_the_text_control_offers_the_three_levels_and_says_what_they_do(panel):

@@ -7,21 +7,13 @@ import pytest
 from PySide6.QtCore import Qt
 
 from studio.core.runs import RunStore
-from studio.ui.train_panel import TrainPanel
 
 TIMEOUT = 60_000
 
 
 @pytest.fixture
-def panel(qtbot, small_corpus_path):
-    panel = TrainPanel(RunStore())
-    qtbot.addWidget(panel)
-    panel.show()
-    with qtbot.waitSignal(panel.corpus_picker.corpus_loaded, timeout=TIMEOUT):
-        panel.open_corpus(small_corpus_path)
-    panel.form.set_preset("tiny")
-    yield panel
-    panel.stop_and_wait()
+def panel(train_panel):
+    return train_panel
 
 
 def configure(panel, **values):
