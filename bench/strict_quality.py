@@ -1,4 +1,4 @@
-"""The issue-12 quality table: free vs strict vs strict + AABB vs strict + AABB + best of 4 on the shipped model.
+"""The issue-12 quality table: free and strict bars, AABB with and without phrase repeats, best of 4, on a model.
 
 For each temperature and mode, tunes with seeds 0..N-1 (sampled in batches of ``--batch`` tunes, 1 torch thread):
 
@@ -40,6 +40,7 @@ from studio.core.sampling import Sampler, SamplingConfig  # noqa: E402
 MODEL = Path(__file__).resolve().parent.parent / "models" / "default.pt"
 #: mode -> (SamplingConfig fields, best of N)
 MODES = {"free": (dict(bars="free", form="free"), 1), "strict": (dict(bars="strict", form="free"), 1),
+         "strict+AABB-no-phrase-repeats": (dict(bars="strict", form="AABB", phrase_repeats=False), 1),
          "strict+AABB": (dict(bars="strict", form="AABB"), 1),
          "strict+AABB+best-of-4": (dict(bars="strict", form="AABB"), 4)}
 COLUMNS = [("valid", "valid"), ("bars_ok", "every bar right"), ("a2m_no_error", "abc2midi no error"),
