@@ -81,6 +81,8 @@ class ExperimentResults(QWidget):
                      m.get("validity_rate"), m.get("bar_correct_rate"), m.get("mean_overlap"), m.get("novelty_rate"))
             for column, value in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(_cell(value)))
+            if arm.error:  # why a run failed, where its status is shown
+                self.table.item(row, 1).setToolTip(arm.error)
         if result.baseline:
             row = self.table.rowCount()
             self.table.insertRow(row)

@@ -319,7 +319,9 @@ class QualityPanel(QWidget):
         self._set_report(report)
         self.results.show_result(result)
         self.progress.setValue(self.progress.maximum())
-        self.progress_label.setText(f"Experiment {result.status}. Report: {report}")
+        errors = [f"{arm.label}: {arm.error}" for arm in result.arms if arm.error]
+        self.progress_label.setText(f"Experiment {result.status}. Report: {report}"
+                                    + (f"\nRun failed: {errors[0]}" if errors else ""))
         self.refresh_samples()
         self.experiment_finished.emit(result)
 
