@@ -8,7 +8,6 @@ previous checkpoint. Loading uses ``weights_only`` unpickling: a foreign file ca
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from studio.core.atomic_files import replacing
 from studio.core.model import CharLSTM, ModelConfig
 from studio.core.vocabulary import Vocabulary
 
@@ -77,23 +77,14 @@ def save_checkpoint(path: Path | str, checkpoint: Checkpoint, *, half_precision:
         "corpus": dict(checkpoint.corpus),
         "metrics": dict(checkpoint.metrics),
     }
-    tmp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
+        with replacing(path) as handle:
             torch.save(payload, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        _hold_if_a_test_asks(checkpoint.step)
-        os.replace(tmp_name, path)
-        tmp_name = None
+            _hold_if_a_test_asks(checkpoint.step)
     except (OSError, RuntimeError) as exc:
         reason = "the disk is full" if getattr(exc, "errno", None) == 28 or "No space" in str(exc) else str(exc)
         raise CheckpointError(f"could not write checkpoint {path.name}: {reason}; the previous one is kept") from exc
-    finally:
-        if tmp_name and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
     return path
 
 

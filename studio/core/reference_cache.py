@@ -22,13 +22,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from studio.core.atomic_files import replacing
 from studio.core.runs import data_home
 
 #: Raised by hand when the layout of a cache file changes.
@@ -123,19 +122,12 @@ def read_cached(key: str) -> tuple[dict, dict[str, np.ndarray]] | None:
 def write_cached(key: str, meta: dict, arrays: dict[str, np.ndarray]) -> bool:
     """Stores ``meta`` and ``arrays`` for ``key`` atomically; False (nothing raised) when that is not possible."""
     path = cache_path(key)
-    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         encoded = np.frombuffer(json.dumps({**meta, "key": key}).encode("utf-8"), dtype=np.uint8)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
+        with replacing(path) as handle:
             np.savez(handle, meta=encoded, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except (OSError, TypeError, ValueError):
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
         return False
     slot = key.split("-", 1)[0]
     for stale in path.parent.glob(f"reference-{slot}-*.npz"):  # older versions of the same corpus

@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import platformdirs
 
+from studio.core.atomic_files import replacing
 from studio.core.paths import file_name_part
 
 APP_NAME = "abc-studio"
@@ -48,25 +48,8 @@ def write_text_atomic(path: Path | str, text: str) -> None:
     """Writes ``text`` (UTF-8, ``\\n`` line ends) to a temporary file beside ``path``, flushes, fsyncs and renames
     it over ``path``: a crash leaves the old file or the new one, never half of one. The file keeps the mode of
     the one it replaces (a new file gets the usual ``0666 & ~umask``, not ``mkstemp``'s private ``0600``)."""
-    path = Path(path)
-    try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with replacing(path, text=True) as handle:
+        handle.write(text)
 
 
 @dataclass(frozen=True)
@@ -193,12 +176,10 @@ class Run:
         """Keeps only rows up to ``last_step`` (used when resuming from a checkpoint older than the log)."""
         self.close_log()
         kept = [p for p in self.loss_log() if p.step <= last_step]
-        fd, tmp = tempfile.mkstemp(prefix=".loss.", suffix=".tmp", dir=self.path)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with replacing(self.path / "loss.csv", text=True) as handle:
             handle.write("step,kind,value,elapsed\n")
             for p in kept:
                 handle.write(f"{p.step},{p.kind},{p.value:.6f},{p.elapsed:.3f}\n")
-        os.replace(tmp, self.path / "loss.csv")
 
     # --- samples --------------------------------------------------------------------------------------------
 

@@ -84,3 +84,17 @@ def test_failed_write_keeps_the_previous_checkpoint(trained_run, tmp_path):
     assert "previous one is kept" in out.stdout
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]
+
+
+def test_a_packaged_model_is_readable_by_other_users(trained_run, tmp_path):
+    """A model file is made to be shared: not private like a ``mkstemp`` file (0600), which every checkpoint and
+    packaged model was before."""
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        path = save_checkpoint(tmp_path / "model.pt", load_checkpoint(trained_run.best_checkpoint), half_precision=True)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

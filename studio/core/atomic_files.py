@@ -1,0 +1,45 @@
+"""Atomic file replacement: write beside the target, flush, fsync, rename over it; a crash leaves the old file or
+the new one, never half of one.
+
+The new file keeps the mode of the file it replaces; a file that did not exist gets the usual ``0666 & ~umask``
+(``tempfile.mkstemp`` makes its files private, ``0600``, which made saved tune books and packaged models unreadable
+to other users).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator
+
+
+def replacement_mode(path: Path) -> int:
+    """The permission bits a file written over ``path`` should get."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def replacing(path: Path | str, text: bool = False) -> Iterator[IO]:
+    """A file to write ``path``'s new content to (UTF-8 with ``\\n`` line ends when ``text``); renamed over ``path``
+    when the block ends without an exception, removed when it raises (the exception goes on)."""
+    path = Path(path)
+    mode = replacement_mode(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with (os.fdopen(fd, "w", encoding="utf-8", newline="\n") if text else os.fdopen(fd, "wb")) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
