@@ -163,3 +163,17 @@ def test_what_abc2midi_rejects_is_forbidden(before, forbidden, fine, rest, tmp_p
     text = ABC2MIDI_HEADER + fine + rest
     start = len(ABC2MIDI_HEADER)
     assert all(allowed(text[:i], text[i]) for i in range(start, len(text)))
+
+
+@pytest.mark.parametrize("meter, allowed_here", [("4/4", True), ("C", True), ("2/4", True), ("6/8", False),
+                                                 ("C|", False), ("3/2", False)])
+def test_a_hornpipe_is_in_two_or_four_time_and_has_no_staccato(meter, allowed_here, tmp_path):
+    """abc2midi plays R:hornpipe with its own broken rhythm: it refuses other meters, and staccato notes break it."""
+    header = f"X:1\nM:{meter}\nL:1/8\nR:hornpipe"
+    assert allowed(header, "\n") is allowed_here
+    path = tmp_path / "h.abc"
+    path.write_text(header + "\nK:D\n" + ("A2B2 c2d2|" if meter != "3/2" else "A2B2 c2d2 e2f2|") + "\n")
+    done = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert ("Hornpipe must be in 2/4 or 4/4" in done.stdout + done.stderr) is not allowed_here
+    if allowed_here:
+        assert not allowed(header + "\nK:D\nA", ".") and allowed(header.replace("hornpipe", "reel") + "\nK:D\nA", ".")

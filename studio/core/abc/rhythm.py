@@ -34,7 +34,9 @@ from studio.core.abc.tokenizer import (
 #: abc2midi), ``repeat_open`` an unclosed '|:', ``had_pickup`` a short first bar (a ':|' may then only close a '|:'),
 #: ``staccato`` a '.' waiting for its note and ``last_staccato`` the last note had one (abc2midi cannot apply a
 #: broken rhythm to a staccato note: "Notes not equal durations"), ``graced`` a grace group waiting for its note
-#: (abc2midi's roll '~' adds grace notes of its own: "Intervening note needed between grace notes").
+#: (abc2midi's roll '~' adds grace notes of its own: "Intervening note needed between grace notes"); ``hornpipe``
+#: an ``R:hornpipe`` header, which abc2midi plays with its own broken rhythm on eighth pairs: only in 2/4, 4/4 or C,
+#: and no staccato dots ("Cannot apply broken rhythm"); ``meter_text`` the ``M:`` value as written.
 _INITIAL = dict(
     phase="header", line="", fields=(), header_lines=0, meter=None, meter_numerator=4, unit=None, mode="idle",
     context="idle", tok="", used=Fraction(0), pending_base=Fraction(0), octaves=0, chord_first=None, chord_notes=0,
@@ -43,6 +45,7 @@ _INITIAL = dict(
     after_bar=False,
     line_start=False, snapshot=None, final=False, ended=False, forbidden=False, decorated=False,
     repeat_open=False, had_pickup=False, upper=False, staccato=False, last_staccato=False, graced=False,
+    hornpipe=False, meter_text=None,
 )
 
 
@@ -60,13 +63,14 @@ class RhythmState(TextModes):
     def key(self) -> tuple:
         """Everything the allowed next characters depend on (bar counts and positions left out)."""
         if self.phase == "header":
-            return ("header", self.line, self.fields, self.header_lines)
+            return ("header", self.line, self.fields, self.header_lines, self.hornpipe, self.meter_text)
         return (self.mode, self.context, self.tok, self.meter, self.used, self.unit, self.meter_numerator,
                 self.pending_base, self.octaves, self.chord_first, self.chord_notes, self.grace_notes, self.last,
                 self.last_written, self.broken_next, self.broken_need, self.tuplet_left, self.tuplet_factor,
                 self.slurs > 0, self.bar_has_notes, self.music_bars > 0, self.bar_lines > 0, self.after_bar,
                 self.line_start, self.snapshot is None, self.final, self.ended, self.decorated,
-                self.repeat_open, self.had_pickup, self.upper, self.staccato, self.last_staccato, self.graced)
+                self.repeat_open, self.had_pickup, self.upper, self.staccato, self.last_staccato, self.graced,
+                self.hornpipe)
 
     @property
     def in_body(self) -> bool:
@@ -105,7 +109,10 @@ class RhythmState(TextModes):
         feed_header(self, ch)
 
     def apply_field(self, letter: str, value: str) -> None:
+        if letter == "R":
+            self.hornpipe = value.strip().lower().startswith("hornpipe")
         if letter == "M":
+            self.meter_text = value.strip()
             self.meter = parse_meter(value)
             parts = meter_parts(value)
             self.meter_numerator = parts[0] if parts else 4
@@ -201,7 +208,7 @@ class RhythmState(TextModes):
                 self._deny()
             if ch == ".":
                 self.staccato = True
-                if self.broken_need is not None:
+                if self.broken_need is not None or self.hornpipe:
                     self._deny()
         elif ch == "%":
             self.mode = "comment"

@@ -48,6 +48,8 @@ SUFFIX_SET = frozenset(SUFFIXES)
 SUFFIX_PREFIXES = _prefixes(SUFFIXES)
 MULTIPLIERS = tuple(sorted({parse_length(s)[0] for s in SUFFIXES}))
 COMPLETIONS = {p: tuple(sorted({parse_length(s)[0] for s in SUFFIXES if s.startswith(p)})) for p in SUFFIX_PREFIXES}
+#: The meters abc2midi plays an ``R:hornpipe`` tune in.
+HORNPIPE_METERS = frozenset({"2/4", "4/4", "C"})
 VALUE_PREFIXES = {"M": _prefixes(METERS), "L": _prefixes(UNIT_LENGTHS), "K": _prefixes(KEYS)}
 VALUE_COMPLETE = {"M": frozenset(METERS), "L": frozenset(UNIT_LENGTHS), "K": frozenset(KEYS)}
 ONE = Fraction(1)
@@ -123,6 +125,8 @@ def _end_header_line(state) -> None:
     state.header_lines += 1
     state.fields = state.fields + (letter,)
     state.apply_field(letter, value)
+    if state.hornpipe and state.meter_text is not None and state.meter_text not in HORNPIPE_METERS:
+        state.forbidden = True  # abc2midi: "Hornpipe must be in 2/4 or 4/4 time"
     if letter == "K":
         state.phase = "body"
         state.line_start = True
