@@ -42,3 +42,24 @@ def test_evaluate_marks_a_broken_tune(tmp_path, oneills_files, capsys):
 def test_user_mistakes_exit_2(argv, capsys):
     assert main(argv) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_evaluate_a_real_runs_saved_samples(trained_run, tmp_path, capsys):
+    """``evaluate --run RUN`` scores the tunes a real run sampled (a copy of the tiny trained run, so the shared one
+    is left as it was)."""
+    import shutil
+
+    from studio.core.runs import RunStore
+    from studio.core.sampling import Sampler, SamplingConfig
+    from studio.core.tune_book import write_tune_book
+
+    runs = tmp_path / "runs"
+    shutil.copytree(trained_run.path, runs / trained_run.id)
+    run = RunStore(runs).open(trained_run.id)
+    tunes = Sampler.from_checkpoint(run.best_checkpoint).sample(SamplingConfig(count=3, seed=2, max_length=300))
+    run.save_samples(write_tune_book(tunes), "T1.0")
+    assert main(["--runs-dir", str(runs), "evaluate", "--run", run.id, "--corpus", "oneills1850"]) == 0
+    out = capsys.readouterr().out
+    assert f"3 tune(s) from samples of run {run.name!r} vs oneills1850" in out
+    table = out.split("marked *\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [row.split()[0] for row in table] == ["#", "1", "2", "3"]  # the header, then one row per sampled tune
