@@ -61,5 +61,5 @@ def test_evaluate_a_real_runs_saved_samples(trained_run, tmp_path, capsys):
     assert main(["--runs-dir", str(runs), "evaluate", "--run", run.id, "--corpus", "oneills1850"]) == 0
     out = capsys.readouterr().out
     assert f"3 tune(s) from samples of run {run.name!r} vs oneills1850" in out
-    table = out.split("marked *\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    table = out.split("marked *", 1)[1].strip("\n").split("\n\n", 1)[0].splitlines()
     assert [row.split()[0] for row in table] == ["#", "1", "2", "3"]  # the header, then one row per sampled tune
