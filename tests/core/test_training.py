@@ -151,8 +151,12 @@ def test_presets_are_the_lab_and_its_controlled_variants():
     lab_model, lab = preset("lab")
     assert (lab_model.embedding_dim, lab_model.hidden_size, lab_model.num_layers) == (256, 1024, 1)
     assert (lab.iterations, lab.batch_size, lab.seq_length, lab.learning_rate) == (3000, 8, 100, 5e-3)
-    assert preset("lab-batch4")[1].batch_size == 4 and preset("lab-batch4")[1].seq_length == 100
-    assert preset("lab-seq200")[1].seq_length == 200 and preset("lab-seq200")[1].batch_size == 8
+    # a controlled experiment changes one thing: each variant differs from the lab in exactly the setting it names
+    lab_settings = {**lab_model.to_dict(), **lab.to_dict()}
+    for name, changed in (("lab-batch4", {"batch_size": 4}), ("lab-seq200", {"seq_length": 200})):
+        model_config, train_config = preset(name)
+        settings = {**model_config.to_dict(), **train_config.to_dict()}
+        assert {k: v for k, v in settings.items() if lab_settings[k] != v} == changed, name
 
 
 def test_auto_precision_is_the_default_and_takes_bf16_only_where_it_pays(oneills, tiny_configs, tmp_path):
