@@ -7,8 +7,9 @@ tuplets, chords take their first note's length, grace notes, decorations and quo
 
 Two questions drive the sampler: after :meth:`RhythmState.feed`, ``forbidden`` says the character breaks the strict
 subset of ABC that strict sampling writes (e.g. a bar line in a bar that does not add up, an unclosed chord at a bar
-line, a header value that cannot be read), and :meth:`RhythmState.viable` says whether the current bar can still be
-completed to exactly the meter. The primer is fed the same way (its ``forbidden`` flags are ignored: a primer may use
+line, a header value that cannot be read), and :meth:`RhythmState.viable` (from
+:class:`~studio.core.abc.strict_abc.BarCompletion`) says whether the current bar can still be completed to exactly
+the meter. The primer is fed the same way (its ``forbidden`` flags are ignored: a primer may use
 any ABC). The state is a flat record of immutable values, so :meth:`copy` is cheap and a copy kept at a bar line lets
 the sampler back off to it."""
 
@@ -17,8 +18,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from studio.core.abc.strict_abc import (
-    ALL_DECORATIONS, COMPLETIONS, GENERATED_DECORATIONS, MAX_GRACE_NOTES, MAX_OCTAVE_MARKS, MULTIPLIERS,
-    MAX_CHORD_NOTES, NOTE_LETTERS, ONE, SUFFIX_PREFIXES, SUFFIX_SET, TextModes, feed_header, fillable,
+    ALL_DECORATIONS, GENERATED_DECORATIONS, MAX_CHORD_NOTES, MAX_GRACE_NOTES, MAX_OCTAVE_MARKS, NOTE_LETTERS, ONE,
+    SUFFIX_PREFIXES, SUFFIX_SET, BarCompletion, TextModes, feed_header,
 )
 from studio.core.abc.tokenizer import (
     BROKEN_FACTORS, LONGEST_DURATION, SHORTEST_DURATION, default_unit_length, meter_parts, parse_length,
@@ -49,7 +50,7 @@ _INITIAL = dict(
 )
 
 
-class RhythmState(TextModes):
+class RhythmState(TextModes, BarCompletion):
     """Where a tune stands after the characters fed so far (see the module docstring and ``_INITIAL``)."""
 
     def __init__(self) -> None:
@@ -421,50 +422,3 @@ class RhythmState(TextModes):
         elif tok.endswith(":"):
             self.repeat_open = True
         self._redispatch(ch)
-
-    # ---- the question --------------------------------------------------------------------------------------
-    def viable(self) -> bool:
-        """True when the current bar can still be completed to exactly the meter (always True in the header)."""
-        if self.phase == "header" or self.meter is None or self.unit is None:
-            return True
-        mode = self.mode
-        if mode == "broken":
-            settled = self.copy()
-            settled._apply_broken()
-            settled.mode = "idle"
-            return settled.viable()
-        if mode == "tuplet":
-            parsed = parse_tuplet(self.tok, self.meter_numerator)
-            if parsed is None:
-                return False
-            settled = self.copy()
-            (settled.tuplet_factor, settled.tuplet_left), settled.mode = parsed, "idle"
-            return settled.viable()
-        remaining = self.meter - self.used
-        if remaining < 0:
-            return False
-        if self.context == "chord" or mode == "chord_suffix" or (mode == "bracket"):
-            first = self.chord_first if self.chord_first is not None else self.unit
-            tok = self.tok if mode == "chord_suffix" else ""
-            return self._pending_fits(remaining, first, COMPLETIONS.get(tok, ()))
-        if self.context == "idle" and mode in ("note", "rest"):
-            completions = COMPLETIONS.get(self.tok) or (parse_length(self.tok)[0],)
-            return self._pending_fits(remaining, self.pending_base, completions)
-        if self.context == "idle" and mode == "acc":
-            return self._pending_fits(remaining, self.unit, MULTIPLIERS)
-        return fillable(remaining, self.tuplet_left, self.tuplet_factor, self.broken_next, self.unit,
-                        self.broken_need)
-
-    def _pending_fits(self, remaining: Fraction, base: Fraction, multipliers) -> bool:
-        """Whether a note (or chord) being written, with one of ``multipliers``, leaves a bar that can be filled."""
-        factor = self.broken_next * (self.tuplet_factor if self.tuplet_left else ONE)
-        left = max(self.tuplet_left - 1, 0)
-        for multiplier in multipliers:
-            written = base * multiplier
-            if self.broken_need is not None and written != self.broken_need:
-                continue
-            duration = written * factor
-            if duration <= remaining and SHORTEST_DURATION <= duration <= LONGEST_DURATION and fillable(
-                    remaining - duration, left, self.tuplet_factor, ONE, self.unit):
-                return True
-        return False

@@ -13,7 +13,7 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
-from studio.core.abc.tokenizer import LONGEST_DURATION, SHORTEST_DURATION, parse_length
+from studio.core.abc.tokenizer import LONGEST_DURATION, SHORTEST_DURATION, parse_length, parse_tuplet
 
 #: Note-length suffixes strict sampling may write (every real length in O'Neill's but a handful of 1-in-50,000).
 SUFFIXES = ("", "2", "3", "4", "6", "8", "12", "/", "/2", "//", "/4", "/8", "3/", "3/2", "3/4", "7/2")
@@ -193,3 +193,54 @@ class TextModes:
                 self._deny()
             self.tok += ch
 
+
+class BarCompletion:
+    """Whether a :class:`~studio.core.abc.rhythm.RhythmState`'s current bar can still be completed to exactly the
+    meter with the notes strict sampling writes (:func:`fillable`), including a note, chord, tuplet or broken rhythm
+    still being written."""
+
+    def viable(self) -> bool:
+        """True when the current bar can still be completed to exactly the meter (always True in the header)."""
+        if self.phase == "header" or self.meter is None or self.unit is None:
+            return True
+        mode = self.mode
+        if mode == "broken":
+            settled = self.copy()
+            settled._apply_broken()
+            settled.mode = "idle"
+            return settled.viable()
+        if mode == "tuplet":
+            parsed = parse_tuplet(self.tok, self.meter_numerator)
+            if parsed is None:
+                return False
+            settled = self.copy()
+            (settled.tuplet_factor, settled.tuplet_left), settled.mode = parsed, "idle"
+            return settled.viable()
+        remaining = self.meter - self.used
+        if remaining < 0:
+            return False
+        if self.context == "chord" or mode == "chord_suffix" or (mode == "bracket"):
+            first = self.chord_first if self.chord_first is not None else self.unit
+            tok = self.tok if mode == "chord_suffix" else ""
+            return self._pending_fits(remaining, first, COMPLETIONS.get(tok, ()))
+        if self.context == "idle" and mode in ("note", "rest"):
+            completions = COMPLETIONS.get(self.tok) or (parse_length(self.tok)[0],)
+            return self._pending_fits(remaining, self.pending_base, completions)
+        if self.context == "idle" and mode == "acc":
+            return self._pending_fits(remaining, self.unit, MULTIPLIERS)
+        return fillable(remaining, self.tuplet_left, self.tuplet_factor, self.broken_next, self.unit,
+                        self.broken_need)
+
+    def _pending_fits(self, remaining: Fraction, base: Fraction, multipliers) -> bool:
+        """Whether a note (or chord) being written, with one of ``multipliers``, leaves a bar that can be filled."""
+        factor = self.broken_next * (self.tuplet_factor if self.tuplet_left else ONE)
+        left = max(self.tuplet_left - 1, 0)
+        for multiplier in multipliers:
+            written = base * multiplier
+            if self.broken_need is not None and written != self.broken_need:
+                continue
+            duration = written * factor
+            if duration <= remaining and SHORTEST_DURATION <= duration <= LONGEST_DURATION and fillable(
+                    remaining - duration, left, self.tuplet_factor, ONE, self.unit):
+                return True
+        return False
