@@ -21,6 +21,7 @@ from pathlib import Path
 from studio.core.checkpoints import load_checkpoint
 from studio.core.corpus import load_corpus
 from studio.core.metrics import NoveltyIndex, real_vs_real_baseline, set_metrics, tune_metrics
+from studio.core.report_html import train_command
 from studio.core.runs import RunStore
 from studio.core.sampling import Sampler, SamplingConfig
 
@@ -114,22 +115,6 @@ with all of its tune before it, as the sampler does. Per character, models that 
 levels cannot be compared (the canonical level writes the same notes in about 10% fewer characters); per melody note
 they can: {PREVIOUS_MODEL}
 """
-
-
-def reproduce_command(checkpoint) -> str:
-    """The ``train`` command line that makes this model's run (settings that differ from the lab preset)."""
-    mc, tc = checkpoint.model_config, checkpoint.train_config
-    options = [f"--corpus {checkpoint.corpus.get('source', 'oneills1850')}", f"--iterations {tc['iterations']}"]
-    if tc.get("lr_schedule", "constant") != "constant":
-        options.append(f"--lr-schedule {tc['lr_schedule']}")
-    if mc.dropout:
-        options.append(f"--dropout {mc.dropout:g}")
-    if mc.num_layers != 1 or mc.hidden_size != 1024:
-        options.append(f"--num-layers {mc.num_layers} --hidden-size {mc.hidden_size}")
-    if tc.get("augment_keys"):
-        options.append("--augment-keys=" + ",".join(str(k) for k in tc["augment_keys"]))
-    options.append(f"--text {tc.get('text_level', 'raw')}")
-    return "python -m studio train --preset lab " + " ".join(options) + " --name default-model"
 
 
 def main() -> None:
@@ -232,7 +217,7 @@ form by construction; what remains is the melody itself, which the held-out scor
 {held_out_section(model_path, corpus.source)}{WHY_THIS_SCHEDULE if schedule == "cosine" else ""}
 ## Reproduce
 ```sh
-{reproduce_command(checkpoint)}
+{train_command(checkpoint.corpus.get('source', 'oneills1850'), 'default-model', tc, mc.to_dict())}
 python -m studio package --run RUN_ID --out models/default.pt
 python scripts/model_card.py --model models/default.pt --run RUN_ID
 ```

@@ -234,17 +234,26 @@ def _run_as_arm(run: Run) -> ArmResult:
                      train_config=meta.get("train_config", {}), temperature=1.0, curve=curve)
 
 
+def train_command(corpus: str, name: str, train_config: dict, model_config: dict) -> str:
+    """The ``train`` command line that trains a run with these settings again (text level and key augmentation
+    included)."""
+    words = ["python", "-m", "studio", "train", "--corpus", corpus, "--name", name]
+    for flag in _TRAIN_FLAGS:
+        if train_config.get(flag) is not None:
+            words += [f"--{flag.replace('_', '-')}", train_config[flag]]
+    for flag in _MODEL_FLAGS:
+        if model_config.get(flag) is not None:
+            words += [f"--{flag.replace('_', '-')}", model_config[flag]]
+    words += ["--text", train_config.get("text_level", "raw")]  # runs from before text levels read raw text
+    if train_config.get("augment_keys"):
+        words.append("--augment-keys=" + ",".join(str(shift) for shift in train_config["augment_keys"]))
+    return _command(words)
+
+
 def run_commands(run: Run, arm: ArmResult, sampled: bool) -> list[str]:
     """The command lines that train this run again, sample from it and rebuild its report."""
     corpus = run.meta().get("corpus", {}).get("source", DEFAULT_CORPUS)
-    words = ["python", "-m", "studio", "train", "--corpus", corpus, "--name", arm.label]
-    for name in _TRAIN_FLAGS:
-        if arm.train_config.get(name) is not None:
-            words += [f"--{name.replace('_', '-')}", arm.train_config[name]]
-    for name in _MODEL_FLAGS:
-        if arm.model_config.get(name) is not None:
-            words += [f"--{name.replace('_', '-')}", arm.model_config[name]]
-    lines = [_command(words)]
+    lines = [train_command(corpus, arm.label, arm.train_config, arm.model_config)]
     if sampled:
         lines.append(_command(["python", "-m", "studio", "generate", "--run", run.id, "--count", RUN_TUNES,
                                "--temperature", 1, "--seed", RUN_SEED, "--max-length", RUN_MAX_LENGTH]))
