@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from studio.cli.common import EXIT_OK, ProgressBar, UserError, resolve_checkpoint, run_store
+from studio.cli.common import EXIT_FAILED, EXIT_OK, ProgressBar, UserError, resolve_checkpoint, run_store
 from studio.core.configs import BARS_MODES, FORMS, STRAIN_BARS
 
 
@@ -37,6 +38,7 @@ def register(subparsers) -> None:
 def cmd_generate(args) -> int:
     from studio.core.primer import primer_from_argument
     from studio.core.sampling import Sampler, SamplingConfig
+    from studio.core.disk_space import write_failure
     from studio.core.tune_book import TuneBookError, append_to_tune_book, write_tune_book
 
     checkpoint = resolve_checkpoint(args)
@@ -65,8 +67,14 @@ def cmd_generate(args) -> int:
     if args.out:
         try:
             total = append_to_tune_book(args.out, tunes)
-        except (TuneBookError, OSError) as exc:
+        except TuneBookError as exc:
             raise UserError(f"cannot add the tunes to {args.out}: {exc}") from None
+        except OSError as exc:  # e.g. a full disk: the tunes sampled are not lost, they go to standard output
+            words = write_failure(exc, Path(args.out).absolute().parent).words
+            print(f"error: cannot add the tunes to {args.out}: {words}; the book is left as it was and the "
+                  f"{len(tunes)} tune(s) follow here", file=sys.stderr)
+            sys.stdout.write(text)
+            return EXIT_FAILED
         print(f"added {len(tunes)} tune(s) to {args.out} (now {total})", file=sys.stderr)
     else:
         sys.stdout.write(text)

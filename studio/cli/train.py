@@ -173,6 +173,12 @@ def cmd_train(args) -> int:
     if result.reason == "failed":
         print(f"error: {result.error}", file=sys.stderr)
         return EXIT_FAILED
+    if result.stop_reason:  # its last state could not be written (a full disk): a failure to act on, not a Ctrl+C
+        kept = (f"it resumes from its last good checkpoint: python -m studio train --resume {trainer.run_folder.id}"
+                if trainer.run_folder.last_checkpoint.exists() else
+                "no checkpoint of it could be written, so its training is lost when this program ends")
+        print(f"error: stopped: {result.stop_reason}; {kept}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_INTERRUPTED if result.reason == "stopped" else EXIT_OK
 
 

@@ -2,7 +2,8 @@
 
 A checkpoint alone rebuilds the model (``load_checkpoint(path).build_model()``). Files are written atomically (a
 temporary file in the same folder, flushed, fsynced and renamed), so a crash or a full disk mid-write keeps the
-previous checkpoint. Loading uses ``weights_only`` unpickling: a foreign file cannot run code.
+previous checkpoint; a write that fails says whether the disk was full (``studio.core.disk_space``). Loading uses
+``weights_only`` unpickling: a foreign file cannot run code.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import torch
 
 from studio.core.atomic_files import replacing
+from studio.core.disk_space import write_failure
 from studio.core.model import CharLSTM, ModelConfig
 from studio.core.vocabulary import Vocabulary
 
@@ -29,7 +31,12 @@ HOLD_WRITE_ENV = "ABC_STUDIO_TEST_HOLD_CHECKPOINT_WRITE"
 
 
 class CheckpointError(Exception):
-    """A checkpoint cannot be written or read; the message says why, for the user."""
+    """A checkpoint cannot be written or read; the message says why, for the user (``disk_full`` when the disk
+    had no room for it)."""
+
+    def __init__(self, message: str, disk_full: bool = False):
+        super().__init__(message)
+        self.disk_full = disk_full
 
 
 @dataclass
@@ -77,15 +84,29 @@ def save_checkpoint(path: Path | str, checkpoint: Checkpoint, *, half_precision:
         "corpus": dict(checkpoint.corpus),
         "metrics": dict(checkpoint.metrics),
     }
+    had_one = path.exists()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with replacing(path) as handle:
             torch.save(payload, handle)
             _hold_if_a_test_asks(checkpoint.step)
     except (OSError, RuntimeError) as exc:
-        reason = "the disk is full" if getattr(exc, "errno", None) == 28 or "No space" in str(exc) else str(exc)
-        raise CheckpointError(f"could not write checkpoint {path.name}: {reason}; the previous one is kept") from exc
+        failure = write_failure(exc, path.parent, _tensor_bytes(payload))
+        kept = "the previous one is kept" if had_one else "there is no earlier one"
+        raise CheckpointError(f"could not write checkpoint {path.name}: {failure.words}; {kept}",
+                              disk_full=failure.disk_full) from exc
     return path
+
+
+def _tensor_bytes(value) -> int:
+    """About how many bytes the tensors in ``value`` (nested dicts, lists) take in a file."""
+    if isinstance(value, torch.Tensor):
+        return value.numel() * value.element_size()
+    if isinstance(value, dict):
+        return sum(_tensor_bytes(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_tensor_bytes(v) for v in value)
+    return 0
 
 
 def _hold_if_a_test_asks(step: int) -> None:

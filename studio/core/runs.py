@@ -24,6 +24,7 @@ from pathlib import Path
 import platformdirs
 
 from studio.core.atomic_files import replacing
+from studio.core.disk_space import write_failure
 from studio.core.paths import file_name_part
 
 APP_NAME = "abc-studio"
@@ -31,6 +32,10 @@ APP_NAME = "abc-studio"
 
 class RunStoreError(Exception):
     """A run cannot be created, found, renamed or deleted; the message says why."""
+
+
+class RunWriteError(RunStoreError, OSError):
+    """A file of a run could not be written; the message says why in words (``the disk is full (...)``)."""
 
 
 def data_home() -> Path:
@@ -62,6 +67,10 @@ class LossPoint:
     elapsed: float
 
 
+def _log_row(point: LossPoint) -> str:
+    return f"{point.step},{point.kind},{point.value:.6f},{point.elapsed:.3f}\n"
+
+
 def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -77,7 +86,7 @@ class Run:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._log_handle = None
+        self._log_fd: int | None = None
 
     @property
     def id(self) -> str:
@@ -144,16 +153,24 @@ class Run:
 
     # --- loss log -------------------------------------------------------------------------------------------
 
-    def append_loss(self, point: LossPoint) -> None:
-        """Appends one row and flushes it to the OS (survives a killed process)."""
-        if self._log_handle is None:
-            self._log_handle = open(self.path / "loss.csv", "a", encoding="utf-8", buffering=1)
-        self._log_handle.write(f"{point.step},{point.kind},{point.value:.6f},{point.elapsed:.3f}\n")
+    def append_loss(self, *points: LossPoint) -> None:
+        """Appends rows, straight to the OS (they survive a killed process). A write that fails (a full disk) leaves
+        the log as it was, never half a row, and raises OSError; the caller may append the rows again later."""
+        if self._log_fd is None:
+            self._log_fd = os.open(self.path / "loss.csv", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        rest = memoryview("".join(_log_row(p) for p in points).encode("utf-8"))
+        size = os.fstat(self._log_fd).st_size
+        try:
+            while rest:
+                rest = rest[os.write(self._log_fd, rest):]
+        except OSError:
+            os.ftruncate(self._log_fd, size)
+            raise
 
     def close_log(self) -> None:
-        if self._log_handle is not None:
-            self._log_handle.close()
-            self._log_handle = None
+        if self._log_fd is not None:
+            os.close(self._log_fd)
+            self._log_fd = None
 
     def loss_log(self) -> list[LossPoint]:
         """All complete rows of the loss log (a torn last line from a killed process is skipped)."""
@@ -177,17 +194,20 @@ class Run:
         self.close_log()
         kept = [p for p in self.loss_log() if p.step <= last_step]
         with replacing(self.path / "loss.csv", text=True) as handle:
-            handle.write("step,kind,value,elapsed\n")
-            for p in kept:
-                handle.write(f"{p.step},{p.kind},{p.value:.6f},{p.elapsed:.3f}\n")
+            handle.write("step,kind,value,elapsed\n" + "".join(_log_row(p) for p in kept))
 
     # --- samples --------------------------------------------------------------------------------------------
 
     def save_samples(self, abc_text: str, label: str) -> Path:
-        self.samples_dir.mkdir(exist_ok=True)
         safe = file_name_part(label, keep="_.-", fallback="samples")
         path = self.samples_dir / f"{safe}.abc"
-        path.write_text(abc_text, encoding="utf-8")
+        try:
+            self.samples_dir.mkdir(exist_ok=True)
+            path.write_text(abc_text, encoding="utf-8")
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise RunWriteError(f"could not keep the tunes in {path}: "
+                                f"{write_failure(exc, self.samples_dir).words}") from exc
         return path
 
     def summary(self) -> dict:

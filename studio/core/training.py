@@ -8,7 +8,6 @@ written atomically every ``checkpoint_interval`` steps and when training ends, s
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import traceback
@@ -17,13 +16,15 @@ from dataclasses import replace
 import torch
 from torch import nn
 
-from studio.core.checkpoints import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from studio.core.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from studio.core.configs import PRESETS, TrainConfig, preset  # noqa: F401 - re-exported
 from studio.core.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes
 from studio.core.corpus import Corpus, Split, join_tunes, load_corpus
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
 from studio.core.precision import cpu_has_amx
+from studio.core.disk_space import write_failure
+from studio.core.run_writer import RunWriter
 from studio.core.runs import LossPoint, Run, RunStore
 from studio.core.scoring import window_loss, windows_at
 from studio.core.training_listener import TrainingListener, TrainingResult  # noqa: F401 - re-exported
@@ -178,8 +179,12 @@ class Trainer:
                 run.update_meta(train_config=train_config.to_dict())
         writer = run if context_from_environment().is_main else None
         if writer is not None:
-            writer.truncate_log(checkpoint.step)
             writer.remove_stale_temporaries()  # e.g. a checkpoint half-written when the last session was killed
+            try:
+                writer.truncate_log(checkpoint.step)
+            except OSError as exc:
+                raise TrainingError(f"cannot resume {run.name!r}: could not rewrite its loss.csv: "
+                                    f"{write_failure(exc, run.path).words}") from exc
         return cls(split, checkpoint.vocabulary, checkpoint.model_config, train_config, writer, listener, checkpoint,
                    corpus_info=meta["corpus"])
 
@@ -243,11 +248,9 @@ class Trainer:
         total, n = window_loss(self.model, data, self.window, self.config.validation_windows, self._autocast())
         return total / n
 
-    def _checkpoint(self, elapsed: float, path=None, with_optimizer: bool = True) -> str | None:
-        if self.run_folder is None:
-            return None
-        path = path or self.run_folder.last_checkpoint
-        checkpoint = Checkpoint(
+    def snapshot(self, elapsed: float, with_optimizer: bool = True) -> Checkpoint:
+        """The run's state as a checkpoint in memory (the live weights, not a copy)."""
+        return Checkpoint(
             model_config=self.model_config,
             train_config=self.config.to_dict(),
             vocabulary=self.vocabulary,
@@ -262,35 +265,27 @@ class Trainer:
                 "elapsed": elapsed,
             },
         )
-        try:
-            save_checkpoint(path, checkpoint)
-        except CheckpointError as exc:
-            self.listener.on_warning(str(exc))
+
+    def _checkpoint(self, elapsed: float, path=None, with_optimizer: bool = True) -> str | None:
+        if self.run_folder is None:
             return None
-        return str(path)
+        retried = self.step < self.config.iterations and not self._stop.is_set()
+        return self._writer.checkpoint(path or self.run_folder.last_checkpoint,
+                                       self.snapshot(elapsed, with_optimizer), retried)
 
     def _log(self, point: LossPoint) -> None:
-        if self.run_folder is None:
-            return
-        try:
-            self.run_folder.append_loss(point)
-        except OSError as exc:
-            self.listener.on_warning(f"could not append to the loss log: {exc.strerror or exc}")
+        self._writer.log(point)
 
     def _set_state(self, state: str) -> None:
-        if self.run_folder is not None:
-            try:
-                self.run_folder.update_meta(status=state, steps_done=self.step)
-            except OSError as exc:
-                self.listener.on_warning(f"could not update run.json: {exc.strerror or exc}")
+        self._writer.write_meta(status=state, steps_done=self.step)
         self.listener.on_state_changed(state)
 
     def run(self) -> TrainingResult:
         """Trains until ``iterations`` steps are done or ``stop()`` is called; never raises for training errors."""
-        if self.run_folder is not None:
-            (self.run_folder.path / "run.lock").write_text(str(os.getpid()))
-            self.run_folder.update_meta(device=str(self.device), precision="bf16" if self.use_bf16 else "fp32",
-                                        augmentation=self.augmentation.to_dict() if self.augmentation.shifts else None)
+        self._writer = RunWriter(self.run_folder, lambda message: self.listener.on_warning(message))
+        if not self._writer.open(device=str(self.device), precision="bf16" if self.use_bf16 else "fp32",
+                                 augmentation=self.augmentation.to_dict() if self.augmentation.shifts else None):
+            self.stop()  # the run folder cannot be written: stopped before the first step, with the reason
         self._set_state("running")
         started = time.perf_counter()
         paused_time = 0.0
@@ -336,22 +331,21 @@ class Trainer:
                 except OSError:
                     pass  # e.g. the disk is full: the error still reaches the result and the listener
         wall = elapsed()
-        if self.step > 0:
-            self._save_last(wall)
+        unsaved, stop_reason = None, None
+        if self.run_folder is not None and self.step > 0 and not self._save_last(wall):  # kept, or not finished
+            unsaved, stop_reason = self.snapshot(wall), self._writer.stop_reason()
+            reason = "failed" if reason == "failed" else "stopped"
+            if not self.run_folder.last_checkpoint.exists():
+                self.listener.on_warning(f"no checkpoint of this run could be written: its {self.step:,} steps "
+                                         "are only in memory and are lost when this program ends")
         result = TrainingResult(
             self.run_folder, reason, self.step, self.last_loss,
-            None if self.best_validation == float("inf") else self.best_validation, wall, error,
+            None if self.best_validation == float("inf") else self.best_validation, wall, error, stop_reason, unsaved,
         )
-        if self.run_folder is not None:
-            self.run_folder.close_log()
+        self._writer.release()
         self._set_state(reason)
-        if self.run_folder is not None:
-            try:
-                self.run_folder.update_meta(wall_time=wall, last_loss=self.last_loss,
-                                            best_val_loss=result.best_validation_loss, error=error)
-                (self.run_folder.path / "run.lock").unlink(missing_ok=True)
-            except OSError as exc:  # a full disk must not turn a finished run into a crash
-                self.listener.on_warning(f"could not update run.json: {exc.strerror or exc}")
+        self._writer.close(wall_time=wall, last_loss=self.last_loss, best_val_loss=result.best_validation_loss,
+                           error=error, stop_reason=stop_reason)
         self.listener.on_finished(result)
         return result
 
@@ -368,8 +362,9 @@ class Trainer:
             if self.run_folder is not None:
                 self._checkpoint(now, self.run_folder.best_checkpoint, with_optimizer=False)
 
-    def _save_last(self, now: float) -> None:
+    def _save_last(self, now: float) -> bool:
         path = self._checkpoint(now)
         if path:
             self._log(LossPoint(self.step, "checkpoint", self.last_loss or 0.0, now))
             self.listener.on_checkpoint(self.step, path)
+        return path is not None

@@ -10,7 +10,9 @@ from studio.core.runs import Run
 
 @dataclass
 class TrainingResult:
-    """How a run ended: ``reason`` is finished, stopped or failed (then ``error`` says why)."""
+    """How a run ended: ``reason`` is finished, stopped or failed (then ``error`` says why). A run whose last state
+    could not be written (a full disk) is never finished: ``stop_reason`` says why and what to do, and ``unsaved``
+    holds that state (a ``Checkpoint`` in memory) so it can still be saved elsewhere."""
 
     run: Run | None
     reason: str
@@ -19,6 +21,10 @@ class TrainingResult:
     best_validation_loss: float | None
     wall_time: float
     error: str | None = None
+    stop_reason: str | None = None
+    unsaved: object | None = None
+    stop_reason: str | None = None
+    unsaved: object | None = None
 
 
 class TrainingListener:

@@ -13,7 +13,7 @@ COLUMNS = (
     ("Date", lambda s: _short_date(s.get("created"))),
     ("Corpus", lambda s: s.get("corpus", {}).get("name")),
     ("Text", text_level_of),
-    ("Status", lambda s: s.get("status")),
+    ("Status", lambda s: status_of(s)),
     ("Steps", lambda s: f"{s.get('steps_done', 0):,} / {s.get('train_config', {}).get('iterations', 0):,}"),
     ("Batch", lambda s: s.get("train_config", {}).get("batch_size")),
     ("Seq", lambda s: s.get("train_config", {}).get("seq_length")),
@@ -33,6 +33,13 @@ SHIPPED_ROW_NAME = "Shipped model (default.pt)"
 
 #: Columns from here on hold numbers (aligned right).
 FIRST_NUMBER_COLUMN = 5
+
+
+def status_of(summary: dict) -> str:
+    """The run's status, with the reason a run stopped by itself (``stopped (disk full: free some space, ...)``)."""
+    status = summary.get("status")
+    reason = summary.get("stop_reason")
+    return f"{status} ({reason})" if status == "stopped" and reason else status
 
 
 def _short_date(text: str | None) -> str:

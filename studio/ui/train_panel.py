@@ -21,6 +21,7 @@ from studio.core.runs import RunStore
 from studio.ui.corpus_picker import CorpusPicker
 from studio.ui.deferred import DeferredWidget
 from studio.ui.hyperparameter_form import HyperparameterForm
+from studio.ui.run_problem_banner import RunProblemBanner
 from studio.ui.runs_panel import RunsPanel
 from studio.ui.text_level_report import TextLevelDialog, TextLevelWorker
 from studio.ui.threads import start_worker
@@ -122,8 +123,11 @@ class TrainPanel(QWidget):
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(self.views)
         self.splitter.setStretchFactor(1, 1)
+        self.banner = RunProblemBanner()  # why a run stopped by itself (a full disk), and its unsaved model
+        self.banner.saved.connect(lambda path: self.checkpoint_saved.emit(path, f"{path} (saved elsewhere)"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.banner)
         layout.addWidget(self.splitter)
         self._update_controls()
 
@@ -293,13 +297,14 @@ class TrainPanel(QWidget):
         self.progress.setFormat("step %v of %m")
         self.progress.setValue(first_step)
         self.speed_label.setText("Preparing the model...")
+        self.banner.clear()
         session = TrainingSession(make_trainer, parent=self)
         session.run_created.connect(self._run_created)
         session.progressed.connect(self._progressed)
         session.validated.connect(self.chart.add_validation)
         session.checkpointed.connect(self._checkpointed)
         session.state_changed.connect(lambda _state: self._update_controls())
-        session.warned.connect(lambda message: self._say(message, error=True))
+        session.warned.connect(self._warned)
         session.succeeded.connect(self._completed)
         session.failed.connect(lambda message: self._say(f"Training failed: {message}", error=True))
         session.finished.connect(self._ended)
@@ -331,6 +336,8 @@ class TrainPanel(QWidget):
 
     def _completed(self, result) -> None:
         self.progress.setValue(result.steps_done)  # progress signals are throttled: the last step may be unseen
+        if result.stop_reason:  # its last state could not be written: say so where it cannot be missed
+            self.banner.show_problem(f"Stopped at step {result.steps_done:,}: {result.stop_reason}.", result.unsaved)
         if result.reason == "failed":
             return  # the failed signal said why
         words = {"finished": "Finished", "stopped": "Stopped"}
@@ -341,6 +348,10 @@ class TrainPanel(QWidget):
         if result.run is not None and result.run.last_checkpoint.exists():
             self.checkpoint_saved.emit(str(result.run.last_checkpoint), self._label(result.steps_done))
         self.run_ended.emit(result)
+
+    def _warned(self, message: str) -> None:
+        self._say(message, error=True)
+        self.banner.show_problem(message[:1].upper() + message[1:])
 
     def _ended(self) -> None:
         self.chart.flush()
