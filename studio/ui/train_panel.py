@@ -337,7 +337,10 @@ class TrainPanel(QWidget):
     def _completed(self, result) -> None:
         self.progress.setValue(result.steps_done)  # progress signals are throttled: the last step may be unseen
         if result.stop_reason:  # its last state could not be written: say so where it cannot be missed
-            self.banner.show_problem(f"Stopped at step {result.steps_done:,}: {result.stop_reason}.", result.unsaved)
+            lost = "" if result.run.last_checkpoint.exists() else (" No checkpoint of it could be written: save the "
+                                                                   "model elsewhere before closing, or it is lost.")
+            self.banner.show_problem(f"Stopped at step {result.steps_done:,}: {result.stop_reason}.{lost}",
+                                     result.unsaved)
         if result.reason == "failed":
             return  # the failed signal said why
         words = {"finished": "Finished", "stopped": "Stopped"}
