@@ -39,7 +39,7 @@ from studio.core.abc.tokenizer import Token, default_unit_length, parse_meter, p
 #: The text levels a corpus can be trained on, plainest last.
 TEXT_LEVELS = ("raw", "canonical", "melody")
 #: Raise when the rules change: cached rewrites and the identity of corpora at a level depend on it.
-CANONICAL_VERSION = 3
+CANONICAL_VERSION = 4
 #: Header fields a canonical tune keeps, in the order it writes them.
 CANONICAL_HEADER_FIELDS = ("X", "T", "M", "L", "Q", "R", "K")
 #: Bars per music line in the canonical form.
@@ -218,10 +218,10 @@ class _Rewriter:
         pending_bar: Token | None = None
         for position, token in enumerate(tokens):
             kind = token.kind
-            if kind in _GAP_KINDS or (kind == "unknown" and token.text == "!"):
+            if kind in _GAP_KINDS or kind == "line_break":
                 self._count_gap(token)
                 continue
-            if kind == "unknown" and not token.text.strip("`y"):
+            if kind == "spacer":
                 self.changes["spacers"] += 1
                 continue
             if kind == "unknown" and not token.text.strip(",'"):
@@ -268,7 +268,7 @@ class _Rewriter:
             self.changes["line continuations"] += 1
             self.joined_line = True
             return
-        if token.kind == "unknown":
+        if token.kind == "line_break":
             self.changes["! line breaks"] += 1
         joined, self.joined_line = self.joined_line and token.kind == "newline", False
         if not (joined or self.in_chord or self.in_grace or token.kind == "comment"):
