@@ -10,8 +10,9 @@ tune's tokens (:mod:`studio.core.abc.tokenizer`, never a second parser) at one o
     the same notes, lengths, bar lines, repeats, endings, tuplets, ties, chords and ornaments, written one way:
     headers X T M L Q R K only, ``L:`` always written; key, meter and unit length in one spelling (``K:Em``,
     ``K:Ador``, ``K:G``; ``M:4/4`` for ``C``, ``M:2/2`` for ``C|``); ``\\`` continuations and ``!`` line breaks
-    joined; a stray octave mark (``,`` marking no note) dropped; ``::`` written ``:|:``; a bar line written twice
-    across a line break written once; ``| [2`` written ``|2``; a space only where it breaks a beam between two notes
+    joined; back quotes and ``y`` spacers dropped; a stray octave mark (``,`` marking no note) dropped; ``::``
+    written ``:|:``, ``[:`` and ``:]`` written ``|:`` and ``:|``; a bar line written twice across a line break
+    written once; ``| [2`` written ``|2``; a space only where it breaks a beam between two notes
     shorter than a quarter (as written); the music re-broken into lines of **four bars**, and a new line after every
     section end (``:|``, ``||``, ``|]``) and before a ``|:``. Four bars: most tunes are 8-bar strains, so a line is
     half a strain and every line break is a phrase boundary the model can count to, and the lines stay about as long
@@ -137,6 +138,8 @@ def _field_parts(token: Token) -> tuple[str, str]:
     return text[0], text[2:]
 
 
+#: Repeat signs written one way: ``[:`` and ``:]`` (abc2midi's spellings) as ``|:`` and ``:|``.
+_REPEAT_SPELLINGS = {"[:": "|:", ":]": ":|", "[::": "|:", "::]": ":|"}
 _SPELLINGS = {"K": (key_spelling, "key spellings"), "M": (meter_spelling, "meter spellings"),
               "L": (unit_length_spelling, "unit length spellings")}
 
@@ -360,6 +363,9 @@ class _Rewriter:
         if bar == "::":
             bar = ":|:"
             self.changes["double repeat spellings"] += 1
+        elif bar in _REPEAT_SPELLINGS:
+            bar = _REPEAT_SPELLINGS[bar]
+            self.changes["repeat spellings"] += 1
         counted = self.bar_time > 0 and not (
             self.section_start and self.meter is not None and self.bar_time < self.meter)
         if self.bar_time > 0:

@@ -8,7 +8,8 @@ beyond notes, rests, chords, grace notes, tuplets, slurs, ties and broken rhythm
   ``:`` or ``|`` in its value) and inline (``[K:..]``, ``[M:..]``, ``[L:..]``, ``[P:..]``); ``%`` comments and
   ``%%`` directives anywhere; a ``\\`` line continuation;
 - bar lines, repeats and endings as abc2midi accepts them: ``|``, ``||``, ``[|``, ``|]``, ``:|]``, ``|:``, ``:|``,
-  ``::``, ``:|:``, ``[|]`` (invisible), ``|1``, ``:|2``, ``[1``, ``[2``, ``[1,3``;
+  ``::``, ``:|:``, ``[|]`` (invisible), ``[:`` and ``:]`` (abc2midi reads them; abcm2ps
+  refuses ``[:``), ``|1``, ``:|2``, ``[1``, ``[2``, ``[1,3``;
 - decorations ``!trill!``, ``+trill+`` (ABC 2.0) and the one-letter ones (``~.HLMOPSTuvJRk``), chord symbols and
   annotations with free text (``"Am7"``, ``"^text"``);
 - ``spacer``: back quotes between beamed notes (ABC 2.1 section 4.7: programs ignore them) and ``y`` spacers;
@@ -60,7 +61,7 @@ def _master(bang: str) -> re.Pattern:
         r"|(?P<annotation>\"[^\"\n]*\"?)"
         + _BANG[bang] +
         r"|(?P<spacer>`+|y\d*)"
-        r"|(?P<bar>(?:\[\|\]|\[\|:*|:+\|\]?:*|\|\|:*|\|\]|\|:*|::+)(?:\d+(?:[,-]\d+)*)?)"
+        r"|(?P<bar>(?:\[\|\]|\[\|:*|\[:+|:+\|\]?:*|:+\]|\|\|:*|\|\]|\|:*|::+)(?:\d+(?:[,-]\d+)*)?)"
         r"|(?P<ending>\[\d+(?:[,-]\d+)*)"
         r"|(?P<chord_start>\[)"
         r"|(?P<chord_end>\]" + _LEN + r")"

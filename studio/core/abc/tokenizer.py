@@ -29,7 +29,7 @@ __all__ = ["BROKEN_FACTORS", "FIELD_PARTS", "LONGEST_DURATION", "NOTE_PARTS", "S
            "parse_tuplet", "parse_unit_length", "scan_tune", "tokenize"]
 
 #: Shortest and longest single duration (fractions of a whole note) accepted as plausible; a note may also last up
-#: to two bars of a long meter (``M:4/1``: Essen's songs, Josquin).
+#: to two bars of a long meter (``M:4/1``: Essen's songs) or 16 unit lengths (``L:1/2``: Josquin's long rests).
 SHORTEST_DURATION = Fraction(1, 256)
 LONGEST_DURATION = Fraction(2)
 _MAX_TUPLET = 64
@@ -140,7 +140,7 @@ class _State:
         self.fields: dict[str, str] = {}
         self.meter: Fraction | None = None
         self.meter_numerator = 4
-        self.longest = LONGEST_DURATION
+        self.bar_longest = self.longest = LONGEST_DURATION  # the meter's limit; with the unit's: longest
         self.unit_length: Fraction | None = None
         self.key = "C"
         self.key_shift = key_accidentals("C")
@@ -167,10 +167,11 @@ class _State:
             self.meter = parse_meter(value)
             parts = meter_parts(value)
             self.meter_numerator = parts[0] if parts else 4
-            self.longest = max(LONGEST_DURATION, 2 * self.meter) if self.meter else LONGEST_DURATION
+            self.bar_longest = max(LONGEST_DURATION, 2 * self.meter) if self.meter else LONGEST_DURATION
             self._lengths_unit = None
         elif name == "L":
             self.unit_length = parse_unit_length(value) or self.unit_length
+            self._lengths_unit = None
         elif name == "K":
             self.key = value.strip() or "C"
             self.key_shift = key_accidentals(self.key)
@@ -182,6 +183,7 @@ class _State:
         unit = self.unit()
         if unit is not self._lengths_unit:
             self._lengths_unit, self._lengths = unit, {}
+            self.longest = max(self.bar_longest, 16 * unit)
         known = self._lengths.get(suffix)
         if known is None:
             multiplier, absurd = parse_length(suffix)
