@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from studio.core.abc.text import KEPT_BODY_FIELDS
+from studio.core.abc.lexer import REPEAT_SPELLINGS
 from studio.core.abc.meaning import note_sequence
 from studio.core.abc.tokenizer import Token, default_unit_length, parse_meter, parse_unit_length, scan_tune
 
@@ -138,8 +139,6 @@ def _field_parts(token: Token) -> tuple[str, str]:
     return text[0], text[2:]
 
 
-#: Repeat signs written one way: ``[:`` and ``:]`` (abc2midi's spellings) as ``|:`` and ``:|``.
-_REPEAT_SPELLINGS = {"[:": "|:", ":]": ":|", "[::": "|:", "::]": ":|"}
 _SPELLINGS = {"K": (key_spelling, "key spellings"), "M": (meter_spelling, "meter spellings"),
               "L": (unit_length_spelling, "unit length spellings")}
 
@@ -363,8 +362,8 @@ class _Rewriter:
         if bar == "::":
             bar = ":|:"
             self.changes["double repeat spellings"] += 1
-        elif bar in _REPEAT_SPELLINGS:
-            bar = _REPEAT_SPELLINGS[bar]
+        elif bar in REPEAT_SPELLINGS:
+            bar = REPEAT_SPELLINGS[bar]
             self.changes["repeat spellings"] += 1
         counted = self.bar_time > 0 and not (
             self.section_start and self.meter is not None and self.bar_time < self.meter)

@@ -103,6 +103,26 @@ def bang_mode(text: str) -> str:
     return "abc2win" if "<EOL>" in value or not value.strip() else "decoration"
 
 
+#: Repeat signs in their plain spelling: ``[:`` and ``:]`` (abc2midi's) as ``|:`` and ``:|``.
+REPEAT_SPELLINGS = {"[:": "|:", ":]": ":|", "[::": "|:", "::]": ":|"}
+
+
+def plain_spellings(text: str) -> str:
+    """``text`` with the spellings only some programs know written plainly, the notes untouched: a ``!`` line break
+    as a new line (dropped at the end of a line, where a new line follows anyway: two would end the tune), back
+    quotes and ``y`` spacers dropped, ``[:`` and ``:]`` as ``|:`` and ``:|``. For verovio, which loses the notes after
+    a ``!`` line break and crashes on ``|]!``."""
+    pieces = list(lex(text))
+    out = []
+    for index, (kind, piece, _) in enumerate(pieces):
+        if kind == "line_break":
+            following = next((k for k, _, _ in pieces[index + 1:] if k not in ("space", "line_break")), "newline")
+            out.append("" if following in ("newline", "comment") else "\n")
+        elif kind != "spacer":
+            out.append(REPEAT_SPELLINGS.get(piece, piece) if kind == "bar" else piece)
+    return "".join(out)
+
+
 def lex(text: str) -> Iterator[tuple[str, str, int]]:
     """``(kind, text, offset)`` of every token of ``text``, in order (kinds in :data:`TOKEN_KINDS`)."""
     for match in _MASTERS[bang_mode(text)].finditer(text):
