@@ -125,7 +125,9 @@ def _notes_from_music21(abc_text: str) -> mido.MidiFile:
     from music21 import converter
     from music21.midi import translate
 
-    score = converter.parse(abc_text, format="abc")
+    from studio.core.abc.lexer import plain_spellings
+
+    score = converter.parse(plain_spellings(abc_text), format="abc")
     data = translate.music21ObjectToMidiFile(score).writestr()
     return mido.MidiFile(file=io.BytesIO(data))
 

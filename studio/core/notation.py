@@ -10,7 +10,8 @@ Only the first tune of a text is imported by verovio: pass one tune (see ``studi
 verovio does not expose the ABC character position of each note (its ABC importer keeps no source location), so
 a note is known by its SVG/MEI element id only; the timemap links ids to times.
 
-What verovio reads has its implied repeats written out first (:func:`studio.core.abc.repeats.open_implied_repeats`,
+What verovio reads has the spellings it does not know written plainly (``!`` line breaks as new lines, back quotes
+dropped: :func:`studio.core.abc.lexer.plain_spellings`) and its implied repeats written out (:func:`studio.core.abc.repeats.open_implied_repeats`,
 against a verovio crash); Qt's fix-up of the SVG is ``studio.ui.svg_fix``.
 
 The answer is awaited with ``select`` on the child's pipe (POSIX: Linux and macOS).
@@ -30,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studio.core.abc.lexer import plain_spellings
 from studio.core.abc.repeats import open_implied_repeats
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -256,7 +258,8 @@ class NotationRenderer:
         if len(abc_text) > MAX_RENDER_CHARS:
             return Rendering(error=f"This ABC is too long to engrave ({len(abc_text):,} characters; the limit is "
                                    f"{MAX_RENDER_CHARS:,}). Is it one tune?")
-        request = json.dumps({"abc": open_implied_repeats(abc_text), "page_width": page_width, "scale": scale}) + "\n"
+        readable = open_implied_repeats(plain_spellings(abc_text))
+        request = json.dumps({"abc": readable, "page_width": page_width, "scale": scale}) + "\n"
         started = time.perf_counter()
         with self._lock:
             process = self._ensure_child()

@@ -225,3 +225,19 @@ def test_opening_a_book_keeps_the_tunes_that_were_in_no_book(qtbot, tmp_path):
     assert "set-aside" in kept and split_tunes(Path(kept).read_text(encoding="utf-8"))[0].split("\n")[1:] == \
         oneill_tunes()[7].rstrip("\n").split("\n")[1:]
     assert window.open_tunes(kept) and len(panel.entries) == 1
+
+
+def test_a_book_with_bang_line_ends_opens_with_no_problem_marks(qtbot):
+    """thesession.org's older '!'-line-end style: no warning sign in the list, nothing marked in the editor."""
+    book = Path(__file__).parents[1] / "core" / "data" / "bang_line_ends.abc"
+    window = make_window(qtbot)
+    panel = window.generate_panel
+    with qtbot.waitSignal(panel.books.checked, timeout=60_000) as checked:
+        assert window.open_tunes(str(book))
+    assert checked.args == [0] and panel.tune_list.count() == 3
+    for row in range(3):
+        panel.tune_list.setCurrentRow(row)
+        qtbot.waitUntil(lambda: "!" in panel.editor.toPlainText() and panel.editor.toPlainText().startswith(
+            f"X:{row + 1}"), timeout=10_000)
+        assert panel.tune_list.item(row).icon().isNull()
+        assert panel.editor.problems == []

@@ -10,8 +10,9 @@ tune's tokens (:mod:`studio.core.abc.tokenizer`, never a second parser) at one o
     the same notes, lengths, bar lines, repeats, endings, tuplets, ties, chords and ornaments, written one way:
     headers X T M L Q R K only, ``L:`` always written; key, meter and unit length in one spelling (``K:Em``,
     ``K:Ador``, ``K:G``; ``M:4/4`` for ``C``, ``M:2/2`` for ``C|``); ``\\`` continuations and ``!`` line breaks
-    joined; a stray octave mark (``,`` marking no note) dropped; ``::`` written ``:|:``; a bar line written twice
-    across a line break written once; ``| [2`` written ``|2``; a space only where it breaks a beam between two notes
+    joined; back quotes and ``y`` spacers dropped; a stray octave mark (``,`` marking no note) dropped; ``::``
+    written ``:|:``, ``[:`` and ``:]`` written ``|:`` and ``:|``; a bar line written twice across a line break
+    written once; ``| [2`` written ``|2``; a space only where it breaks a beam between two notes
     shorter than a quarter (as written); the music re-broken into lines of **four bars**, and a new line after every
     section end (``:|``, ``||``, ``|]``) and before a ``|:``. Four bars: most tunes are 8-bar strains, so a line is
     half a strain and every line break is a phrase boundary the model can count to, and the lines stay about as long
@@ -33,13 +34,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from studio.core.abc.text import KEPT_BODY_FIELDS
+from studio.core.abc.lexer import REPEAT_SPELLINGS
 from studio.core.abc.meaning import note_sequence
 from studio.core.abc.tokenizer import Token, default_unit_length, parse_meter, parse_unit_length, scan_tune
 
 #: The text levels a corpus can be trained on, plainest last.
 TEXT_LEVELS = ("raw", "canonical", "melody")
 #: Raise when the rules change: cached rewrites and the identity of corpora at a level depend on it.
-CANONICAL_VERSION = 3
+CANONICAL_VERSION = 4
 #: Header fields a canonical tune keeps, in the order it writes them.
 CANONICAL_HEADER_FIELDS = ("X", "T", "M", "L", "Q", "R", "K")
 #: Bars per music line in the canonical form.
@@ -218,10 +220,10 @@ class _Rewriter:
         pending_bar: Token | None = None
         for position, token in enumerate(tokens):
             kind = token.kind
-            if kind in _GAP_KINDS or (kind == "unknown" and token.text == "!"):
+            if kind in _GAP_KINDS or kind == "line_break":
                 self._count_gap(token)
                 continue
-            if kind == "unknown" and not token.text.strip("`y"):
+            if kind == "spacer":
                 self.changes["spacers"] += 1
                 continue
             if kind == "unknown" and not token.text.strip(",'"):
@@ -268,7 +270,7 @@ class _Rewriter:
             self.changes["line continuations"] += 1
             self.joined_line = True
             return
-        if token.kind == "unknown":
+        if token.kind == "line_break":
             self.changes["! line breaks"] += 1
         joined, self.joined_line = self.joined_line and token.kind == "newline", False
         if not (joined or self.in_chord or self.in_grace or token.kind == "comment"):
@@ -360,6 +362,9 @@ class _Rewriter:
         if bar == "::":
             bar = ":|:"
             self.changes["double repeat spellings"] += 1
+        elif bar in REPEAT_SPELLINGS:
+            bar = REPEAT_SPELLINGS[bar]
+            self.changes["repeat spellings"] += 1
         counted = self.bar_time > 0 and not (
             self.section_start and self.meter is not None and self.bar_time < self.meter)
         if self.bar_time > 0:

@@ -7,8 +7,8 @@ field values are read by :mod:`studio.core.abc.fields`), bar-scoped accidentals,
 grace notes. Each note gets a MIDI pitch and a duration as a :class:`~fractions.Fraction` of a whole note.
 :func:`scan_tune` also groups the notes into bars.
 
-A ``!`` that opens no ``!name!`` decoration (names hold no space or bar line) is an old-style line break
-(abc2win): it becomes an ``unknown`` token instead of swallowing the notes up to the next ``!``.
+The spellings (which ``!`` is a decoration and which a line break, back quotes, ``y`` spacers, ``[|]``...) are
+read by :mod:`studio.core.abc.lexer`; this module gives the tokens their time and pitch.
 
 Nothing here raises on bad input: characters that are no ABC become ``unknown`` tokens, absurd lengths and pitches
 outside MIDI are clamped and flagged in :attr:`Token.problem`, so :mod:`studio.core.abc.validate` can report them.
@@ -16,60 +16,24 @@ outside MIDI are clamped and flagged in :attr:`Token.problem`, so :mod:`studio.c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
 from studio.core.abc.fields import (ACCIDENTAL_SHIFT, default_unit_length, key_accidentals, meter_parts, parse_meter,
                                     parse_unit_length)
+from studio.core.abc.lexer import FIELD_PARTS, NOTE_PARTS, TOKEN_KINDS, UNIT_FACTOR, lex, parse_length
 
-#: Token kinds produced by :func:`tokenize`.
-TOKEN_KINDS = (
-    "field", "inline_field", "comment", "newline", "space", "continuation", "annotation", "decoration",
-    "bar", "ending", "chord_start", "chord_end", "grace_start", "grace_end", "tuplet", "slur_start",
-    "slur_end", "tie", "broken", "note", "grace_note", "rest", "multirest", "unknown",
-)
+__all__ = ["BROKEN_FACTORS", "FIELD_PARTS", "LONGEST_DURATION", "NOTE_PARTS", "SHORTEST_DURATION", "TOKEN_KINDS",
+           "Bar", "ScannedTune", "Token", "default_unit_length", "meter_parts", "parse_length", "parse_meter",
+           "parse_tuplet", "parse_unit_length", "scan_tune", "tokenize"]
 
-#: Shortest and longest single duration (fractions of a whole note) accepted as plausible.
-_ONE = Fraction(1)  # "no factor": compared by identity, so a plain note skips Fraction arithmetic (it is the hot path)
+#: Shortest and longest single duration (fractions of a whole note) accepted as plausible; a note may also last up
+#: to two bars of a long meter (``M:4/1``: Essen's songs) or 16 unit lengths (``L:1/2``: Josquin's long rests).
 SHORTEST_DURATION = Fraction(1, 256)
 LONGEST_DURATION = Fraction(2)
-_MAX_LENGTH_DIGITS = 5
 _MAX_TUPLET = 64
-
-_LEN = r"\d*(?:/\d*)*"
-_MASTER = re.compile(
-    r"(?P<newline>\n)"
-    r"|(?P<field>(?m:^)[ \t]*[A-Za-z+]:(?![|:])[^\n]*)"
-    r"|(?P<comment>%[^\n]*)"
-    r"|(?P<continuation>\\[ \t]*(?=\n|\Z))"
-    r"|(?P<space>[ \t]+)"
-    r"|(?P<inline_field>\[[A-Za-z]:[^\]\n]*\])"
-    r"|(?P<annotation>\"[^\"\n]*\"?)"
-    r"|(?P<decoration>![^!\n \t|]{1,40}!|\+[^+\n \t|]{1,40}\+|[~.HLMOPSTuvJRk])"
-    r"|(?P<bar>(?:\[\|:*|:+\|\]?:*|\|\|:*|\|\]|\|:*|::+)(?:\d+(?:[,-]\d+)*)?)"
-    r"|(?P<ending>\[\d+(?:[,-]\d+)*)"
-    r"|(?P<chord_start>\[)"
-    r"|(?P<chord_end>\]" + _LEN + r")"
-    r"|(?P<grace_start>\{/?)"
-    r"|(?P<grace_end>\})"
-    r"|(?P<tuplet>\(\d+(?::\d*){0,2})"
-    r"|(?P<slur_start>\()"
-    r"|(?P<slur_end>\))"
-    r"|(?P<tie>-)"
-    r"|(?P<broken>>{1,3}|<{1,3})"
-    r"|(?P<note>(?:\^\^|\^|__|_|=)?[A-Ga-g][',]*" + _LEN + r")"
-    r"|(?P<rest>[zx]" + _LEN + r")"
-    r"|(?P<multirest>Z\d*)"
-    r"|(?P<unknown>[^\n \t\[\]{}()\-<>\"!+|:A-Ga-gzxZ^_=~.HLMOPSTuvJRk\\%]+|.)",
-    re.DOTALL,
-)
-#: A note token's parts: accidental, letter, octave marks, length (the transposer rewrites notes with it too).
-NOTE_PARTS = re.compile(r"(\^\^|\^|__|_|=)?([A-Ga-g])([',]*)(.*)", re.DOTALL)
-_LENGTH_PARTS = re.compile(r"(\d*)((?:/\d*)*)")
-#: A field token's letter and value (``K:G``, inline ``[K:G]``).
-FIELD_PARTS = re.compile(r"[ \t]*\[?([A-Za-z+]):([^\]]*)")
+_ONE = UNIT_FACTOR
 
 _NATURAL_PITCH = {"C": 60, "D": 62, "E": 64, "F": 65, "G": 67, "A": 69, "B": 71}
 BROKEN_FACTORS = {">": (Fraction(3, 2), Fraction(1, 2)), ">>": (Fraction(7, 4), Fraction(1, 4)),
@@ -161,35 +125,6 @@ class ScannedTune:
 
 
 @lru_cache(maxsize=4096)
-def parse_length(text: str) -> tuple[Fraction, bool]:
-    """Multiplier of a note length suffix (``2``, ``/2``, ``/``, ``3/2``, ``//``) and whether it is absurd.
-
-    Absurd suffixes (a zero, or more digits than any real length has) give the multiplier 1. Cached: a tune
-    writes a handful of different suffixes thousands of times.
-    """
-    if not text:
-        return _ONE, False
-    match = _LENGTH_PARTS.match(text)
-    digits, slashes = match.group(1), match.group(2)
-    if len(digits) > _MAX_LENGTH_DIGITS:
-        return _ONE, True
-    numerator = int(digits) if digits else 1
-    denominator = 1
-    if slashes:
-        for part in slashes.split("/")[1:]:
-            if len(part) > _MAX_LENGTH_DIGITS:
-                return _ONE, True
-            denominator *= int(part) if part else 2
-            if denominator > 10 ** 6:
-                return _ONE, True
-    if numerator == 0 or denominator == 0:
-        return _ONE, True
-    if numerator == denominator:
-        return _ONE, False
-    return Fraction(numerator, denominator), False
-
-
-@lru_cache(maxsize=4096)
 def _note_parts(text: str) -> tuple[str | None, str, int, str]:
     """A note token's accidental, letter (upper case), natural MIDI pitch (octave marks applied) and length."""
     accidental, letter, octave_marks, length = NOTE_PARTS.match(text).groups()
@@ -205,6 +140,7 @@ class _State:
         self.fields: dict[str, str] = {}
         self.meter: Fraction | None = None
         self.meter_numerator = 4
+        self.bar_longest = self.longest = LONGEST_DURATION  # the meter's limit; with the unit's: longest
         self.unit_length: Fraction | None = None
         self.key = "C"
         self.key_shift = key_accidentals("C")
@@ -231,8 +167,11 @@ class _State:
             self.meter = parse_meter(value)
             parts = meter_parts(value)
             self.meter_numerator = parts[0] if parts else 4
+            self.bar_longest = max(LONGEST_DURATION, 2 * self.meter) if self.meter else LONGEST_DURATION
+            self._lengths_unit = None
         elif name == "L":
             self.unit_length = parse_unit_length(value) or self.unit_length
+            self._lengths_unit = None
         elif name == "K":
             self.key = value.strip() or "C"
             self.key_shift = key_accidentals(self.key)
@@ -244,11 +183,12 @@ class _State:
         unit = self.unit()
         if unit is not self._lengths_unit:
             self._lengths_unit, self._lengths = unit, {}
+            self.longest = max(self.bar_longest, 16 * unit)
         known = self._lengths.get(suffix)
         if known is None:
             multiplier, absurd = parse_length(suffix)
             duration = unit * multiplier
-            known = (duration, absurd, SHORTEST_DURATION <= duration <= LONGEST_DURATION)
+            known = (duration, absurd, SHORTEST_DURATION <= duration <= self.longest)
             self._lengths[suffix] = known
         return known
 
@@ -310,7 +250,7 @@ class _State:
         else:
             self.timed([token], _ONE)
         if token.duration is not duration:
-            in_range = SHORTEST_DURATION <= token.duration <= LONGEST_DURATION
+            in_range = SHORTEST_DURATION <= token.duration <= self.longest
         if token.duration and not in_range and not self.in_chord:
             token.problem = token.problem or "absurd_length"
 
@@ -323,7 +263,7 @@ class _State:
             return
         self.timed([token], _ONE)
         if token.duration is not duration:
-            in_range = SHORTEST_DURATION <= token.duration <= LONGEST_DURATION
+            in_range = SHORTEST_DURATION <= token.duration <= self.longest
         if not in_range:
             token.problem = token.problem or "absurd_length"
 
@@ -337,7 +277,7 @@ class _State:
             if absurd:
                 token.problem = "absurd_length"
             self.timed(self.chord_notes, multiplier)
-            if not SHORTEST_DURATION <= self.chord_notes[0].duration <= LONGEST_DURATION:
+            if not SHORTEST_DURATION <= self.chord_notes[0].duration <= self.longest:
                 token.problem = token.problem or "absurd_length"
         self.chord_notes = []
 
@@ -369,10 +309,8 @@ def scan_tune(text: str) -> ScannedTune:
     opening = ""
     ending: str | None = None
     append = tokens.append
-    for match in _MASTER.finditer(text):
-        kind = match.lastgroup
-        start = match.start()
-        token = Token(kind, match.group(), line, start - line_start, start)
+    for kind, piece, start in lex(text):
+        token = Token(kind, piece, line, start - line_start, start)
         append(token)
         if kind == "newline":
             line += 1
