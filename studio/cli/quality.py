@@ -94,11 +94,11 @@ def cmd_evaluate(args) -> int:
 
 
 def _print_set_metrics(measured: dict, baseline: dict) -> None:
-    print("\nset metrics            tunes   real-vs-real baseline")
-    for key, label in (("validity_rate", "validity rate"), ("bar_correct_rate", "bar-correct rate"),
-                       ("novelty_rate", "novelty rate"), ("mean_overlap", "mean overlap (Y&L)"),
-                       ("pitch_class_js", "pitch-class JS dist."), ("interval_js", "interval JS dist.")):
-        print(f"  {label:20} {measured[key]:7.3f}   {baseline.get(key, float('nan')):7.3f}")
+    from studio.core.evaluation import SET_TABLE
+
+    print("\nset metrics              tunes   real-vs-real baseline")
+    for key, label in SET_TABLE:
+        print(f"  {label:22} {measured[key]:7.3f}   {baseline.get(key, float('nan')):7.3f}")
     print("  overlap per feature (Y&L; 1 = indistinguishable from the corpus):")
     for name, values in measured["features"].items():
         base = baseline.get("features", {}).get(name, {}).get("overlap", float("nan"))
