@@ -5,6 +5,8 @@ melody note must have the target pitch class (any octave). :class:`CadenceState`
 :class:`~studio.core.abc.rhythm.RhythmState` that also follows pitches: the key signature, the bar's accidentals)
 answers it while the bar is written: a note of another pitch class, a rest or a chord led by another pitch class
 must leave time after it in that bar, and a bar line may not close a full bar whose last note is not the target.
+The last note lasts at least :data:`SHORTEST_FINAL` (an eighth: O'Neill's strains end on shorter notes in 0.7% of
+them; without it the model, kept from its own ending, squeezes the target in as a 64th note).
 So masking never lets such a bar end elsewhere; the sampler's back-off (a bar drawn again, then completed greedily
 after ``MAX_TRIES``) is the same machinery that makes bars add up, and the greedy completion obeys the rule too.
 
@@ -17,6 +19,7 @@ strain with the tune's own random generator, so a seed still gives one tune.
 from __future__ import annotations
 
 from collections import Counter
+from fractions import Fraction
 
 from studio.core.abc.canonical import meter_spelling
 from studio.core.abc.fields import ACCIDENTAL_SHIFT, key_accidentals
@@ -25,6 +28,8 @@ from studio.core.abc.rhythm import RhythmState
 
 #: The tonic triad's scale degrees (indices into :attr:`Key.scale`) a non-final strain may end on, in order.
 TRIAD_DEGREES = (0, 2, 4)
+#: The shortest last note of a strain (whole notes).
+SHORTEST_FINAL = Fraction(1, 8)
 #: Strain endings a cell of :data:`CHANCES` needs to be used; fewer fall back to the mode group, then to all tunes.
 MIN_STRAINS = 30
 #: (meter, mode group, strain position) -> chances of the tonic, third and fifth among strain endings on the tonic
@@ -117,7 +122,20 @@ class CadenceState(RhythmState):
     def viable(self) -> bool:
         if not super().viable():
             return False
-        return self.target is None or not self.bar_full() or self.last_pc in self.target
+        if self.target is None or self.phase == "header":
+            return True
+        if self.bar_full():
+            return self.last_pc in self.target
+        settled = (self.mode == "idle" and self.context == "idle" and not self.tuplet_left
+                   and self.broken_next == 1)
+        return not settled or self.meter - self.used >= SHORTEST_FINAL
+
+    def _may_leave(self, duration: Fraction, remaining: Fraction) -> bool:
+        if self.target is None:
+            return True
+        if duration == remaining:
+            return duration >= SHORTEST_FINAL and not self._room_needed()
+        return remaining - duration >= SHORTEST_FINAL
 
     def _room_needed(self) -> bool:
         """True when the note, rest or chord being written may not be the bar's last: its pitch misses the target."""

@@ -78,6 +78,11 @@ class CorpusReference:
             self._novelty = NoveltyIndex(self.tunes)
         return self._novelty
 
+    def share(self, feature: str) -> float:
+        """The share of the corpus's tunes for which a yes/no feature (``final_on_tonic``, ``valid``) is true."""
+        values = [bool(getattr(m, feature)) for m in self.tune_metrics]
+        return sum(values) / len(values) if values else 0.0
+
     def outside(self, feature: str, value: float) -> bool:
         """True when ``value`` lies outside the corpus's 5th-95th percentile range of ``feature``."""
         if feature not in self.ranges or isinstance(value, bool):

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from studio.core.abc.timeline import read_bars
+from studio.core.abc.timeline import TICKS_PER_WHOLE, read_bars, strain_ranges
 from studio.core.abc.validate import validate_tune
-from studio.core.cadence import CHANCES, CadenceState, measure_chances
+from studio.core.cadence import CHANCES, SHORTEST_FINAL, CadenceState, measure_chances
 from studio.core.configs import ModelConfig
 from studio.core.corpus import load_corpus
 from studio.core.model import CharLSTM
@@ -105,6 +105,10 @@ def test_home_tunes_come_home(shipped, primer, form):
         assert tune.cadence == "home" and tune.complete, tune.text
         assert measures.final_on_tonic and measures.strain_triad_share == 1.0, tune.text
         assert len(measures.strain_final_pitches) == {"AB": 2, "AABB": 2, "AABBCC": 3}[form]
+        bars = read_bars(tune.text)
+        for _, last in strain_ranges(bars):  # no target squeezed in as a 32nd note: at least an eighth
+            final = max((n for n in bars[last].notes if not n.grace), key=lambda n: n.onset)
+            assert final.duration >= TICKS_PER_WHOLE * SHORTEST_FINAL, tune.text
         report = validate_tune(tune.text)
         assert report.structurally_valid and report.bar_error_rate == 0, tune.text
         assert "cadence=home" in generation_note(tune)

@@ -197,14 +197,14 @@ class TextModes:
 class BarCompletion:
     """Whether a :class:`~studio.core.abc.rhythm.RhythmState`'s current bar can still be completed to exactly the
     meter with the notes strict sampling writes (:func:`fillable`), including a note, chord, tuplet or broken rhythm
-    still being written. A subclass may ask that the note being written leave time after it (:meth:`_room_needed`;
-    :mod:`studio.core.cadence` does, for notes that may not end a strain); ``target`` is what it asks about."""
+    still being written. A subclass may restrict how the note being written leaves the bar (:meth:`_may_leave`;
+    :mod:`studio.core.cadence` does, in a strain's last bar); ``target`` is what it asks about."""
 
     target = None
 
-    def _room_needed(self) -> bool:
-        """True when the note, rest or chord being written may not complete the bar."""
-        return False
+    def _may_leave(self, duration: Fraction, remaining: Fraction) -> bool:
+        """True when the note, rest or chord being written may last ``duration`` with ``remaining`` left in the bar."""
+        return True
 
     def viable(self) -> bool:
         """True when the current bar can still be completed to exactly the meter (always True in the header)."""
@@ -242,13 +242,12 @@ class BarCompletion:
         """Whether a note (or chord) being written, with one of ``multipliers``, leaves a bar that can be filled."""
         factor = self.broken_next * (self.tuplet_factor if self.tuplet_left else ONE)
         left = max(self.tuplet_left - 1, 0)
-        room = self._room_needed()
         for multiplier in multipliers:
             written = base * multiplier
             if self.broken_need is not None and written != self.broken_need:
                 continue
             duration = written * factor
-            if (duration < remaining or (duration == remaining and not room)) and SHORTEST_DURATION <= duration <= LONGEST_DURATION and fillable(
+            if duration <= remaining and self._may_leave(duration, remaining) and SHORTEST_DURATION <= duration <= LONGEST_DURATION and fillable(
                     remaining - duration, left, self.tuplet_factor, ONE, self.unit):
                 return True
         return False
