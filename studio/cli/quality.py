@@ -88,9 +88,9 @@ def cmd_evaluate(args) -> int:
     for name, label in TABLE_FEATURES:
         if name in reference.ranges:
             low, median, high = reference.ranges[name]
-            print(f"  {label:>11}  {low:.3f} / {median:.3f} / {high:.3f}")
+            print(f"  {label:>12}  {low:.3f} / {median:.3f} / {high:.3f}")
         elif isinstance(values[name], bool):
-            print(f"  {label:>11}  yes in {reference.share(name):.0%} of the corpus's tunes")
+            print(f"  {label:>12}  yes in {reference.share(name):.0%} of the corpus's tunes")
     _print_set_metrics(evaluation.set_metrics.as_dict(), reference.baseline)
     return EXIT_OK
 
