@@ -4,7 +4,7 @@
         [--reference oneills1850] [--extra bench-table.md]
 
 It samples ``--tunes`` tunes at each temperature (fixed seeds 0..N-1) with free bars and with the window's defaults
-(strict bars, AABB, phrase repeats), scores them with the project's metrics against the reference corpus (O'Neill's:
+(strict bars, AABB, phrase repeats, cadence home), scores them with the project's metrics against the reference corpus (O'Neill's:
 the tradition the studio is about, and the held-out tunes every model is scored on), and puts them beside the
 real-vs-real baseline (two halves of the corpus). ``--extra`` appends a Markdown file (e.g. the table of
 ``bench/strict_quality.py``, which adds abc2midi's verdicts and best-of-N).
@@ -90,7 +90,9 @@ def row(label: str, metrics, tunes: list[str]) -> str:
     per_tune = [tune_metrics(t).as_dict() for t in tunes]
     medians = [statistics.median(float(m[f]) for m in per_tune) for f in SHOWN_FEATURES]
     return (f"| {label} | {metrics.validity_rate:.0%} | {metrics.bar_correct_rate:.0%} | {metrics.novelty_rate:.0%} "
-            f"| {metrics.mean_overlap:.2f} | {metrics.pitch_class_js:.3f} | {metrics.interval_js:.3f} | "
+            f"| {metrics.mean_overlap:.2f} | {metrics.pitch_class_js:.3f} | {metrics.relative_pitch_class_js:.3f} "
+            f"| {metrics.interval_js:.3f} | {metrics.final_tonic_rate:.0%} | {metrics.strain_tonic_rate:.0%} "
+            f"| {metrics.strain_triad_rate:.0%} | "
             + " | ".join(f"{v:.2f}" for v in medians) + " |")
 
 
@@ -145,7 +147,7 @@ def main() -> None:
     half = corpus_texts[: args.tunes]
     rows.append(row("real vs real (corpus halves)", baseline, half))
     for temperature in args.temperatures:
-        for bars, label in (("free", "free bars"), ("strict", "strict AABB (the default)")):
+        for bars, label in (("free", "free bars"), ("strict", "strict AABB, cadence home (the default)")):
             texts, seconds = sample_set(sampler, temperature, args.tunes, bars)
             metrics = set_metrics(texts, corpus_texts, novelty_index=index)
             results[f"{bars} {temperature:g}"] = {"metrics": metrics.as_dict(), "sampling_seconds": seconds}
@@ -162,7 +164,9 @@ def main() -> None:
         """Two standard errors below the measured rate for the test's smaller sample, rounded down to 5%."""
         margin = 2 * (rate * (1 - rate) / test_sample) ** 0.5
         return max(0.0, int((rate - margin) * 20) / 20)
-    header = ("| set | valid | bars all correct | novel | Yang & Lerch mean overlap | pitch-class JS | interval JS | "
+    header = ("| set | valid | bars all correct | novel | Yang & Lerch mean overlap | pitch-class JS "
+              "| pitch-class-from-tonic JS | interval JS | final note on tonic | strain ends on tonic "
+              "| strain ends on triad | "
               + " | ".join(f"median {f.replace('_', ' ')}" for f in SHOWN_FEATURES) + " |")
     level = tc.get("text_level", "raw")
     shifts = tc.get("augment_keys") or []
@@ -198,12 +202,15 @@ The model ABC Studio opens with: the lab's character-level LSTM trained on `{tra
 
 ## Quality of {args.tunes} tunes per temperature (seeds 0-{args.tunes - 1}) against `{corpus.name}`
 {header}
-|{'---|' * (7 + len(SHOWN_FEATURES))}
+|{'---|' * (11 + len(SHOWN_FEATURES))}
 {chr(10).join(rows)}
 
 "valid": parses, has M, L and K, no unclosed chord, slur, tuplet or grace group. "bars all correct": every bar adds up
 to the meter (pickup and final bars may be short). "novel": no corpus tune shares 85% or more of its note n-grams.
-Yang & Lerch overlap: 1 means the feature distributions cannot be told from the corpus's.
+Yang & Lerch overlap: 1 means the feature distributions cannot be told from the corpus's. "pitch-class-from-tonic
+JS": the Jensen-Shannon distance of the pitch classes counted from each tune's tonic (key augmentation leaves it
+alone). "final note on tonic", "strain ends on ...": the last melody note of the tune and of each strain (second
+endings go on) against the `K:` tonic and its triad (`studio/core/tonal.py`; strain shares averaged over tunes).
 Thresholds used by `tests/core/test_default_model.py` ({test_sample} tunes at temperature {args.temperatures[0]:g}, seed 0):
 at least {floor_for_test(validity):.0%} valid (measured here: {validity:.0%}) and at least {floor_for_test(bar_correct):.0%}
 with all bars correct with free bars (measured here: {bar_correct:.0%}), i.e. the measured rates less two standard

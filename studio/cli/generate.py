@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from studio.cli.common import EXIT_FAILED, EXIT_OK, ProgressBar, UserError, resolve_checkpoint, run_store
-from studio.core.configs import BARS_MODES, FORMS, STRAIN_BARS
+from studio.core.configs import BARS_MODES, CADENCES, FORMS, STRAIN_BARS
 
 
 def register(subparsers) -> None:
@@ -27,6 +27,9 @@ def register(subparsers) -> None:
     p.add_argument("--strain-bars", type=int, choices=STRAIN_BARS, default=8, help="bars per strain (default 8)")
     p.add_argument("--phrase-repeats", action=argparse.BooleanOptionalAction, default=True,
                    help="with a form, let bars repeat earlier ones as folk tunes do (bar 5 as bar 1, ...; default on)")
+    p.add_argument("--cadence", choices=CADENCES, default="home",
+                   help="with a form, home: every strain ends on a note of the tonic triad and the tune on its tonic "
+                        "(default); free: where the model ends them")
     p.add_argument("--best-of", type=int, default=1, metavar="N",
                    help="sample N candidates per tune and keep the one the critic scores best (against O'Neill's)")
     p.add_argument("--out", help="add the tunes to this .abc tune book (made when missing; X: renumbered) "
@@ -46,7 +49,8 @@ def cmd_generate(args) -> int:
     config = SamplingConfig(temperature=args.temperature, top_k=args.top_k, seed=args.seed,
                             primer=primer_from_argument(args.primer),
                             max_length=args.max_length, count=args.count, bars=args.bars, form=args.form,
-                            strain_bars=args.strain_bars, phrase_repeats=args.phrase_repeats)
+                            strain_bars=args.strain_bars, phrase_repeats=args.phrase_repeats,
+                            cadence=args.cadence)
     if args.best_of < 1:
         raise UserError("--best-of must be at least 1")
     bar = ProgressBar(args.max_length, "generate") if not args.quiet else None

@@ -88,17 +88,19 @@ def cmd_evaluate(args) -> int:
     for name, label in TABLE_FEATURES:
         if name in reference.ranges:
             low, median, high = reference.ranges[name]
-            print(f"  {label:>11}  {low:.3f} / {median:.3f} / {high:.3f}")
+            print(f"  {label:>12}  {low:.3f} / {median:.3f} / {high:.3f}")
+        elif isinstance(values[name], bool):
+            print(f"  {label:>12}  yes in {reference.share(name):.0%} of the corpus's tunes")
     _print_set_metrics(evaluation.set_metrics.as_dict(), reference.baseline)
     return EXIT_OK
 
 
 def _print_set_metrics(measured: dict, baseline: dict) -> None:
-    print("\nset metrics            tunes   real-vs-real baseline")
-    for key, label in (("validity_rate", "validity rate"), ("bar_correct_rate", "bar-correct rate"),
-                       ("novelty_rate", "novelty rate"), ("mean_overlap", "mean overlap (Y&L)"),
-                       ("pitch_class_js", "pitch-class JS dist."), ("interval_js", "interval JS dist.")):
-        print(f"  {label:20} {measured[key]:7.3f}   {baseline.get(key, float('nan')):7.3f}")
+    from studio.core.evaluation import SET_TABLE
+
+    print("\nset metrics              tunes   real-vs-real baseline")
+    for key, label in SET_TABLE:
+        print(f"  {label:22} {measured[key]:7.3f}   {baseline.get(key, float('nan')):7.3f}")
     print("  overlap per feature (Y&L; 1 = indistinguishable from the corpus):")
     for name, values in measured["features"].items():
         base = baseline.get("features", {}).get(name, {}).get("overlap", float("nan"))

@@ -158,6 +158,9 @@ BARS_MODES = ("strict", "free")
 #: ``SamplingConfig.form``: ``free`` lets the model decide; the others place strains of ``strain_bars`` bars.
 FORMS = ("free", "AABB", "AB", "AABBCC")
 STRAIN_BARS = (8, 16)
+#: ``SamplingConfig.cadence``: ``home`` ends each strain of a form on a tonic-triad note and the tune on the tonic
+#: (:mod:`studio.core.cadence`); ``free`` leaves the strains' last notes to the model.
+CADENCES = ("home", "free")
 
 
 @dataclass
@@ -166,7 +169,9 @@ class SamplingConfig:
 
     ``bars`` ``strict`` (every bar adds up to the meter, every tune valid) or ``free``; ``form`` (strict bars only:
     ignored when ``bars`` is ``free``) ``free``, ``AABB``, ``AB`` or ``AABBCC`` with ``strain_bars`` 8 or 16;
-    ``phrase_repeats`` (with a form) lets bars copy earlier ones as folk tunes do (:mod:`studio.core.phrase_repeats`).
+    ``phrase_repeats`` (with a form) lets bars copy earlier ones as folk tunes do (:mod:`studio.core.phrase_repeats`);
+    ``cadence`` (with a form) ``home`` brings every strain to a tonic-triad note and the tune to its tonic, ``free``
+    does not (:mod:`studio.core.cadence`).
     """
 
     temperature: float = 1.0
@@ -179,6 +184,7 @@ class SamplingConfig:
     form: str = "AABB"
     strain_bars: int = 8
     phrase_repeats: bool = True
+    cadence: str = "home"
 
     def problems(self) -> dict[str, str]:
         out = {}
@@ -190,7 +196,8 @@ class SamplingConfig:
             out["max_length"] = "must be between 1 and 100000"
         if not 1 <= self.count <= 256:
             out["count"] = "must be between 1 and 256"
-        for name, allowed in (("bars", BARS_MODES), ("form", FORMS), ("strain_bars", STRAIN_BARS)):
+        for name, allowed in (("bars", BARS_MODES), ("form", FORMS), ("strain_bars", STRAIN_BARS),
+                              ("cadence", CADENCES)):
             if getattr(self, name) not in allowed:
                 out[name] = f"must be one of {', '.join(map(str, allowed))}"
         return out

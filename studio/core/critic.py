@@ -8,12 +8,14 @@ part           weight  full points when
 =============  ======  ==================================================================================
 structure          10  the tune is structurally valid (header, brackets, quotes closed) - a gate
 novelty            10  it is not a near-copy of a corpus tune (n-gram similarity below 0.85) - a gate
-bars               25  every bar adds up to the meter (points fall with the share of wrong bars)
-metrics            25  each of :data:`BAND_FEATURES` lies inside the corpus's 5th-95th percentile band
+bars               20  every bar adds up to the meter (points fall with the share of wrong bars)
+metrics            20  each of :data:`BAND_FEATURES` lies inside the corpus's 5th-95th percentile band
                        (each feature an equal share; outside, its share falls to nothing at half the band's
                        width beyond its edge)
 repetition         15  the share of bars repeating an earlier bar is at the corpus's median (falls to nothing
                        at the edge of the corpus's band on that side)
+home               10  the tune comes home: its last note is the tonic (6 points) and its strains end on notes
+                       of the tonic triad (4 points, shared by the strains; :mod:`studio.core.tonal`)
 likelihood         15  the model's own mean log-likelihood per character (temperature 1) is high: nothing at
                        :data:`LIKELIHOOD_FLOOR` nats or lower, all at :data:`LIKELIHOOD_CEILING` or higher
 =============  ======  ==================================================================================
@@ -32,7 +34,10 @@ from studio.core.evaluation import CorpusReference
 from studio.core.metrics import NEAR_COPY_THRESHOLD, tune_metrics
 
 #: Points available per part (see the module docstring); they add up to 100.
-WEIGHTS = {"structure": 10.0, "novelty": 10.0, "bars": 25.0, "metrics": 25.0, "repetition": 15.0, "likelihood": 15.0}
+WEIGHTS = {"structure": 10.0, "novelty": 10.0, "bars": 20.0, "metrics": 20.0, "repetition": 15.0, "home": 10.0,
+           "likelihood": 15.0}
+#: The share of the ``home`` part that the final note on the tonic earns (the rest: strain endings on the triad).
+FINAL_NOTE_SHARE = 0.6
 #: Parts a tune must pass to be worth anything: failing one subtracts :data:`GATE_PENALTY` from the total.
 GATES = ("structure", "novelty")
 GATE_PENALTY = 100.0
@@ -154,6 +159,13 @@ def _repetition(share: float, reference: CorpusReference) -> CriticPart:
     return CriticPart("repetition", WEIGHTS["repetition"] * closeness, WEIGHTS["repetition"], reason)
 
 
+def _home(metrics) -> CriticPart:
+    share = FINAL_NOTE_SHARE * metrics.final_on_tonic + (1 - FINAL_NOTE_SHARE) * metrics.strain_triad_share
+    ending = "ends on the tonic" if metrics.final_on_tonic else "does not end on the tonic (the key's home note)"
+    reason = f"{ending}; {metrics.strain_triad_share:.0%} of its strains end on a tonic-triad note"
+    return CriticPart("home", WEIGHTS["home"] * share, WEIGHTS["home"], reason)
+
+
 def _likelihood(log_likelihood: float) -> CriticPart:
     share = (log_likelihood - LIKELIHOOD_FLOOR) / (LIKELIHOOD_CEILING - LIKELIHOOD_FLOOR)
     share = min(1.0, max(0.0, share))
@@ -166,7 +178,7 @@ def score_tune(text: str, reference: CorpusReference, log_likelihood: float | No
     metrics = tune_metrics(text)
     values = metrics.as_dict()
     parts = [_structure(metrics.valid), _novelty(text, reference), _bars(metrics.bar_error_rate, metrics.valid),
-             _metrics(values, reference), _repetition(metrics.repeated_bar_share, reference)]
+             _metrics(values, reference), _repetition(metrics.repeated_bar_share, reference), _home(metrics)]
     if log_likelihood is not None:
         parts.append(_likelihood(float(log_likelihood)))
     earned = sum(p.points for p in parts)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.core.corpus import Corpus, load_corpus
-from studio.core.metrics import (NoveltyIndex, SetMetrics, TuneMetrics, ranges_of_metrics, real_vs_real_baseline,
+from studio.core.metrics import (HISTOGRAMS, NoveltyIndex, SetMetrics, TuneMetrics, ranges_of_metrics, real_vs_real_baseline,
                                  set_metrics, tune_metrics)
 from studio.core.reference_cache import cache_key, read_cached, source_fingerprint, spec_slot, write_cached
 from studio.core.runs import Run
@@ -26,8 +26,15 @@ TABLE_FEATURES = (
     ("in_key_rate", "in key"), ("distinct_pitch_classes", "PCs"), ("pitch_class_entropy", "PC entropy"),
     ("mean_abs_interval", "mean |int|"), ("step_rate", "steps"), ("leap_rate", "leaps"),
     ("dissonant_leap_rate", "dissonant"), ("octave_leap_rate", "> octave"), ("repeated_bar_share", "repeat"),
-    ("sections", "sections"), ("section_similarity", "sect sim"),
+    ("sections", "sections"), ("section_similarity", "sect sim"), ("final_on_tonic", "ends home"),
+    ("strain_tonic_share", "strain tonic"), ("strain_triad_share", "strain triad"),
 )
+#: Set metrics shown in tables beside the corpus's real-vs-real baseline, in order (name, label).
+SET_TABLE = (("validity_rate", "validity rate"), ("bar_correct_rate", "bar-correct rate"),
+             ("novelty_rate", "novelty rate"), ("mean_overlap", "mean overlap (Y&L)"),
+             ("pitch_class_js", "pitch-class JS dist."), ("relative_pitch_class_js", "PC-from-tonic JS dist."),
+             ("interval_js", "interval JS dist."), ("final_tonic_rate", "final note on tonic"),
+             ("strain_tonic_rate", "strain ends on tonic"), ("strain_triad_rate", "strain ends on triad"))
 
 
 class EvaluationError(Exception):
@@ -71,6 +78,11 @@ class CorpusReference:
             self._novelty = NoveltyIndex(self.tunes)
         return self._novelty
 
+    def share(self, feature: str) -> float:
+        """The share of the corpus's tunes for which a yes/no feature (``final_on_tonic``, ``valid``) is true."""
+        values = [bool(getattr(m, feature)) for m in self.tune_metrics]
+        return sum(values) / len(values) if values else 0.0
+
     def outside(self, feature: str, value: float) -> bool:
         """True when ``value`` lies outside the corpus's 5th-95th percentile range of ``feature``."""
         if feature not in self.ranges or isinstance(value, bool):
@@ -79,7 +91,7 @@ class CorpusReference:
         return value < low - 1e-9 or value > high + 1e-9
 
 
-_SCALAR_FIELDS = [f.name for f in fields(TuneMetrics) if not f.name.endswith("_histogram")]
+_SCALAR_FIELDS = [f.name for f in fields(TuneMetrics) if f.name not in HISTOGRAMS]
 _FIELD_TYPES = {f.name: {"bool": bool, "int": int}.get(str(f.type), float) for f in fields(TuneMetrics)}
 
 
@@ -100,8 +112,7 @@ def _to_cache(reference: CorpusReference) -> tuple[dict, dict]:
     measured = reference.tune_metrics
     arrays = {
         "scalars": np.array([[getattr(m, name) for name in _SCALAR_FIELDS] for m in measured], dtype=float),
-        "pitch_class_histogram": np.array([m.pitch_class_histogram for m in measured], dtype=np.int64),
-        "interval_histogram": np.array([m.interval_histogram for m in measured], dtype=np.int64),
+        **{name: np.array([getattr(m, name) for m in measured], dtype=np.int64) for name in HISTOGRAMS},
         **reference.novelty.arrays(),
     }
     return meta, arrays
@@ -113,13 +124,14 @@ def _from_cache(meta: dict, arrays: dict, corpus: Corpus | None) -> CorpusRefere
         if meta["scalar_fields"] != _SCALAR_FIELDS:
             return None
         titles = [str(t) for t in meta["titles"]]
-        rows, pcs, intervals = arrays["scalars"], arrays["pitch_class_histogram"], arrays["interval_histogram"]
-        if not (len(rows) == len(pcs) == len(intervals) == len(titles)):
+        rows = arrays["scalars"]
+        histograms = [arrays[name].tolist() for name in HISTOGRAMS]
+        if any(len(h) != len(titles) for h in histograms) or len(rows) != len(titles):
             return None
         measured = [
             TuneMetrics(**{name: _FIELD_TYPES[name](value) for name, value in zip(_SCALAR_FIELDS, row)},
-                        pitch_class_histogram=pc, interval_histogram=interval)
-            for row, pc, interval in zip(rows.tolist(), pcs.tolist(), intervals.tolist())
+                        **dict(zip(HISTOGRAMS, tune_histograms)))
+            for row, *tune_histograms in zip(rows.tolist(), *histograms)
         ]
         return CorpusReference(
             str(meta["name"]), str(meta["source"]), str(meta["identity"]), titles,
@@ -150,17 +162,19 @@ def corpus_reference(corpus: Corpus | str) -> CorpusReference:
 
 
 def set_histograms(tunes: list[str]) -> dict[str, list[int]]:
-    """Summed pitch-class (12 bins, C first) and interval (0..24+ semitones) histograms of a set of tunes."""
+    """Summed pitch-class (12 bins, C first), interval (0..24+ semitones) and pitch-class-from-the-tonic
+    (``relative_pitch_class``, 12 bins, the tonic first) histograms of a set of tunes."""
     return histograms_of_metrics([tune_metrics(t) for t in tunes])
 
 
 def histograms_of_metrics(measured: list[TuneMetrics]) -> dict[str, list[int]]:
     """:func:`set_histograms` of tunes already measured."""
-    pitch_classes, intervals = [0] * 12, [0] * 25
+    pitch_classes, intervals, relative = [0] * 12, [0] * 25, [0] * 12
     for metrics in measured:
         pitch_classes = [a + b for a, b in zip(pitch_classes, metrics.pitch_class_histogram)]
         intervals = [a + b for a, b in zip(intervals, metrics.interval_histogram)]
-    return {"pitch_class": pitch_classes, "interval": intervals}
+        relative = [a + b for a, b in zip(relative, metrics.relative_pitch_class_histogram)]
+    return {"pitch_class": pitch_classes, "interval": intervals, "relative_pitch_class": relative}
 
 
 @dataclass

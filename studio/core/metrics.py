@@ -1,10 +1,11 @@
 """Quality metrics for tunes in ABC: per tune, per set of tunes, novelty against a corpus, reference ranges.
 
 Per tune (:func:`tune_metrics`): validity, bar errors, pitch range and statistics, melodic intervals, repetition
-and sections, all computed from :mod:`studio.core.abc.tokenizer` tokens (no music21, about a millisecond a tune).
-Per set (:func:`set_metrics`): validity, bar-correctness and novelty rates, the Yang & Lerch comparison of
+and sections, and the tonal measures of :mod:`studio.core.tonal` (final note and strain endings on the tonic and its
+triad), all computed from :mod:`studio.core.abc.tokenizer` tokens (no music21, about a millisecond a tune).
+Per set (:func:`set_metrics`): validity, bar-correctness, novelty and tonal rates, the Yang & Lerch comparison of
 intra-set and inter-set distance densities per feature (overlapping area and KL divergence on one shared grid),
-and Jensen-Shannon distances of pitch-class and interval histograms. NOTES.md lists the reference values measured
+and Jensen-Shannon distances of pitch-class (absolute, and relative to each tune's tonic) and interval histograms. NOTES.md lists the reference values measured
 on O'Neill's 1850; :func:`reference_ranges` and :func:`real_vs_real_baseline` recompute them. Only numpy is used.
 """
 
@@ -20,6 +21,7 @@ from studio.core.abc.fields import key_accidentals
 from studio.core.abc.tokenizer import Bar, ScannedTune
 from studio.core.abc.validate import validate_tune
 from studio.core.novelty import NEAR_COPY_THRESHOLD, NGRAM, NoveltyIndex  # noqa: F401 - re-exported
+from studio.core.tonal import tonal_measures
 
 #: Lowest and highest MIDI pitch comfortably played on a fiddle (G3 to E7).
 PLAYABLE_LOW, PLAYABLE_HIGH = 55, 100
@@ -54,15 +56,23 @@ class TuneMetrics:
     sections: int
     bars_per_section: float
     section_similarity: float
+    final_on_tonic: bool = False
+    strain_tonic_share: float = 0.0
+    strain_triad_share: float = 0.0
     pitch_class_histogram: list[int] = field(default_factory=lambda: [0] * 12, repr=False)
     interval_histogram: list[int] = field(default_factory=lambda: [0] * 25, repr=False)
+    relative_pitch_class_histogram: list[int] = field(default_factory=lambda: [0] * 12, repr=False)
 
     def as_dict(self) -> dict[str, float | int | bool]:
         """The scalar metrics as a plain dict (histograms left out), e.g. for JSON or a table."""
         values = asdict(self)
-        values.pop("pitch_class_histogram")
-        values.pop("interval_histogram")
+        for name in HISTOGRAMS:
+            values.pop(name)
         return values
+
+
+#: The histogram fields of :class:`TuneMetrics` (summed over a set, not compared tune by tune).
+HISTOGRAMS = ("pitch_class_histogram", "interval_histogram", "relative_pitch_class_histogram")
 
 
 def scale_pitch_classes(key: str) -> frozenset[int]:
@@ -129,6 +139,7 @@ def tune_metrics(text: str) -> TuneMetrics:
         seen.add(signature)
     sections = sections_of(scan.bars)
     similarities = [_jaccard(_bigrams(a), _bigrams(b)) for a, b in zip(sections, sections[1:])]
+    tonal = tonal_measures(scan, pc_counts)
     return TuneMetrics(
         valid=report.structurally_valid,
         bar_error_rate=report.bar_error_rate,
@@ -147,8 +158,12 @@ def tune_metrics(text: str) -> TuneMetrics:
         sections=len(sections),
         bars_per_section=sum(len(s) for s in sections) / len(sections) if sections else 0.0,
         section_similarity=sum(similarities) / len(similarities) if similarities else 0.0,
+        final_on_tonic=tonal.final_on_tonic,
+        strain_tonic_share=tonal.strain_tonic_share,
+        strain_triad_share=tonal.strain_triad_share,
         pitch_class_histogram=pc_counts,
         interval_histogram=interval_counts,
+        relative_pitch_class_histogram=tonal.relative_histogram,
     )
 
 
@@ -171,6 +186,10 @@ class SetMetrics:
     features: dict[str, FeatureComparison]
     pitch_class_js: float
     interval_js: float
+    relative_pitch_class_js: float = 1.0
+    final_tonic_rate: float = 0.0
+    strain_tonic_rate: float = 0.0
+    strain_triad_rate: float = 0.0
 
     @property
     def mean_overlap(self) -> float:
@@ -265,6 +284,11 @@ def set_metrics(tunes: list[str], reference_tunes: list[str] | None, seed: int =
         reference = [tune_metrics(t) for t in _subsample(reference_tunes, seed)]
     index = novelty_index if novelty_index is not None else NoveltyIndex(reference_tunes)
     count = len(measured) or 1
+
+    def summed_js(name: str) -> float:
+        return js_distance(np.sum([getattr(m, name) for m in measured], axis=0),
+                           np.sum([getattr(m, name) for m in reference], axis=0))
+
     features = {}
     for name in SET_FEATURES:
         generated_values = np.array([getattr(m, name) for m in _subsample(measured, seed)], dtype=float)
@@ -276,10 +300,12 @@ def set_metrics(tunes: list[str], reference_tunes: list[str] | None, seed: int =
         bar_correct_rate=sum(m.bar_error_rate == 0 for m in measured) / count,
         novelty_rate=sum(index.max_similarity(t) < NEAR_COPY_THRESHOLD for t in tunes) / count,
         features=features,
-        pitch_class_js=js_distance(np.sum([m.pitch_class_histogram for m in measured], axis=0),
-                                   np.sum([m.pitch_class_histogram for m in reference], axis=0)),
-        interval_js=js_distance(np.sum([m.interval_histogram for m in measured], axis=0),
-                                np.sum([m.interval_histogram for m in reference], axis=0)),
+        pitch_class_js=summed_js("pitch_class_histogram"),
+        interval_js=summed_js("interval_histogram"),
+        relative_pitch_class_js=summed_js("relative_pitch_class_histogram"),
+        final_tonic_rate=sum(m.final_on_tonic for m in measured) / count,
+        strain_tonic_rate=sum(m.strain_tonic_share for m in measured) / count,
+        strain_triad_rate=sum(m.strain_triad_share for m in measured) / count,
     )
 
 

@@ -31,11 +31,11 @@ from studio.core.atomic_files import replacing
 from studio.core.runs import data_home
 
 #: Raised by hand when the layout of a cache file changes.
-CACHE_LAYOUT = 3
+CACHE_LAYOUT = 4  # 4: the tonal measures and the pitch-class-from-the-tonic histogram
 _CORE = Path(__file__).resolve().parent
 #: The code whose results a cache file stores: a change to any of these files changes :func:`metrics_version`.
 METRIC_SOURCES: tuple[Path, ...] = (
-    _CORE / "metrics.py", _CORE / "novelty.py", _CORE / "evaluation.py", _CORE / "reference_cache.py",
+    _CORE / "metrics.py", _CORE / "tonal.py", _CORE / "novelty.py", _CORE / "evaluation.py", _CORE / "reference_cache.py",
     *sorted((_CORE / "abc").glob("*.py")),
 )
 #: The code that turns source files into a corpus (cleaning, splitting): part of a spec's fingerprint.

@@ -49,6 +49,7 @@ class GeneratedTune:
     form: str = "free"
     strain_bars: int = 8
     phrase_repeats: bool = False
+    cadence: str = "free"
 
     def title(self) -> str:
         return tune_title(self.text, f"Tune {self.index + 1}")
@@ -181,6 +182,7 @@ class Sampler:
             GeneratedTune(_finalise(tune.final_text(), i), i, seed + i, config.temperature, config.top_k, primer,
                           tune.done, self.name, log_likelihood=tune.mean_log_likelihood(), bars="strict",
                           form=config.form, strain_bars=config.strain_bars,
-                          phrase_repeats=config.phrase_repeats and config.form != "free")
+                          phrase_repeats=config.phrase_repeats and config.form != "free",
+                          cadence=config.cadence if config.form != "free" else "free")
             for i, tune in enumerate(tunes)
         ]

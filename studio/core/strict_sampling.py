@@ -8,6 +8,8 @@ only choice; with a ``form`` the sampler writes the bar lines itself (``|:``, ``
 ``|]``) at the strain lengths and ends the tune after the last strain. With a form and ``phrase_repeats``, some
 bars copy an earlier bar as folk tunes do (bar 5 as bar 1, ...: :mod:`studio.core.phrase_repeats`): the copy is
 written through the model like forced bar lines, and only where it still adds up to the meter at its new place.
+With a form and ``cadence`` ``home``, each strain's last bar must end on a target note (the tonic for the tune's
+last strain, a tonic-triad note for the others: :mod:`studio.core.cadence`), masked the same way.
 
 Where masking paints itself into a corner (nothing allowed, or a bar that runs on too long without filling), the
 tune backs off to its last bar line: the LSTM state, the logits and the rhythm state kept there are restored and
@@ -24,6 +26,7 @@ from typing import Callable
 import torch
 
 from studio.core.abc.rhythm import RhythmState
+from studio.core.cadence import CadencePlan, CadenceState
 from studio.core.abc.strict_abc import GENERATED_DECORATIONS, NOTE_LETTERS
 from studio.core.abc.text import read_headers
 from studio.core.abc.tokenizer import default_unit_length, parse_meter
@@ -69,6 +72,9 @@ class AllowedCharacters:
                     else "rest" if ch in "zx" else "letter" if ch.isalpha() else ch)
             classes.setdefault(kind, []).append(index)
         self.classes = [(self.chars[members[0]], torch.tensor(members)) for members in classes.values()]
+        # a strain's last bar (a cadence target): each note letter has its own pitch
+        self.pitch_classes = [(ch, members) for ch, members in self.classes if ch not in NOTE_LETTERS] + [
+            (ch, torch.tensor([index])) for index, ch in enumerate(self.chars) if ch in NOTE_LETTERS]
 
     @staticmethod
     def _allows(state: RhythmState, ch: str) -> bool:
@@ -96,7 +102,7 @@ class AllowedCharacters:
         if row is None:
             if state.in_body and state.mode not in ("quote", "deco", "field"):
                 row = torch.zeros(len(self.chars), dtype=torch.bool)
-                for ch, members in self.classes:
+                for ch, members in (self.classes if state.target is None else self.pitch_classes):
                     if self._allows(state, ch):
                         row[members] = True
             else:
@@ -158,13 +164,16 @@ class StrictTune:
     """One tune being sampled strictly: its text, rhythm state, forced characters and last bar-line snapshot.
 
     ``draw`` (a uniform number in [0, 1) from the tune's generator) decides phrase repeats; None writes none.
+    ``cadence`` sets the target note of each strain's last bar (None: no cadence).
     """
 
-    def __init__(self, state: RhythmState, text: str, plan: FormPlan | None, draw: Callable[[], float] | None = None):
+    def __init__(self, state: RhythmState, text: str, plan: FormPlan | None, draw: Callable[[], float] | None = None,
+                 cadence: CadencePlan | None = None):
         self.state = state
         self.text = text
         self.plan = plan
         self.draw = draw if plan is not None else None
+        self.cadence = cadence if plan is not None else None
         self.full_bar_texts: list[str] = []  # the text of each full bar written after the primer
         self.primer_full_bars = state.full_bars
         self.copies: dict[int, int] = {}  # bar number -> the earlier bar it copies
@@ -260,6 +269,8 @@ class StrictTune:
         in_body = self.state.in_body
         self.state.feed(ch)
         if self.state.bar_lines != bar_lines:
+            if self.cadence is not None:
+                self.state.target = self.cadence.target(self.state)
             if self.state.full_bars != full_bars:
                 self.full_bar_texts.append(self.text[self.bar_start:].lstrip("|:] \n").rstrip(" \n"))
             self.bar_start = len(self.text)
@@ -314,7 +325,7 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
                   on_text: Callable[[int, str], None] | None, should_stop: Callable[[], bool] | None,
                   device: torch.device) -> list[StrictTune]:
     """Samples ``config.count`` tunes strictly in one batch (see the module docstring); returns their records."""
-    start = RhythmState().feed_text(primer)
+    start = CadenceState().feed_text(primer)
     if start.in_body and (start.meter is None or not start.viable()):
         raise StrictSamplingError("strict bars need a primer whose meter can be counted and whose last bar can "
                                   "still add up to it")
@@ -322,13 +333,13 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
     plan = FormPlan.of(config.form, config.strain_bars)
     masks = allowed_characters(vocabulary)
     completing = torch.tensor([ch in _COMPLETING for ch in vocabulary.chars], dtype=torch.bool)
-    if not config.phrase_repeats:
-        phrase_draws = [None] * count
-    elif config.top_k == 1:  # greedy: the likelier choice of each rule, the same for every seed
-        phrase_draws = [lambda: 0.5] * count
+    if config.top_k == 1:  # greedy: the likelier choice of each rule, the same for every seed
+        draws = [lambda: 0.5] * count
     else:
-        phrase_draws = [(lambda g=g: float(torch.rand(1, generator=g))) for g in generators]
-    tunes = [StrictTune(start.copy(), primer, plan, draw) for draw in phrase_draws]
+        draws = [(lambda g=g: float(torch.rand(1, generator=g))) for g in generators]
+    home = plan is not None and config.cadence == "home"
+    tunes = [StrictTune(start.copy(), primer, plan, draw if config.phrase_repeats else None,
+                        CadencePlan(plan.strains, plan.strain_bars, draw) if home else None) for draw in draws]
     if on_text:
         for i in range(count):
             on_text(i, primer)

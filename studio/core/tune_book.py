@@ -29,6 +29,7 @@ class StoredTune:
     form: str = "free"
     strain_bars: int = 8
     phrase_repeats: bool = False
+    cadence: str = "free"
     score: float | None = None
 
     @classmethod
@@ -68,6 +69,7 @@ def generation_note(tune) -> str | None:
             strain_bars = getattr(tune, "strain_bars", 8)
             note += (f" strain_bars={strain_bars}" if strain_bars != 8 else "")
             note += " phrase_repeats=" + ("on" if getattr(tune, "phrase_repeats", False) else "off")
+            note += " cadence=" + getattr(tune, "cadence", "free")
     if getattr(tune, "model", ""):
         note += f" model={Path(tune.model).name}"
     if not getattr(tune, "complete", True):
@@ -129,8 +131,8 @@ def _on_off(value: str) -> bool:
 
 def parse_generation_note(tune: str) -> tuple[str, dict]:
     """``tune`` without its generation note line (see :func:`generation_note`) and the settings the note names
-    (``temperature``, ``seed``, ``top_k``, ``bars``, ``form``, ``strain_bars``, ``phrase_repeats``, ``model``,
-    ``complete``); ``{}`` when it has none."""
+    (``temperature``, ``seed``, ``top_k``, ``bars``, ``form``, ``strain_bars``, ``phrase_repeats``, ``cadence``,
+    ``model``, ``complete``); ``{}`` when it has none."""
     lines = tune.split("\n")
     for number, line in enumerate(lines[:3]):
         if line.startswith(NOTE_PREFIX):
@@ -140,7 +142,7 @@ def parse_generation_note(tune: str) -> tuple[str, dict]:
     note = lines.pop(number)[len(NOTE_PREFIX):]
     settings: dict = {"complete": "(stopped at the length limit)" not in note}
     converters = {"temperature": float, "seed": int, "top_k": int, "bars": str, "form": str, "model": str,
-                  "strain_bars": int, "phrase_repeats": _on_off}
+                  "strain_bars": int, "phrase_repeats": _on_off, "cadence": str}
     for word in note.split():
         key, _, value = word.partition("=")
         if key in converters and value and value != "None":

@@ -16,7 +16,11 @@ _NAMES = {"valid": "Valid structure", "bar_error_rate": "Bars with a wrong lengt
           "mean_abs_interval": "Mean |interval| (semitones)", "step_rate": "Steps (1-2 semitones)",
           "leap_rate": "Leaps (5+ semitones)", "dissonant_leap_rate": "Dissonant leaps",
           "octave_leap_rate": "Leaps over an octave", "repeated_bar_share": "Bars repeating an earlier bar",
-          "sections": "Sections", "section_similarity": "Similarity between sections"}
+          "sections": "Sections", "section_similarity": "Similarity between sections",
+          "final_on_tonic": "Last note on the tonic (comes home)",
+          "strain_tonic_share": "Strains ending on the tonic", "strain_triad_share": "Strains ending on the tonic triad"}
+#: Yes/no metrics a tune should have: "no" is marked, and the corpus column gives the share of its tunes with "yes".
+_EXPECTED_YES = ("valid", "final_on_tonic")
 
 
 class MetricsTable(QTableWidget):
@@ -50,8 +54,10 @@ class MetricsTable(QTableWidget):
                 low_high = f"{format_value(low)} - {format_value(high)}"
                 median = format_value(middle)
                 outside = reference.outside(name, value)
-            if name == "valid" and not value:
-                outside = True
+            if name in _EXPECTED_YES:
+                outside = not value
+                if reference is not None and reference.tune_metrics:
+                    low_high = f"{reference.share(name):.0%} of tunes: yes"
             self._add_row(name, _NAMES.get(name, name), format_value(value), low_high, median, outside)
         if novelty is not None:
             self._add_row("novelty", "Closest corpus tune (similarity)", f"{novelty:.2f}", "< 0.85", "",

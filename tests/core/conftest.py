@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
+from studio.core.configs import ModelConfig
 from studio.core.corpus import load_corpus
+from studio.core.model import CharLSTM
 from studio.core.notation import NotationRenderer
 from studio.core.runs import RunStore
+from studio.core.sampling import Sampler
 from studio.core.training import Trainer, preset
+from studio.core.vocabulary import Vocabulary
+
+#: The shipped model's characters; the pinned random model uses them.
+CHARS = '\n !"#\'()*+,-./0123456789:<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_abcdefghijklmnopqrstuvwxyz{|}~'
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +45,17 @@ def trained_run(oneills, tmp_path_factory):
     result = Trainer.new(oneills, model_config, train_config, store, "fixture").run()
     assert result.reason == "finished", result.error
     return result.run
+
+
+@pytest.fixture(scope="session")
+def random_sampler():
+    """A tiny untrained model with fixed weights: it writes pure noise, the hardest case for the masks."""
+    torch.manual_seed(1234)
+    vocabulary = Vocabulary(CHARS)
+    model = CharLSTM(ModelConfig(vocab_size=len(vocabulary), embedding_dim=16, hidden_size=32))
+    with torch.no_grad():
+        model.head.weight.mul_(8.0)
+    return Sampler(model, vocabulary)
 
 
 @pytest.fixture()

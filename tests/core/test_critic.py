@@ -41,7 +41,8 @@ def _broken(text: str) -> str:
 def test_weights_add_up_and_every_part_says_why(reference, novel):
     assert sum(WEIGHTS.values()) == 100
     score = score_tune(novel, reference, log_likelihood=-0.9)
-    assert [p.name for p in score.parts] == ["structure", "novelty", "bars", "metrics", "repetition", "likelihood"]
+    assert [p.name for p in score.parts] == ["structure", "novelty", "bars", "metrics", "repetition", "home",
+                                             "likelihood"]
     assert all(p.reason and 0 <= p.points <= p.weight for p in score.parts)
     assert score.total == pytest.approx(sum(p.points for p in score.parts))
     assert score.acceptable and 20 <= score.total <= 100
@@ -121,3 +122,15 @@ def test_best_of_refuses_impossible_batches(sampler, reference):
         best_of(sampler, SamplingConfig(count=2), 0, reference)
     with pytest.raises(SamplingError, match="256"):
         best_of(sampler, SamplingConfig(count=100), 3, reference)
+
+
+def test_a_tune_that_does_not_come_home_scores_lower(reference, oneills):
+    """The same real tune read in the relative minor (same signature, same notes): its last note is no longer the
+    tonic, and the critic says so and takes points off."""
+    tune = next(t.text for t in oneills.tunes[1500:] if re.search(r"^K:G$", t.text, re.M)
+                and tune_metrics(t.text).final_on_tonic and tune_metrics(t.text).strain_triad_share == 1)
+    minor = re.sub(r"^K:G$", "K:Em", tune, flags=re.M)
+    home, away = score_tune(tune, reference, -0.9), score_tune(minor, reference, -0.9)
+    assert "ends on the tonic" in home.part("home").reason and home.part("home").points == WEIGHTS["home"]
+    assert "does not end on the tonic" in away.part("home").reason
+    assert away.total < home.total

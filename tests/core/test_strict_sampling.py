@@ -8,17 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import torch
 
 from studio.core.abc.validate import validate_tune
-from studio.core.configs import ModelConfig
-from studio.core.model import CharLSTM
 from studio.core.sampling import Sampler, SamplingConfig, SamplingError
-from studio.core.vocabulary import Vocabulary
 
 PINS = Path(__file__).parent / "data" / "free_sampling_pins.json"
-#: The shipped model's characters; the pinned random model uses them.
-CHARS = '\n !"#\'()*+,-./0123456789:<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_abcdefghijklmnopqrstuvwxyz{|}~'
 METER_PRIMERS = {
     "2/4": "X:1\nM:2/4\nL:1/16\nK:G\n", "3/4": "X:1\nM:3/4\nK:D\n", "4/4": "X:1\nT:Reel\nM:4/4\nL:1/8\nK:Ador\n",
     "6/8": "X:1\nM:6/8\nL:1/8\nK:G\n", "9/8": "X:1\nM:9/8\nL:1/8\nK:D\n", "12/8": "X:1\nM:12/8\nL:1/8\nK:Em\n",
@@ -30,17 +24,6 @@ METER_PRIMERS = {
 @pytest.fixture(scope="module")
 def sampler(trained_run):
     return Sampler.from_checkpoint(trained_run.best_checkpoint)
-
-
-@pytest.fixture(scope="module")
-def random_sampler():
-    """A tiny untrained model with fixed weights: it writes pure noise, the hardest case for the masks."""
-    torch.manual_seed(1234)
-    vocabulary = Vocabulary(CHARS)
-    model = CharLSTM(ModelConfig(vocab_size=len(vocabulary), embedding_dim=16, hidden_size=32))
-    with torch.no_grad():
-        model.head.weight.mul_(8.0)
-    return Sampler(model, vocabulary)
 
 
 def assert_all_clean(tunes):

@@ -82,9 +82,10 @@ def test_the_note_keeps_the_form_settings_for_the_next_reader():
     from studio.core.tune_book import generation_note, parse_generation_note
 
     tune = GeneratedTune("X:1\nK:D\nABc|\n", 0, 7, 0.9, None, "", True, bars="strict", form="AABB", strain_bars=16,
-                         phrase_repeats=False)
+                         phrase_repeats=False, cadence="home")
     note = generation_note(tune)
-    assert "strain_bars=16" in note and "phrase_repeats=off" in note
+    assert "strain_bars=16" in note and "phrase_repeats=off" in note and "cadence=home" in note
     _, settings = parse_generation_note(f"X:1\n{note}\nK:D\nABc|\n")
     assert (settings["form"], settings["strain_bars"], settings["phrase_repeats"], settings["seed"]) == \
         ("AABB", 16, False, 7)
+    assert settings["cadence"] == "home"

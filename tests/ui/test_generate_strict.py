@@ -30,18 +30,21 @@ def test_bars_form_and_best_of_are_remembered(qtbot):
     first.strain_bars_combo.setCurrentText("16")
     first.best_of_spin.setValue(4)
     first.phrase_repeats_check.setChecked(False)
+    assert first.sampling_config().cadence == "home" and "tonic" in first.come_home_check.toolTip()
+    first.come_home_check.setChecked(False)
     first.save_settings(QSettings())
     second = SamplingForm()
     qtbot.addWidget(second)
     second.restore_settings(QSettings())
     config = second.sampling_config()
     assert (config.bars, config.form, config.strain_bars, second.best_of) == ("free", "AABBCC", 16, 4)
-    assert config.phrase_repeats is False
+    assert config.phrase_repeats is False and config.cadence == "free"
     assert not second.form_combo.isEnabled() and not second.phrase_repeats_check.isEnabled()
+    assert not second.come_home_check.isEnabled()
     second.set_bars("strict")
-    assert second.phrase_repeats_check.isEnabled()
-    second.form_combo.setCurrentText("free")  # no strains, no phrases to repeat
-    assert not second.phrase_repeats_check.isEnabled()
+    assert second.phrase_repeats_check.isEnabled() and second.come_home_check.isEnabled()
+    second.form_combo.setCurrentText("free")  # no strains, no phrases to repeat, no strain endings
+    assert not second.phrase_repeats_check.isEnabled() and not second.come_home_check.isEnabled()
 
 
 def test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score(qtbot, panel):

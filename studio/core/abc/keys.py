@@ -56,6 +56,12 @@ class Key:
         return tuple((self.tonic_pitch_class + step) % 12 for step in MODE_STEPS[self.mode])
 
     @property
+    def triad(self) -> frozenset[int]:
+        """Pitch classes of the mode's tonic triad: scale degrees 1, 3 and 5 (``Ador``: A C E, ``Dmix``: D F# A)."""
+        scale = self.scale
+        return frozenset((scale[0], scale[2], scale[4]))
+
+    @property
     def scale_letters(self) -> str:
         """The letters of the seven scale degrees, tonic first."""
         start = LETTERS.index(self.letter)

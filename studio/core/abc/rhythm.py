@@ -57,7 +57,7 @@ class RhythmState(TextModes, BarCompletion):
         self.__dict__.update(_INITIAL)
 
     def copy(self) -> "RhythmState":
-        clone = RhythmState.__new__(RhythmState)
+        clone = object.__new__(type(self))
         clone.__dict__ = self.__dict__.copy()
         return clone
 

@@ -197,7 +197,14 @@ class TextModes:
 class BarCompletion:
     """Whether a :class:`~studio.core.abc.rhythm.RhythmState`'s current bar can still be completed to exactly the
     meter with the notes strict sampling writes (:func:`fillable`), including a note, chord, tuplet or broken rhythm
-    still being written."""
+    still being written. A subclass may restrict how the note being written leaves the bar (:meth:`_may_leave`;
+    :mod:`studio.core.cadence` does, in a strain's last bar); ``target`` is what it asks about."""
+
+    target = None
+
+    def _may_leave(self, duration: Fraction, remaining: Fraction) -> bool:
+        """True when the note, rest or chord being written may last ``duration`` with ``remaining`` left in the bar."""
+        return True
 
     def viable(self) -> bool:
         """True when the current bar can still be completed to exactly the meter (always True in the header)."""
@@ -240,7 +247,7 @@ class BarCompletion:
             if self.broken_need is not None and written != self.broken_need:
                 continue
             duration = written * factor
-            if duration <= remaining and SHORTEST_DURATION <= duration <= LONGEST_DURATION and fillable(
+            if duration <= remaining and self._may_leave(duration, remaining) and SHORTEST_DURATION <= duration <= LONGEST_DURATION and fillable(
                     remaining - duration, left, self.tuplet_factor, ONE, self.unit):
                 return True
         return False

@@ -48,6 +48,10 @@ FORM_TIP = ("Strains with repeats (strict bars only): AABB is two strains of 8 (
             "as in most reels and jigs; free lets the model decide.")
 PHRASE_REPEATS_TIP = ("Let some bars repeat an earlier bar as folk tunes do (bar 5 as bar 1, the second strain "
                       "ending as the first), drawn with the chances measured on O'Neill's. Off: every bar is new.")
+COME_HOME_TIP = ("Bring every strain to a close the way a fiddler expects: the tune's last note is the key's home note "
+                 "(its tonic), and each other strain ends on a note of the tonic chord (the tonic most often, as in "
+                 "O'Neill's). The model still chooses the notes that lead there. Off: strains end wherever the model "
+                 "stops them.")
 BEST_OF_TIP = ("Sample this many candidates for each tune and keep the one the critic scores best (valid, bars "
                "that add up, metrics inside O'Neill's range, repetition, not a copy, the model's likelihood). "
                "1: no critic.")
@@ -134,6 +138,9 @@ class SamplingForm(QGroupBox):
         self.phrase_repeats_check = QCheckBox("repeat phrases")
         self.phrase_repeats_check.setChecked(True)
         self.phrase_repeats_check.setToolTip(PHRASE_REPEATS_TIP)
+        self.come_home_check = QCheckBox("come home")
+        self.come_home_check.setChecked(True)
+        self.come_home_check.setToolTip(COME_HOME_TIP)
         self.form_combo.currentTextChanged.connect(lambda _text: self._enable_form())
         self.best_of_spin = QSpinBox()
         self.best_of_spin.setRange(1, MAX_BEST_OF)
@@ -165,6 +172,7 @@ class SamplingForm(QGroupBox):
         form_row.addWidget(self.strain_bars_combo)
         form_row.addWidget(self.strain_bars_label)
         form_row.addWidget(self.phrase_repeats_check)
+        form_row.addWidget(self.come_home_check)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.stop_generation_button)
@@ -217,7 +225,8 @@ class SamplingForm(QGroupBox):
         strict = self.bars == "strict"
         for widget in (self.form_combo, self.strain_bars_combo, self.strain_bars_label):
             widget.setEnabled(strict)
-        self.phrase_repeats_check.setEnabled(strict and self.form_combo.currentText() != "free")
+        for check in (self.phrase_repeats_check, self.come_home_check):
+            check.setEnabled(strict and self.form_combo.currentText() != "free")
         self.form_combo.setToolTip(FORM_TIP if strict else "Forms need strict bars")
 
     def sampling_config(self) -> SamplingConfig:
@@ -232,6 +241,7 @@ class SamplingForm(QGroupBox):
             form=self.form_combo.currentText(),
             strain_bars=int(self.strain_bars_combo.currentText()),
             phrase_repeats=self.phrase_repeats_check.isChecked(),
+            cadence="home" if self.come_home_check.isChecked() else "free",
         )
 
     def set_generating(self, generating: bool) -> None:
@@ -251,6 +261,7 @@ class SamplingForm(QGroupBox):
         self.form_combo.setCurrentText(s.value("generate/form", "AABB", type=str))
         self.strain_bars_combo.setCurrentText(str(s.value("generate/strain_bars", 8, type=int)))
         self.phrase_repeats_check.setChecked(s.value("generate/phrase_repeats", True, type=bool))
+        self.come_home_check.setChecked(s.value("generate/come_home", True, type=bool))
         self.best_of_spin.setValue(s.value("generate/best_of", 1, type=int))
         self._enable_form()
 
@@ -264,4 +275,5 @@ class SamplingForm(QGroupBox):
         s.setValue("generate/form", self.form_combo.currentText())
         s.setValue("generate/strain_bars", int(self.strain_bars_combo.currentText()))
         s.setValue("generate/phrase_repeats", self.phrase_repeats_check.isChecked())
+        s.setValue("generate/come_home", self.come_home_check.isChecked())
         s.setValue("generate/best_of", self.best_of)

@@ -53,6 +53,7 @@ class TuneEntry:
     form: str = "free"
     strain_bars: int = 8
     phrase_repeats: bool = False
+    cadence: str = "free"
     critic: dict | None = None
     """The critic's score (``CriticScore.as_dict()``) when best-of-N picked this tune."""
     best_of: int = 1
@@ -281,7 +282,7 @@ class TuneList(QGroupBox):
             entry.complete, entry.generating = tune.complete, False
             entry.bars, entry.form = getattr(tune, "bars", "free"), getattr(tune, "form", "free")
             entry.strain_bars = getattr(tune, "strain_bars", 8)
-            entry.phrase_repeats = getattr(tune, "phrase_repeats", False)
+            entry.phrase_repeats, entry.cadence = getattr(tune, "phrase_repeats", False), getattr(tune, "cadence", "free")
             extra = getattr(tune, "extra", {})
             entry.critic, entry.best_of = extra.get("critic"), extra.get("best_of", 1)
             item = self.list.item(row)
