@@ -13,10 +13,11 @@ from studio.cli.common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ProgressB
 
 def register(subparsers) -> None:
     from studio.core.abc.canonical import TEXT_LEVELS
+    from studio.core.configs import CONTEXTS
     from studio.core.corpus import DEFAULT_CORPUS
 
     p = subparsers.add_parser("train", help="train a model (a run)")
-    p.add_argument("--preset", default="lab", help="lab, lab-batch4, lab-seq200 or tiny (default lab)")
+    p.add_argument("--preset", default="lab", help="lab, lab-batch4, lab-seq200, lab-window or tiny (default lab)")
     p.add_argument("--corpus", default=DEFAULT_CORPUS, help="built-in name or .abc file/folder")
     p.add_argument("--name", help="a name for the run")
     p.add_argument("--resume", metavar="RUN", help="continue a stopped run from its last checkpoint")
@@ -42,6 +43,10 @@ def register(subparsers) -> None:
                    help="how the tunes are written for training: raw (as collected, the lab's exact replication), "
                         "canonical (one spelling of the same music; the default of the lab presets) or melody "
                         "(canonical without slurs, decorations, grace notes and chord symbols)")
+    p.add_argument("--context", choices=CONTEXTS,
+                   help="what each training window is read after: stream (the default: each batch row reads whole "
+                        "tunes one window after the other, the LSTM state carried across steps; validated on whole "
+                        "tunes) or window (the lab's random windows, each from a zero state)")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.set_defaults(func=cmd_train)
 
@@ -83,7 +88,7 @@ def _configs_from_args(args):
         "device": args.device, "precision": args.precision,
         "validation_interval": args.validation_interval, "checkpoint_interval": args.checkpoint_interval,
         "text_level": args.text_level,
-        "augment_keys": args.augment_keys,
+        "augment_keys": args.augment_keys, "context": args.context,
     }
     train_config = replace(train_config, **{k: v for k, v in overrides.items() if v is not None})
     model_overrides = {"embedding_dim": args.embedding_dim, "hidden_size": args.hidden_size,

@@ -1,5 +1,9 @@
 """Self-describing checkpoints: weights, both configs, vocabulary, step, optimizer and RNG state, corpus, metrics.
 
+``rank_states`` (one per training process, in rank order) holds what each process needs to read on exactly where it
+stopped: its window generator and torch's RNG state (dropout) and, for stream-context runs, its stream position and
+the LSTM state it carries. Checkpoints from before it existed resume from ``rng_state`` (rank 0's generator).
+
 A checkpoint alone rebuilds the model (``load_checkpoint(path).build_model()``). Files are written atomically (a
 temporary file in the same folder, flushed, fsynced and renamed), so a crash or a full disk mid-write keeps the
 previous checkpoint; a write that fails says whether the disk was full (``studio.core.disk_space``). Loading uses
@@ -53,6 +57,7 @@ class Checkpoint:
     corpus: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     created: str = ""
+    rank_states: list[dict] | None = None
 
     def build_model(self, device: torch.device | str = "cpu") -> CharLSTM:
         """The network with these weights, in fp32, in eval mode."""
@@ -83,6 +88,7 @@ def save_checkpoint(path: Path | str, checkpoint: Checkpoint, *, half_precision:
         "rng_state": checkpoint.rng_state,
         "corpus": dict(checkpoint.corpus),
         "metrics": dict(checkpoint.metrics),
+        "rank_states": checkpoint.rank_states,
     }
     had_one = path.exists()
     try:
@@ -151,6 +157,7 @@ def load_checkpoint(path: Path | str) -> Checkpoint:
             corpus=payload.get("corpus", {}),
             metrics=payload.get("metrics", {}),
             created=payload.get("created", ""),
+            rank_states=payload.get("rank_states"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path.name} is missing or has malformed fields: {exc}") from exc

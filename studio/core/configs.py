@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from studio.core.abc.canonical import TEXT_LEVELS
 
 DEFAULT_PRIMER = "X:1\n"
+#: ``TrainConfig.context``: ``window`` (the lab's random windows from a zero state) or ``stream`` (whole tunes).
+CONTEXTS = ("window", "stream")
 
 
 class ConfigFields:
@@ -76,6 +78,12 @@ class TrainConfig(ConfigFields):
     ``augment_keys``: semitone shifts (each -11 to 11, not 0, at most one per key) by which every training tune is
     also written (:mod:`studio.core.augmentation`; e.g. ``(-5, -2, 2, 5)`` adds a tune in D in A, C, E and G).
     Validation tunes are never transposed. Empty (the default and the lab's): no augmentation.
+
+    ``context``: what each training window is read after. ``window`` (the lab's) draws random windows of the training
+    text, each from a zero LSTM state; ``stream`` (the default for new runs) gives each batch row its own shuffled
+    stream of whole tunes, read window after window with the state carried across steps (truncated backpropagation
+    through time, :mod:`studio.core.tune_streams`), and validates on whole tunes read from a zero state, as sampling
+    reads them. Runs saved before the field existed load as ``window``.
     """
 
     iterations: int = 3000
@@ -93,6 +101,7 @@ class TrainConfig(ConfigFields):
     validation_fraction: float = 0.1
     text_level: str = "canonical"
     augment_keys: tuple[int, ...] = ()
+    context: str = "stream"
 
     LIMITS = {
         "iterations": (1, 1_000_000),
@@ -107,12 +116,14 @@ class TrainConfig(ConfigFields):
         "validation_fraction": (0.0, 0.5),
     }
     CHOICES = {"device": ("auto", "cpu", "cuda", "mps"), "precision": ("auto", "fp32", "bf16"),
-               "lr_schedule": ("constant", "cosine"), "text_level": TEXT_LEVELS}
+               "lr_schedule": ("constant", "cosine"), "text_level": TEXT_LEVELS,
+               "context": CONTEXTS}
 
     @classmethod
     def from_dict(cls, data: dict):
-        """As :meth:`ConfigFields.from_dict`; settings saved before text levels existed trained on the raw text."""
-        config = super().from_dict({"text_level": "raw", **data})
+        """As :meth:`ConfigFields.from_dict`; settings saved before text levels existed trained on the raw text, and
+        before contexts existed on random windows."""
+        config = super().from_dict({"text_level": "raw", "context": "window", **data})
         config.augment_keys = tuple(config.augment_keys)  # a list in JSON
         return config
 
@@ -139,6 +150,8 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
     "lab": (ModelConfig(), TrainConfig()),
     "lab-batch4": (ModelConfig(), TrainConfig(batch_size=4)),
     "lab-seq200": (ModelConfig(), TrainConfig(seq_length=200)),
+    # the lab's exact context: random windows, each from a zero state
+    "lab-window": (ModelConfig(), TrainConfig(context="window")),
     # a quick look (and the tests' model): the corpus as cleaned, so no one-off rewrite of the corpus comes first
     "tiny": (ModelConfig(embedding_dim=32, hidden_size=64), TrainConfig(iterations=200, validation_interval=20,
                                                                          checkpoint_interval=50, text_level="raw")),

@@ -38,6 +38,15 @@ class DistributedContext:
         dist.all_reduce(tensor)
         return float(tensor) / self.world_size
 
+    def gather(self, value) -> list:
+        """Every process's ``value`` (any picklable object, CPU tensors included) in rank order, on every process
+        (``[value]`` when not distributed): how rank 0 learns each rank's data position for a checkpoint."""
+        if not self.enabled:
+            return [value]
+        out = [None] * self.world_size
+        dist.all_gather_object(out, value)
+        return out
+
     def any(self, flag: bool) -> bool:
         """True on every process when ``flag`` is true on any (so a stop on rank 0 stops all)."""
         if not self.enabled:

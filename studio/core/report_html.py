@@ -235,8 +235,8 @@ def _run_as_arm(run: Run) -> ArmResult:
 
 
 def train_command(corpus: str, name: str, train_config: dict, model_config: dict) -> str:
-    """The ``train`` command line that trains a run with these settings again (text level and key augmentation
-    included)."""
+    """The ``train`` command line that trains a run with these settings again (text level, context and key
+    augmentation included)."""
     words = ["python", "-m", "studio", "train", "--corpus", corpus, "--name", name]
     for flag in _TRAIN_FLAGS:
         if train_config.get(flag) is not None:
@@ -245,6 +245,7 @@ def train_command(corpus: str, name: str, train_config: dict, model_config: dict
         if model_config.get(flag) is not None:
             words += [f"--{flag.replace('_', '-')}", model_config[flag]]
     words += ["--text", train_config.get("text_level", "raw")]  # runs from before text levels read raw text
+    words += ["--context", train_config.get("context", "window")]  # runs from before contexts read random windows
     if train_config.get("augment_keys"):
         words.append("--augment-keys=" + ",".join(str(shift) for shift in train_config["augment_keys"]))
     return _command(words)

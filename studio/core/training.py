@@ -4,6 +4,10 @@ The Trainer is plain Python (no Qt). ``Trainer.run()`` blocks, so a window runs 
 ``resume()`` and ``stop()`` are thread-safe and take effect before the next step. Every step's loss and each
 validation loss (nats per character) goes to the listener and to the run's loss log on disk; checkpoints are
 written atomically every ``checkpoint_interval`` steps and when training ends, so a run is never lost.
+
+What a step reads depends on ``TrainConfig.context`` (:mod:`studio.core.training_data`): random windows from a zero
+state, or tune streams with the LSTM state carried across steps. A stream run's validation loss is the whole-tune
+loss (a fixed subset of the validation tunes, each read whole from a zero state, as sampling reads).
 """
 
 from __future__ import annotations
@@ -19,15 +23,17 @@ from torch import nn
 from studio.core.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from studio.core.configs import PRESETS, TrainConfig, preset  # noqa: F401 - re-exported
 from studio.core.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes
-from studio.core.corpus import Corpus, Split, join_tunes, load_corpus
+from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
 from studio.core.precision import cpu_has_amx
 from studio.core.disk_space import write_failure
 from studio.core.run_writer import RunWriter
 from studio.core.runs import LossPoint, Run, RunStore
-from studio.core.scoring import window_loss, windows_at
+from studio.core.scoring import score_tunes, window_loss
+from studio.core.training_data import TrainingBatches
 from studio.core.training_listener import TrainingListener, TrainingResult  # noqa: F401 - re-exported
+from studio.core.tune_streams import validation_tunes
 from studio.core.vocabulary import Vocabulary
 
 
@@ -82,15 +88,18 @@ class Trainer:
         )
         self.augmentation = AugmentationReport(tuple(train_config.augment_keys))
         train_tunes = augmented_tunes(split.train, train_config.augment_keys, self.augmentation)
-        self.train_data = torch.tensor(vocabulary.encode(join_tunes(train_tunes)), dtype=torch.long)
-        self.validation_data = (
-            torch.tensor(vocabulary.encode(split.validation_text), dtype=torch.long) if split.validation else None
-        )
-        if len(self.train_data) < 3:
-            raise TrainingError("the training text is too short")
-        self.window = min(train_config.seq_length, len(self.train_data) - 2)
-
         self.distributed: DistributedContext = context_from_environment()
+        try:
+            self.batches = TrainingBatches(train_tunes, vocabulary, train_config, self.distributed.rank)
+        except ValueError as exc:
+            raise TrainingError(str(exc)) from exc
+        self.window = self.batches.window
+        self.validation_data = (
+            torch.tensor(vocabulary.encode(split.validation_text), dtype=torch.long)
+            if split.validation and train_config.context == "window" else None
+        )
+        self.validation_tunes = (validation_tunes(split.validation, train_config.validation_windows * self.window)
+                                 if train_config.context == "stream" else [])
         if self.distributed.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.distributed.local_rank)
         torch.manual_seed(train_config.seed)
@@ -99,8 +108,6 @@ class Trainer:
         if self.distributed.enabled:
             self.forward_model = nn.parallel.DistributedDataParallel(self.model)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train_config.learning_rate)
-        # each process draws its own windows; rank 0 draws exactly what a single process would
-        self.batch_rng = torch.Generator().manual_seed(train_config.seed + 7919 * self.distributed.rank)
         self.step = 0
         self.elapsed_before = 0.0
         self.best_validation = float("inf")
@@ -192,8 +199,7 @@ class Trainer:
         self.model.load_state_dict({k: v.float() for k, v in checkpoint.model_state.items()})
         if checkpoint.optimizer_state:
             self.optimizer.load_state_dict(checkpoint.optimizer_state)
-        if checkpoint.rng_state is not None:
-            self.batch_rng.set_state(checkpoint.rng_state)
+        self.batches.restore(checkpoint.rank_states, checkpoint.rng_state, self.distributed.rank, self.device)
         self.step = checkpoint.step
         self.elapsed_before = float(checkpoint.metrics.get("elapsed", 0.0))
         self.best_validation = float(checkpoint.metrics.get("best_validation_loss") or float("inf"))
@@ -221,17 +227,16 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.use_bf16)
 
     def train_step(self) -> float:
-        """One optimisation step on a random batch of windows; returns the loss in nats per character."""
+        """One optimisation step on a batch of windows (random, or the streams' next); returns the loss in nats per
+        character."""
         self.model.train()
-        high = len(self.train_data) - self.window - 1
-        starts = torch.randint(0, high + 1, (self.config.batch_size,), generator=self.batch_rng)
-        inputs, targets = windows_at(self.train_data, starts, self.window)
-        inputs, targets = inputs.to(self.device), targets.to(self.device)
+        inputs, targets, state = self.batches.next_batch(self.device)
         with self._autocast():
-            logits, _ = self.forward_model(inputs)
+            logits, state = self.forward_model(inputs, state)
             loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        self.batches.carry(state)
         if self.config.grad_clip > 0:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
         for group in self.optimizer.param_groups:
@@ -240,16 +245,23 @@ class Trainer:
         return self.distributed.mean(float(loss.detach()))
 
     def validation_loss(self) -> float | None:
-        """Mean loss over fixed, evenly spaced windows of the validation text (None without validation tunes); the
-        same number as ``studio.core.scoring`` with method ``windows``."""
+        """None without validation tunes. A stream run: the loss per character of a fixed subset of the validation
+        tunes read whole (``studio.core.scoring``'s ``tunes`` method on those tunes). A window run: the mean loss over
+        fixed, evenly spaced windows of the validation text (``studio.core.scoring`` with method ``windows``)."""
+        if self.config.context == "stream":
+            if not self.validation_tunes:
+                return None
+            scores, _ = score_tunes(self.model, self.vocabulary, self.validation_tunes)
+            return sum(s.nats for s in scores) / max(sum(s.characters for s in scores), 1)
         data = self.validation_data
         if data is None or len(data) < 3:
             return None
         total, n = window_loss(self.model, data, self.window, self.config.validation_windows, self._autocast())
         return total / n
 
-    def snapshot(self, elapsed: float, with_optimizer: bool = True) -> Checkpoint:
-        """The run's state as a checkpoint in memory (the live weights, not a copy)."""
+    def snapshot(self, elapsed: float, with_optimizer: bool = True, rank_states=None) -> Checkpoint:
+        """The run's state as a checkpoint in memory (the live weights, not a copy); ``rank_states`` are every
+        rank's reading positions (:meth:`_save_last` gathers them)."""
         return Checkpoint(
             model_config=self.model_config,
             train_config=self.config.to_dict(),
@@ -257,7 +269,8 @@ class Trainer:
             step=self.step,
             model_state=self.model.state_dict(),
             optimizer_state=self.optimizer.state_dict() if with_optimizer else None,
-            rng_state=self.batch_rng.get_state() if with_optimizer else None,
+            rng_state=self.batches.rng.get_state() if with_optimizer else None,
+            rank_states=rank_states,
             corpus=self.corpus_info,
             metrics={
                 "loss": self.last_loss,
@@ -266,12 +279,12 @@ class Trainer:
             },
         )
 
-    def _checkpoint(self, elapsed: float, path=None, with_optimizer: bool = True) -> str | None:
+    def _checkpoint(self, elapsed: float, path=None, with_optimizer: bool = True, rank_states=None) -> str | None:
         if self.run_folder is None:
             return None
         retried = self.step < self.config.iterations and not self._stop.is_set()
         return self._writer.checkpoint(path or self.run_folder.last_checkpoint,
-                                       self.snapshot(elapsed, with_optimizer), retried)
+                                       self.snapshot(elapsed, with_optimizer, rank_states), retried)
 
     def _log(self, point: LossPoint) -> None:
         self._writer.log(point)
@@ -332,7 +345,8 @@ class Trainer:
                     pass  # e.g. the disk is full: the error still reaches the result and the listener
         wall = elapsed()
         unsaved, stop_reason = None, None
-        if self.run_folder is not None and self.step > 0 and not self._save_last(wall):  # kept, or not finished
+        saved = self._save_last(wall) if self.step > 0 else True  # on every rank: gathering positions is a collective
+        if self.run_folder is not None and self.step > 0 and not saved:  # kept, or not finished
             unsaved, stop_reason = self.snapshot(wall), self._writer.stop_reason()
             reason = "failed" if reason == "failed" else "stopped"
             if not self.run_folder.last_checkpoint.exists():
@@ -363,7 +377,9 @@ class Trainer:
                 self._checkpoint(now, self.run_folder.best_checkpoint, with_optimizer=False)
 
     def _save_last(self, now: float) -> bool:
-        path = self._checkpoint(now)
+        # every rank's reading position (a collective: every rank saves at the same steps; rank 0 writes)
+        rank_states = self.distributed.gather(self.batches.state_dict())
+        path = self._checkpoint(now, rank_states=rank_states)
         if path:
             self._log(LossPoint(self.step, "checkpoint", self.last_loss or 0.0, now))
             self.listener.on_checkpoint(self.step, path)

@@ -24,6 +24,7 @@ PRESET_LABELS = {
     "Lab": "lab",
     "Lab batch 4": "lab-batch4",
     "Lab sequence 200": "lab-seq200",
+    "Lab random windows": "lab-window",
     "Tiny (a quick try)": "tiny",
 }
 CUSTOM = "Custom"
@@ -40,6 +41,10 @@ class Field:
 
 FIELDS = (
     Field("text_level", "Text", str, "train", TEXT_LEVEL_TOOLTIP),
+    Field("context", "Context", str, "train",
+          "What each window is read after: stream carries the network's memory from one window to the next through "
+          "whole tunes (and validates on whole tunes, as sampling reads them); window reads random windows, each "
+          "from a blank memory (the lab's)"),
     Field("iterations", "Iterations", int, "train", "Training steps (one batch each)"),
     Field("batch_size", "Batch size", int, "train", "Windows of text per step"),
     Field("seq_length", "Sequence length", int, "train", "Characters per window"),
@@ -59,7 +64,9 @@ FIELDS = (
 
 
 #: Choices shown with an explanation: (field, value) -> label. ``auto`` precision says what it picks on this CPU.
-CHOICE_LABELS = {("precision", "auto"): auto_precision_label()}
+CHOICE_LABELS = {("precision", "auto"): auto_precision_label(),
+                 ("context", "stream"): "stream: whole tunes, memory carried",
+                 ("context", "window"): "window: random windows (the lab's)"}
 
 
 def _choose(editor: QComboBox, value: str) -> None:
@@ -139,7 +146,7 @@ class HyperparameterForm(QWidget):
         self._validate()
 
     def set_preset(self, name: str) -> None:
-        """Fills the form with a core preset ('lab', 'lab-batch4', 'lab-seq200', 'tiny')."""
+        """Fills the form with a core preset ('lab', 'lab-batch4', 'lab-seq200', 'lab-window', 'tiny')."""
         self.set_configs(*preset(name))
         label = next(label for label, key in PRESET_LABELS.items() if key == name)
         self.preset_box.setCurrentText(label)

@@ -16,10 +16,16 @@ def text_level_of(summary: dict) -> str:
     return summary.get("corpus", {}).get("text_level") or summary.get("train_config", {}).get("text_level") or "raw"
 
 
+def context_of(summary: dict) -> str:
+    """What a run's windows were read after (runs from before contexts existed read random windows)."""
+    return summary.get("train_config", {}).get("context") or "window"
+
+
 #: (label, how to read it from a run summary), in the order the table shows them.
 COMPARED_SETTINGS = (
     ("Corpus", lambda s: s.get("corpus", {}).get("name")),
     ("Text", text_level_of),
+    ("Context", context_of),
     ("Iterations", lambda s: s.get("train_config", {}).get("iterations")),
     ("Batch size", lambda s: s.get("train_config", {}).get("batch_size")),
     ("Sequence length", lambda s: s.get("train_config", {}).get("seq_length")),

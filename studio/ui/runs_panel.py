@@ -24,7 +24,8 @@ from studio.ui import settings
 from studio.ui.deferred import DeferredWidget
 from studio.ui.report_actions import HtmlReportService, ask_report_destination
 from studio.ui.run_comparison import differing_settings, loss_logs_csv
-from studio.ui.runs_table import COLUMNS, FIRST_NUMBER_COLUMN, SCORE_COLUMN, SHIPPED_ROW_NAME
+from studio.ui.runs_table import (COLUMNS, FIRST_NUMBER_COLUMN, SCORE_COLUMN, SHIPPED_ROW_NAME,
+                                  STATUS_COLUMN)
 from studio.ui.score_dialog import SHIPPED, ModelToScore, ScoreDialog, ScoringWorker
 from studio.ui.threads import start_worker
 
@@ -157,7 +158,8 @@ class RunsPanel(QWidget):
         self.table.setRowCount(len(rows))
         for row, (run_id, summary) in enumerate(rows):
             for column, (_header, read) in enumerate(COLUMNS):
-                shown = run_id or column in (0, 3, SCORE_COLUMN)  # the shipped model's row: name, status, score
+                # the shipped model's row: name, status, score
+                shown = run_id or column in (0, STATUS_COLUMN, SCORE_COLUMN)
                 item = QTableWidgetItem(format_value(read(summary), exact=True) if shown else "")
                 item.setData(Qt.UserRole, run_id)
                 if column >= FIRST_NUMBER_COLUMN:

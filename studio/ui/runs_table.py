@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from studio.core.formatting import score_label
-from studio.ui.run_comparison import text_level_of
+from studio.ui.run_comparison import context_of, text_level_of
 
 #: (header, how to read the cell from a run summary)
 COLUMNS = (
@@ -13,6 +13,7 @@ COLUMNS = (
     ("Date", lambda s: _short_date(s.get("created"))),
     ("Corpus", lambda s: s.get("corpus", {}).get("name")),
     ("Text", text_level_of),
+    ("Context", context_of),
     ("Status", lambda s: status_of(s)),
     ("Steps", lambda s: f"{s.get('steps_done', 0):,} / {s.get('train_config', {}).get('iterations', 0):,}"),
     ("Batch", lambda s: s.get("train_config", {}).get("batch_size")),
@@ -28,11 +29,12 @@ COLUMNS = (
     ("Score (corpus, split)", lambda s: _latest_score(s.get("scores"))),
 )
 SCORE_COLUMN = len(COLUMNS) - 1
+STATUS_COLUMN = [header for header, _read in COLUMNS].index("Status")
 #: The row of the shipped model (shown once it has been scored): no run id.
 SHIPPED_ROW_NAME = "Shipped model (default.pt)"
 
 #: Columns from here on hold numbers (aligned right).
-FIRST_NUMBER_COLUMN = 5
+FIRST_NUMBER_COLUMN = 6
 
 
 def status_of(summary: dict) -> str:

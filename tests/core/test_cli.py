@@ -113,3 +113,29 @@ def test_train_at_a_text_level(tmp_path):
     assert "text level melody:" in out.stderr
     meta = json.loads(next((tmp_path / "runs").iterdir()).joinpath("run.json").read_text())
     assert meta["corpus"]["text_level"] == "melody" and meta["train_config"]["text_level"] == "melody"
+
+
+@pytest.mark.parametrize("context", ["window", "stream", None])
+def test_the_context_flag_and_the_train_again_command_give_back_the_settings(context):
+    """``report_html.train_command`` parsed by the real parser rebuilds the configs; None: a run saved before
+    contexts existed, which read random windows."""
+    import shlex
+
+    from studio.cli.main import build_parser
+    from studio.cli.train import _configs_from_args
+    from studio.core.configs import TrainConfig, preset
+    from studio.core.report_html import train_command
+
+    model_config, train_config = preset("tiny")
+    train_config.augment_keys, train_config.text_level = (-2, 5), "melody"
+    saved = train_config.to_dict()
+    if context is None:
+        saved.pop("context")
+    else:
+        train_config.context = saved["context"] = context
+    command = train_command("oneills1850", "again", saved, model_config.to_dict())
+    args = build_parser().parse_args(shlex.split(command)[3:])
+    again_model, again_train = _configs_from_args(args)
+    assert again_train == TrainConfig.from_dict(saved) and again_model == model_config
+    assert again_train.context == (context or "window")
+    assert build_parser().parse_args(["train"]).context is None  # the preset's (stream for the lab presets)

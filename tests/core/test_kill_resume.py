@@ -2,7 +2,7 @@
 
 A real ``python -m studio train`` subprocess is killed; afterwards the run folder must be readable (listed, status
 ``interrupted``), the last checkpoint must load, the loss log must parse up to the last step and ``--resume`` must
-continue the run to its end. A child limited by RLIMIT_FSIZE (a full disk as the kernel reports it: EFBIG on write)
+continue the run to its end, on the curve of a run never killed. A child limited by RLIMIT_FSIZE (a full disk as the kernel reports it: EFBIG on write)
 must report a clear warning and keep the previous checkpoint.
 """
 
@@ -148,6 +148,15 @@ def test_killed_at_several_moments_the_run_survives_and_resumes(tmp_path, small_
     assert load_checkpoint(only_run(runs).last_checkpoint).step == target
     steps = [p.step for p in only_run(runs).loss_log() if p.kind == "train"]
     assert steps == list(range(1, target + 1)), "the resumed log must continue the old one without gaps or repeats"
+    # a stream run (the default) killed three times reads on where each checkpoint left it: the same curve as a run
+    # never interrupted (each resumed session's log starts over from its checkpoint)
+    assert load_checkpoint(only_run(runs).last_checkpoint).train_config["context"] == "stream"
+    straight_runs = tmp_path / "straight" / "runs"
+    straight = studio(straight_runs, "train", "--corpus", str(small_corpus), "--iterations", str(target), *MODEL_ARGS)
+    _, err = straight.communicate(timeout=WAIT_S * 3)
+    assert straight.returncode == 0, err[-2000:]
+    curves = [[p.value for p in only_run(folder).loss_log() if p.kind == "train"] for folder in (runs, straight_runs)]
+    assert curves[0] == pytest.approx(curves[1], abs=2e-6)
     print(f"\nkills survived: {kills} (one mid-checkpoint-write), resumed to step {target}")
 
 

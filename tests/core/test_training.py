@@ -94,10 +94,13 @@ def test_pause_holds_and_resume_continues(oneills, tiny_configs):
     assert recorder.states == ["running", "paused", "running", "finished"]
 
 
-@pytest.mark.parametrize("schedule", ["constant", "cosine"])
-def test_resume_continues_the_same_loss_curve(oneills, store, tiny_configs, schedule):
+@pytest.mark.parametrize("schedule, context, dropout", [("constant", "window", 0.0), ("constant", "stream", 0.0),
+                                                      ("cosine", "stream", 0.3)])
+def test_resume_continues_the_same_loss_curve(oneills, store, tiny_configs, schedule, context, dropout):
+    """Stream runs too: the checkpoint keeps the stream position, the carried LSTM state and the dropout draws."""
     model_config, train_config = tiny_configs(30, checkpoint_interval=10, validation_interval=10,
-                                              lr_schedule=schedule)
+                                              lr_schedule=schedule, context=context)
+    model_config.dropout = dropout
     straight = Recorder()
     Trainer.new(oneills, model_config, train_config, None, listener=straight).run()
 
@@ -114,6 +117,7 @@ def test_resume_continues_the_same_loss_curve(oneills, store, tiny_configs, sche
     assert result.reason == "finished" and result.steps_done == 30
     for step in range(18, 31):
         assert second.losses[step] == pytest.approx(straight.losses[step], rel=1e-5, abs=1e-6)
+    assert second.validations == pytest.approx({k: v for k, v in straight.validations.items() if k > 17})
     steps = [p.step for p in run.loss_log() if p.kind == "train"]
     assert steps == list(range(1, 31))
 
@@ -153,7 +157,8 @@ def test_presets_are_the_lab_and_its_controlled_variants():
     assert (lab.iterations, lab.batch_size, lab.seq_length, lab.learning_rate) == (3000, 8, 100, 5e-3)
     # a controlled experiment changes one thing: each variant differs from the lab in exactly the setting it names
     lab_settings = {**lab_model.to_dict(), **lab.to_dict()}
-    for name, changed in (("lab-batch4", {"batch_size": 4}), ("lab-seq200", {"seq_length": 200})):
+    for name, changed in (("lab-batch4", {"batch_size": 4}), ("lab-seq200", {"seq_length": 200}),
+                          ("lab-window", {"context": "window"})):
         model_config, train_config = preset(name)
         settings = {**model_config.to_dict(), **train_config.to_dict()}
         assert {k: v for k, v in settings.items() if lab_settings[k] != v} == changed, name

@@ -25,3 +25,21 @@ def test_the_label_follows_the_cpu_flags():
     assert auto_precision_label("flags : fpu avx512f avx512_bf16 amx_bf16 amx_tile") == "auto (bf16 here: AMX)"
     assert auto_precision_label("flags : fpu avx512f avx512_bf16") == "auto (fp32 here: AVX-512 BF16 but no AMX)"
     assert auto_precision_label("flags : fpu sse2") == "auto (fp32 here: no AMX)"
+
+
+def test_the_context_row_explains_itself_and_follows_the_presets(qtbot):
+    from PySide6.QtWidgets import QFormLayout
+
+    form = HyperparameterForm()
+    qtbot.addWidget(form)
+    layout = form.findChild(QFormLayout) or form.layout()
+    labels = [layout.itemAt(row, QFormLayout.LabelRole).widget().text() for row in range(layout.rowCount())]
+    assert "Context" in labels
+    combo = form.editors["context"]
+    assert "whole tunes" in combo.toolTip() and "random windows" in combo.toolTip()
+    form.set_preset("lab")
+    assert form.configs()[1].context == "stream" and combo.currentText().startswith("stream")
+    form.set_preset("lab-window")
+    assert form.configs()[1].context == "window" and form.preset_box.currentText() == "Lab random windows"
+    form.set_value("context", "stream")
+    assert form.configs()[1].context == "stream" and form.preset_box.currentText() == "Custom"
