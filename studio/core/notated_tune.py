@@ -34,22 +34,22 @@ DECORATIONS = {".": ("articulations", "staccato"), "!staccato!": ("articulations
                "v": ("technical", "down-bow"), "!tenuto!": ("articulations", "tenuto")}
 
 
+#: Every length one note shows (quarter notes) -> (type, dots), and the same lengths longest first.
+_SHOWN = {base * (2 - Fraction(1, 2 ** dots)): (name, dots) for base, name in reversed(NOTE_TYPES) for dots in range(4)}
+_SHOWN_LONGEST_FIRST = sorted(_SHOWN, reverse=True)
+
+
 def note_type(quarters: Fraction) -> tuple[str, int] | None:
     """(type, dots) of a written length in quarter notes (``3/4`` -> ('eighth', 1)); None when no note shows it."""
-    for base, name in NOTE_TYPES:
-        for dots in range(4):
-            if base * (2 - Fraction(1, 2 ** dots)) == quarters:
-                return name, dots
-    return None
+    return _SHOWN.get(quarters)
 
 
 def split_length(quarters: Fraction) -> list[Fraction]:
     """A length as written notes to tie, longest first (``5/2`` -> [2, 1/2]); one piece when one note shows it."""
     pieces: list[Fraction] = []
     left = quarters
-    while left > 0 and note_type(left) is None and len(pieces) < 8:
-        piece = next((base * (2 - Fraction(1, 2 ** dots)) for base, _ in NOTE_TYPES for dots in (3, 2, 1, 0)
-                      if base * (2 - Fraction(1, 2 ** dots)) <= left), None)
+    while left > 0 and left not in _SHOWN and len(pieces) < 8:
+        piece = next((length for length in _SHOWN_LONGEST_FIRST if length <= left), None)
         if piece is None:
             break
         pieces.append(piece)
