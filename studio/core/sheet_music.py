@@ -44,7 +44,7 @@ class Paper:
 
 
 PAPERS = {"a4": Paper("A4", 210.0, 297.0), "letter": Paper("Letter", 215.9, 279.4, 15.0)}
-_FONT = "DejaVu Serif, Times, serif"
+_FONT = "DejaVu Serif"  # one family: Qt's SVG renderer reads no list of fallbacks
 _TITLE, _SUBTITLE, _GAP, _FOOTER = 9.0, 5.5, 7.0, 8.0  # heights (mm): tune title, settings line, between tunes, footer
 _CONTENTS_LINE = 5.2
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
