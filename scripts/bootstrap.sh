@@ -9,12 +9,16 @@ venv="${ABC_STUDIO_VENV:-$here/.venv}"
 apt_packages=(
   libfluidsynth3 timgm6mb-soundfont          # synthesizer library + General MIDI SoundFont
   abcmidi                                     # abc2midi: independent bar checker used by the tests
+  librsvg2-bin                                # rsvg-convert: sheet music pages -> PDF
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0 fonts-dejavu-core
   xvfb                                        # virtual screen for screenshots and headless demos
   python3-venv
 )
+if [ "${1:-}" = test ]; then  # only the tests read sheet music back: MuseScore 3 (MusicXML), poppler (PDF text)
+  apt_packages+=(musescore3 poppler-utils)
+fi
 
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -1,5 +1,5 @@
-"""Exporting tunes to files: default file names, MIDI/WAV/ABC writers (the window's export dialog and
-``python -m studio export`` both use them). MIDI and WAV are the arrangement the window plays
+"""Exporting tunes to files: default file names, MIDI/WAV/ABC writers and sheet music (PDF, MusicXML; the window's
+export dialog and ``python -m studio export`` both use them). MIDI and WAV are the arrangement the window plays
 (:mod:`studio.core.arrangement`: melody, chords, bass and clicks with the playback options).
 
 When the input holds several tunes, one file per tune is written: ``OUT-01-title.mid``, ``OUT-02-title.mid``...
@@ -8,7 +8,7 @@ When the input holds several tunes, one file per tune is written: ``OUT-01-title
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import mido
@@ -150,3 +150,83 @@ def export_tune_file(source: str | Path, *, midi: str | Path | None = None, wav:
                                           options=options))
     return written
 
+
+
+# --------------------------------------------------------------------------- sheet music: PDF and MusicXML
+
+MUSICXML_SUFFIXES = (".musicxml", ".mxl", ".xml")
+
+
+@dataclass
+class SheetExport:
+    """What a sheet music export wrote, and the tunes it skipped with why (``(title, reason)``)."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    cancelled: bool = False
+
+
+def musicxml_paths(target: str | Path, titles: list[str]) -> list[Path]:
+    """One path per tune: in the folder ``target`` (``01-title.musicxml``...) when it is one or has no MusicXML
+    suffix, else ``target`` itself for one tune and ``stem-01-title.ext`` beside it for several."""
+    target = Path(target)
+    if target.is_dir() or target.suffix.lower() not in MUSICXML_SUFFIXES:
+        width = max(2, len(str(len(titles))))
+        if len(titles) == 1:
+            return [target / f"{slug(titles[0])}.musicxml"]
+        return [target / f"{i + 1:0{width}d}-{slug(title)}.musicxml" for i, title in enumerate(titles)]
+    return numbered_paths(target, titles)
+
+
+def export_sheet_music(tunes: list, *, pdf: str | Path | None = None, musicxml: str | Path | None = None,
+                       paper: str = "a4", book_title: str = "", progress=None, cancelled=None) -> SheetExport:
+    """Writes ``tunes`` (ABC texts or objects with ``text`` and generation settings) as one PDF (a title page with
+    the contents when there are several) and/or MusicXML files (see :func:`musicxml_paths`). ``progress(done,
+    total, title)`` and ``cancelled()`` as in :func:`studio.core.sheet_music.lay_out`. Raises ExportError."""
+    from studio.core.musicxml import MusicXmlError, write_musicxml
+    from studio.core.sheet_music import PdfError, SheetTune, lay_out, write_pdf
+
+    sheets = [SheetTune.of(tune, number) for number, tune in enumerate(tunes, 1)]
+    result = SheetExport()
+    if musicxml:
+        paths = musicxml_paths(musicxml, [sheet.title for sheet in sheets])
+        if paths and not paths[0].parent.exists():
+            paths[0].parent.mkdir(parents=True, exist_ok=True)
+        for done, (sheet, path) in enumerate(zip(sheets, paths), 1):
+            if cancelled is not None and cancelled():
+                result.cancelled = True
+                return result
+            try:
+                result.written.append(write_musicxml(sheet.text, path, sheet.subtitle))
+            except MusicXmlError as exc:
+                result.skipped.append((sheet.title, str(exc)))
+            except OSError as exc:
+                raise ExportError(f"Could not write the MusicXML file {path}: {exc.strerror or exc}") from exc
+            if progress is not None and not pdf:
+                progress(done, len(sheets), sheet.title)
+    if pdf:
+        music = lay_out(sheets, paper, book_title, progress=progress, cancelled=cancelled)
+        result.skipped += music.skipped
+        if music.cancelled:
+            result.cancelled = True
+            return result
+        if not music.contents:
+            raise ExportError("No tune could be engraved, so no PDF was written: " +
+                              "; ".join(f"{title}: {reason}" for title, reason in music.skipped))
+        try:
+            result.written.append(write_pdf(music, pdf, cancelled))
+        except PdfError as exc:
+            raise ExportError(str(exc)) from exc
+    return result
+
+
+def export_sheet_file(source: str | Path, **options) -> SheetExport:
+    """:func:`export_sheet_music` for the tunes of an ABC file (the book's title: the file's name)."""
+    from studio.core.tune_book import read_book_tunes
+
+    try:
+        tunes = read_book_tunes(source)
+    except TuneBookError as exc:
+        raise ExportError(str(exc)) from exc
+    options.setdefault("book_title", Path(source).stem.replace("-", " ").replace("_", " "))
+    return export_sheet_music(tunes, **options)

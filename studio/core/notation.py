@@ -117,6 +117,7 @@ def _render_in_this_process(toolkit, request: dict) -> dict:
         "adjustPageHeight": True,
         "footer": "none",
         "breaks": "auto",
+        **(request.get("options") or {}),
     }
     toolkit.resetOptions()
     toolkit.setOptions(options)
@@ -126,7 +127,7 @@ def _render_in_this_process(toolkit, request: dict) -> dict:
     timemap = toolkit.renderToTimemap({"includeMeasures": True})
     if not timemap:
         return {"error": "verovio found no notes to engrave in this ABC. " + toolkit.getLog().strip()}
-    midi = toolkit.renderToMIDI()
+    midi = "" if request.get("pages_only") else toolkit.renderToMIDI()
     return {"pages": pages, "timemap": timemap, "midi": midi, "log": toolkit.getLog()}
 
 
@@ -249,8 +250,12 @@ class NotationRenderer:
         return line
 
     # -- public API
-    def render(self, abc_text: str | bytes, *, page_width: int | None = None, scale: int | None = None) -> Rendering:
-        """Engraves the first tune of ``abc_text``. Never raises for bad input: see ``Rendering.error``."""
+    def render(self, abc_text: str | bytes, *, page_width: int | None = None, scale: int | None = None,
+               options: dict | None = None, pages_only: bool = False) -> Rendering:
+        """Engraves the first tune of ``abc_text``. Never raises for bad input: see ``Rendering.error``.
+
+        ``options`` are more verovio options (``pageHeight``, ``header``...); ``pages_only`` skips the MIDI (the
+        pages and the timemap are made)."""
         if isinstance(abc_text, bytes):
             abc_text = abc_text.decode("utf-8", errors="replace")
         if not abc_text.strip():
@@ -259,7 +264,9 @@ class NotationRenderer:
             return Rendering(error=f"This ABC is too long to engrave ({len(abc_text):,} characters; the limit is "
                                    f"{MAX_RENDER_CHARS:,}). Is it one tune?")
         readable = open_implied_repeats(plain_spellings(abc_text))
-        request = json.dumps({"abc": readable, "page_width": page_width, "scale": scale}) + "\n"
+        request = json.dumps({"abc": readable, "page_width": page_width, "scale": scale,
+                              "options": options, "pages_only": pages_only}) + "
+"
         started = time.perf_counter()
         with self._lock:
             process = self._ensure_child()

@@ -32,7 +32,9 @@ SHORTCUTS = (
     ("Ctrl+S / Ctrl+Shift+S", "Save the tune book / save it as (or the selected tunes)"),
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo edits of the current tune (each tune keeps its own history)"),
     ("Ctrl+Shift+O", "Open a checkpoint in the Generate tab"),
-    ("Ctrl+E", "Export (the live chart on the Train tab, the tunes on the Generate tab)"),
+    ("Ctrl+E", "Export (the live chart on the Train tab, the tunes on the Generate tab: MIDI, WAV, ABC, PDF, "
+               "MusicXML)"),
+    ("Ctrl+P", "Print the selected tunes (or the current tune), with a preview"),
     ("Ctrl+Return", "Train with the current settings"),
     ("Ctrl+1 / 2 / 3", "Train, Generate, Quality tabs"),
     ("Mouse wheel / drag on a chart", "Zoom / pan; 'Fit' zooms back to the whole run"),
@@ -135,6 +137,7 @@ class MainWindow(QMainWindow):
                      lambda: self._books().save_as_dialog(selected_only=True))
         file_menu.addSeparator()
         self._action(file_menu, "&Export...", self.export_current, "Ctrl+E")
+        self._action(file_menu, "&Print...", self.print_tunes, QKeySequence.Print)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit)
         view_menu = self.menuBar().addMenu("&View")
@@ -210,6 +213,11 @@ class MainWindow(QMainWindow):
         else:
             self.show_status("The Quality tab writes its report with \"Open report\"; Export works on Train and "
                              "Generate.")
+
+    def print_tunes(self) -> None:
+        """File > Print...: the Generate tab's selected tunes (or its current tune), in Qt's print preview."""
+        self.tabs.setCurrentWidget(self.generate_slot)
+        self.generate_panel.print_current()
 
     def _export_live_chart(self) -> None:
         from studio.ui.plot_style import export_plot

@@ -142,7 +142,7 @@ def test_nothing_to_export_opens_no_dialog(window, save_dialog):
     assert "Nothing to export" in window.statusBar().currentMessage()
 
 
-def test_the_next_export_dialog_opens_in_the_folder_used_last(qtbot, window, save_dialog, tmp_path):
+def test_the_next_export_dialog_opens_in_the_folder_and_format_used_last(qtbot, window, save_dialog, tmp_path):
     panel = generate_tab(qtbot, window, oneill_tunes()[0])
     folder = tmp_path / "exports"
     folder.mkdir()
@@ -152,8 +152,9 @@ def test_the_next_export_dialog_opens_in_the_folder_used_last(qtbot, window, sav
     assert QSettings().value("export/folder") == str(folder)
 
     save_dialog.answer(folder / "second", FORMATS["midi"][0])
-    window.export_current()
-    assert save_dialog.opened[1].directory == str(folder / panel.export_job().default_name("midi"))
+    window.export_current()  # opens in the last folder, on the last format (ABC)
+    assert save_dialog.opened[1].directory == str(folder / panel.export_job().default_name("abc"))
+    assert save_dialog.opened[1].selected == FORMATS["abc"][0]
     assert (folder / "second.mid").is_file()
 
 

@@ -420,12 +420,16 @@ class GeneratePanel(QWidget):
             text=text, title=tune_title(text, entry.title if entry else "tune"),
             temperature=entry.temperature if entry else None, seed=entry.seed if entry else None,
             tempo_bpm=self.tempo_spin.value(), program=self.program, soundfont=self.playback.soundfont or None,
-            book_text=self.tune_book(), options=self.playback.export_options(),
-        )
+            book_text=self.tune_book(), options=self.playback.export_options(), current=entry,
+            selected=self.tunes.selected_entries(), every=[e for e in self.entries if not e.generating])
 
     def export_current(self) -> None:
         """Asks for a file and format, then writes the current tune (or every tune as a tune book)."""
         self.exporter.ask_and_export(self.export_job())
+
+    def print_current(self) -> None:
+        """File > Print...: the print preview of the selected tunes (or the current one)."""
+        self.exporter.print_job(self.export_job())
 
     def export_to(self, job: ExportJob, kind: str, path) -> bool:
         """Writes one export; a failure is shown in the banner and the status bar (returns False), never raised."""
@@ -442,6 +446,7 @@ class GeneratePanel(QWidget):
         if self._thread is not None:
             self._thread.stop_and_wait(10_000)
         self.playback.close_player()
+        self.exporter.sheets.shutdown()
         self.previews.shutdown()
         self.inspector.shutdown()
 
