@@ -265,8 +265,7 @@ class NotationRenderer:
                                    f"{MAX_RENDER_CHARS:,}). Is it one tune?")
         readable = open_implied_repeats(plain_spellings(abc_text))
         request = json.dumps({"abc": readable, "page_width": page_width, "scale": scale,
-                              "options": options, "pages_only": pages_only}) + "
-"
+                              "options": options, "pages_only": pages_only}) + "\n"
         started = time.perf_counter()
         with self._lock:
             process = self._ensure_child()
