@@ -36,10 +36,10 @@ def _register_experiment(subparsers) -> None:
     from studio.core.corpus import DEFAULT_CORPUS
 
     p = subparsers.add_parser("experiment", help="compare values of one variable (runs, tunes, report)")
-    p.add_argument("--preset", default="lab", help="base configuration (lab, lab-batch4, lab-seq200, tiny)")
+    p.add_argument("--preset", default="lab", help="base configuration (lab, lab-batch4, lab-seq200, lab-window, tiny)")
     p.add_argument("--vary", required=True, metavar="NAME=V1,V2",
                    help="the variable and its values, e.g. batch_size=8,4 or seq_length=100,200 or temperature=0.8,1 "
-                        "or text_level=raw,canonical")
+                        "or text_level=raw,canonical or context=window,stream")
     p.add_argument("--iterations", type=int, help="training steps per run (default: the preset's)")
     p.add_argument("--tunes", type=int, default=20, help="tunes generated per run (default 20)")
     p.add_argument("--seed", type=int, default=1000, help="first sampling seed (default 1000)")

@@ -11,7 +11,7 @@ from studio.core.experiments import VARIABLES, ExperimentError, ExperimentSpec, 
 #: Typical comparisons offered first in the variable list, with their default values.
 SUGGESTED_VALUES = {"batch_size": "8,4", "seq_length": "100,200", "learning_rate": "0.005,0.002",
                     "lr_schedule": "constant,cosine", "hidden_size": "512,1024", "temperature": "0.8,1.0,1.2",
-                    "text_level": "raw,canonical"}
+                    "text_level": "raw,canonical", "context": "window,stream"}
 
 
 class ExperimentBuilder(QWidget):
