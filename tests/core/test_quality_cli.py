@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from music21 import corpus
 
 from studio.cli.main import main
+
+import support
 
 
 @pytest.fixture(scope="module")
 def oneills_files():
-    return sorted(str(p) for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))
+    return support.oneills_files()
 
 
 def test_evaluate_real_tunes_exits_0(oneills_files, capsys):
