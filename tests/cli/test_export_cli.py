@@ -1,10 +1,8 @@
-"""``python -m studio export`` with the playback flags, run as users run it; files read back with mido and wave."""
+"""``python -m studio export`` with the playback flags (in-process, and once as a real process); files read back with
+mido and wave."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import wave
 
 import mido
@@ -12,6 +10,7 @@ import numpy as np
 import pytest
 
 from studio.core.synth import find_soundfont
+from support import run_studio
 
 TUNE = """X:1
 T:Flagged Hornpipe
@@ -22,16 +21,37 @@ K:G
 |:"G"GABc dedB|"C"cBAG "D"FGAB|"G"GABc dedB|"C"cBAG "D7"FGAF:|
 """
 
+TUNES = """X:1
+T:The Kesh
+M:6/8
+L:1/8
+K:G
+|:GAG GAB|ABA ABd|edd gdd|edB dBA:|
 
-def export(tmp_path, *flags):
+X:2
+T:Port na bPúcaí
+M:3/4
+L:1/8
+K:D
+D2 FA d2|c2 A4|B2 AF E2|D6|]
+"""
+
+needs_soundfont = pytest.mark.skipif(find_soundfont() is None, reason="no SoundFont installed")
+
+
+@pytest.fixture
+def export(cli, tmp_path):
+    """``export(*flags)``: the hornpipe exported to MIDI with ``flags``, read back."""
     source = tmp_path / "tune.abc"
     source.write_text(TUNE, encoding="utf-8")
-    env = dict(os.environ, ABC_STUDIO_HOME=str(tmp_path / "home"))
-    out = tmp_path / f"out{len(list(tmp_path.glob('out*.mid')))}.mid"
-    done = subprocess.run([sys.executable, "-m", "studio", "export", str(source), "--midi", str(out), *flags],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return mido.MidiFile(str(out))
+
+    def run(*flags) -> mido.MidiFile:
+        out = tmp_path / f"out{len(list(tmp_path.glob('out*.mid')))}.mid"
+        done = cli("export", source, "--midi", out, *flags)
+        assert done.returncode == 0, done.stderr
+        return mido.MidiFile(str(out))
+
+    return run
 
 
 def notes(midi: mido.MidiFile, channel: int) -> list[tuple[float, int]]:
@@ -43,11 +63,11 @@ def notes(midi: mido.MidiFile, channel: int) -> list[tuple[float, int]]:
     return found
 
 
-def test_the_flags_produce_the_tracks(tmp_path):
-    plain = export(tmp_path)
+def test_the_flags_produce_the_tracks(export):
+    plain = export()
     assert [t.name for t in plain.tracks] == ["Melody"]
-    arranged = export(tmp_path, "--accompaniment", "symbols", "--transpose", "2", "--count-in", "1",
-                      "--swing", "66", "--tempo", "120")
+    arranged = export("--accompaniment", "symbols", "--transpose", "2", "--count-in", "1", "--swing", "66",
+                      "--tempo", "120")
     assert [t.name for t in arranged.tracks] == ["Melody", "Chords", "Bass", "Clicks"]
     programs = {m.channel: m.program for m in mido.merge_tracks(arranged.tracks) if m.type == "program_change"}
     assert programs[0] == 40 and programs[1] == 24 and programs[2] == 32
@@ -63,29 +83,58 @@ def test_the_flags_produce_the_tracks(tmp_path):
     assert {p % 12 for t, p in notes(arranged, 1) if t < bar + bar / 2} == {9, 1, 4}  # "G" up 2: A major
 
 
-def test_an_auto_accompaniment_gives_every_bar_a_chord(tmp_path):
+def test_an_auto_accompaniment_gives_every_bar_a_chord(cli, tmp_path):
     bare = TUNE.replace('"G"', "").replace('"C"', "").replace('"D7"', "").replace('"D"', "")
     (tmp_path / "bare.abc").write_text(bare, encoding="utf-8")
     out = tmp_path / "bare.mid"
-    subprocess.run([sys.executable, "-m", "studio", "export", str(tmp_path / "bare.abc"), "--midi", str(out),
-                    "--accompaniment", "auto", "--tempo", "120"], check=True, capture_output=True, timeout=120,
-                   env=dict(os.environ, ABC_STUDIO_HOME=str(tmp_path / "home")))
+    assert cli("export", tmp_path / "bare.abc", "--midi", out, "--accompaniment", "auto", "--tempo", "120")\
+        .returncode == 0
     chords = notes(mido.MidiFile(str(out)), 1)
     bars_with_chords = {int(t // 2.0) for t, _p in chords}
     assert bars_with_chords == set(range(8))  # four bars, repeated
 
 
-@pytest.mark.skipif(find_soundfont() is None, reason="no SoundFont installed")
-def test_the_wav_is_the_mix_with_its_count_in(tmp_path):
+@needs_soundfont
+def test_the_wav_is_the_mix_with_its_count_in_as_a_real_process(tmp_path, home):
+    """The smoke test of ``export``: a child process writes the WAV."""
     source = tmp_path / "tune.abc"
     source.write_text(TUNE, encoding="utf-8")
     wav = tmp_path / "tune.wav"
-    subprocess.run([sys.executable, "-m", "studio", "export", str(source), "--wav", str(wav), "--accompaniment",
-                    "symbols", "--count-in", "1", "--tempo", "120"], check=True, capture_output=True, timeout=120,
-                   env=dict(os.environ, ABC_STUDIO_HOME=str(tmp_path / "home")))
+    done = run_studio("export", source, "--wav", wav, "--accompaniment", "symbols", "--count-in", "1", "--tempo",
+                      "120", home=home, timeout=120)
+    assert done.returncode == 0, done.stderr
     with wave.open(str(wav)) as handle:
         seconds = handle.getnframes() / handle.getframerate()
         samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
     assert seconds >= 2.0 + 8 * 2.0  # the count-in bar, then four bars twice
     assert seconds < 2.0 + 8 * 2.0 + 3.0  # plus the release tail
     assert np.abs(samples).max() > 1000
+
+
+@needs_soundfont
+def test_one_midi_and_one_wav_per_tune(cli, tmp_path):
+    book = tmp_path / "tunes.abc"
+    book.write_text(TUNES, encoding="utf-8")
+    done = cli("export", book, "--midi", tmp_path / "o.mid", "--wav", tmp_path / "o.wav")
+    assert done.returncode == 0, done.stderr
+    written = sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".mid", ".wav"))
+    assert written == ["o-01-the-kesh.mid", "o-01-the-kesh.wav", "o-02-port-na-bpucai.mid",
+                       "o-02-port-na-bpucai.wav"]
+    kesh = mido.MidiFile(str(tmp_path / "o-01-the-kesh.mid"))
+    messages = list(mido.merge_tracks(kesh.tracks))
+    notes_on = [m.note for m in messages if m.type == "note_on" and m.velocity > 0]
+    assert len(notes_on) == 2 * 24  # the repeat is played
+    assert [(m.numerator, m.denominator) for m in messages if m.type == "time_signature"] == [(6, 8)]
+    assert [m.key for m in messages if m.type == "key_signature"] == ["G"]
+    with wave.open(str(tmp_path / "o-01-the-kesh.wav")) as handle:
+        seconds = handle.getnframes() / handle.getframerate()
+        samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
+    assert seconds == pytest.approx(kesh.length + 1.5, abs=0.1)
+    assert np.abs(samples).max() > 1000
+
+
+def test_bad_input_is_reported_without_a_traceback(cli, tmp_path):
+    empty = tmp_path / "empty.abc"
+    empty.write_text("no tunes here\n")
+    done = cli("export", empty, "--midi", tmp_path / "x.mid")
+    assert done.returncode == 1 and "holds no tune" in done.stderr and "Traceback" not in done.stderr
