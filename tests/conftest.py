@@ -146,3 +146,51 @@ def shipped_sampler():
     if not SHIPPED_MODEL.exists():
         pytest.skip("models/default.pt is not in this checkout")
     return Sampler.from_checkpoint(SHIPPED_MODEL)
+
+
+# ---- the quick loop: ``./studio.sh test -m "not slow"`` ----------------------------------------------------------
+
+#: Tests that take more than a few seconds on a 2-core machine (measured with --durations), by node id prefix; each
+#: is marked ``slow`` here, in one place, rather than in files that other work edits. ``./studio.sh test`` (and CI)
+#: still runs every one of them.
+SLOW = (
+    "tests/core/test_kill_resume.py",
+    "tests/core/test_fuzz.py",
+    "tests/core/test_distributed.py",
+    "tests/core/test_distributed_context.py",
+    "tests/core/test_missing_devices.py",
+    "tests/core/test_report_html.py",
+    "tests/core/test_default_model.py",
+    "tests/core/test_headless.py",
+    "tests/core/test_reference_cache.py::test_evaluate_prints_the_same_with_a_cold_and_a_warm_cache",
+    "tests/core/test_scoring.py::test_the_shipped_models_card_figure_is_reproduced",
+    "tests/core/test_experiments.py::test_temperature_experiment_trains_once_and_samples_at_each_value",
+    "tests/test_layers.py",
+    "tests/cli/test_cli.py::test_train_runs_and_generate_as_real_processes",
+    "tests/cli/test_cli.py::test_corpus_of_a_file_as_a_real_process",
+    "tests/cli/test_cli.py::test_generate_out_adds_to_a_tune_book_the_window_can_open",
+    "tests/cli/test_cli_generate.py::test_strict_ab_best_of_two_keeps_valid_tunes_and_says_why",
+    "tests/cli/test_experiment_cli.py",
+    "tests/cli/test_export_cli.py::test_the_wav_is_the_mix_with_its_count_in_as_a_real_process",
+    "tests/cli/test_report_cli.py::test_a_tune_book_through_the_real_entry_point",
+    "tests/cli/test_report_cli.py::test_a_run_by_id_without_audio_writes_beside_the_run",
+    "tests/cli/test_score_cli.py::test_the_loss_per_note_counts_the_same_notes_at_every_text_level",
+    "tests/ui/test_generate_strict.py::test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score",
+    "tests/ui/test_report_actions.py",
+    "tests/ui/test_tune_books.py::test_a_killed_window_keeps_the_generated_tune_and_its_edit",
+    "tests/ui/test_tune_books.py::test_300_oneill_tunes_open_and_round_trip_through_save_as",
+    "tests/ui/test_deferred.py::test_the_window_paints_before_importing_the_heavy_libraries",
+    "tests/ui/test_quality_experiment_lifecycle.py",
+    "tests/ui/test_main_window.py::test_closing",
+)
+#: Tests that need the session's tiny experiment (trained once, about half a minute) are slow too.
+SLOW_FIXTURES = {"tiny_experiment", "experiment_copy"}
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        node = Path(item.fspath).resolve().relative_to(root).as_posix() + item.nodeid.partition("::")[1] \
+            + item.nodeid.partition("::")[2]
+        if node.startswith(SLOW) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
