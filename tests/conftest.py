@@ -1,8 +1,19 @@
-"""Test set-up shared by the core and UI tests: a private data folder and Qt offscreen, before anything starts."""
+"""Test set-up shared by the core and UI tests: one torch thread, a private data folder and Qt offscreen, before
+anything starts."""
 
 import os
 import tempfile
 from pathlib import Path
+
+# One thread per process: torch's default of 2 threads on a 2-core machine oversubscribes the cores as soon as
+# anything else runs (a resume test took 107 s instead of 5.6 s). Set before torch is imported, and in the
+# environment so that every subprocess a test starts (the CLI, torchrun, the killed window) inherits it.
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ["MKL_NUM_THREADS"] = "1"
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
 
 # Qt's offscreen screen is 800 pixels wide by default, narrower than the window's minimum: a desktop-sized screen
 # instead (restoreGeometry shrinks a saved size to the screen, so remembered sizes could not be tested on 800).
@@ -10,11 +21,181 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('offscreen_screen.json')}"
 os.environ["ABC_STUDIO_HOME"] = tempfile.mkdtemp(prefix="abc-studio-tests-")
 
-
 import errno  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 
 import pytest  # noqa: E402
+
+from support import copy_run, oneills_first_file  # noqa: E402
+
+_SESSION_HOME = Path(os.environ["ABC_STUDIO_HOME"])
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The session's own data folder goes when the session ends (each test's home is under its tmp_path)."""
+    shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch) -> Path:
+    """Each test's data folder (``ABC_STUDIO_HOME``): runs, experiments, settings and tunes.json under its tmp_path.
+    Only the caches of derived data (corpus reference statistics, corpora rewritten at a text level, keyed by the
+    corpus and the rewrite's version) are shared by the session, so a test does not rewrite O'Neill's again."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    (_SESSION_HOME / "cache").mkdir(parents=True, exist_ok=True)
+    (folder / "cache").symlink_to(_SESSION_HOME / "cache", target_is_directory=True)
+    monkeypatch.setenv("ABC_STUDIO_HOME", str(folder))
+    return folder
+
+
+# ---- the session's real artefacts: one corpus, one tiny trained run, one tiny experiment, the shipped model ----
+
+@pytest.fixture(scope="session")
+def oneills():
+    """O'Neill's Music of Ireland (1850), the whole built-in corpus."""
+    from studio.core.corpus import load_corpus
+
+    return load_corpus("oneills1850")
+
+
+@pytest.fixture(scope="session")
+def trained_run(oneills, tmp_path_factory):
+    """A real run: the tiny preset trained for 150 steps on O'Neill's, with checkpoints on disk. Shared by the
+    session: a test that writes into its folder (reports, scores, samples) takes ``trained_run_copy``."""
+    from studio.core.runs import RunStore
+    from studio.core.training import Trainer, preset
+
+    store = RunStore(tmp_path_factory.mktemp("trained") / "runs")
+    model_config, train_config = preset("tiny")
+    train_config.iterations = 150
+    train_config.learning_rate = 1e-2
+    result = Trainer.new(oneills, model_config, train_config, store, "fixture").run()
+    assert result.reason == "finished", result.error
+    return result.run
+
+
+@pytest.fixture
+def trained_run_copy(trained_run, tmp_path):
+    """The session's trained run copied into this test's ``tmp_path/runs``, for a test that writes into it."""
+    return copy_run(trained_run, tmp_path / "runs")
+
+
+def _recorder():
+    """An experiment listener that keeps the events it heard."""
+    from studio.core.experiments import ExperimentListener
+
+    class Recorder(ExperimentListener):
+        def __init__(self):
+            self.events = []
+
+        def on_arm_started(self, index, total, label):
+            self.events.append(("arm", index, total, label))
+
+        def on_phase(self, index, phase):
+            self.events.append(("phase", index, phase))
+
+        def on_step(self, index, step, loss, total_steps):
+            self.events.append(("step", index, step))
+
+    return Recorder()
+
+
+@pytest.fixture(scope="session")
+def tiny_experiment(tmp_path_factory):
+    """Two real tiny runs (batch 8 vs 4, 20 steps) on one O'Neill's file, 3 tunes each: ``(result, recorder)``.
+    Shared by the session and not to be written into: a test that writes a report takes ``experiment_copy``."""
+    from studio.core.experiments import ExperimentSpec, run_experiment
+    from studio.core.runs import RunStore
+
+    root = tmp_path_factory.mktemp("experiment")
+    spec = ExperimentSpec("batch_size", [8, 4], preset="tiny", corpus=oneills_first_file(), iterations=20,
+                          tunes_per_run=3, max_length=400, overrides={"validation_interval": 10})
+    recorder = _recorder()
+    result = run_experiment(spec, store=RunStore(root / "runs"), root=root / "experiments", listener=recorder)
+    assert result.status == "finished"
+    return result, recorder
+
+
+@pytest.fixture
+def experiment_copy(tiny_experiment, tmp_path):
+    """The session's experiment with its runs copied under ``tmp_path`` (``runs/``, ``experiments/<id>/``; the
+    copy's results name the copied runs), reloaded: for a test that writes its report or opens it in the window."""
+    import json
+
+    from studio.core.experiments import load_experiment
+
+    result, _ = tiny_experiment
+    root = tmp_path / "lab"
+    shutil.copytree(result.folder.parent.parent / "runs", root / "runs")
+    folder = root / "experiments" / result.folder.name
+    shutil.copytree(result.folder, folder)
+    results = folder / "results.json"
+    text = results.read_text(encoding="utf-8")
+    for old, new in ((str(result.folder), str(folder)), (str(result.folder.parent.parent), str(root))):
+        text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
+    results.write_text(text, encoding="utf-8")
+    return load_experiment(folder)
+
+
+@pytest.fixture(scope="session")
+def shipped_sampler():
+    """The shipped model (models/default.pt), loaded once for the session; skips when the checkout lacks it."""
+    from studio.core.paths import SHIPPED_MODEL
+    from studio.core.sampling import Sampler
+
+    if not SHIPPED_MODEL.exists():
+        pytest.skip("models/default.pt is not in this checkout")
+    return Sampler.from_checkpoint(SHIPPED_MODEL)
+
+
+# ---- the quick loop: ``./studio.sh test -m "not slow"`` ----------------------------------------------------------
+
+#: Tests that take more than a few seconds on a 2-core machine (measured with --durations), by node id prefix; each
+#: is marked ``slow`` here, in one place, rather than in files that other work edits. ``./studio.sh test`` (and CI)
+#: still runs every one of them.
+SLOW = (
+    "tests/core/test_kill_resume.py",
+    "tests/core/test_fuzz.py",
+    "tests/core/test_distributed.py",
+    "tests/core/test_distributed_context.py",
+    "tests/core/test_missing_devices.py",
+    "tests/core/test_report_html.py",
+    "tests/core/test_default_model.py",
+    "tests/core/test_headless.py",
+    "tests/core/test_reference_cache.py::test_evaluate_prints_the_same_with_a_cold_and_a_warm_cache",
+    "tests/core/test_scoring.py::test_the_shipped_models_card_figure_is_reproduced",
+    "tests/core/test_experiments.py::test_temperature_experiment_trains_once_and_samples_at_each_value",
+    "tests/test_layers.py",
+    "tests/cli/test_cli.py::test_train_runs_and_generate_as_real_processes",
+    "tests/cli/test_cli.py::test_corpus_of_a_file_as_a_real_process",
+    "tests/cli/test_cli.py::test_generate_out_adds_to_a_tune_book_the_window_can_open",
+    "tests/cli/test_cli_generate.py::test_strict_ab_best_of_two_keeps_valid_tunes_and_says_why",
+    "tests/cli/test_experiment_cli.py",
+    "tests/cli/test_export_cli.py::test_the_wav_is_the_mix_with_its_count_in_as_a_real_process",
+    "tests/cli/test_report_cli.py::test_a_tune_book_through_the_real_entry_point",
+    "tests/cli/test_report_cli.py::test_a_run_by_id_without_audio_writes_beside_the_run",
+    "tests/cli/test_score_cli.py::test_the_loss_per_note_counts_the_same_notes_at_every_text_level",
+    "tests/ui/test_generate_strict.py::test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score",
+    "tests/ui/test_report_actions.py",
+    "tests/ui/test_tune_books.py::test_a_killed_window_keeps_the_generated_tune_and_its_edit",
+    "tests/ui/test_tune_books.py::test_300_oneill_tunes_open_and_round_trip_through_save_as",
+    "tests/ui/test_deferred.py::test_the_window_paints_before_importing_the_heavy_libraries",
+    "tests/ui/test_quality_experiment_lifecycle.py",
+    "tests/ui/test_main_window.py::test_closing",
+)
+#: Tests that need the session's tiny experiment (trained once, about half a minute) are slow too.
+SLOW_FIXTURES = {"tiny_experiment", "experiment_copy"}
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        node = Path(item.fspath).resolve().relative_to(root).as_posix() + item.nodeid.partition("::")[1] \
+            + item.nodeid.partition("::")[2]
+        if node.startswith(SLOW) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 class SmallDisk:

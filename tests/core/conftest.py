@@ -1,4 +1,5 @@
-"""Fixtures for the headless core tests: the real O'Neill corpus and a tiny model trained on it."""
+"""Fixtures for the headless core tests (the real corpus, the tiny trained run and experiment and the shipped model
+are the session's, in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,15 @@ import pytest
 import torch
 
 from studio.core.configs import ModelConfig
-from studio.core.corpus import load_corpus
 from studio.core.model import CharLSTM
 from studio.core.notation import NotationRenderer
 from studio.core.runs import RunStore
 from studio.core.sampling import Sampler
-from studio.core.training import Trainer, preset
+from studio.core.training import preset
 from studio.core.vocabulary import Vocabulary
 
 #: The shipped model's characters; the pinned random model uses them.
 CHARS = '\n !"#\'()*+,-./0123456789:<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_abcdefghijklmnopqrstuvwxyz{|}~'
-
-
-@pytest.fixture(scope="session")
-def oneills():
-    return load_corpus("oneills1850")
 
 
 def tiny_configs(iterations=60, **train_overrides):
@@ -35,16 +30,6 @@ def tiny_configs(iterations=60, **train_overrides):
 def tiny_configs_fixture():
     """The tiny preset with overrides: ``tiny_configs(iterations, **train_config_fields)``."""
     return tiny_configs
-
-
-@pytest.fixture(scope="session")
-def trained_run(oneills, tmp_path_factory):
-    """A real run: the tiny preset trained for 150 steps on O'Neill's, with checkpoints on disk."""
-    store = RunStore(tmp_path_factory.mktemp("runs"))
-    model_config, train_config = tiny_configs(150, learning_rate=1e-2)
-    result = Trainer.new(oneills, model_config, train_config, store, "fixture").run()
-    assert result.reason == "finished", result.error
-    return result.run
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.abc.validate import validate_tune
 from studio.core.checkpoints import load_checkpoint
-from studio.core.sampling import Sampler, SamplingConfig
+from studio.core.sampling import SamplingConfig
 
 MIN_VALID_SHARE = 0.8  # free bars, models/MODEL_CARD.md: 94% measured on 100 tunes, less two standard errors of 24
 MIN_BAR_CORRECT_SHARE = 0.35  # free bars, models/MODEL_CARD.md: 56% measured on 100 tunes, less two standard errors
@@ -39,8 +39,8 @@ def _valid_and_bars_ok(tunes) -> tuple[float, float, list]:
     return valid, bars_ok, [r.problems[:2] for r in reports if r.problems]
 
 
-def test_strict_tunes_are_all_valid_with_every_bar_adding_up():
-    sampler = Sampler.from_checkpoint(SHIPPED_MODEL)
+def test_strict_tunes_are_all_valid_with_every_bar_adding_up(shipped_sampler):
+    sampler = shipped_sampler
     config = SamplingConfig(temperature=0.8, seed=0, count=24, max_length=1200)
     assert (config.bars, config.form) == ("strict", "AABB")  # the defaults
     tunes = sampler.sample(config)
@@ -49,8 +49,8 @@ def test_strict_tunes_are_all_valid_with_every_bar_adding_up():
     assert all(t.text.count(":|") + t.text.count("::") >= 2 for t in tunes)  # two repeated strains (A :: B :|)
 
 
-def test_most_free_tunes_are_valid_with_bars_that_add_up():
-    sampler = Sampler.from_checkpoint(SHIPPED_MODEL)
+def test_most_free_tunes_are_valid_with_bars_that_add_up(shipped_sampler):
+    sampler = shipped_sampler
     tunes = sampler.sample(SamplingConfig(temperature=0.8, seed=0, count=24, max_length=1200, bars="free"))
     valid, bars_ok, problems = _valid_and_bars_ok(tunes)
     assert valid >= MIN_VALID_SHARE, problems

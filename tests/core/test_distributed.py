@@ -10,12 +10,11 @@ import sys
 import time
 
 from studio.core.runs import RunStore
-from test_distributed_context import free_port  # a port nobody else uses, not a fixed one
 
 
 def test_two_process_gloo_run_writes_one_run(tmp_path):
     env = dict(os.environ, ABC_STUDIO_HOME=str(tmp_path), OMP_NUM_THREADS="1")
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                "-m", "studio", "train", "--preset", "tiny", "--iterations", "20", "--name", "ddp"]
     out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -36,9 +35,10 @@ def test_ctrl_c_under_torchrun_stops_both_ranks_and_the_run_resumes(tmp_path):
     """Ctrl+C reaches torchrun and both workers: the ranks agree to stop at one step (the run is 'stopped' with its
     checkpoint, not 'failed' by a rank that died mid-collective), and ``--resume`` under torchrun finishes it."""
     env = dict(os.environ, ABC_STUDIO_HOME=str(tmp_path), OMP_NUM_THREADS="1")
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
+    # --standalone: torchrun's own rendezvous on a port it binds itself (no port picked here and released first)
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     store = RunStore(tmp_path / "runs")
-    first = subprocess.Popen([*torchrun, "--master_port", str(free_port()), "-m", "studio", "train", "--preset", "tiny",
+    first = subprocess.Popen([*torchrun, "-m", "studio", "train", "--preset", "tiny",
                               "--iterations", "100000", "--checkpoint-interval", "5", "--name", "ddp"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -58,7 +58,7 @@ def test_ctrl_c_under_torchrun_stops_both_ranks_and_the_run_resumes(tmp_path):
     stopped_at = summary["steps_done"]
     assert stopped_at >= 8 and train_steps(run) == list(range(1, stopped_at + 1))
     target = stopped_at + 10
-    resumed = subprocess.run([*torchrun, "--master_port", str(free_port()), "-m", "studio", "train", "--resume", run.id,
+    resumed = subprocess.run([*torchrun, "-m", "studio", "train", "--resume", run.id,
                               "--iterations", str(target)], capture_output=True, text=True, env=env, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert run.summary()["status"] == "finished"

@@ -38,29 +38,68 @@ CHILD = textwrap.dedent("""
 """)
 
 
+TRAINER_CHILD = textwrap.dedent("""
+    import hashlib, sys, torch
+    import studio.core.training as training
+    from studio.core.corpus import load_corpus
+    model_config, train_config = training.preset("tiny")
+    trainer = training.Trainer.new(load_corpus(sys.argv[1]), model_config, train_config)  # the real Trainer, no store
+    drawn = []
+    windows_at = training.windows_at
+    training.windows_at = lambda data, starts, window: drawn.append(starts.tolist()) or windows_at(data, starts, window)
+    for _ in range(3):
+        trainer.train_step()
+    weights = b"".join(p.detach().numpy().tobytes() for p in trainer.model.parameters())
+    print("windows", hashlib.sha256(repr(drawn).encode()).hexdigest())
+    print("weights", hashlib.sha256(weights).hexdigest())
+""")
+
+
 def free_port() -> int:
+    """A port free now; another process may take it before rank 0 binds it, so ``run_two_ranks`` tries again."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+def run_two_ranks(script: Path, *args: str) -> list[dict[str, str]]:
+    """Runs ``script`` as ranks 0 and 1 of a gloo group; each rank's ``key value`` lines as a dict."""
+    for _attempt in range(3):
+        port = free_port()
+        processes = []
+        for rank in range(2):
+            env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), OMP_NUM_THREADS="1", RANK=str(rank),
+                       LOCAL_RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+            processes.append(subprocess.Popen([sys.executable, str(script), *args], env=env, stdout=subprocess.PIPE,
+                                              stderr=subprocess.PIPE, text=True))
+        done = [process.communicate(timeout=300) for process in processes]
+        if any("address already in use" in err.lower() for _out, err in done):
+            continue  # the port was taken between free_port() and the bind: another port
+        for process, (_out, err) in zip(processes, done):
+            assert process.returncode == 0, err[-2000:]
+        return [dict(line.split(" ", 1) for line in out.splitlines()) for out, _err in done]
+    raise AssertionError("three free ports were taken before rank 0 could bind them")
+
+
 def test_two_gloo_processes_agree_on_means_stops_and_weights(tmp_path):
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    port = free_port()
-    processes = []
-    for rank in range(2):
-        env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), OMP_NUM_THREADS="1", RANK=str(rank), LOCAL_RANK=str(rank),
-                   WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-        processes.append(subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True))
-    outputs = []
-    for process in processes:
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err[-2000:]
-        outputs.append(dict(line.split(" ", 1) for line in out.splitlines()))
+    outputs = run_two_ranks(script)
     assert [o["main"] for o in outputs] == ["True", "False"] and {o["world"] for o in outputs} == {"2"}
     assert [float(o["mean"]) for o in outputs] == [3.0, 3.0]
     assert [o["stop_if_rank1_asks"] for o in outputs] == ["True", "True"]
     assert [o["stop_if_nobody_asks"] for o in outputs] == ["False", "False"]
     assert outputs[0]["weights"] == outputs[1]["weights"]  # different data per rank, averaged gradients
+
+
+def test_the_trainer_draws_its_own_windows_per_rank_and_keeps_the_weights_identical(tmp_path):
+    """The real Trainer under two ranks: each rank trains on its own windows (the per-rank seed offset: without it
+    both would draw the same ones), and DDP averages the gradients so the weights stay identical on both (without
+    the DDP wrapper each rank would follow its own windows)."""
+    from support import oneills_first_file
+
+    script = tmp_path / "trainer_child.py"
+    script.write_text(TRAINER_CHILD)
+    outputs = run_two_ranks(script, oneills_first_file())
+    assert outputs[0]["windows"] != outputs[1]["windows"]
+    assert outputs[0]["weights"] == outputs[1]["weights"]

@@ -11,7 +11,7 @@ from studio.core.curves import curve_stats
 from studio.core.experiments import ExperimentError, ExperimentSpec, load_experiment, parse_values
 from studio.core.runs import LossPoint
 
-from experiment_fixture import tiny_experiment  # noqa: F401 - a real two-run experiment
+from support import oneills_first_file
 
 
 def _decaying_log(steps=300, noise=0.02, seed=1):
@@ -58,7 +58,7 @@ def test_spec_rejects_values_outside_the_limits():
         ExperimentSpec("lr_schedule", ["constant", "step"], preset="tiny").check()
 
 
-def test_experiment_trains_samples_and_scores_each_value(tiny_experiment):  # noqa: F811
+def test_experiment_trains_samples_and_scores_each_value(tiny_experiment):
     result, recorder = tiny_experiment
     assert result.status == "finished"
     assert [a.label for a in result.arms] == ["batch_size=8", "batch_size=4"]
@@ -76,7 +76,7 @@ def test_experiment_trains_samples_and_scores_each_value(tiny_experiment):  # no
     assert result.baseline["mean_overlap"] > 0.5
 
 
-def test_experiment_folder_reloads(tiny_experiment):  # noqa: F811
+def test_experiment_folder_reloads(tiny_experiment):
     result, _ = tiny_experiment
     again = load_experiment(result.folder)
     assert again.spec == result.spec
@@ -90,12 +90,10 @@ def test_load_experiment_of_an_empty_folder_is_a_clear_error(tmp_path):
 
 
 def test_temperature_experiment_trains_once_and_samples_at_each_value(tmp_path):
-    from music21 import corpus
-
     from studio.core.experiments import run_experiment
     from studio.core.runs import RunStore
 
-    path = sorted(str(p) for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))[0]
+    path = oneills_first_file()
     spec = ExperimentSpec("temperature", [0.5, 1.5], preset="tiny", corpus=path, iterations=10, tunes_per_run=2,
                           max_length=300)
     store = RunStore(tmp_path / "runs")

@@ -23,11 +23,10 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261124
-MUTATED_TUNES = 60  # real tunes mutated at most (each through every entry point)
-MIN_MUTATED = 20  # mutated tunes tried even when the budget is spent
+MUTATED_TUNES = 20  # real tunes mutated (each through every entry point): a fixed count, the same on any machine
 SYNTH_EVERY = 6  # offline FluidSynth render of every n-th input that made MIDI
-BUDGET_S = 60.0  # after MIN_MUTATED, the child starts no new mutated input past this; the fixed set always runs
-HANG_S = 120.0  # no report line for this long means the child hangs (generous: a guard, not a speed test)
+HANG_S = 300.0  # no report line for this long means the child hangs (a guard far above any one call, not a speed
+# test; still under the suite's 600 s per test)
 TEN_MB = 10 * 1024 * 1024
 
 # --------------------------------------------------------------------------- the hostile set
@@ -207,7 +206,6 @@ def child_main(workdir: Path) -> None:
     from studio.core.notation import NotationRenderer, RenderError
     from studio.core.synth import SoundFontError, SynthUnavailable
 
-    started = time.monotonic()
     rng = random.Random(SEED)
     report = Reporter((CorpusError, ExportError, MidiExportError, RenderError, SoundFontError, SynthUnavailable))
     real = load_corpus("oneills1850").tunes
@@ -240,9 +238,6 @@ def child_main(workdir: Path) -> None:
             text = data.decode("latin-1")
             drive_tune(report, f"{label} (as text)", text, renderer, workdir, synth=False)
         for index, tune in enumerate(picked):
-            if index >= MIN_MUTATED and time.monotonic() - started > BUDGET_S:
-                print(json.dumps({"budget": "exhausted", "mutated": index}), flush=True)
-                break
             text = mutate(tune.text, rng)
             drive_tune(report, f"mutated {tune.id}", text, renderer, workdir, synth=index % SYNTH_EVERY == 0)
         print(json.dumps({"renderer_restarts": renderer.restarts}), flush=True)
@@ -298,7 +293,7 @@ def test_hostile_abc_never_kills_or_hangs_and_each_input_gets_an_answer(tmp_path
         assert name in inputs
     for entry in ("repair_tune", "tune_metrics", "notation render", "abc_to_midi", "export_midi"):
         assert {r["input"] for r in outcomes if r["entry"] == entry} == inputs, entry
-    assert sum(r["input"].startswith("mutated") for r in outcomes if r["entry"] == "validate_tune") >= MIN_MUTATED
+    assert sum(r["input"].startswith("mutated") for r in outcomes if r["entry"] == "validate_tune") == MUTATED_TUNES
     assert any(r["entry"] == "offline synth" and r["outcome"] == "ok" for r in outcomes)
 
     # corpus import: good tunes in a mixed file still load, each bad one is dropped with a reason

@@ -25,8 +25,8 @@ SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "default.pt"
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    return Sampler.from_checkpoint(SHIPPED_MODEL)
+def shipped(shipped_sampler):
+    return shipped_sampler
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,11 @@
 """ABC -> MIDI export read back with mido, header parsing, and MIDI ports on a machine without a MIDI system."""
 
 import os
+from pathlib import Path
 
 import mido
 import pytest
-from music21 import converter, corpus
+from music21 import converter
 
 from studio.core.abc.fields import key_accidentals, meter_parts as parse_meter
 from studio.core.abc.text import split_tunes
@@ -19,12 +20,14 @@ from studio.core.midi import (
 from studio.core.midi_ports import MidiPortError, list_output_port_status, list_output_ports, open_output
 from studio.core.notation import NotationRenderer
 
+from support import oneills_first_file
+
 NO_SEQUENCER = not os.path.exists("/dev/snd/seq")
 
 
 def plain_oneill_tunes(count):
     """O'Neill tunes without grace notes, ties or key changes (where verovio and music21 agree note for note)."""
-    path = next(p for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))
+    path = Path(oneills_first_file())
     tunes = split_tunes(path.read_bytes().decode("latin-1"))
     body = lambda t: t.split("\nK:", 1)[1].split("\n", 1)[1]  # noqa: E731
     plain = [t for t in tunes if not any(mark in body(t) for mark in ("{", "-", "K:", "["))]

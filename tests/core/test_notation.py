@@ -3,20 +3,22 @@
 import os
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
-from music21 import corpus
 
 from studio.core.abc.repeats import open_implied_repeats
 from studio.core.abc.text import split_tunes
 from studio.core.notation import NotationRenderer, RenderError, Rendering
 from studio.ui.svg_fix import flatten_svg_for_qt
 
+from support import oneills_first_file
+
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 def oneill_tunes(count):
-    path = next(p for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))
+    path = Path(oneills_first_file())
     return split_tunes(path.read_bytes().decode("latin-1"))[:count]
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
 
 import pytest
 
 from studio.core.abc.validate import validate_tune
 from studio.core.metrics import tune_metrics
 from studio.core.phrase_repeats import RULES, measure_chances, source_bar
-from studio.core.sampling import Sampler, SamplingConfig
+from studio.core.sampling import SamplingConfig
 
-SHIPPED = Path(__file__).resolve().parents[2] / "models" / "default.pt"
 #: The corpus's 5-95% band of the repeated-bar share (model card, O'Neill's).
 CORPUS_BAND = (0.06, 0.44)
 
@@ -48,8 +46,8 @@ def test_a_phrase_carried_on_is_more_likely():
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    return Sampler.from_checkpoint(SHIPPED)
+def shipped(shipped_sampler):
+    return shipped_sampler
 
 
 def test_strict_tunes_repeat_bars_as_the_corpus_does(shipped):

@@ -155,7 +155,7 @@ def test_writes_leave_no_temporary_file(home, small_corpus):
 def _evaluate(tunes_file: Path, corpus: Path, home: Path) -> str:
     env = {**os.environ, "ABC_STUDIO_HOME": str(home), "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-m", "studio", "evaluate", str(tunes_file), "--corpus", str(corpus)],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=400)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -179,7 +179,7 @@ def test_a_cached_builtin_reference_neither_loads_the_corpus_nor_imports_music21
     probe = ("import sys; from studio.core.evaluation import corpus_reference; r = corpus_reference('oneills1850'); "
              "print(r._corpus is None, 'music21' in sys.modules, r.tune_count)")
     runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT,
-                           timeout=900) for _ in range(2)]
+                           timeout=400) for _ in range(2)]
     assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
     assert runs[0].stdout.split()[:2] == ["False", "True"]  # cold: loaded and measured
     assert runs[1].stdout.split() == ["True", "False", runs[0].stdout.split()[2]]

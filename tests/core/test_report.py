@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from studio.core.report import differing_settings, write_report
 
-from experiment_fixture import tiny_experiment  # noqa: F401 - a real two-run experiment
 
-
-def test_report_has_both_curves_and_the_differing_parameter(tiny_experiment):  # noqa: F811
-    result, _ = tiny_experiment
+def test_report_has_both_curves_and_the_differing_parameter(experiment_copy):
+    result = experiment_copy
     path = write_report(result)  # the HTML page: test_report_html.py
     text = path.read_text(encoding="utf-8")
     curves = result.folder / "loss_curves.png"
@@ -21,13 +19,13 @@ def test_report_has_both_curves_and_the_differing_parameter(tiny_experiment):  #
     assert "## Analysis" in text and "lower validation loss" in text
 
 
-def test_report_rebuilds_from_the_folder(tiny_experiment):  # noqa: F811
-    result, _ = tiny_experiment
+def test_report_rebuilds_from_the_folder(experiment_copy):
+    result = experiment_copy
     text = write_report(result.folder).read_text(encoding="utf-8")
     assert text.startswith("# Experiment: tiny: batch_size 8 vs 4")
 
 
-def test_only_the_variable_differs(tiny_experiment):  # noqa: F811
+def test_only_the_variable_differs(tiny_experiment):
     result, _ = tiny_experiment
     differing, shared = differing_settings(result.arms)
     assert differing == {"batch_size": [8, 4]}

@@ -7,7 +7,6 @@ import base64
 import io
 import json
 import re
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
@@ -18,65 +17,12 @@ from studio.core.experiments import ExperimentSpec, run_experiment
 from studio.core.report_html import write_html_report
 from studio.core.runs import RunStore
 
-from experiment_fixture import tiny_experiment  # noqa: F401 - a real two-run experiment
+from report_page import ReportPage as _Page
 
 TEMPERATURES = (0.5, 0.7)
 _SET_KEYS = {"validity rate": "validity_rate", "bar-correct rate": "bar_correct_rate", "novelty rate": "novelty_rate",
              "mean overlap": "mean_overlap", "pitch-class JS distance": "pitch_class_js",
              "interval JS distance": "interval_js"}
-_VOID = {"meta", "br", "img", "input", "link", "source", "hr", "wbr"}
-
-
-class _Page(HTMLParser):
-    """Collects what the tests look at: elements with their attributes and the ancestry of each, table cells."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, dict]] = []
-        self.elements: list[tuple[str, dict, tuple[str, ...]]] = []  # (tag, attributes, classes of ancestors)
-        self.tables: dict[str, list[list[str]]] = {}
-        self._table: str | None = None
-        self._cell: list[str] | None = None
-        self.styles: list[str] = []
-        self._in_style = False
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        ancestry = tuple(c for _, a in self.stack for c in (a.get("class") or "").split())
-        self.elements.append((tag, attributes, ancestry))
-        if tag == "table" and attributes.get("id"):
-            self._table = attributes["id"]
-            self.tables[self._table] = []
-        elif tag == "tr" and self._table:
-            self.tables[self._table].append([])
-        elif tag in ("td", "th") and self._table:
-            self._cell = []
-        self._in_style = tag == "style"
-        if tag not in _VOID:
-            self.stack.append((tag, attributes))
-
-    def handle_startendtag(self, tag, attrs):
-        self.elements.append((tag, dict(attrs), ()))
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None and self._table:
-            self.tables[self._table][-1].append("".join(self._cell).strip())
-            self._cell = None
-        if tag == "table":
-            self._table = None
-        self._in_style = False
-        while self.stack:
-            if self.stack.pop()[0] == tag:
-                break
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-        if self._in_style:
-            self.styles.append(data)
-
-    def inside(self, tag: str, css_class: str) -> list[dict]:
-        return [a for t, a, ancestry in self.elements if t == tag and css_class in ancestry]
 
 
 @pytest.fixture(scope="module")
@@ -179,10 +125,10 @@ def test_spikes_and_oscillation_are_told_in_words(sung_experiment):
     assert "python -m studio experiment --preset tiny --vary temperature=0.5,0.7" in text
 
 
-def test_the_experiment_report_writes_the_page_beside_the_markdown(tiny_experiment):  # noqa: F811
+def test_the_experiment_report_writes_the_page_beside_the_markdown(experiment_copy):
     from studio.core.report_html import write_reports
 
-    result, _ = tiny_experiment
+    result = experiment_copy
     markdown, path = write_reports(result.folder)
     assert path == markdown.with_name("report.html")
     page = _Page()
@@ -206,7 +152,8 @@ def test_a_tune_book_gets_its_own_page(oneills, tmp_path):
     assert "loss-chart" not in path.read_text(encoding="utf-8")
 
 
-def test_a_single_run_gets_all_its_settings_and_fresh_tunes(trained_run):
+def test_a_single_run_gets_all_its_settings_and_fresh_tunes(trained_run_copy):
+    trained_run = trained_run_copy
     path = write_html_report(trained_run, temperatures=(0.8,), audio=False)
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))

@@ -68,15 +68,18 @@ def test_a_torn_last_line_of_the_loss_log_is_skipped(store):
     assert [p.step for p in run.loss_log()] == [1, 2, 3]
 
 
-def test_runs_with_the_same_name_in_the_same_second_get_a_suffix(store):
+def test_runs_with_the_same_name_in_the_same_second_get_a_suffix(store, monkeypatch):
+    import datetime as real
+
+    class Frozen(real.datetime):  # the clock stands still: all three runs are made in the same second
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 12, 3, 15, 4, 5, tzinfo=tz)
+
+    monkeypatch.setattr("studio.core.runs.datetime", Frozen)
     runs = [new_run(store, "same name") for _ in range(3)]
-    assert len({r.path for r in runs}) == 3
-    by_second: dict[str, list[str]] = {}
-    for run in runs:  # the folder name is the time to the second and the name; a clash within a second is numbered
-        base = run.id if not run.id[-2:-1] == "-" or not run.id[-1].isdigit() else run.id[:-2]
-        by_second.setdefault(base, []).append(run.id)
-    for base, ids in by_second.items():
-        assert ids == [base, f"{base}-2", f"{base}-3"][:len(ids)]
+    base = "20261203-150405-same-name"
+    assert [r.id for r in runs] == [base, f"{base}-2", f"{base}-3"]
     assert all(r.name == "same name" for r in store.list())
 
 

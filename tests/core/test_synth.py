@@ -9,7 +9,6 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
-from music21 import corpus
 
 from studio.core.abc.text import split_tunes
 from studio.core.midi import abc_to_midi
@@ -24,13 +23,15 @@ from studio.core.synth import (
     write_wav,
 )
 
+from support import oneills_first_file
+
 NO_SOUND_CARD = not Path("/dev/snd").exists()
 RATE = 22050
 
 
 @pytest.fixture(scope="module")
 def tune_midi():
-    path = next(p for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))
+    path = Path(oneills_first_file())
     tune = split_tunes(path.read_bytes().decode("latin-1"))[2]
     with NotationRenderer() as renderer:
         return abc_to_midi(tune, tempo_bpm=240, renderer=renderer)

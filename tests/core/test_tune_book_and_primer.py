@@ -4,14 +4,16 @@ primers (the window's form and the command line's --primer give the same text)."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from music21 import corpus
 
 from studio.core.abc.text import tune_title
 from studio.core.formatting import format_value
 from studio.core.primer import build_primer, primer_from_argument
 from studio.core.tune_book import TuneBookError, read_tune_book, write_tune_book
+
+from support import oneills_first_file
 
 
 @dataclass
@@ -26,7 +28,7 @@ class Entry:
 
 @pytest.fixture(scope="module")
 def oneills_tunes():
-    path = next(p for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))
+    path = Path(oneills_first_file())
     return read_tune_book(path)[:3]
 
 

@@ -4,20 +4,22 @@ O'Neill tunes."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from music21 import corpus
 
 from studio.core.abc.text import decode_abc_bytes, split_tunes
 from studio.core.tune_book import (TuneBookError, append_to_tune_book, read_book_tunes, write_tune_book)
 from studio.core.tune_store import (StoredTune, TuneListState, load_tune_list, save_tune_list, store_path,
                                     tune_opening)
 
+from support import oneills_first_file
+
 
 @pytest.fixture(scope="module")
 def oneills_tunes():
-    path = next(p for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))
+    path = Path(oneills_first_file())
     return split_tunes(decode_abc_bytes(open(path, "rb").read()))[:20]
 
 

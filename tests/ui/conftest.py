@@ -1,27 +1,23 @@
-"""Set-up for the window tests: Qt offscreen and a private data folder before Qt is imported, fresh QSettings per
-test, a small real corpus (one file of O'Neill's), and a helper that answers the next modal dialog like a user."""
+"""Set-up for the window tests: fresh QSettings and a private data folder per test (the home fixture of
+tests/conftest.py), a small real corpus (one file of O'Neill's), the session's tiny checkpoint, the Generate and
+Train panels, and a helper that answers the next modal dialog like a user."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QAbstractButton, QApplication
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("ABC_STUDIO_HOME", tempfile.mkdtemp(prefix="abc-studio-ui-tests-"))
-
-import pytest  # noqa: E402
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QAbstractButton, QApplication  # noqa: E402
+from support import copy_run, oneills_first_file
 
 
 @pytest.fixture(autouse=True)
-def fresh_settings(qapp, tmp_path, monkeypatch):
-    """Each test gets empty QSettings and its own run store under tmp_path, and the application is set up as
-    ``studio.app`` sets it up (garbage collection in the GUI thread), whichever panel the test builds."""
+def fresh_settings(qapp, home, tmp_path):
+    """Each test gets empty QSettings under tmp_path (its runs and data are in ``home``), and the application is set
+    up as ``studio.app`` sets it up (garbage collection in the GUI thread), whichever panel the test builds."""
     from studio.ui.gui_gc import collect_in_gui_thread
 
     collect_in_gui_thread(qapp)
-    monkeypatch.setenv("ABC_STUDIO_HOME", str(tmp_path / "home"))
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
     qapp.setOrganizationName("ABC Studio Tests")
@@ -32,9 +28,29 @@ def fresh_settings(qapp, tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def small_corpus_path() -> str:
     """The first file of O'Neill's Music of Ireland (50 real tunes) from music21's corpus."""
-    from music21 import corpus
+    return oneills_first_file()
 
-    return str(sorted(p for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))[0])
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(trained_run, tmp_path_factory) -> str:
+    """The last checkpoint of a copy of the session's tiny trained run (``<folder>/runs/<id>/checkpoints``): the
+    window's tests sample from it, and tunes generated from a run are kept in its folder, so they get their own."""
+    run = copy_run(trained_run, tmp_path_factory.mktemp("tiny-model") / "runs")
+    return str(run.last_checkpoint)
+
+
+@pytest.fixture()
+def panel(qtbot):
+    """A Generate panel at a usual size that plays to the silent clock (the same on machines without sound)."""
+    from studio.ui.generate.panel import GeneratePanel
+    from studio.ui.generate.playback import CLOCK
+
+    widget = GeneratePanel()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.output_combo.setCurrentIndex(widget.output_combo.findData(CLOCK))
+    yield widget
+    widget.shutdown()
 
 
 @pytest.fixture
@@ -61,25 +77,6 @@ def answer_dialog(qtbot):
         return answered
 
     return schedule
-
-
-@pytest.fixture(scope="session")
-def run_past_experiment():
-    """``run_past_experiment(root, corpus_path, iterations, tunes_per_run, max_length)``: a real experiment run
-    before the window opens (tiny preset, batch 8 vs 4) under ``root``; returns its result."""
-    return _run_past_experiment
-
-
-def _run_past_experiment(root, corpus_path: str, iterations: int, tunes_per_run: int, max_length: int):
-    import torch
-
-    from studio.core.experiments import ExperimentSpec, run_experiment
-    from studio.core.runs import RunStore
-
-    torch.set_num_threads(1)
-    spec = ExperimentSpec("batch_size", [8, 4], preset="tiny", corpus=corpus_path, iterations=iterations,
-                          tunes_per_run=tunes_per_run, max_length=max_length)
-    return run_experiment(spec, store=RunStore(root / "runs"), root=root / "experiments")
 
 
 @pytest.fixture

@@ -8,11 +8,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QTabWidget
 
 from studio.ui.deferred import DeferredWidget, after_first_paint
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def settle(qtbot, turns: int = 3) -> None:
+    """Runs the event loop until what is already queued (paints, zero-delay timers and what they queue in turn) has
+    run: ``turns`` zero-delay timers fire one after another. Not a time: a slow machine waits longer, never less."""
+    for _ in range(turns):
+        fired = []
+        QTimer.singleShot(0, lambda: fired.append(True))
+        qtbot.waitUntil(lambda: bool(fired), timeout=5000)
 
 
 def test_built_after_its_first_paint_not_before(qtbot):
@@ -49,7 +59,8 @@ def test_a_hidden_tab_waits_until_it_is_shown(qtbot):
     tabs.addTab(hidden, "two")
     tabs.show()
     qtbot.waitUntil(visible.is_built, timeout=5000)
-    qtbot.wait(100)
+    tabs.repaint()
+    settle(qtbot)
     assert not hidden.is_built()
     tabs.setCurrentWidget(hidden)
     qtbot.waitUntil(hidden.is_built, timeout=5000)
@@ -60,12 +71,12 @@ def test_after_first_paint_runs_once_the_widget_is_painted(qtbot):
     qtbot.addWidget(label)
     calls = []
     after_first_paint(label, lambda: calls.append(label.isVisible()))
-    qtbot.wait(50)
+    settle(qtbot)
     assert calls == []  # not shown: never painted
     label.show()
     qtbot.waitUntil(lambda: calls == [True], timeout=5000)
-    label.update()
-    qtbot.wait(100)
+    label.repaint()  # painted again, at once
+    settle(qtbot)
     assert calls == [True]
 
 

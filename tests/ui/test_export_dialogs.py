@@ -17,12 +17,10 @@ from pathlib import Path
 
 import mido
 import pytest
-from generate_fixtures import oneill_tunes
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
-from test_generate_panel import show_tune
-from test_main_window import TIMEOUT, make_window
+from window_helpers import TIMEOUT, make_window, oneill_tunes, show_tune
 
 from studio.core.synth import find_soundfont
 from studio.ui.generate.export import FORMATS

@@ -9,7 +9,7 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
-from generate_fixtures import isolated_home, oneill_tunes, panel, tiny_checkpoint  # noqa: F401
+from window_helpers import oneill_tunes, show_tune
 from PySide6.QtCore import Qt
 
 from studio.core.synth import find_soundfont
@@ -29,12 +29,6 @@ HOSTILE_SNIPPETS = [
     "]]]]",
     "",
 ]
-
-
-def show_tune(qtbot, panel, text: str):
-    with qtbot.waitSignal(panel.preview_ready, timeout=30000) as blocker:
-        panel.add_tune(text)
-    return blocker.args[0]
 
 
 def test_temperature_dial_sets_the_sampling_temperature(panel):

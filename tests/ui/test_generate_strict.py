@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from generate_fixtures import isolated_home, panel, tiny_checkpoint  # noqa: F401
 from PySide6.QtCore import QSettings
 
 from studio.core.abc.validate import validate_tune
@@ -57,7 +56,7 @@ def test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score(qtbot, panel):
     panel.length_spin.setValue(400)
     panel.sampling_form.form_combo.setCurrentText("AB")
     panel.sampling_form.best_of_spin.setValue(2)
-    with qtbot.waitSignal(panel.tunes_generated, timeout=900000):
+    with qtbot.waitSignal(panel.tunes_generated, timeout=400_000):
         assert panel.generate()
     qtbot.waitUntil(lambda: not panel.is_generating, timeout=30000)
     assert panel.entries[0].seed in (5, 6) and panel.entries[1].seed in (7, 8)  # tune i: seed 5 + 2i or 5 + 2i + 1

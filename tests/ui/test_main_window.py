@@ -7,29 +7,8 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent
 
-from studio.ui.main_window import STOP_AND_KEEP, MainWindow, corpus_candidate
-
-TIMEOUT = 60_000
-
-
-def make_window(qtbot, corpus_path=None):
-    window = MainWindow(load_corpus_at_start=False)
-    qtbot.addWidget(window)
-    window.show()
-    if corpus_path:
-        with qtbot.waitSignal(window.train_panel.corpus_picker.corpus_loaded, timeout=TIMEOUT):
-            window.open_corpus(corpus_path)
-    return window
-
-
-def start_long_tiny_run(qtbot, window):
-    panel = window.train_panel
-    panel.form.set_preset("tiny")
-    for name, value in (("iterations", "100000"), ("checkpoint_interval", "100000"),
-                        ("validation_interval", "100000")):
-        panel.form.set_value(name, value)
-    qtbot.mouseClick(panel.train_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: len(panel.chart.train_data()[0]) >= 3, timeout=TIMEOUT)
+from studio.ui.main_window import STOP_AND_KEEP, corpus_candidate
+from window_helpers import TIMEOUT, make_window, start_long_tiny_run
 
 
 def test_tabs_menus_and_status_bar(qtbot):
@@ -150,7 +129,7 @@ def test_closing_mid_experiment_stops_and_joins_it(qtbot, small_corpus_path):
     panel.builder.tunes.setValue(2)
     panel.start_button.click()
     session = panel.session
-    with qtbot.waitSignal(session.progressed, timeout=600_000):  # training has started
+    with qtbot.waitSignal(session.progressed, timeout=400_000):  # training has started
         pass
     assert session.is_running()
     assert window.close() is True

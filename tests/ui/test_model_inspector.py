@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from generate_fixtures import isolated_home, oneill_tunes, tiny_checkpoint  # noqa: F401
+from window_helpers import oneill_tunes
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 

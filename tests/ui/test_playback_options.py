@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import mido
 import pytest
-from generate_fixtures import isolated_home  # noqa: F401
-from test_generate_panel import panel, show_tune  # noqa: F401  (the panel on the clock-only output)
+from window_helpers import show_tune
 
 from studio.core.abc.text import read_headers
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QFileDialog
-from test_main_window import TIMEOUT, make_window
+from window_helpers import TIMEOUT, make_window
 
 from studio.core.experiments import experiments_home, list_experiments, load_experiment
 from studio.core.runs import Run
@@ -118,16 +118,9 @@ def test_a_failing_experiment_is_shown_as_failed_with_its_reason(qtbot, window, 
     qtbot.waitUntil(lambda: is_idle(panel), timeout=TIMEOUT)
 
 
-@pytest.fixture(scope="module")
-def past_experiment(tmp_path_factory, small_corpus_path, run_past_experiment):
-    """A finished experiment run before the window opens (tiny, batch 8 vs 4, 4 steps, one tune each)."""
-    result = run_past_experiment(tmp_path_factory.mktemp("past"), small_corpus_path, 4, 1, 200)
-    assert result.status == "finished"
-    return result
-
-
-def test_reopening_a_past_experiment_shows_its_results(qtbot, window, small_corpus_path, past_experiment,
+def test_reopening_a_past_experiment_shows_its_results(qtbot, window, small_corpus_path, experiment_copy,
                                                        monkeypatch):
+    past_experiment = experiment_copy  # the session's finished experiment (tiny, batch 8 vs 4, 20 steps)
     opened_at = []
 
     def choose_folder(_parent, _caption, directory, *_options):
@@ -147,7 +140,7 @@ def test_reopening_a_past_experiment_shows_its_results(qtbot, window, small_corp
     assert [row[validity] for row in rows[:2]] == [f"{arm.set_metrics['validity_rate']:.3f}"
                                                    for arm in past_experiment.arms]
     curves = panel.results.plot.getPlotItem().listDataItems()
-    assert [list(curve.getData()[0]) for curve in curves] == [[1, 2, 3, 4]] * 2
+    assert [list(curve.getData()[0]) for curve in curves] == [list(range(1, 21))] * 2
     assert panel.report_path == str(past_experiment.folder / "report.html")
     assert panel.report_button.isEnabled() and panel.export_report_button.isEnabled()
     assert "(finished)" in panel.progress_label.text()

@@ -17,12 +17,11 @@ from studio.ui.quality_panel import QualityPanel
 from studio.ui.runs_panel import RunsPanel
 
 
-@pytest.fixture(scope="module")
-def past_experiment(tmp_path_factory, small_corpus_path, run_past_experiment):
-    """A real experiment (tiny preset, batch 8 vs 4, 12 steps, 2 tunes each) with no report written yet."""
-    result = run_past_experiment(tmp_path_factory.mktemp("past"), small_corpus_path, 12, 2, 300)
-    assert not (result.folder / "report.html").exists()
-    return result
+@pytest.fixture
+def past_experiment(experiment_copy):
+    """The session's real experiment (tiny preset, batch 8 vs 4, 20 steps, 3 tunes each), copied, no report yet."""
+    assert not (experiment_copy.folder / "report.html").exists()
+    return experiment_copy
 
 
 @pytest.fixture
@@ -51,7 +50,6 @@ def _is_report(path: Path, tunes: int) -> bool:
     return True
 
 
-@pytest.mark.timeout(1800)  # the module's experiment is trained in the first test's set-up
 def test_a_past_experiment_shows_at_once_and_its_report_is_written_when_asked(
         qtbot, past_experiment, small_corpus_path, tmp_path, monkeypatch, opened_urls):
     panel = QualityPanel(corpus=small_corpus_path, store=RunStore(tmp_path / "runs"),
@@ -65,14 +63,14 @@ def test_a_past_experiment_shows_at_once_and_its_report_is_written_when_asked(
 
     exported = tmp_path / "my lab report"
     suggested = _answer_save_dialog(monkeypatch, exported)
-    with qtbot.waitSignal(panel.reports.written, timeout=600_000) as blocker:
+    with qtbot.waitSignal(panel.reports.written, timeout=400_000) as blocker:
         panel.export_report_button.click()
         assert panel.progress.maximum() == 0  # busy while the page is written in the background
         assert not panel.report_button.isEnabled() and not panel.export_report_button.isEnabled()
     saved = tmp_path / "my lab report.html"
     assert blocker.args == [str(saved)]
     assert suggested[0].endswith(f"{past_experiment.folder.name}.html")
-    assert _is_report(saved, 2 + 2 + 3)  # two runs of two tunes, the three temperatures
+    assert _is_report(saved, 3 + 3 + 3)  # two runs of three tunes, the three temperatures
     assert saved.read_bytes() == page.read_bytes()  # the page stays in the experiment folder too
     assert (past_experiment.folder / "report.md").exists()  # the Markdown report, from the same data
     assert opened_urls == []
@@ -84,7 +82,6 @@ def test_a_past_experiment_shows_at_once_and_its_report_is_written_when_asked(
     assert not panel.reports.is_busy()
 
 
-@pytest.mark.timeout(1800)  # a shared two-core machine: sampling and engraving a run's tunes can crawl
 def test_the_runs_tab_writes_a_runs_report_and_opens_it(qtbot, past_experiment, tmp_path, monkeypatch,
                                                         opened_urls):
     store = RunStore(past_experiment.folder.parent.parent / "runs")
@@ -99,7 +96,7 @@ def test_the_runs_tab_writes_a_runs_report_and_opens_it(qtbot, past_experiment, 
     suggested = _answer_save_dialog(monkeypatch, destination)
     statuses = []
     panel.status_changed.connect(statuses.append)
-    with qtbot.waitSignal(panel.reports.written, timeout=600_000):
+    with qtbot.waitSignal(panel.reports.written, timeout=400_000):
         button.click()
         assert not button.isEnabled()
     assert suggested == [str(store.open(run_id).path / "report.html")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from generate_fixtures import isolated_home, oneill_tunes  # noqa: F401
+from window_helpers import oneill_tunes
 
 from studio.core.notation import NotationRenderer
 from studio.ui.generate.score_view import ScoreView, engraved_id

@@ -13,7 +13,8 @@ def nats_per_char(output: str) -> float:
     return float(re.search(r": ([0-9.]+) nats per character = ([0-9.]+) bits", output).group(1))
 
 
-def test_score_windows_equals_the_trainers_validation_loss(trained_run, capsys):
+def test_score_windows_equals_the_trainers_validation_loss(trained_run_copy, capsys):
+    trained_run = trained_run_copy  # the score is kept in the run's folder
     runs_dir = str(trained_run.path.parent)
     assert main(["--runs-dir", runs_dir, "score", "--run", trained_run.id, "--corpus", "oneills1850",
                  "--method", "windows"]) == 0
@@ -50,11 +51,12 @@ def test_unknown_characters_are_reported_and_a_foreign_split_is_a_user_mistake(t
     assert "use split all" in capsys.readouterr().err
 
 
-def test_the_loss_per_note_counts_the_same_notes_at_every_text_level(trained_run, oneills, capsys):
+def test_the_loss_per_note_counts_the_same_notes_at_every_text_level(trained_run_copy, oneills, capsys):
     """Per character, a raw and a canonical model are not comparable (canonical text is shorter); per melody note
     they are, because the canonical form keeps every note: the note count must not depend on the level."""
     from studio.core.scoring import score_corpus, tunes_of_split
 
+    trained_run = trained_run_copy  # the score is kept in the run's folder
     raw = score_corpus(trained_run.best_checkpoint, oneills, run=trained_run)  # the tiny run reads raw text
     assert raw.notes > 0 and raw.nats_per_note == raw.nats / raw.notes
     assert raw.nats_per_note > raw.nats_per_char  # a note takes more than one character

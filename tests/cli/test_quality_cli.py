@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from music21 import corpus
 
 from studio.cli.main import main
+
+import support
 
 
 @pytest.fixture(scope="module")
 def oneills_files():
-    return sorted(str(p) for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p))
+    return support.oneills_files()
 
 
 def test_evaluate_real_tunes_exits_0(oneills_files, capsys):
@@ -30,18 +31,19 @@ def test_evaluate_marks_a_broken_tune(tmp_path, oneills_files, capsys):
     assert row.count("*") >= 3  # mean interval, leap rate, octave leaps...
 
 
-@pytest.mark.parametrize("argv", [
-    ["evaluate", "/no/such/file.abc"],
-    ["evaluate"],
-    ["evaluate", "--run", "no-such-run"],
-    ["experiment", "--preset", "tiny", "--vary", "batch_size=8"],
-    ["experiment", "--preset", "tiny", "--vary", "batch_size"],
-    ["experiment", "--preset", "tiny", "--vary", "colour=1,2"],
-    ["experiment", "--preset", "nope", "--vary", "batch_size=8,4"],
+@pytest.mark.parametrize("argv, reason", [
+    (["evaluate", "/no/such/file.abc"], "no such file: /no/such/file.abc"),
+    (["evaluate"], "give either an .abc file or --run RUN"),
+    (["evaluate", "--run", "no-such-run"], "no run 'no-such-run' in "),
+    (["experiment", "--preset", "tiny", "--vary", "batch_size=8"], "give at least two values to compare"),
+    (["experiment", "--preset", "tiny", "--vary", "batch_size"], "--vary needs NAME=V1,V2"),
+    (["experiment", "--preset", "tiny", "--vary", "colour=1,2"], "unknown variable 'colour'; choose one of"),
+    (["experiment", "--preset", "nope", "--vary", "batch_size=8,4"], "unknown preset 'nope'; known: lab"),
 ])
-def test_user_mistakes_exit_2(argv, capsys):
+def test_user_mistakes_exit_2_with_their_reason(argv, reason, capsys):
     assert main(argv) == 2
-    assert capsys.readouterr().err.startswith("error: ")
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and reason in error, error  # the reason: a bug's KeyError would not say it
 
 
 def test_evaluate_a_real_runs_saved_samples(trained_run, tmp_path, capsys):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from studio.cli.main import main
 from studio.core.inspection import inspect_text, offset_of
-from studio.core.sampling import Sampler
+from studio.core.paths import SHIPPED_MODEL
 
-SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "default.pt"
 TUNE = "X:1\nT:Test\nM:4/4\nL:1/8\nK:D\nabcd efga|bagf edcB|A2F2 D4|\n"
 
 
@@ -22,14 +20,14 @@ def tune_file(tmp_path):
     return path
 
 
-def test_the_distribution_at_a_point_at_two_temperatures(tune_file, capsys):
+def test_the_distribution_at_a_point_at_two_temperatures(tune_file, shipped_sampler, capsys):
     assert main(["inspect", str(tune_file), "--model", str(SHIPPED_MODEL), "--at", "6:10",
                  "--temperature", "1.5"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("6:10, written |; T=1: entropy") and "T=1.5: entropy" in out[0]
     marked = [line for line in out if line.endswith("<-")]
     assert len(marked) == 1 and marked[0].split()[0] == "|" and "bar line" in marked[0]
-    seen = inspect_text(*_model(), TUNE)
+    seen = inspect_text(shipped_sampler.model, shipped_sampler.vocabulary, TUNE)
     offset = offset_of(TUNE, 6, 10)
     at_one, at_hot = seen.distribution_at(offset, 1.0), seen.distribution_at(offset, 1.5)
     assert f"entropy {at_one.entropy_bits:.2f} bits" in out[0] and f"entropy {at_hot.entropy_bits:.2f} bits" in out[0]
@@ -41,10 +39,10 @@ def test_the_distribution_at_a_point_at_two_temperatures(tune_file, capsys):
     assert re.search(r"\d+ characters predicted, mean surprise \d\.\d{3} bits", "\n".join(out))
 
 
-def test_without_a_point_it_shows_the_most_surprising_character(tune_file, capsys):
+def test_without_a_point_it_shows_the_most_surprising_character(tune_file, shipped_sampler, capsys):
     assert main(["inspect", str(tune_file), "--model", str(SHIPPED_MODEL)]) == 0
     out = capsys.readouterr().out.splitlines()
-    place = inspect_text(*_model(), TUNE).most_surprising(1)[0]
+    place = inspect_text(shipped_sampler.model, shipped_sampler.vocabulary, TUNE).most_surprising(1)[0]
     assert out[0].startswith(f"{place.line}:{place.column}, written")
     summary = out[out.index("") + 1:]
     assert "mean surprise" in summary[0] and summary[1].strip().startswith(f"{place.line}:{place.column}")
@@ -68,11 +66,3 @@ def test_mistakes_exit_2_with_one_line(tune_file, capsys, args, message):
     assert main(["inspect", str(tune_file), "--model", str(SHIPPED_MODEL), *args]) == 2
     assert message in capsys.readouterr().err
 
-
-_loaded = {}
-
-
-def _model():
-    if "sampler" not in _loaded:
-        _loaded["sampler"] = Sampler.from_checkpoint(SHIPPED_MODEL)
-    return _loaded["sampler"].model, _loaded["sampler"].vocabulary

@@ -1,0 +1,58 @@
+"""Plain helpers shared by the tests (no fixtures: those live in the conftest files): where O'Neill's files are,
+and the one way to run ``python -m studio`` in a child process, with this checkout's code and a private data folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@lru_cache(maxsize=1)
+def oneills_files() -> tuple[str, ...]:
+    """The 39 files of O'Neill's Music of Ireland (1850) in music21's bundled corpus, in name order."""
+    from music21 import corpus
+
+    return tuple(sorted(str(p) for p in corpus.getCorePaths(fileExtensions=("abc",)) if "oneills1850" in str(p)))
+
+
+def oneills_first_file() -> str:
+    """O'Neill's first file (50 real tunes): a small real corpus that loads in a moment."""
+    return oneills_files()[0]
+
+
+def studio_env(home: Path | str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a child ``python -m studio``: this checkout first on the path (so a worktree's tests run
+    its own code), the given data folder, one torch thread (inherited from the suite's conftest) and ``extra``."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))
+    if home is not None:
+        env["ABC_STUDIO_HOME"] = str(home)
+    env.update(extra)
+    return env
+
+
+def run_studio(*args, home: Path | str | None = None, timeout: float = 300, env: dict | None = None,
+               check: bool = False) -> subprocess.CompletedProcess:
+    """``python -m studio ARGS`` in a child process, as a user runs it; output captured as text."""
+    return subprocess.run([sys.executable, "-m", "studio", *map(str, args)], capture_output=True, text=True,
+                          env=env or studio_env(home), cwd=str(PROJECT_ROOT), timeout=timeout, check=check)
+
+
+def start_studio(*args, home: Path | str | None = None, env: dict | None = None, **popen) -> subprocess.Popen:
+    """``python -m studio ARGS`` started in a child process (stdout and stderr piped as text) for a test to signal."""
+    return subprocess.Popen([sys.executable, "-m", "studio", *map(str, args)], env=env or studio_env(home),
+                            cwd=str(PROJECT_ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def copy_run(run, runs_folder: Path):
+    """A copy of ``run`` in ``runs_folder`` (a store of its own), opened: for a test that writes into a run."""
+    from studio.core.runs import RunStore
+
+    shutil.copytree(run.path, Path(runs_folder) / run.id)
+    return RunStore(runs_folder).open(run.id)
