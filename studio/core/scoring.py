@@ -81,6 +81,42 @@ class TuneScore(LossPerCharacter):
     nats: float
 
 
+#: Where ``CorpusScore.by_position`` cuts the tunes (characters from the tune's start): 0-100, 100-200, ... 500+.
+POSITION_BOUNDS = (100, 200, 300, 500)
+
+
+@dataclass
+class PositionTotals:
+    """Loss summed by the position of the predicted character in its tune (1 = the tune's second character), so a
+    model's loss late in a tune (where a cadence is) can be told from its loss early on (the header)."""
+
+    nats: list[float] = field(default_factory=list)
+    characters: list[int] = field(default_factory=list)
+
+    def add(self, nll: torch.Tensor, mask: torch.Tensor, first_position: int) -> None:
+        """Adds a chunk: ``nll`` and ``mask`` (rows x steps), the chunk's first column predicting ``first_position``."""
+        end = first_position + nll.shape[1]
+        grow = end - len(self.nats)
+        if grow > 0:
+            self.nats += [0.0] * grow
+            self.characters += [0] * grow
+        sums = (nll * mask).sum(dim=0).double().tolist()
+        counts = mask.sum(dim=0).tolist()
+        for offset, (total, count) in enumerate(zip(sums, counts)):
+            self.nats[first_position + offset] += total
+            self.characters[first_position + offset] += int(count)
+
+    def buckets(self, bounds: tuple[int, ...] = POSITION_BOUNDS) -> list[tuple[str, float, int]]:
+        """``(label, nats per character, characters)`` for positions 0-100, 100-200, ... (``bounds``) and the rest."""
+        edges = [0, *bounds, max(len(self.nats), bounds[-1])]
+        rows = []
+        for low, high in zip(edges, edges[1:]):
+            count = sum(self.characters[low:high])
+            label = f"{low}-{high}" if high != edges[-1] else f"{low}+"
+            rows.append((label, math.fsum(self.nats[low:high]) / count if count else float("nan"), count))
+        return rows
+
+
 @dataclass
 class CorpusScore(LossPerCharacter):
     """The loss of a model on a corpus split."""
@@ -95,6 +131,7 @@ class CorpusScore(LossPerCharacter):
     unknown: dict[str, int] = field(default_factory=dict)  # characters skipped, with their counts
     seconds: float = 0.0
     notes: int = 0  # melody notes of the scored tunes (method ``tunes`` only): the same at every text level
+    positions: PositionTotals | None = None  # the loss by position in the tune (method ``tunes`` only)
 
     @property
     def nats_per_note(self) -> float:
@@ -122,6 +159,9 @@ class CorpusScore(LossPerCharacter):
             lines.append(f"per melody note: {self.nats_per_note:.4f} nats over {self.notes:,} notes (comparable "
                          f"across text levels)")
         bits = self.per_tune_bits()
+        if self.positions is not None:
+            lines.append("by position in the tune, nats per character: " + ", ".join(
+                f"{label} {nats:.3f}" for label, nats, count in self.positions.buckets() if count))
         if bits:
             lines.append(f"per tune ({len(bits):,} tunes), bits per character: mean {statistics.fmean(bits):.3f}, "
                          f"median {statistics.median(bits):.3f}")
@@ -187,8 +227,10 @@ def _batches(lengths: list[int]) -> list[list[int]]:
 
 @torch.no_grad()
 def text_losses(model: CharLSTM, codes: list[list[int]], progress: Progress | None = None,
-                characters_per_call: int = CHARACTERS_PER_CALL) -> list[float]:
-    """Summed loss (nats) of each code sequence, every code but the first predicted from those before it.
+                characters_per_call: int = CHARACTERS_PER_CALL, positions: PositionTotals | None = None
+                ) -> list[float]:
+    """Summed loss (nats) of each code sequence, every code but the first predicted from those before it (and, with
+    ``positions``, added up by the predicted character's position as well).
 
     Sequences are sorted by length and read ``MAX_ROWS`` at a time, in time chunks of ``characters_per_call / rows``
     steps with the LSTM state carried between chunks; rows whose text has ended are dropped from the next chunk.
@@ -216,6 +258,8 @@ def text_losses(model: CharLSTM, codes: list[list[int]], progress: Progress | No
             predicted = torch.arange(position + 1, position + 1 + targets.shape[1], device=device)
             mask = predicted[None, :] < lengths[:rows, None]
             batch_losses[:rows] += (nll * mask).sum(dim=1).double()
+            if positions is not None:
+                positions.add(nll, mask, position + 1)
             done += int(mask.sum())
             if progress:
                 progress(done, total)
@@ -227,8 +271,8 @@ def text_losses(model: CharLSTM, codes: list[list[int]], progress: Progress | No
     return losses
 
 
-def score_tunes(model: CharLSTM, vocabulary: Vocabulary, tunes: list[Tune], progress: Progress | None = None
-                ) -> tuple[list[TuneScore], dict[str, int]]:
+def score_tunes(model: CharLSTM, vocabulary: Vocabulary, tunes: list[Tune], progress: Progress | None = None,
+                positions: PositionTotals | None = None) -> tuple[list[TuneScore], dict[str, int]]:
     """Per-tune losses of ``tunes`` (each read whole, ending with its blank line) and the unknown characters."""
     unknown: dict[str, int] = {}
     codes = []
@@ -238,7 +282,7 @@ def score_tunes(model: CharLSTM, vocabulary: Vocabulary, tunes: list[Tune], prog
         for ch, n in missing.items():
             unknown[ch] = unknown.get(ch, 0) + n
         codes.append(vocabulary.encode("".join(text[i] for i in offsets)))
-    losses = text_losses(model, codes, progress)
+    losses = text_losses(model, codes, progress, positions=positions)
     scores = [TuneScore(tune.id, tune.title, max(len(c) - 1, 0), loss) for tune, c, loss in zip(tunes, codes, losses)]
     return scores, unknown
 
@@ -321,10 +365,12 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
         nats, count = window_loss(model, data, settings.get("seq_length", 100), settings.get("validation_windows", 64),
                                   progress=progress)
         return CorpusScore(name, corpus.name, split, method, count, nats, [], unknown, time.perf_counter() - began)
-    scores, unknown = score_tunes(model, vocabulary, tunes, progress)
+    positions = PositionTotals()
+    scores, unknown = score_tunes(model, vocabulary, tunes, progress, positions)
     notes = sum(len(scan_tune(tune.text).melody()) for tune in tunes)
     return CorpusScore(name, corpus.name, split, method, sum(s.characters for s in scores),
-                       math.fsum(s.nats for s in scores), scores, unknown, time.perf_counter() - began, notes)
+                       math.fsum(s.nats for s in scores), scores, unknown, time.perf_counter() - began, notes,
+                       positions)
 
 
 # --- scores kept with a run -----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from studio.core.checkpoints import load_checkpoint
 from studio.core.corpus import load_corpus
 from studio.core.inspection import inspect_texts
 from studio.core.scoring import (
+    PositionTotals,
     TUNE_ENDING,
     ScoringError,
     score_corpus,
@@ -47,6 +48,28 @@ def test_whole_tune_score_is_the_mean_surprise_of_every_character(trained_run, o
     codes = [vocabulary.encode(t.text + TUNE_ENDING) for t in tunes]
     chunked = text_losses(model, codes, characters_per_call=64)  # many time chunks, rows dropping out on the way
     assert chunked == pytest.approx([s.nats for s in scores], rel=1e-4)
+
+
+def test_the_loss_by_position_adds_each_character_at_its_place_in_its_tune(trained_run, oneills):
+    """The position buckets hold every predicted character once, at its place in its own tune (read in chunks with
+    rows dropping out), so a bucket's figure is the mean surprise of the characters at those places."""
+    checkpoint = load_checkpoint(trained_run.best_checkpoint)
+    model, vocabulary = checkpoint.build_model(), checkpoint.vocabulary
+    tunes = tunes_of_split(oneills, "validation", checkpoint, trained_run)[:12]
+    positions = PositionTotals()
+    codes = [vocabulary.encode(t.text + TUNE_ENDING) for t in tunes]
+    text_losses(model, codes, characters_per_call=64, positions=positions)
+    seen = inspect_texts(model, vocabulary, [t.text + TUNE_ENDING for t in tunes])
+    expected_nats, expected_count = [0.0] * len(positions.nats), [0] * len(positions.nats)
+    for inspection in seen:
+        for place, bits in enumerate(inspection.surprise_bits[1:].tolist(), start=1):
+            expected_nats[place] += bits * math.log(2)
+            expected_count[place] += 1
+    assert positions.characters == expected_count
+    assert positions.nats == pytest.approx(expected_nats, rel=1e-3, abs=1e-6)
+    rows = positions.buckets((100, 200))
+    assert [label for label, _, _ in rows][:2] == ["0-100", "100-200"] and rows[2][0] == "200+"
+    assert sum(count for _, _, count in rows) == sum(len(c) - 1 for c in codes)
 
 
 def test_score_of_a_split_reports_progress_and_per_tune_figures(trained_run, oneills):
