@@ -31,9 +31,11 @@ def tiny_configs_fixture():
 
 @pytest.fixture(scope="session")
 def trained_run(oneills, tmp_path_factory):
-    """A real run: the tiny preset trained for 150 steps on O'Neill's, with checkpoints on disk."""
+    """A real run: the tiny preset trained for 150 steps on O'Neill's, with checkpoints on disk. On random windows:
+    the tests that read it compare the trainer's window validation with ``score --method windows``, and sample from
+    it at seeds chosen for what that model writes (stream runs: test_stream_training.py)."""
     store = RunStore(tmp_path_factory.mktemp("runs"))
-    model_config, train_config = tiny_configs(150, learning_rate=1e-2)
+    model_config, train_config = tiny_configs(150, learning_rate=1e-2, context="window")
     result = Trainer.new(oneills, model_config, train_config, store, "fixture").run()
     assert result.reason == "finished", result.error
     return result.run
