@@ -69,7 +69,7 @@ def main() -> None:
         contenders[f"trainer-{precision}"] = Trainer.new(corpus, model_config, train_config)
     trainer = contenders["trainer-fp32"]
     contenders = {
-        "lab-reference-fp32": LabReference(trainer.train_data, len(trainer.vocabulary), 256, args.hidden_size,
+        "lab-reference-fp32": LabReference(trainer.batches.data, len(trainer.vocabulary), 256, args.hidden_size,
                                            args.batch_size, args.seq_length, 5e-3),
         **contenders,
     }

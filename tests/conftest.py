@@ -71,6 +71,9 @@ def trained_run(oneills, tmp_path_factory):
     model_config, train_config = preset("tiny")
     train_config.iterations = 150
     train_config.learning_rate = 1e-2
+    # on random windows: the tests that read it compare the trainer's window validation with ``score --method
+    # windows`` and sample from it at seeds chosen for what that model writes (stream runs: test_stream_training.py)
+    train_config.context = "window"
     result = Trainer.new(oneills, model_config, train_config, store, "fixture").run()
     assert result.reason == "finished", result.error
     return result.run
