@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 import pytest
-from generate_fixtures import oneill_tunes
+from window_helpers import oneill_tunes
 from PySide6.QtCore import QSettings
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from test_export_dialogs import generate_tab, save_dialog, window  # noqa: F401 - fixtures
