@@ -38,12 +38,12 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch) -> Path:
-    """Each test's data folder (``ABC_STUDIO_HOME``): runs, experiments, settings and tunes.json under its tmp_path.
-    Only the caches of derived data (corpus reference statistics, corpora rewritten at a text level, keyed by the
-    corpus and the rewrite's version) are shared by the session, so a test does not rewrite O'Neill's again."""
-    folder = tmp_path / "home"
-    folder.mkdir()
+def home(tmp_path_factory, monkeypatch) -> Path:
+    """Each test's own data folder (``ABC_STUDIO_HOME``): runs, experiments and tunes.json, in a temporary folder
+    beside the test's tmp_path (which stays the test's alone). Only the caches of derived data (corpus reference
+    statistics, corpora rewritten at a text level, keyed by the corpus and the rewrite's version) are shared by the
+    session, so a test does not rewrite O'Neill's again."""
+    folder = tmp_path_factory.mktemp("home")
     (_SESSION_HOME / "cache").mkdir(parents=True, exist_ok=True)
     (folder / "cache").symlink_to(_SESSION_HOME / "cache", target_is_directory=True)
     monkeypatch.setenv("ABC_STUDIO_HOME", str(folder))

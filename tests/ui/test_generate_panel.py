@@ -264,6 +264,7 @@ def test_hostile_abc_passes_edit_render_play_export(qtbot, panel, tmp_path, snip
 
 
 def test_model_picker_lists_the_runs_checkpoints(qtbot, monkeypatch, tiny_checkpoint):
+    from studio.core.runs import RunStore
     from studio.ui.model_picker import ModelPicker
 
     run_folder = Path(tiny_checkpoint).parents[1]
@@ -271,7 +272,8 @@ def test_model_picker_lists_the_runs_checkpoints(qtbot, monkeypatch, tiny_checkp
     picker = ModelPicker()
     qtbot.addWidget(picker)
     assert tiny_checkpoint in picker.paths()
-    assert any("Run tiny" in picker.combo.itemText(i) for i in range(picker.combo.count()))
+    name = RunStore(run_folder.parent).open(run_folder.name).name
+    assert any(f"Run {name}" in picker.combo.itemText(i) for i in range(picker.combo.count()))
 
 
 def test_a_tune_verovio_cannot_engrave_still_plays():
