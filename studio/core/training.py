@@ -333,7 +333,7 @@ class Trainer:
                 at_end = self.step == self.config.iterations
                 if self.step % self.config.validation_interval == 0 or at_end:
                     self._validate(now)
-                if self.step % self.config.checkpoint_interval == 0 and not at_end:
+                if self.step % self.config.checkpoint_interval == 0 and not at_end and self._weights_are_finite():
                     self._save_last(now)
         except Exception as exc:  # noqa: BLE001 - reported through the result, the run is kept
             reason = "failed"
@@ -345,7 +345,8 @@ class Trainer:
                     pass  # e.g. the disk is full: the error still reaches the result and the listener
         wall = elapsed()
         unsaved, stop_reason = None, None
-        saved = self._save_last(wall) if self.step > 0 else True  # on every rank: gathering positions is a collective
+        # on every rank (gathering positions is a collective); weights that diverged never replace the last good ones
+        saved = self._save_last(wall) if self.step > 0 and self._weights_are_finite() else True
         if self.run_folder is not None and self.step > 0 and not saved:  # kept, or not finished
             unsaved, stop_reason = self.snapshot(wall), self._writer.stop_reason()
             reason = "failed" if reason == "failed" else "stopped"
@@ -375,6 +376,10 @@ class Trainer:
             self.best_validation = val
             if self.run_folder is not None:
                 self._checkpoint(now, self.run_folder.best_checkpoint, with_optimizer=False)
+
+    def _weights_are_finite(self) -> bool:
+        """False once a step has turned any weight into NaN or infinity (the same on every rank)."""
+        return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
 
     def _save_last(self, now: float) -> bool:
         # every rank's reading position (a collective: every rank saves at the same steps; rank 0 writes)

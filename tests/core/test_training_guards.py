@@ -56,7 +56,7 @@ def test_a_run_whose_loss_turns_nan_ends_as_failed_with_its_reason(small_corpus,
     from studio.core.runs import RunStore
 
     model_config, train_config = preset("tiny")
-    train_config.iterations = 10
+    train_config.iterations, train_config.checkpoint_interval = 10, 1
     box: list = []
     listener = _Poisoner(box)
     trainer = Trainer.new(small_corpus, model_config, train_config, RunStore(tmp_path / "runs"), "diverges",
@@ -69,3 +69,9 @@ def test_a_run_whose_loss_turns_nan_ends_as_failed_with_its_reason(small_corpus,
     run = result.run
     assert run.summary()["status"] == "failed" and run.meta()["error"] == result.error
     assert [p.step for p in run.loss_log() if p.kind == "train"] == [1, 2]  # no NaN point in the log
+    # the weights turned NaN after step 2: the last checkpoint stays step 1's, which resumes
+    from studio.core.checkpoints import load_checkpoint
+
+    last = load_checkpoint(run.last_checkpoint)
+    assert last.step == 1
+    assert all(bool(torch.isfinite(v.float()).all()) for v in last.model_state.values())
