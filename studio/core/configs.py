@@ -22,6 +22,11 @@ from studio.core.abc.canonical import TEXT_LEVELS
 DEFAULT_PRIMER = "X:1\n"
 #: ``TrainConfig.context``: ``window`` (the lab's random windows from a zero state) or ``stream`` (whole tunes).
 CONTEXTS = ("window", "stream")
+#: ``score``: which tunes of a corpus a model is scored on (as its training divided them, or all), and how they are
+#: read (whole tunes, or the trainer's validation windows). Here, not in the torch-using scoring module, so the
+#: command line and the window offer them without loading torch.
+SCORE_SPLITS = ("validation", "train", "all")
+SCORE_METHODS = ("tunes", "windows")
 #: The Train form's groups of settings, in the order it shows them.
 GROUPS = ("text", "optimisation", "network", "run", "machine")
 #: ``Setting.saved_before`` of a setting that runs have always saved.

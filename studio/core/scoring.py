@@ -34,14 +34,13 @@ from torch import nn
 
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.checkpoints import Checkpoint, load_checkpoint
+from studio.core.configs import SCORE_METHODS as METHODS, SCORE_SPLITS as SPLITS
 from studio.core.corpus import COMBINED_CORPORA, Corpus, CorpusError, Tune, join_tunes, load_corpus
 from studio.core.inspection import LOG2, known_characters, padded_codes
 from studio.core.model import CharLSTM
 from studio.core.runs import Run
 from studio.core.vocabulary import Vocabulary
 
-SPLITS = ("validation", "train", "all")
-METHODS = ("tunes", "windows")
 #: Characters (batch rows x time steps) one forward call reads when scoring whole tunes; bounds memory (~0.4 GB).
 CHARACTERS_PER_CALL = 32_768
 MAX_ROWS = 256
