@@ -158,7 +158,7 @@ def main() -> None:
             rows.append(row(f"{label}, temperature {temperature:g}", metrics, texts))
 
     mc, tc = checkpoint.model_config, checkpoint.train_config
-    schedule = tc.get("lr_schedule", "constant")
+    schedule = tc.lr_schedule
     schedule_option = f" --lr-schedule {schedule}" if schedule != "constant" else ""
     first = results[f"free {args.temperatures[0]:g}"]["metrics"]  # the test samples free bars at the first temperature
     validity, bar_correct = first["validity_rate"], first["bar_correct_rate"]
@@ -172,8 +172,8 @@ def main() -> None:
               "| pitch-class-from-tonic JS | interval JS | final note on tonic | strain ends on tonic "
               "| strain ends on triad | "
               + " | ".join(f"median {f.replace('_', ' ')}" for f in SHOWN_FEATURES) + " |")
-    level = tc.get("text_level", "raw")
-    shifts = tc.get("augment_keys") or []
+    level = tc.text_level
+    shifts = tc.augment_keys
     augmentation = (f"every training tune also transposed by {', '.join(f'{k:+d}' for k in shifts)} semitones "
                     f"(validation tunes never)" if shifts else "none")
     card = f"""# Model card: `{model_path.name}`
@@ -185,8 +185,8 @@ The model ABC Studio opens with: the lab's character-level LSTM trained on `{tra
   characters (raw), vocabulary of {len(checkpoint.vocabulary)} characters; corpus identity
   `{checkpoint.corpus.get('identity')}`.
 - Clean-up: headers reduced to X, T, M, L, R, K; comments, lyrics and bibliographic fields dropped; exact duplicates
-  dropped. Train/validation split: {1 - tc['validation_fraction']:.0%} / {tc['validation_fraction']:.0%} of O'Neill's tunes, seed
-  {tc['seed']} (a combined corpus adds its other collections to the training side only, without near-copies of
+  dropped. Train/validation split: {1 - tc.validation_fraction:.0%} / {tc.validation_fraction:.0%} of O'Neill's tunes, seed
+  {tc.seed} (a combined corpus adds its other collections to the training side only, without near-copies of
   validation tunes).
 - Text level: `{level}` (how the tunes are written for training; see `python -m studio corpus --text {level}`).
 - Key augmentation: {augmentation}.
@@ -194,9 +194,9 @@ The model ABC Studio opens with: the lab's character-level LSTM trained on `{tra
 ## Configuration
 - Model: embedding {mc.embedding_dim}, {mc.num_layers} LSTM layer(s) of {mc.hidden_size} units, dropout {mc.dropout},
   {sum(v.numel() for v in checkpoint.model_state.values()):,} parameters, stored in half precision.
-- Training: Adam, learning rate {tc['learning_rate']} ({schedule} schedule), batch {tc['batch_size']}, sequence
-  {tc['seq_length']}, gradient clipping {tc['grad_clip']}, {tc['precision']} precision, seed {tc['seed']}; context
-  `{tc.get('context', 'window')}` ({'each batch row reads its own stream of whole tunes, the LSTM state carried from one window to the next' if tc.get('context') == 'stream' else "random windows, each from a zero state: the lab's"}).
+- Training: Adam, learning rate {tc.learning_rate} ({schedule} schedule), batch {tc.batch_size}, sequence
+  {tc.seq_length}, gradient clipping {tc.grad_clip}, {tc.precision} precision, seed {tc.seed}; context
+  `{tc.context}` ({'each batch row reads its own stream of whole tunes, the LSTM state carried from one window to the next' if tc.context == 'stream' else "random windows, each from a zero state: the lab's"}).
 
 ## Training on this machine (2 cores, CPU only)
 - Steps: {checkpoint.step:,} (the checkpoint with the best validation loss; {summary['steps_done']:,} steps trained).

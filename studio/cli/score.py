@@ -8,16 +8,16 @@ from studio.cli.common import EXIT_OK, ProgressBar, UserError, resolve_checkpoin
 
 def register(subparsers) -> None:
     from studio.core.corpus import DEFAULT_CORPUS
-    from studio.core.scoring import METHODS, SPLITS
+    from studio.core.configs import SCORE_METHODS, SCORE_SPLITS
 
     p = subparsers.add_parser("score", help="a model's loss on a corpus's held-out (or any) tunes")
     p.add_argument("--model", dest="checkpoint", metavar="M",
                    help="a checkpoint or model file (default: the shipped model)")
     p.add_argument("--run", help="a run id: its best checkpoint (else its last), scored on the run's stored split")
     p.add_argument("--corpus", default=DEFAULT_CORPUS, help="built-in name or .abc file/folder (default %(default)s)")
-    p.add_argument("--split", default="validation", choices=SPLITS,
+    p.add_argument("--split", default="validation", choices=SCORE_SPLITS,
                    help="validation and train: as the model's training divided the corpus; all: every tune")
-    p.add_argument("--method", default="tunes", choices=METHODS,
+    p.add_argument("--method", default="tunes", choices=SCORE_METHODS,
                    help="tunes: every tune read whole (the figure to quote); windows: the trainer's validation loss")
     p.add_argument("--top", type=int, default=5, help="how many most and least surprising tunes to list")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")

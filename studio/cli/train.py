@@ -12,8 +12,6 @@ from studio.cli.common import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ProgressB
 
 
 def register(subparsers) -> None:
-    from studio.core.abc.canonical import TEXT_LEVELS
-    from studio.core.configs import CONTEXTS
     from studio.core.corpus import DEFAULT_CORPUS
 
     p = subparsers.add_parser("train", help="train a model (a run)")
@@ -21,32 +19,7 @@ def register(subparsers) -> None:
     p.add_argument("--corpus", default=DEFAULT_CORPUS, help="built-in name or .abc file/folder")
     p.add_argument("--name", help="a name for the run")
     p.add_argument("--resume", metavar="RUN", help="continue a stopped run from its last checkpoint")
-    p.add_argument("--iterations", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--seq-length", type=int)
-    p.add_argument("--learning-rate", type=float)
-    p.add_argument("--lr-schedule", choices=["constant", "cosine"],
-                   help="constant (the lab's) or cosine: down to nothing by the last step")
-    p.add_argument("--embedding-dim", type=int)
-    p.add_argument("--hidden-size", type=int)
-    p.add_argument("--num-layers", type=int)
-    p.add_argument("--dropout", type=float)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16"])
-    p.add_argument("--augment-keys", type=_semitone_shifts, metavar="SHIFTS",
-                   help="also train on every training tune transposed by these semitones, e.g. "
-                        "--augment-keys=-5,-2,2,5 (a tune in D also in A, C, E and G); validation tunes never")
-    p.add_argument("--validation-interval", type=int)
-    p.add_argument("--checkpoint-interval", type=int)
-    p.add_argument("--text", choices=TEXT_LEVELS, dest="text_level",
-                   help="how the tunes are written for training: raw (as collected, the lab's exact replication), "
-                        "canonical (one spelling of the same music; the default of the lab presets) or melody "
-                        "(canonical without slurs, decorations, grace notes and chord symbols)")
-    p.add_argument("--context", choices=CONTEXTS,
-                   help="what each training window is read after: stream (the default: each batch row reads whole "
-                        "tunes one window after the other, the LSTM state carried across steps; validated on whole "
-                        "tunes) or window (the lab's random windows, each from a zero state)")
+    add_setting_flags(p)
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.set_defaults(func=cmd_train)
 
@@ -64,39 +37,41 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_package)
 
 
-def _semitone_shifts(text: str) -> tuple[int, ...]:
-    """``'-5,-2,2,5'`` -> ``(-5, -2, 2, 5)``; ``''`` or ``none`` -> no augmentation."""
+def add_setting_flags(parser) -> None:
+    """One flag per training setting (``studio.core.configs.training_settings``: its name, choices, range and help);
+    each defaults to None, the preset's value."""
     import argparse
 
-    if text.strip().lower() in ("", "none"):
-        return ()
-    try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"whole numbers separated by commas, not {text!r}") from None
+    from studio.core.configs import training_settings
+
+    for setting in training_settings():
+        def parse(text: str, setting=setting):
+            try:
+                return setting.parse(text)
+            except ValueError as exc:
+                if setting.about.parse:  # its own words; argparse says "invalid int value" for the others
+                    raise argparse.ArgumentTypeError(str(exc)) from None
+                raise
+
+        parse.__name__ = setting.kind.__name__  # argparse names the type in its message
+        parser.add_argument(f"--{setting.flag}", dest=setting.name, type=parse, help=setting.described_help(),
+                            choices=list(setting.about.choices) or None)
 
 
 def _configs_from_args(args):
+    """The ``--preset``'s configs with every setting flag given on the command line; UserError names bad values."""
     from dataclasses import replace
 
-    from studio.core.training import preset
+    from studio.core.configs import ModelConfig, preset, training_settings
 
     model_config, train_config = preset(args.preset)
-    overrides = {
-        "iterations": args.iterations, "batch_size": args.batch_size, "seq_length": args.seq_length,
-        "learning_rate": args.learning_rate, "lr_schedule": args.lr_schedule, "seed": args.seed,
-        "device": args.device, "precision": args.precision,
-        "validation_interval": args.validation_interval, "checkpoint_interval": args.checkpoint_interval,
-        "text_level": args.text_level,
-        "augment_keys": args.augment_keys, "context": args.context,
-    }
-    train_config = replace(train_config, **{k: v for k, v in overrides.items() if v is not None})
-    model_overrides = {"embedding_dim": args.embedding_dim, "hidden_size": args.hidden_size,
-                       "num_layers": args.num_layers, "dropout": args.dropout}
-    model_config = replace(model_config, **{k: v for k, v in model_overrides.items() if v is not None})
+    given = [(s, getattr(args, s.name)) for s in training_settings() if getattr(args, s.name) is not None]
+    model_config = replace(model_config, **{s.name: value for s, value in given if s.config is ModelConfig})
+    train_config = replace(train_config, **{s.name: value for s, value in given if s.config is not ModelConfig})
     problems = {**model_config.problems(), **train_config.problems()}
     if problems:
-        raise UserError("; ".join(f"--{k.replace('_', '-')} {v}" for k, v in problems.items()))
+        flags = {s.name: s.flag for s in training_settings()}
+        raise UserError("; ".join(f"--{flags.get(k, k)} {v}" for k, v in problems.items()))
     return model_config, train_config
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from studio.core.atomic_files import replacing
+from studio.core.configs import TrainConfig
 from studio.core.disk_space import write_failure
 from studio.core.model import CharLSTM, ModelConfig
 from studio.core.vocabulary import Vocabulary
@@ -48,7 +49,7 @@ class Checkpoint:
     """Everything one checkpoint file holds."""
 
     model_config: ModelConfig
-    train_config: dict
+    train_config: TrainConfig
     vocabulary: Vocabulary
     step: int
     model_state: dict
@@ -80,7 +81,7 @@ def save_checkpoint(path: Path | str, checkpoint: Checkpoint, *, half_precision:
         "version": FORMAT_VERSION,
         "created": checkpoint.created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model_config": checkpoint.model_config.to_dict(),
-        "train_config": dict(checkpoint.train_config),
+        "train_config": checkpoint.train_config.to_dict(),
         "vocabulary": checkpoint.vocabulary.chars,
         "step": int(checkpoint.step),
         "model_state": {k: v.detach().cpu() for k, v in weights.items()},
@@ -148,7 +149,7 @@ def load_checkpoint(path: Path | str) -> Checkpoint:
             )
         return Checkpoint(
             model_config=model_config,
-            train_config=payload.get("train_config", {}),
+            train_config=TrainConfig.from_dict(payload.get("train_config", {})),  # old files: as they trained
             vocabulary=vocabulary,
             step=int(payload["step"]),
             model_state=payload["model_state"],

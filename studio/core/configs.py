@@ -1,39 +1,160 @@
 """The settings of a model, a training run and a sampling call, and the presets: plain dataclasses, no torch.
 
-They live apart from the code that uses them (model.py, training.py, sampling.py re-export them) so that the window
-can build its forms without importing torch: the studio opens in a fraction of the time.
+Each setting of ``ModelConfig`` and ``TrainConfig`` is written once, here: its field carries a :class:`Setting` in
+its metadata (label, help, unit, limits, choices, the CLI flag, the Train form's group, the runs table's column, the
+value of runs saved before it existed). The command line's flags (``studio.cli.train``), the Train form
+(``studio.ui.hyperparameter_form``), the runs table and comparison (``studio.ui.runs_table``,
+``studio.ui.run_comparison``) and the "train this again" command (``studio.core.report_html.train_command``) are
+generated from :func:`training_settings`: adding a setting is one line below plus its use.
+
+They live apart from the code that uses them so that the window can build its forms without importing torch: the
+studio opens in a fraction of the time.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Callable
 
 from studio.core.abc.canonical import TEXT_LEVELS
 
 DEFAULT_PRIMER = "X:1\n"
 #: ``TrainConfig.context``: ``window`` (the lab's random windows from a zero state) or ``stream`` (whole tunes).
 CONTEXTS = ("window", "stream")
+#: ``score``: which tunes of a corpus a model is scored on (as its training divided them, or all), and how they are
+#: read (whole tunes, or the trainer's validation windows). Here, not in the torch-using scoring module, so the
+#: command line and the window offer them without loading torch.
+SCORE_SPLITS = ("validation", "train", "all")
+SCORE_METHODS = ("tunes", "windows")
+#: The Train form's groups of settings, in the order it shows them.
+GROUPS = ("text", "optimisation", "network", "run", "machine")
+#: ``Setting.saved_before`` of a setting that runs have always saved.
+NEW = object()
+
+
+def semitone_shifts(text: str) -> tuple[int, ...]:
+    """``'-5,-2,2,5'`` -> ``(-5, -2, 2, 5)``; ``''`` or ``none`` -> no augmentation; ValueError otherwise."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"whole numbers separated by commas, not {text!r}") from None
+
+
+def _shifts_text(shifts) -> str:
+    return ",".join(str(shift) for shift in shifts) if shifts else "none"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What the studio says and checks about one settings field (its dataclass field's ``metadata["setting"]``).
+
+    ``choices``: allowed values, each with its explanation (``{}``: any value within ``limits``); ``flag``: the
+    command-line flag without ``--`` (the field name with dashes when empty); ``group``: where the Train form shows
+    it (one of ``GROUPS``); ``form``: shown in the Train form at all; ``column``: its header in the runs table (empty:
+    none); ``compare``: a row of the runs comparison; ``saved_before``: what runs saved before the field existed used;
+    ``parse``/``show``: text <-> value for values that are not plain numbers or words.
+    """
+
+    label: str
+    help: str
+    unit: str = ""
+    limits: tuple[float, float] | None = None
+    choices: dict[str, str] = field(default_factory=dict)
+    flag: str = ""
+    group: str = "run"
+    form: bool = True
+    column: str = ""
+    compare: bool = True
+    saved_before: Any = NEW
+    parse: Callable[[str], Any] | None = None
+    show: Callable[[Any], str] | None = None
+
+
+def setting(default, label: str, help: str, **described):
+    """A dataclass field with its :class:`Setting` (the one place a training setting is described)."""
+    return field(default=default, metadata={"setting": Setting(label, help, **described)})
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One described field of a settings class: ``config`` (the class), ``name``, ``kind`` (int, float, str or
+    tuple, from its default), ``default`` and its :class:`Setting` as ``about``."""
+
+    config: type
+    name: str
+    kind: type
+    default: Any
+    about: Setting
+
+    @property
+    def flag(self) -> str:
+        return self.about.flag or self.name.replace("_", "-")
+
+    def parse(self, text: str):
+        """The value ``text`` means (ValueError when it means none): whole numbers may hold ``,`` or ``_``."""
+        if self.about.parse:
+            return self.about.parse(text)
+        if self.kind is int:
+            return int(text.strip().replace(",", "").replace("_", ""))
+        return self.kind(text.strip())
+
+    def show(self, value) -> str:
+        """``value`` as text that :meth:`parse` reads back."""
+        if self.about.show:
+            return self.about.show(value)
+        return repr(value) if isinstance(value, float) else str(value)  # every digit: 5e-3 as 0.005
+
+    def described_help(self) -> str:
+        """The help with the unit, the range and the choices' explanations, for a flag or a tooltip."""
+        about, extra = self.about, []
+        if about.limits:
+            extra.append(f"{self.show(about.limits[0])} to {self.show(about.limits[1])}{' ' + about.unit if about.unit else ''}")
+        elif about.unit:
+            extra.append(about.unit)
+        text = about.help + (f" ({'; '.join(extra)})" if extra else "")
+        return text + "".join(f"; {explained}" for explained in about.choices.values() if explained)
+
+    def read(self, summary: dict):
+        """This setting's value in a run summary (``run.json``), as its config loads it (old runs included)."""
+        section = summary.get("model_config" if self.config is ModelConfig else "train_config") or {}
+        return getattr(self.config.from_dict(section), self.name)
+
+
+def settings_of(config: type) -> list[SettingField]:
+    """The described fields of a settings class, in declaration order."""
+    out = []
+    for f in fields(config):
+        about = f.metadata.get("setting")
+        if about is not None:
+            out.append(SettingField(config, f.name, type(f.default), f.default, about))
+    return out
+
+
+def training_settings() -> list[SettingField]:
+    """Every setting of a training run (``TrainConfig`` and ``ModelConfig``), in the Train form's order (by group,
+    then as declared)."""
+    described = settings_of(TrainConfig) + settings_of(ModelConfig)
+    return sorted(described, key=lambda s: GROUPS.index(s.about.group))
 
 
 class ConfigFields:
     """What every settings dataclass here can do: say which values are out of range, and round-trip to a dict.
 
-    A subclass lists ``LIMITS`` (field -> (low, high)) and may list ``CHOICES`` (field -> allowed values).
+    Limits and choices come from each field's :class:`Setting`.
     """
-
-    LIMITS: dict[str, tuple[float, float]] = {}
-    CHOICES: dict[str, tuple] = {}
 
     def problems(self) -> dict[str, str]:
         """Field name -> why its value is out of range (empty when the settings are usable)."""
         out = {}
-        for name, (low, high) in self.LIMITS.items():
-            if not low <= getattr(self, name) <= high:
-                out[name] = f"must be between {low:g} and {high:g}"
-        for name, allowed in self.CHOICES.items():
-            if getattr(self, name) not in allowed:
-                out[name] = f"must be one of {', '.join(allowed)}"
+        for described in settings_of(type(self)):
+            value, about = getattr(self, described.name), described.about
+            if about.limits and not about.limits[0] <= value <= about.limits[1]:
+                out[described.name] = f"must be between {about.limits[0]:g} and {about.limits[1]:g}"
+            if about.choices and value not in about.choices:
+                out[described.name] = f"must be one of {', '.join(about.choices)}"
         return out
 
     def to_dict(self) -> dict:
@@ -41,9 +162,21 @@ class ConfigFields:
 
     @classmethod
     def from_dict(cls, data: dict):
-        """An instance from ``data``, ignoring keys it does not know (files of older or newer versions)."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """An instance from ``data``, ignoring keys it does not know (files of older or newer versions); a field
+        missing from ``data`` takes its ``saved_before`` value (what runs from before it existed used), else its
+        default. Tuples come back as tuples (JSON stores lists)."""
+        known = {f.name: f for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for described in settings_of(cls):
+            if described.name not in values and described.about.saved_before is not NEW:
+                values[described.name] = described.about.saved_before
+            if described.kind is tuple and described.name in values:
+                values[described.name] = tuple(values[described.name])
+        return cls(**values)
+
+
+def _choices(values, explained: dict[str, str] | None = None) -> dict[str, str]:
+    return {value: (explained or {}).get(value, "") for value in values}
 
 
 @dataclass
@@ -51,17 +184,24 @@ class ModelConfig(ConfigFields):
     """Network shape. The defaults are the lab's: embedding 256, one LSTM layer of 1024 units, no dropout."""
 
     vocab_size: int = 0
-    embedding_dim: int = 256
-    hidden_size: int = 1024
-    num_layers: int = 1
-    dropout: float = 0.0
+    embedding_dim: int = setting(256, "Embedding size", "Size of each character's vector", limits=(8, 2048),
+                                 group="network", column="Emb")
+    hidden_size: int = setting(1024, "Hidden size", "LSTM units per layer", limits=(8, 4096), group="network",
+                               column="Hidden")
+    num_layers: int = setting(1, "Layers", "Stacked LSTM layers", limits=(1, 8), group="network", column="Layers")
+    dropout: float = setting(0.0, "Dropout", "Dropout between layers and before the output (0 = none)",
+                             limits=(0.0, 0.9), group="network")
 
-    LIMITS = {
-        "embedding_dim": (8, 2048),
-        "hidden_size": (8, 4096),
-        "num_layers": (1, 8),
-        "dropout": (0.0, 0.9),
-    }
+
+TEXT_LEVEL_HELP = {
+    "raw": "raw: the tunes as collected (only cleaned), each transcriber's own writing: the lab's exact replication",
+    "canonical": "canonical: the same music written one way (one spelling of keys and meters, no line "
+                 "continuations, spaces only where they break beams, four bars a line), so the model learns the "
+                 "music rather than the writing; the default for new runs",
+    "melody": "melody: canonical without slurs, decorations, grace notes and chord symbols (what folk-rnn "
+              "learns from)",
+}
+CONTEXT_HELP = {"stream": "stream: whole tunes, memory carried", "window": "window: random windows (the lab's)"}
 
 
 @dataclass
@@ -86,46 +226,48 @@ class TrainConfig(ConfigFields):
     reads them. Runs saved before the field existed load as ``window``.
     """
 
-    iterations: int = 3000
-    batch_size: int = 8
-    seq_length: int = 100
-    learning_rate: float = 5e-3
-    lr_schedule: str = "constant"
-    seed: int = 0
-    device: str = "auto"
-    precision: str = "auto"
-    grad_clip: float = 5.0
-    validation_interval: int = 100
-    validation_windows: int = 64
-    checkpoint_interval: int = 250
-    validation_fraction: float = 0.1
-    text_level: str = "canonical"
-    augment_keys: tuple[int, ...] = ()
-    context: str = "stream"
-
-    LIMITS = {
-        "iterations": (1, 1_000_000),
-        "batch_size": (1, 1024),
-        "seq_length": (2, 2000),
-        "learning_rate": (1e-6, 1.0),
-        "seed": (0, 2**31 - 1),
-        "grad_clip": (0.0, 1000.0),
-        "validation_interval": (1, 1_000_000),
-        "validation_windows": (1, 10_000),
-        "checkpoint_interval": (1, 1_000_000),
-        "validation_fraction": (0.0, 0.5),
-    }
-    CHOICES = {"device": ("auto", "cpu", "cuda", "mps"), "precision": ("auto", "fp32", "bf16"),
-               "lr_schedule": ("constant", "cosine"), "text_level": TEXT_LEVELS,
-               "context": CONTEXTS}
-
-    @classmethod
-    def from_dict(cls, data: dict):
-        """As :meth:`ConfigFields.from_dict`; settings saved before text levels existed trained on the raw text, and
-        before contexts existed on random windows."""
-        config = super().from_dict({"text_level": "raw", "context": "window", **data})
-        config.augment_keys = tuple(config.augment_keys)  # a list in JSON
-        return config
+    iterations: int = setting(3000, "Iterations", "Training steps (one batch each)", limits=(1, 1_000_000),
+                              group="optimisation")
+    batch_size: int = setting(8, "Batch size", "Windows of text per step", limits=(1, 1024), group="optimisation",
+                              column="Batch")
+    seq_length: int = setting(100, "Sequence length", "Characters per window", unit="characters",
+                              limits=(2, 2000), group="optimisation", column="Seq")
+    learning_rate: float = setting(5e-3, "Learning rate", "Adam step size", limits=(1e-6, 1.0),
+                                   group="optimisation", column="LR")
+    lr_schedule: str = setting(
+        "constant", "LR schedule",
+        "constant: the lab's; cosine: the learning rate falls along half a cosine to nothing by the last step",
+        choices=_choices(("constant", "cosine")), group="optimisation", saved_before="constant")
+    seed: int = setting(0, "Seed", "Random seed: same seed and settings, same run", limits=(0, 2**31 - 1))
+    device: str = setting("auto", "Device", "auto takes a GPU when there is one",
+                          choices=_choices(("auto", "cpu", "cuda", "mps")), group="machine", compare=False)
+    precision: str = setting("auto", "Precision", "bf16 pays with AMX or a GPU (AVX-512 BF16 alone is slower)",
+                             choices=_choices(("auto", "fp32", "bf16")), group="machine", compare=False)
+    grad_clip: float = setting(5.0, "Gradient clip", "Largest gradient norm of a step", limits=(0.0, 1000.0),
+                               form=False)
+    validation_interval: int = setting(100, "Validate every", "Steps between validation losses",
+                                       limits=(1, 1_000_000))
+    validation_windows: int = setting(64, "Validation windows", "Windows of held-out text per validation loss",
+                                      limits=(1, 10_000), form=False)
+    checkpoint_interval: int = setting(250, "Checkpoint every", "Steps between saved checkpoints",
+                                       limits=(1, 1_000_000))
+    validation_fraction: float = setting(0.1, "Validation share", "Share of the tunes held out for validation",
+                                         limits=(0.0, 0.5), form=False)
+    text_level: str = setting(
+        "canonical", "Text",
+        "How the tunes are written for training. Rewriting a corpus the first time takes up to a minute, then it is "
+        "cached", choices=_choices(TEXT_LEVELS, TEXT_LEVEL_HELP), flag="text", group="text", column="Text",
+        saved_before="raw")
+    augment_keys: tuple[int, ...] = setting(
+        (), "Key augmentation",
+        "Also train on every training tune transposed by these semitones, e.g. --augment-keys=-5,-2,2,5 (a tune in D "
+        "also in A, C, E and G); validation tunes never", form=False, parse=semitone_shifts, show=_shifts_text)
+    context: str = setting(
+        "stream", "Context",
+        "What each window is read after: stream carries the network's memory from one window to the next through "
+        "whole tunes (and validates on whole tunes, as sampling reads them); window reads random windows, each from "
+        "a blank memory (the lab's)", choices=_choices(CONTEXTS, CONTEXT_HELP), group="text",
+        column="Context", saved_before="window")
 
     def problems(self) -> dict[str, str]:
         out = super().problems()

@@ -25,6 +25,7 @@ import torch
 from studio.core.abc.rhythm import RhythmState
 from studio.core.abc.validate import ValidationReport, validate_tune
 from studio.core.configs import DEFAULT_PRIMER, SamplingConfig
+from studio.core.draw import temperature_probabilities
 from studio.core.metrics import TuneMetrics, tune_metrics
 from studio.core.model import CharLSTM
 from studio.core.strict_sampling import allowed_characters
@@ -60,13 +61,6 @@ def character_label(ch: str) -> str:
 def character_display(ch: str) -> str:
     """How a character is shown in a chart or a table: ``\\n`` and space spelled out, others as themselves."""
     return {"\n": "\\n", " ": "space", "\t": "\\t"}.get(ch, ch)
-
-
-def temperature_probabilities(log_probs: torch.Tensor, temperature: float) -> torch.Tensor:
-    """``softmax(log_p / T)`` over the last dimension: the distribution the sampler draws from at temperature T."""
-    if temperature <= 0:
-        raise ValueError("temperature must be above 0")
-    return torch.softmax(log_probs.double() / temperature, dim=-1).float()
 
 
 def entropy_bits(probabilities: torch.Tensor) -> torch.Tensor:

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from studio.core import report
+from studio.core.configs import ModelConfig, TrainConfig, training_settings
 from studio.core.corpus import DEFAULT_CORPUS
 from studio.core.evaluation import corpus_reference, read_tunes_file, run_sample_tunes, EvaluationError
 from studio.core.experiments import ArmResult, ExperimentError, ExperimentResult, curve_stats, load_experiment
@@ -36,11 +37,6 @@ RUN_SEED = 1000
 RUN_MAX_LENGTH = 1000
 _TEMPLATE = "report.html.j2"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_TRAIN_FLAGS = ("iterations", "batch_size", "seq_length", "learning_rate", "lr_schedule", "seed",
-                "validation_interval", "checkpoint_interval")
-_MODEL_FLAGS = ("embedding_dim", "hidden_size", "num_layers", "dropout")
-
-
 def write_reports(result: ExperimentResult | Path | str) -> tuple[Path, Path]:
     """Both reports of an experiment, from the same data: ``report.md`` (with its plots) and ``report.html``."""
     if not isinstance(result, ExperimentResult):
@@ -234,21 +230,20 @@ def _run_as_arm(run: Run) -> ArmResult:
                      train_config=meta.get("train_config", {}), temperature=1.0, curve=curve)
 
 
-def train_command(corpus: str, name: str, train_config: dict, model_config: dict) -> str:
-    """The ``train`` command line that trains a run with these settings again (text level, context and key
-    augmentation included)."""
+def train_command(corpus: str, name: str, train_config: dict | TrainConfig, model_config: dict | ModelConfig) -> str:
+    """The ``train`` command line that trains a run with these settings again: one flag per setting
+    (:func:`studio.core.configs.training_settings`); a saved dict missing a setting gives the value runs of its age
+    used (``raw`` text, ``window`` context)."""
+    configs = {TrainConfig: _typed(TrainConfig, train_config), ModelConfig: _typed(ModelConfig, model_config)}
     words = ["python", "-m", "studio", "train", "--corpus", corpus, "--name", name]
-    for flag in _TRAIN_FLAGS:
-        if train_config.get(flag) is not None:
-            words += [f"--{flag.replace('_', '-')}", train_config[flag]]
-    for flag in _MODEL_FLAGS:
-        if model_config.get(flag) is not None:
-            words += [f"--{flag.replace('_', '-')}", model_config[flag]]
-    words += ["--text", train_config.get("text_level", "raw")]  # runs from before text levels read raw text
-    words += ["--context", train_config.get("context", "window")]  # runs from before contexts read random windows
-    if train_config.get("augment_keys"):
-        words.append("--augment-keys=" + ",".join(str(shift) for shift in train_config["augment_keys"]))
+    for setting in training_settings():
+        text = setting.show(getattr(configs[setting.config], setting.name))
+        words += [f"--{setting.flag}={text}"] if text.startswith("-") else [f"--{setting.flag}", text]
     return _command(words)
+
+
+def _typed(config: type, value):
+    return value if isinstance(value, config) else config.from_dict(value)
 
 
 def run_commands(run: Run, arm: ArmResult, sampled: bool) -> list[str]:

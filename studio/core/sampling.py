@@ -21,6 +21,7 @@ import torch
 from studio.core.abc.text import tune_title
 from studio.core.checkpoints import Checkpoint, load_checkpoint
 from studio.core.configs import DEFAULT_PRIMER, SamplingConfig  # noqa: F401 - re-exported
+from studio.core.draw import draw
 from studio.core.model import CharLSTM
 from studio.core.strict_sampling import StrictSamplingError, complete_primer_header, sample_strict
 from studio.core.vocabulary import Vocabulary
@@ -132,23 +133,18 @@ class Sampler:
         logits = logits[:, -1, :]
         newline = self.vocabulary.chars.find("\n")
         newline = None if newline < 0 else newline
-        top_k = config.top_k if config.top_k and config.top_k < len(self.vocabulary) else None
         log_likelihood = torch.zeros(count, dtype=torch.float64)
         written = [0] * count
         for _ in range(config.max_length):
             if should_stop and should_stop():
                 break
-            scaled = logits.float() / config.temperature
+            allowed = None
             if newline is not None:  # no blank line (end of tune) before the tune has a K: line and some music
                 for i in range(count):
                     if not done[i] and texts[i].endswith("\n") and not _has_body(texts[i]):
-                        scaled[i, newline] = float("-inf")
-            if top_k:
-                kth = torch.topk(scaled, top_k, dim=-1).values[:, -1:]
-                scaled = scaled.masked_fill(scaled < kth, float("-inf"))
-            cumulative = torch.softmax(scaled, dim=-1).cumsum(dim=-1).cpu()
-            draws = torch.stack([torch.rand(1, generator=g) for g in generators])
-            codes = torch.searchsorted(cumulative, draws).clamp_(max=len(self.vocabulary) - 1).squeeze(1)
+                        allowed = torch.ones_like(logits, dtype=torch.bool) if allowed is None else allowed
+                        allowed[i, newline] = False
+            codes = draw(logits, config.temperature, generators, config.top_k, allowed)
             chars = self.vocabulary.decode(codes.tolist())
             step_log_likelihood = torch.log_softmax(logits.float(), dim=-1).gather(1, codes.view(count, 1)).squeeze(1)
             for i, ch in enumerate(chars):

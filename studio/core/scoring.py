@@ -34,15 +34,13 @@ from torch import nn
 
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.checkpoints import Checkpoint, load_checkpoint
-from studio.core.configs import TrainConfig
+from studio.core.configs import SCORE_METHODS as METHODS, SCORE_SPLITS as SPLITS
 from studio.core.corpus import COMBINED_CORPORA, Corpus, CorpusError, Tune, join_tunes, load_corpus
 from studio.core.inspection import LOG2, known_characters, padded_codes
 from studio.core.model import CharLSTM
 from studio.core.runs import Run
 from studio.core.vocabulary import Vocabulary
 
-SPLITS = ("validation", "train", "all")
-METHODS = ("tunes", "windows")
 #: Characters (batch rows x time steps) one forward call reads when scoring whole tunes; bounds memory (~0.4 GB).
 CHARACTERS_PER_CALL = 32_768
 MAX_ROWS = 256
@@ -319,7 +317,7 @@ def tunes_of_split(corpus: Corpus, split: str, checkpoint: Checkpoint, run: Run 
     if trained_on and (trained_on == corpus.identity() or _primary_of(checkpoint.corpus.get("name")) == corpus.name):
         # a combined corpus splits its primary collection exactly as the primary alone is split (same seed)
         settings = checkpoint.train_config
-        divided = corpus.split(settings.get("validation_fraction", 0.1), settings.get("seed", 0))
+        divided = corpus.split(settings.validation_fraction, settings.seed)
     else:
         what = checkpoint.corpus.get("name", "another corpus") if trained_on else "an unrecorded corpus"
         raise ScoringError(f"the model was trained on {what}, not on this version of {corpus.name}: its {split} split "
@@ -349,7 +347,7 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
     began = time.perf_counter()
     checkpoint = load_checkpoint(model_path)
     corpus = at_text_level(corpus if isinstance(corpus, Corpus) else load_corpus(corpus),
-                           TrainConfig.from_dict(checkpoint.train_config).text_level)
+                           checkpoint.train_config.text_level)
     run = run or run_of_checkpoint(model_path)
     tunes = tunes_of_split(corpus, split, checkpoint, run)
     if not tunes:
@@ -362,7 +360,7 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
         offsets, unknown = known_characters(text, vocabulary)
         data = torch.tensor(vocabulary.encode("".join(text[i] for i in offsets)), dtype=torch.long)
         settings = checkpoint.train_config
-        nats, count = window_loss(model, data, settings.get("seq_length", 100), settings.get("validation_windows", 64),
+        nats, count = window_loss(model, data, settings.seq_length, settings.validation_windows,
                                   progress=progress)
         return CorpusScore(name, corpus.name, split, method, count, nats, [], unknown, time.perf_counter() - began)
     positions = PositionTotals()

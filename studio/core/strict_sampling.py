@@ -31,6 +31,7 @@ from studio.core.abc.strict_abc import GENERATED_DECORATIONS, NOTE_LETTERS
 from studio.core.abc.text import read_headers
 from studio.core.abc.tokenizer import default_unit_length, parse_meter
 from studio.core.configs import SamplingConfig
+from studio.core.draw import draw, uniform
 from studio.core.phrase_repeats import source_bar
 from studio.core.vocabulary import Vocabulary
 
@@ -336,7 +337,7 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
     if config.top_k == 1:  # greedy: the likelier choice of each rule, the same for every seed
         draws = [lambda: 0.5] * count
     else:
-        draws = [(lambda g=g: float(torch.rand(1, generator=g))) for g in generators]
+        draws = [(lambda g=g: uniform(g)) for g in generators]
     home = plan is not None and config.cadence == "home"
     tunes = [StrictTune(start.copy(), primer, plan, draw if config.phrase_repeats else None,
                         CadencePlan(plan.strains, plan.strain_bars, draw) if home else None) for draw in draws]
@@ -346,7 +347,6 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
     inputs = torch.tensor([vocabulary.encode(primer)] * count, dtype=torch.long, device=device)
     logits, (hidden, cell) = model(inputs)
     logits = logits[:, -1, :].clone()
-    last = len(vocabulary) - 1
     step = 0
     stopped = False
     while step < config.max_length * 3 + CLOSING_MARGIN * 8 and not all(t.done for t in tunes):
@@ -368,13 +368,7 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
             rows.append(row)
         allowed = torch.stack(rows)
         log_probs = torch.log_softmax(logits.float(), dim=-1)
-        scaled = (logits.float() / config.temperature).masked_fill(~allowed, float("-inf"))
-        if config.top_k and config.top_k < len(vocabulary):
-            kth = torch.topk(scaled, config.top_k, dim=-1).values[:, -1:]
-            scaled = scaled.masked_fill(scaled < kth, float("-inf"))
-        cumulative = torch.softmax(scaled, dim=-1).cumsum(dim=-1).cpu()
-        draws = torch.stack([torch.rand(1, generator=g) for g in generators])
-        codes = torch.searchsorted(cumulative, draws).clamp_(max=last).squeeze(1)
+        codes = draw(logits, config.temperature, generators, config.top_k, allowed)
         for i, tune in enumerate(tunes):
             if tune.done:
                 continue

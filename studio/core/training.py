@@ -172,7 +172,7 @@ class Trainer:
         except CheckpointError as exc:
             raise TrainingError(f"cannot resume {run.name!r}: {exc}") from exc
         meta = run.meta()
-        train_config = TrainConfig.from_dict(checkpoint.train_config)
+        train_config = replace(checkpoint.train_config)
         try:
             corpus = (corpus or load_corpus(meta["corpus"]["source"])).at_level(train_config.text_level)
         except Exception as exc:  # noqa: BLE001 - any corpus problem is reported the same way
@@ -264,7 +264,7 @@ class Trainer:
         rank's reading positions (:meth:`_save_last` gathers them)."""
         return Checkpoint(
             model_config=self.model_config,
-            train_config=self.config.to_dict(),
+            train_config=replace(self.config),
             vocabulary=self.vocabulary,
             step=self.step,
             model_state=self.model.state_dict(),

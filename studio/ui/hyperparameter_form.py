@@ -1,7 +1,7 @@
 """The hyperparameter form of the Train panel: lab presets, one field per setting, and a reason next to each bad value.
 
-Ranges come from the core (``ModelConfig.LIMITS``, ``TrainConfig.LIMITS`` and ``CHOICES``), so the window and the
-command line accept exactly the same values. Fields are text boxes, not clamping spin boxes: a value out of range
+The rows are generated from the core's description of the settings (``studio.core.configs.training_settings``:
+label, help, range, choices, group), so the window and the command line offer and accept exactly the same values. Fields are text boxes, not clamping spin boxes: a value out of range
 stays visible with the reason beside it, and ``configs()`` refuses to build configs until every field is valid.
 The last values used are remembered in QSettings ("train/form/...").
 """
@@ -9,15 +9,13 @@ The last values used are remembered in QSettings ("train/form/...").
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from studio.core.configs import ModelConfig, TrainConfig, preset
+from studio.core.configs import ModelConfig, TrainConfig, preset, training_settings
 from studio.core.precision import auto_precision_label
 from studio.ui import settings
-from studio.ui.text_level_report import TEXT_LEVEL_HELP, TEXT_LEVEL_TOOLTIP
 
 #: Preset menu label -> core preset name.
 PRESET_LABELS = {
@@ -30,43 +28,13 @@ PRESET_LABELS = {
 CUSTOM = "Custom"
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: str
-    kind: type  # int, float or str (a choice)
-    owner: str  # "model" or "train"
-    help: str
+def form_settings():
+    """The settings the form shows, in its order (``Setting.form``)."""
+    return [setting for setting in training_settings() if setting.about.form]
 
 
-FIELDS = (
-    Field("text_level", "Text", str, "train", TEXT_LEVEL_TOOLTIP),
-    Field("context", "Context", str, "train",
-          "What each window is read after: stream carries the network's memory from one window to the next through "
-          "whole tunes (and validates on whole tunes, as sampling reads them); window reads random windows, each "
-          "from a blank memory (the lab's)"),
-    Field("iterations", "Iterations", int, "train", "Training steps (one batch each)"),
-    Field("batch_size", "Batch size", int, "train", "Windows of text per step"),
-    Field("seq_length", "Sequence length", int, "train", "Characters per window"),
-    Field("learning_rate", "Learning rate", float, "train", "Adam step size"),
-    Field("lr_schedule", "LR schedule", str, "train",
-          "constant: the lab's; cosine: the learning rate falls along half a cosine to nothing by the last step"),
-    Field("embedding_dim", "Embedding size", int, "model", "Size of each character's vector"),
-    Field("hidden_size", "Hidden size", int, "model", "LSTM units per layer"),
-    Field("num_layers", "Layers", int, "model", "Stacked LSTM layers"),
-    Field("dropout", "Dropout", float, "model", "Dropout between layers and before the output (0 = none)"),
-    Field("seed", "Seed", int, "train", "Random seed: same seed and settings, same run"),
-    Field("validation_interval", "Validate every", int, "train", "Steps between validation losses"),
-    Field("checkpoint_interval", "Checkpoint every", int, "train", "Steps between saved checkpoints"),
-    Field("device", "Device", str, "train", "auto takes a GPU when there is one"),
-    Field("precision", "Precision", str, "train", "bf16 pays with AMX or a GPU (AVX-512 BF16 alone is slower)"),
-)
-
-
-#: Choices shown with an explanation: (field, value) -> label. ``auto`` precision says what it picks on this CPU.
-CHOICE_LABELS = {("precision", "auto"): auto_precision_label(),
-                 ("context", "stream"): "stream: whole tunes, memory carried",
-                 ("context", "window"): "window: random windows (the lab's)"}
+#: Choices shown with a label of their own: (field, value) -> label. ``auto`` precision says what it picks on this CPU.
+CHOICE_LABELS = {("precision", "auto"): auto_precision_label()}
 
 
 def _choose(editor: QComboBox, value: str) -> None:
@@ -74,15 +42,6 @@ def _choose(editor: QComboBox, value: str) -> None:
     index = editor.findData(value)
     if index >= 0:
         editor.setCurrentIndex(index)
-
-
-def _limits(field: Field):
-    owner = ModelConfig if field.owner == "model" else TrainConfig
-    return owner.LIMITS.get(field.name)
-
-
-def _format(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 class HyperparameterForm(QWidget):
@@ -101,22 +60,19 @@ class HyperparameterForm(QWidget):
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addRow("Preset", self.preset_box)
-        for field in FIELDS:
-            if field.kind is str:
+        for field in form_settings():
+            if field.about.choices:
                 editor = QComboBox()
-                for choice in TrainConfig.CHOICES[field.name]:  # the value as data, the label may explain it
-                    editor.addItem(CHOICE_LABELS.get((field.name, choice), choice), choice)
-                editor.setToolTip(field.help)
-                if field.name == "text_level":
-                    for index, choice in enumerate(TrainConfig.CHOICES[field.name]):
-                        editor.setItemData(index, TEXT_LEVEL_HELP[choice], Qt.ToolTipRole)
+                for index, (choice, explained) in enumerate(field.about.choices.items()):
+                    editor.addItem(CHOICE_LABELS.get((field.name, choice), choice), choice)  # the value as data
+                    if explained:
+                        editor.setItemData(index, explained, Qt.ToolTipRole)
                 editor.currentTextChanged.connect(self._edited)
             else:
                 editor = QLineEdit()
-                editor.setObjectName(field.name)
-                low, high = _limits(field)
-                editor.setToolTip(f"{field.help} ({_format(low)} to {_format(high)})")
                 editor.textEdited.connect(self._edited)
+            editor.setObjectName(field.name)
+            editor.setToolTip(field.described_help())
             if isinstance(editor, QComboBox):
                 editor.setSizeAdjustPolicy(QComboBox.AdjustToContents)  # "auto (fp32 here: ...)" shown whole
             else:
@@ -128,7 +84,7 @@ class HyperparameterForm(QWidget):
             row = QHBoxLayout()
             row.addWidget(editor)
             row.addWidget(error, 1)
-            layout.addRow(field.label, row)
+            layout.addRow(field.about.label, row)
             self.editors[field.name] = editor
             self.errors[field.name] = error
         self._valid = True
@@ -136,13 +92,13 @@ class HyperparameterForm(QWidget):
 
     # --- values ---------------------------------------------------------------------------------------------
     def set_configs(self, model_config: ModelConfig, train_config: TrainConfig) -> None:
-        for field in FIELDS:
-            value = getattr(model_config if field.owner == "model" else train_config, field.name)
+        for field in form_settings():
+            value = getattr(model_config if field.config is ModelConfig else train_config, field.name)
             editor = self.editors[field.name]
             if isinstance(editor, QComboBox):
                 _choose(editor, str(value))
             else:
-                editor.setText(_format(value))
+                editor.setText(field.show(value))
         self._validate()
 
     def set_preset(self, name: str) -> None:
@@ -188,19 +144,16 @@ class HyperparameterForm(QWidget):
 
     def _parse(self):
         problems: dict[str, str] = {}
-        values = {"model": {}, "train": {}}
-        for field in FIELDS:
-            text = self._text(field.name)
+        values = {ModelConfig: {}, TrainConfig: {}}
+        for field in form_settings():
             try:
-                value = field.kind(text) if field.kind is not int else int(text.replace(",", "").replace("_", ""))
-            except ValueError:
-                problems[field.name] = "enter a whole number" if field.kind is int else "enter a number"
-                continue
-            values[field.owner][field.name] = value
-        model_config = ModelConfig(**values["model"])
-        train_config = TrainConfig(**values["train"])
+                values[field.config][field.name] = field.parse(self._text(field.name))
+            except ValueError as exc:
+                problems[field.name] = {int: "enter a whole number", float: "enter a number"}.get(field.kind, str(exc))
+        model_config = ModelConfig(**values[ModelConfig])
+        train_config = TrainConfig(**values[TrainConfig])
         for name, reason in {**model_config.problems(), **train_config.problems()}.items():
-            if name in values["model"] or name in values["train"]:
+            if name in values[ModelConfig] or name in values[TrainConfig]:
                 problems[name] = reason
         return model_config, train_config, problems
 

@@ -9,36 +9,16 @@ from __future__ import annotations
 import csv
 import io
 
+from studio.core.configs import training_settings
 from studio.core.formatting import format_value
 
-def text_level_of(summary: dict) -> str:
-    """The text level a run trained on (runs from before text levels existed trained on the raw text)."""
-    return summary.get("corpus", {}).get("text_level") or summary.get("train_config", {}).get("text_level") or "raw"
 
-
-def context_of(summary: dict) -> str:
-    """What a run's windows were read after (runs from before contexts existed read random windows)."""
-    return summary.get("train_config", {}).get("context") or "window"
-
-
-#: (label, how to read it from a run summary), in the order the table shows them.
+#: (label, how to read it from a run summary), in the order the table shows them: the corpus, every setting the
+#: core describes (``Setting.compare``; runs saved before a setting existed read as they trained), and the device and
+#: precision the run actually used.
 COMPARED_SETTINGS = (
     ("Corpus", lambda s: s.get("corpus", {}).get("name")),
-    ("Text", text_level_of),
-    ("Context", context_of),
-    ("Iterations", lambda s: s.get("train_config", {}).get("iterations")),
-    ("Batch size", lambda s: s.get("train_config", {}).get("batch_size")),
-    ("Sequence length", lambda s: s.get("train_config", {}).get("seq_length")),
-    ("Learning rate", lambda s: s.get("train_config", {}).get("learning_rate")),
-    # runs from before the schedule existed trained at a constant rate
-    ("LR schedule", lambda s: s.get("train_config", {}).get("lr_schedule", "constant")),
-    ("Embedding size", lambda s: s.get("model_config", {}).get("embedding_dim")),
-    ("Hidden size", lambda s: s.get("model_config", {}).get("hidden_size")),
-    ("Layers", lambda s: s.get("model_config", {}).get("num_layers")),
-    ("Dropout", lambda s: s.get("model_config", {}).get("dropout")),
-    ("Seed", lambda s: s.get("train_config", {}).get("seed")),
-    ("Gradient clip", lambda s: s.get("train_config", {}).get("grad_clip")),
-    ("Validation share", lambda s: s.get("train_config", {}).get("validation_fraction")),
+    *((setting.about.label, setting.read) for setting in training_settings() if setting.about.compare),
     ("Device", lambda s: s.get("device")),
     ("Precision", lambda s: s.get("precision")),
 )

@@ -5,23 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from studio.core.formatting import score_label
-from studio.ui.run_comparison import context_of, text_level_of
+from studio.core.configs import training_settings
 
-#: (header, how to read the cell from a run summary)
+_SHOWN = [setting for setting in training_settings() if setting.about.column]
+#: (header, how to read the cell from a run summary): the settings with a ``Setting.column``, words before the
+#: status and numbers after it.
 COLUMNS = (
     ("Name", lambda s: s.get("name")),
     ("Date", lambda s: _short_date(s.get("created"))),
     ("Corpus", lambda s: s.get("corpus", {}).get("name")),
-    ("Text", text_level_of),
-    ("Context", context_of),
+    *((setting.about.column, setting.read) for setting in _SHOWN if setting.about.choices),
     ("Status", lambda s: status_of(s)),
     ("Steps", lambda s: f"{s.get('steps_done', 0):,} / {s.get('train_config', {}).get('iterations', 0):,}"),
-    ("Batch", lambda s: s.get("train_config", {}).get("batch_size")),
-    ("Seq", lambda s: s.get("train_config", {}).get("seq_length")),
-    ("LR", lambda s: s.get("train_config", {}).get("learning_rate")),
-    ("Emb", lambda s: s.get("model_config", {}).get("embedding_dim")),
-    ("Hidden", lambda s: s.get("model_config", {}).get("hidden_size")),
-    ("Layers", lambda s: s.get("model_config", {}).get("num_layers")),
+    *((setting.about.column, setting.read) for setting in _SHOWN if not setting.about.choices),
     ("Last loss", lambda s: _loss(s.get("last_loss"))),
     ("Best loss", lambda s: _loss(s.get("best_loss"))),
     ("Val loss", lambda s: _loss(s.get("last_val_loss"))),
@@ -34,7 +30,7 @@ STATUS_COLUMN = [header for header, _read in COLUMNS].index("Status")
 SHIPPED_ROW_NAME = "Shipped model (default.pt)"
 
 #: Columns from here on hold numbers (aligned right).
-FIRST_NUMBER_COLUMN = 6
+FIRST_NUMBER_COLUMN = STATUS_COLUMN + 1
 
 
 def status_of(summary: dict) -> str:

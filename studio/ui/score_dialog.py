@@ -13,10 +13,11 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QWidget
 
+from studio.core.configs import SCORE_SPLITS
 from studio.core.corpus import BUILTIN_CORPORA, DEFAULT_CORPUS
 from studio.ui.threads import Worker
 
-SPLIT_CHOICES = ("validation", "train", "all")
+SPLIT_CHOICES = SCORE_SPLITS
 SHIPPED = "shipped"
 SELECTED = "selected"
 

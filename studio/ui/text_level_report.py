@@ -1,4 +1,4 @@
-"""The text level in the window: what each level means, rewriting a corpus off the GUI thread, and the report dialog.
+"""The text level in the window: rewriting a corpus off the GUI thread, and the report dialog.
 
 Rewriting O'Neill's at the canonical level the first time takes about a minute (then it is cached in the data
 folder), so :class:`TextLevelWorker` does it on a worker thread (``studio.ui.threads``) and reports progress per 50
@@ -14,19 +14,6 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QGridLayout, QLabel, QP
 
 from studio.core.text_levels import corpus_at_level
 from studio.ui.threads import Worker
-
-#: What each text level does, for tooltips.
-TEXT_LEVEL_HELP = {
-    "raw": "raw: the tunes as collected (only cleaned), each transcriber's own writing: the lab's exact replication",
-    "canonical": "canonical: the same music written one way (one spelling of keys and meters, no line "
-                 "continuations, spaces only where they break beams, four bars a line), so the model learns the "
-                 "music rather than the writing; the default for new runs",
-    "melody": "melody: canonical without slurs, decorations, grace notes and chord symbols (what folk-rnn "
-              "learns from)",
-}
-#: The tooltip of the Text control.
-TEXT_LEVEL_TOOLTIP = ("How the tunes are written for training. Rewriting a corpus the first time takes up to a "
-                      "minute, then it is cached.\n" + "\n".join(f"• {text}" for text in TEXT_LEVEL_HELP.values()))
 
 
 class TextLevelWorker(Worker):

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(not SHIPPED_MODEL.exists(), reason="models/defau
 def test_shipped_model_is_small_and_self_describing():
     assert SHIPPED_MODEL.stat().st_size < 25 * 2**20
     checkpoint = load_checkpoint(SHIPPED_MODEL)
-    assert checkpoint.corpus["name"] == "irishCombined" and checkpoint.train_config["text_level"] == "canonical"
+    assert checkpoint.corpus["name"] == "irishCombined" and checkpoint.train_config.text_level == "canonical"
     assert checkpoint.optimizer_state is None
     assert checkpoint.model_config.hidden_size == 1024  # the lab's network, so it plays the lab's role
 

@@ -17,8 +17,8 @@ from studio.core.inspection import (
     inspect_texts,
     line_and_column,
     offset_of,
-    temperature_probabilities,
 )
+from studio.core.draw import temperature_probabilities
 from studio.core.sampling import Sampler, SamplingConfig
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "default.pt"

@@ -150,7 +150,7 @@ def test_killed_at_several_moments_the_run_survives_and_resumes(tmp_path, small_
     assert steps == list(range(1, target + 1)), "the resumed log must continue the old one without gaps or repeats"
     # a stream run (the default) killed three times reads on where each checkpoint left it: the same curve as a run
     # never interrupted (each resumed session's log starts over from its checkpoint)
-    assert load_checkpoint(only_run(runs).last_checkpoint).train_config["context"] == "stream"
+    assert load_checkpoint(only_run(runs).last_checkpoint).train_config.context == "stream"
     straight_runs = tmp_path / "straight" / "runs"
     straight = studio(straight_runs, "train", "--corpus", str(small_corpus), "--iterations", str(target), *MODEL_ARGS)
     _, err = straight.communicate(timeout=WAIT_S * 3)

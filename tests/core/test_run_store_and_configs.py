@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from studio.core.configs import ModelConfig, SamplingConfig, TrainConfig
+from studio.core.configs import ModelConfig, SamplingConfig, TrainConfig, settings_of
 from studio.core.runs import LossPoint, RunStore, RunStoreError
 
 
@@ -103,7 +103,7 @@ def out_of_range(low, high):
 def test_each_limit_accepts_its_ends_and_rejects_what_lies_outside(config_class):
     base = config_class()
     assert base.problems() == {}
-    for name, (low, high) in config_class.LIMITS.items():
+    for name, (low, high) in ((s.name, s.about.limits) for s in settings_of(config_class) if s.about.limits):
         for inside in (low, high):
             assert dataclasses.replace(base, **{name: inside}).problems() == {}, (name, inside)
         for outside in out_of_range(low, high):
@@ -114,7 +114,7 @@ def test_each_limit_accepts_its_ends_and_rejects_what_lies_outside(config_class)
 
 @pytest.mark.parametrize("config_class", [ModelConfig, TrainConfig])
 def test_each_choice_rejects_an_unknown_value_naming_the_allowed_ones(config_class):
-    for name, allowed in config_class.CHOICES.items():
+    for name, allowed in ((s.name, s.about.choices) for s in settings_of(config_class) if s.about.choices):
         problems = dataclasses.replace(config_class(), **{name: "nonsense"}).problems()
         assert list(problems) == [name] and all(choice in problems[name] for choice in allowed)
 
