@@ -15,7 +15,8 @@ Two ways to score, both in nats per predicted character:
 The split: ``all`` is the whole corpus; ``train`` and ``validation`` are a run's stored split (``split.json``), or,
 for a checkpoint outside a run (the shipped model), the split its training settings rebuild (seed and validation
 fraction in the checkpoint, checked against the corpus identity it records; a model trained on a combined corpus such
-as ``irishCombined`` is scored on its primary collection's split, the held-out tunes it never saw). Characters outside
+as ``irishCombined`` is scored on its primary collection's split, the held-out tunes it never saw); a fine-tuned run scored on its base's corpus is scored on the base's split (what the
+new style cost, :func:`studio.core.fine_tuning.split_owner`). Characters outside
 the model's vocabulary are skipped as :mod:`studio.core.inspection` skips them, and counted.
 """
 
@@ -36,6 +37,7 @@ from studio.core.abc.tokenizer import scan_tune
 from studio.core.checkpoints import Checkpoint, load_checkpoint
 from studio.core.configs import TrainConfig
 from studio.core.corpus import COMBINED_CORPORA, Corpus, CorpusError, Tune, join_tunes, load_corpus
+from studio.core.fine_tuning import split_owner
 from studio.core.inspection import LOG2, known_characters, padded_codes
 from studio.core.model import CharLSTM
 from studio.core.runs import Run
@@ -307,7 +309,7 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
     corpus = at_text_level(corpus if isinstance(corpus, Corpus) else load_corpus(corpus),
                            TrainConfig.from_dict(checkpoint.train_config).text_level)
     run = run or run_of_checkpoint(model_path)
-    tunes = tunes_of_split(corpus, split, checkpoint, run)
+    tunes = tunes_of_split(corpus, split, *split_owner(checkpoint, run, corpus.identity(), corpus.name))
     if not tunes:
         raise ScoringError(f"the {split} split of {corpus.name} holds no tune")
     model = checkpoint.build_model()
