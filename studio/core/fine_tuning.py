@@ -188,3 +188,32 @@ def describe_start(parent: dict) -> str:
         lines.append(f"the base's held-out loss on this corpus: {parent['validation_loss']:.3f} nats/char "
                      "(the line to beat)")
     return "\n".join(lines)
+
+
+def forgetting(run: Run) -> dict | None:
+    """What the new style cost: the run's loss per melody note (tunes read whole) on its own held-out tunes and on
+    its base's (the base's home collection, e.g. O'Neill's validation tunes), beside the base's own on both. None
+    for a run trained from nothing (or whose base is gone)."""
+    from studio.core.corpus import COMBINED_CORPORA, load_corpus
+    from studio.core.scoring import score_corpus
+
+    base = parent_of(run)
+    if base is None:
+        return None
+    model = next(p for p in (run.best_checkpoint, run.last_checkpoint) if p.exists())
+    corpus = load_corpus(run.meta()["corpus"]["source"])
+    trained_on = base.checkpoint.corpus
+    home = COMBINED_CORPORA[trained_on["name"]][0] if trained_on.get("name") in COMBINED_CORPORA else None
+    home_corpus = load_corpus(home or trained_on["source"])
+    return {"corpus": corpus.name, "home": home_corpus.name, "base": base.label,
+            "run_new": score_corpus(model, corpus, run=run).nats_per_note,
+            "base_new": score_corpus(base.path, corpus, run=run).nats_per_note,
+            "run_home": score_corpus(model, home_corpus, run=run).nats_per_note,
+            "base_home": score_corpus(base.path, home_corpus, run=base.run).nats_per_note}
+
+
+def describe_forgetting(figures: dict) -> str:
+    """One line: the run and its base on the new collection and on the base's home collection (nats/note)."""
+    return (f"held-out loss per melody note: {figures['corpus']} {figures['run_new']:.3f} (base "
+            f"{figures['base_new']:.3f}); {figures['home']} {figures['run_home']:.3f} "
+            f"(base {figures['base_home']:.3f})")
