@@ -11,7 +11,8 @@ random weights, so a small collection (30 to 300 tunes) only has to teach the st
   about 1e-9) until training moves them. Characters the base has and the corpus lacks are kept.
 - :func:`held_out_problem` refuses a collection too small to keep a few tunes apart for the held-out score.
 - :func:`split_owner` finds whose split a corpus belongs to along a run's lineage, so a fine-tuned run is scored on
-  its base's held-out tunes (what the new style cost: forgetting) as well as on its own.
+  its base's held-out tunes (what the new style cost: forgetting, :func:`studio.core.scoring.forgetting`) as well
+  as on its own.
 
 The run records the base in ``run.json`` under ``parent`` (:meth:`Base.record`), with the characters added.
 """
@@ -188,28 +189,6 @@ def describe_start(parent: dict) -> str:
         lines.append(f"the base's held-out loss on this corpus: {parent['validation_loss']:.3f} nats/char "
                      "(the line to beat)")
     return "\n".join(lines)
-
-
-def forgetting(run: Run) -> dict | None:
-    """What the new style cost: the run's loss per melody note (tunes read whole) on its own held-out tunes and on
-    its base's (the base's home collection, e.g. O'Neill's validation tunes), beside the base's own on both. None
-    for a run trained from nothing (or whose base is gone)."""
-    from studio.core.corpus import COMBINED_CORPORA, load_corpus
-    from studio.core.scoring import score_corpus
-
-    base = parent_of(run)
-    if base is None:
-        return None
-    model = next(p for p in (run.best_checkpoint, run.last_checkpoint) if p.exists())
-    corpus = load_corpus(run.meta()["corpus"]["source"])
-    trained_on = base.checkpoint.corpus
-    home = COMBINED_CORPORA[trained_on["name"]][0] if trained_on.get("name") in COMBINED_CORPORA else None
-    home_corpus = load_corpus(home or trained_on["source"])
-    return {"corpus": corpus.name, "home": home_corpus.name, "base": base.label,
-            "run_new": score_corpus(model, corpus, run=run).nats_per_note,
-            "base_new": score_corpus(base.path, corpus, run=run).nats_per_note,
-            "run_home": score_corpus(model, home_corpus, run=run).nats_per_note,
-            "base_home": score_corpus(base.path, home_corpus, run=base.run).nats_per_note}
 
 
 def describe_forgetting(figures: dict) -> str:

@@ -11,7 +11,7 @@ from studio.ui.run_comparison import context_of, text_level_of
 COLUMNS = (
     ("Name", lambda s: s.get("name")),
     ("Date", lambda s: _short_date(s.get("created"))),
-    ("Corpus", lambda s: s.get("corpus", {}).get("name")),
+    ("Corpus", lambda s: _corpus_of(s)),
     ("Text", text_level_of),
     ("Context", context_of),
     ("Status", lambda s: status_of(s)),
@@ -42,6 +42,12 @@ def status_of(summary: dict) -> str:
     status = summary.get("status")
     reason = summary.get("stop_reason")
     return f"{status} ({reason})" if status == "stopped" and reason else status
+
+
+def _corpus_of(summary: dict) -> str | None:
+    """The corpus, and for a fine-tuned run the model it started from (``parent`` in run.json)."""
+    name, parent = summary.get("corpus", {}).get("name"), summary.get("parent")
+    return f"{name}, from {parent.get('name') or parent.get('label')}" if parent else name
 
 
 def _short_date(text: str | None) -> str:

@@ -38,7 +38,7 @@ class ForgettingWorker(Worker):
         self.fine_tuned = run
 
     def work(self):
-        from studio.core.fine_tuning import forgetting
+        from studio.core.scoring import forgetting
 
         return forgetting(self.fine_tuned)
 

@@ -8,6 +8,7 @@ import torch
 from studio.core.corpus import builtin_corpus_files, load_corpus
 from studio.core.fine_tuning import SHIPPED_NAMES, load_base, parent_of
 from studio.core.paths import SHIPPED_MODEL
+from studio.core.report_html import _run_as_arm, run_commands
 from studio.core.runs import RunStore
 from studio.core.scoring import score_corpus
 from studio.core.training import Trainer, TrainingError, TrainingListener, preset
@@ -68,6 +69,8 @@ def test_a_run_fine_tuned_from_a_run_takes_its_network_and_records_its_parent(tr
 
     reopened = RunStore(tmp_path / "runs").open(trainer.run_folder.id)  # lineage survives a restart
     assert parent_of(reopened).checkpoint.step == base.checkpoint.step
+    train_again = run_commands(reopened, _run_as_arm(reopened), sampled=False)[0]  # the report's command
+    assert train_again.endswith(f" --from {trained_run.id}") and "--corpus" in train_again
     # forgetting: the fine-tuned run is scored on its base's held-out O'Neill's tunes, the base's split
     forgetting = score_corpus(reopened.best_checkpoint, "oneills1850", run=reopened)
     assert forgetting.characters == score_corpus(trained_run.best_checkpoint, "oneills1850").characters

@@ -32,6 +32,10 @@ def test_fine_tuning_a_run_in_the_window(qtbot, train_panel, trained_run, home):
     qtbot.waitUntil(lambda: "held-out loss per melody note" in panel.start_from.info.text(), timeout=TIMEOUT)
     assert "oneills1850" in panel.start_from.info.text() and "(base " in panel.start_from.info.text()
 
+    table = panel.runs_panel.table  # the runs table names the base beside the corpus
+    qtbot.waitUntil(lambda: any(table.item(r, 2) and table.item(r, 2).text() == "0001-0050.abc, from fixture"
+                                for r in range(table.rowCount())), timeout=TIMEOUT)
+
     panel.start_from.choose("")  # nothing: the shape is the form's again
     assert form.editors["hidden_size"].isEnabled() and form.editors["text_level"].isEnabled()
     qtbot.waitUntil(lambda: not panel.is_training(), timeout=TIMEOUT)
