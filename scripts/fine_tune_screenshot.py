@@ -32,7 +32,7 @@ def main() -> int:
     show_line_to_beat(panel.chart, run)
     panel.chart.fit()
     panel.start_from.score_forgetting(run)
-    driver.wait_until(lambda: "per melody note" in panel.start_from.info.text())
+    driver.wait_until(lambda: "per melody note" in panel.start_from.scores.text())
     driver.pause(300)
     driver.grab(ROOT / "docs" / "screenshots" / "train-fine-tune.png")
     driver.window.close()

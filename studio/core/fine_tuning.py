@@ -193,6 +193,6 @@ def describe_start(parent: dict) -> str:
 
 def describe_forgetting(figures: dict) -> str:
     """One line: the run and its base on the new collection and on the base's home collection (nats/note)."""
-    return (f"held-out loss per melody note: {figures['corpus']} {figures['run_new']:.3f} (base "
+    return (f"held-out loss per melody note (nats): {figures['corpus']} {figures['run_new']:.3f} (base "
             f"{figures['base_new']:.3f}); {figures['home']} {figures['run_home']:.3f} "
             f"(base {figures['base_home']:.3f})")

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from studio.core.configs import PRESETS
 from studio.core.paths import SHIPPED_MODEL
@@ -57,12 +57,18 @@ class StartFromRow(QWidget):
         self.combo.setToolTip("Train from random weights, or teach a trained model your own tunes: the new run "
                               "takes its network, text level and characters, and adds the characters it lacks")
         self.combo.activated.connect(self._chosen)
-        self.info = QLabel("")
+        self.info = QLabel("")  # what the run takes from the base
         self.info.setWordWrap(True)
+        self.scores = QLabel("")  # after a fine-tuning run: it and its base, on the new and on the base's tunes
+        self.scores.setWordWrap(True)
+        choice = QHBoxLayout()
+        choice.addWidget(QLabel("Start from"))
+        choice.addWidget(self.combo, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.combo)
+        layout.addLayout(choice)
         layout.addWidget(self.info)
+        layout.addWidget(self.scores)
         self.refresh()
 
     def refresh(self) -> None:
@@ -151,16 +157,16 @@ class StartFromRow(QWidget):
         """Scores a fine-tuned run beside its base (in the background) and shows it here; nothing for other runs."""
         if run is None or not run.meta().get("parent"):
             return
-        self.info.setText("Scoring the run and its base on your tunes and on the base's own held-out tunes...")
+        self.scores.setText("Scoring the run and its base on your tunes and on the base's own held-out tunes...")
         self._thread = thread = start_worker(ForgettingWorker(run), self)
         thread.succeeded.connect(self._forgetting_scored)
-        thread.failed.connect(lambda message: self.info.setText(f"Could not score the run: {message}"))
+        thread.failed.connect(lambda message: self.scores.setText(f"Could not score the run: {message}"))
 
     def _forgetting_scored(self, figures) -> None:
         from studio.core.fine_tuning import describe_forgetting
 
         if figures:
-            self.info.setText(describe_forgetting(figures))
+            self.scores.setText(f"After fine-tuning, {describe_forgetting(figures)}")
 
 
 def _lock_form(form, base) -> None:

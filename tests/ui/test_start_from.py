@@ -29,8 +29,9 @@ def test_fine_tuning_a_run_in_the_window(qtbot, train_panel, trained_run, home):
     parent = run.meta()["parent"]
     assert parent["run"] == base.id and run.meta()["model_config"]["hidden_size"] == 64
     assert panel.chart.line_to_beat.value() == parent["validation_loss"]  # the base on the held-out tunes, step 0
-    qtbot.waitUntil(lambda: "held-out loss per melody note" in panel.start_from.info.text(), timeout=TIMEOUT)
-    assert "oneills1850" in panel.start_from.info.text() and "(base " in panel.start_from.info.text()
+    qtbot.waitUntil(lambda: "held-out loss per melody note" in panel.start_from.scores.text(), timeout=TIMEOUT)
+    assert "0001-0050.abc" in panel.start_from.scores.text()  # the new collection, the run beside its base...
+    assert "oneills1850" in panel.start_from.scores.text() and "(base " in panel.start_from.scores.text()  # ...forgetting
 
     table = panel.runs_panel.table  # the runs table names the base beside the corpus
     qtbot.waitUntil(lambda: any(table.item(r, 2) and table.item(r, 2).text() == "0001-0050.abc, from fixture"
