@@ -25,6 +25,7 @@ QUICK_ARGS = {
     "canonical_speed.py": ["--tunes", "20", "--rounds", "1"],
     "chart_fps.py": ["--smoke"],
     "evaluate_speed.py": ["--smoke"],
+    "fine_tune_recipe.py": ["--smoke"],
     "gemm_peak.py": ["--smoke"],
     "generation_speed.py": ["--smoke"],
     "gui_responsiveness.py": ["--preset", "tiny", "--iterations", "30"],

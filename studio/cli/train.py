@@ -15,10 +15,14 @@ def register(subparsers) -> None:
     from studio.core.corpus import DEFAULT_CORPUS
 
     p = subparsers.add_parser("train", help="train a model (a run)")
-    p.add_argument("--preset", default="lab", help="lab, lab-batch4, lab-seq200, lab-window or tiny (default lab)")
+    p.add_argument("--preset", help="lab, lab-batch4, lab-seq200, lab-window, fine-tune or tiny (default lab; "
+                                    "fine-tune with --from)")
     p.add_argument("--corpus", default=DEFAULT_CORPUS, help="built-in name or .abc file/folder")
     p.add_argument("--name", help="a name for the run")
     p.add_argument("--resume", metavar="RUN", help="continue a stopped run from its last checkpoint")
+    p.add_argument("--from", dest="from_model", metavar="MODEL|RUN",
+                   help="start from a trained model instead of random weights: shipped (the shipped model), a model "
+                        "file or a run id; the run takes its network shape, text level and characters")
     add_setting_flags(p)
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.set_defaults(func=cmd_train)
@@ -64,7 +68,7 @@ def _configs_from_args(args):
 
     from studio.core.configs import ModelConfig, preset, training_settings
 
-    model_config, train_config = preset(args.preset)
+    model_config, train_config = preset(args.preset or ("fine-tune" if getattr(args, "from_model", None) else "lab"))
     given = [(s, getattr(args, s.name)) for s in training_settings() if getattr(args, s.name) is not None]
     model_config = replace(model_config, **{s.name: value for s, value in given if s.config is ModelConfig})
     train_config = replace(train_config, **{s.name: value for s, value in given if s.config is not ModelConfig})
@@ -73,6 +77,24 @@ def _configs_from_args(args):
         flags = {s.name: s.flag for s in training_settings()}
         raise UserError("; ".join(f"--{flags.get(k, k)} {v}" for k, v in problems.items()))
     return model_config, train_config
+
+
+def _base_from_args(args):
+    """The model ``--from`` names (None without it); refuses shape or text-level flags the base cannot follow."""
+    from studio.core.fine_tuning import FineTuningError, load_base
+
+    if not args.from_model:
+        return None
+    try:
+        base = load_base(args.from_model, run_store(args))
+    except FineTuningError as exc:
+        raise UserError(str(exc)) from exc
+    conflicts = base.conflicts({"embedding_dim": args.embedding_dim, "hidden_size": args.hidden_size,
+                                "num_layers": args.num_layers, "text_level": args.text_level})
+    if conflicts:
+        raise UserError(f"--from {args.from_model}: the run takes {base.label}'s network and text level, so it "
+                        f"cannot have {'; '.join(conflicts)}")
+    return base
 
 
 class _CliListener:
@@ -112,7 +134,8 @@ def cmd_train(args) -> int:
     import torch
 
     from studio.core.corpus import load_corpus
-    from studio.core.training import Trainer, TrainingListener
+    from studio.core.fine_tuning import describe_start
+    from studio.core.training import Trainer, TrainingError, TrainingListener
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -125,6 +148,9 @@ def cmd_train(args) -> int:
         print(f"resuming {run.name} at step {trainer.step}", file=sys.stderr)
     else:
         model_config, train_config = _configs_from_args(args)
+        base = _base_from_args(args)
+        if base is not None:
+            model_config, train_config = base.settings(model_config, train_config)
         corpus = load_corpus(args.corpus)
         print(corpus.report.summary().split("\n")[0], file=sys.stderr)
         if train_config.text_level != "raw":
@@ -133,7 +159,13 @@ def cmd_train(args) -> int:
             corpus = corpus.at_level(train_config.text_level)
             print(corpus.normalisation.summary().split("\n")[0], file=sys.stderr)
         listener = _CliListener(train_config.iterations)
-        trainer = Trainer.new(corpus, model_config, train_config, store, args.name, listener)
+        try:
+            trainer = Trainer.new(corpus, model_config, train_config, store, args.name, listener, base)
+        except TrainingError as exc:
+            raise UserError(str(exc)) from exc
+        if base is not None:
+            print(describe_start(trainer.run_folder.meta()["parent"] if trainer.run_folder else base.record("")),
+                  file=sys.stderr)
     if trainer.run_folder is None:  # a worker process under torchrun: rank 0 reports and writes the run
         trainer.listener = TrainingListener()
         with stop_on_interrupt(trainer):  # Ctrl+C reaches every rank: all must stop at the same step, not crash

@@ -249,7 +249,9 @@ def _typed(config: type, value):
 def run_commands(run: Run, arm: ArmResult, sampled: bool) -> list[str]:
     """The command lines that train this run again, sample from it and rebuild its report."""
     corpus = run.meta().get("corpus", {}).get("source", DEFAULT_CORPUS)
-    lines = [train_command(corpus, arm.label, arm.train_config, arm.model_config)]
+    parent = run.meta().get("parent")  # a fine-tuned run starts from its base again
+    lines = [train_command(corpus, arm.label, arm.train_config, arm.model_config)
+             + (f" --from {_command([parent.get('run') or parent['path']])}" if parent else "")]
     if sampled:
         lines.append(_command(["python", "-m", "studio", "generate", "--run", run.id, "--count", RUN_TUNES,
                                "--temperature", 1, "--seed", RUN_SEED, "--max-length", RUN_MAX_LENGTH]))

@@ -15,7 +15,8 @@ Two ways to score, both in nats per predicted character:
 The split: ``all`` is the whole corpus; ``train`` and ``validation`` are a run's stored split (``split.json``), or,
 for a checkpoint outside a run (the shipped model), the split its training settings rebuild (seed and validation
 fraction in the checkpoint, checked against the corpus identity it records; a model trained on a combined corpus such
-as ``irishCombined`` is scored on its primary collection's split, the held-out tunes it never saw). Characters outside
+as ``irishCombined`` is scored on its primary collection's split, the held-out tunes it never saw); a fine-tuned run scored on its base's corpus is scored on the base's split (what the
+new style cost, :func:`studio.core.fine_tuning.split_owner`). Characters outside
 the model's vocabulary are skipped as :mod:`studio.core.inspection` skips them, and counted.
 """
 
@@ -36,6 +37,7 @@ from studio.core.abc.tokenizer import scan_tune
 from studio.core.checkpoints import Checkpoint, load_checkpoint
 from studio.core.configs import SCORE_METHODS as METHODS, SCORE_SPLITS as SPLITS
 from studio.core.corpus import COMBINED_CORPORA, Corpus, CorpusError, Tune, join_tunes, load_corpus
+from studio.core.fine_tuning import parent_of, split_owner
 from studio.core.inspection import LOG2, known_characters, padded_codes
 from studio.core.model import CharLSTM
 from studio.core.runs import Run
@@ -349,7 +351,7 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
     corpus = at_text_level(corpus if isinstance(corpus, Corpus) else load_corpus(corpus),
                            checkpoint.train_config.text_level)
     run = run or run_of_checkpoint(model_path)
-    tunes = tunes_of_split(corpus, split, checkpoint, run)
+    tunes = tunes_of_split(corpus, split, *split_owner(checkpoint, run, corpus.identity(), corpus.name))
     if not tunes:
         raise ScoringError(f"the {split} split of {corpus.name} holds no tune")
     model = checkpoint.build_model()
@@ -387,3 +389,22 @@ def record_score(run: Run, score: CorpusScore) -> dict:
                    "scored_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     run.update_meta(scores=scores)
     return scores[key]
+
+
+def forgetting(run: Run) -> dict | None:
+    """What the new style cost: the run's loss per melody note (tunes read whole) on its own held-out tunes and on
+    its base's (the base's home collection, e.g. O'Neill's validation tunes), beside the base's own on both. None
+    for a run trained from nothing (or whose base is gone)."""
+    base = parent_of(run)
+    if base is None:
+        return None
+    model = next(p for p in (run.best_checkpoint, run.last_checkpoint) if p.exists())
+    corpus = load_corpus(run.meta()["corpus"]["source"])
+    trained_on = base.checkpoint.corpus
+    home = COMBINED_CORPORA[trained_on["name"]][0] if trained_on.get("name") in COMBINED_CORPORA else None
+    home_corpus = load_corpus(home or trained_on["source"])
+    return {"corpus": corpus.name, "home": home_corpus.name, "base": base.label,
+            "run_new": score_corpus(model, corpus, run=run).nats_per_note,
+            "base_new": score_corpus(base.path, corpus, run=run).nats_per_note,
+            "run_home": score_corpus(model, home_corpus, run=run).nats_per_note,
+            "base_home": score_corpus(base.path, home_corpus, run=base.run).nats_per_note}

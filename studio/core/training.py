@@ -24,6 +24,7 @@ from studio.core.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from studio.core.configs import PRESETS, TrainConfig, preset  # noqa: F401 - re-exported
 from studio.core.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes
 from studio.core.corpus import Corpus, Split, load_corpus
+from studio.core.fine_tuning import Base, held_out_problem, start_from
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
 from studio.core.precision import cpu_has_amx
@@ -51,8 +52,6 @@ def bf16_is_fast(device: torch.device, cpu_flags: str | None = None) -> bool:
     if device.type != "cpu":
         return False
     return cpu_has_amx(cpu_flags)
-
-
 
 
 class Trainer:
@@ -130,13 +129,19 @@ class Trainer:
         store: RunStore | None = None,
         name: str | None = None,
         listener: TrainingListener | None = None,
+        base: Base | None = None,
     ) -> "Trainer":
         """A fresh run on ``corpus`` (rewritten at ``train_config.text_level``); with a store, a run folder is created
-        and everything is logged to it."""
+        and everything is logged to it. With a ``base`` (:mod:`studio.core.fine_tuning`) the run starts from its
+        weights, shape, text level and characters (extended with the corpus's), and records it as its parent."""
+        if base is not None:
+            model_config, train_config = base.settings(model_config, train_config)
         corpus = corpus.at_level(train_config.text_level)
         split = corpus.split(train_config.validation_fraction, train_config.seed)
-        vocabulary = Vocabulary.from_text(corpus.report.vocabulary
-                                          + (TRANSPOSITION_ALPHABET if train_config.augment_keys else ""))
+        text = corpus.report.vocabulary + (TRANSPOSITION_ALPHABET if train_config.augment_keys else "")
+        vocabulary, added = base.vocabulary_for(text) if base is not None else (Vocabulary.from_text(text), "")
+        if base is not None and held_out_problem(split, len(corpus.tunes)):
+            raise TrainingError(held_out_problem(split, len(corpus.tunes)))
         corpus_info = {
             "name": corpus.name,
             "source": corpus.source,
@@ -153,10 +158,14 @@ class Trainer:
                 "train_config": train_config.to_dict(),
                 "vocabulary": vocabulary.chars,
                 "world_size": context_from_environment().world_size,
+                **({"parent": base.record(added)} if base is not None else {}),
             }
             run = store.create(name or f"{corpus.name}-b{train_config.batch_size}-s{train_config.seq_length}", meta,
                                split.identity())
-        return cls(split, vocabulary, model_config, train_config, run, listener, corpus_info=corpus_info)
+        trainer = cls(split, vocabulary, model_config, train_config, run, listener, corpus_info=corpus_info)
+        if base is not None:
+            start_from(base, trainer, added)
+        return trainer
 
     @classmethod
     def resume(

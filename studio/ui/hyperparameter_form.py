@@ -24,6 +24,7 @@ PRESET_LABELS = {
     "Lab sequence 200": "lab-seq200",
     "Lab random windows": "lab-window",
     "Tiny (a quick try)": "tiny",
+    "Fine-tune (your own tunes)": "fine-tune",
 }
 CUSTOM = "Custom"
 

@@ -13,7 +13,7 @@ _SHOWN = [setting for setting in training_settings() if setting.about.column]
 COLUMNS = (
     ("Name", lambda s: s.get("name")),
     ("Date", lambda s: _short_date(s.get("created"))),
-    ("Corpus", lambda s: s.get("corpus", {}).get("name")),
+    ("Corpus", lambda s: _corpus_of(s)),
     *((setting.about.column, setting.read) for setting in _SHOWN if setting.about.choices),
     ("Status", lambda s: status_of(s)),
     ("Steps", lambda s: f"{s.get('steps_done', 0):,} / {s.get('train_config', {}).get('iterations', 0):,}"),
@@ -38,6 +38,12 @@ def status_of(summary: dict) -> str:
     status = summary.get("status")
     reason = summary.get("stop_reason")
     return f"{status} ({reason})" if status == "stopped" and reason else status
+
+
+def _corpus_of(summary: dict) -> str | None:
+    """The corpus, and for a fine-tuned run the model it started from (``parent`` in run.json)."""
+    name, parent = summary.get("corpus", {}).get("name"), summary.get("parent")
+    return f"{name}, from {parent.get('name') or parent.get('label')}" if parent else name
 
 
 def _short_date(text: str | None) -> str:

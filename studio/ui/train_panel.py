@@ -23,6 +23,7 @@ from studio.ui.deferred import DeferredWidget
 from studio.ui.hyperparameter_form import HyperparameterForm
 from studio.ui.run_problem_banner import RunProblemBanner
 from studio.ui.runs_panel import RunsPanel
+from studio.ui.start_from import attach_start_from, show_line_to_beat
 from studio.ui.text_level_report import TextLevelDialog, TextLevelWorker
 from studio.ui.threads import start_worker
 from studio.ui.training_worker import TrainingSession
@@ -129,6 +130,7 @@ class TrainPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.banner)
         layout.addWidget(self.splitter)
+        self.start_from = attach_start_from(self)
         self._update_controls()
 
     # --- public ---------------------------------------------------------------------------------------------
@@ -189,14 +191,7 @@ class TrainPanel(QWidget):
         return True
 
     def _start_run(self, corpus, model_config, train_config) -> None:
-        from studio.core.training import Trainer
-
-        store = self.store
-
-        def make_trainer(listener):
-            return Trainer.new(corpus, model_config, train_config, store, listener=listener)
-
-        self._begin(make_trainer, train_config.iterations, 0)
+        self._begin(self.start_from.trainer_maker(corpus, model_config, train_config), train_config.iterations, 0)
         self._say(f"Training on {corpus.name} ({corpus.text_level} text): {train_config.iterations:,} steps, "
                   f"batch {train_config.batch_size}, sequence {train_config.seq_length}.")
 
@@ -317,6 +312,7 @@ class TrainPanel(QWidget):
 
     def _run_created(self, run) -> None:
         self._run = run
+        show_line_to_beat(self.chart, run)
         self.runs_panel.refresh()
 
     def _progressed(self, step: int, loss: float, elapsed: float, steps_per_second: float) -> None:

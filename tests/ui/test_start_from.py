@@ -1,0 +1,42 @@
+"""The Train tab's "Start from" row: fine-tuning a run in the window, with the form locked to the base, the base's
+held-out loss drawn as the line to beat and the run scored beside its base afterwards (real tiny runs)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from support import copy_run
+
+TIMEOUT = 120_000
+
+
+def test_fine_tuning_a_run_in_the_window(qtbot, train_panel, trained_run, home):
+    panel = train_panel
+    base = copy_run(trained_run, home / "runs")
+    panel.start_from.refresh()
+    assert panel.start_from.choose(base.id)
+    form = panel.form
+    assert form.preset_box.currentText() == "Fine-tune (your own tunes)"
+    assert form.editors["hidden_size"].text() == "64" and not form.editors["hidden_size"].isEnabled()
+    assert form.text_level() == "raw" and not form.editors["text_level"].isEnabled()
+    assert "starting from run fixture" in panel.start_from.info.text() and "64" in panel.start_from.info.text()
+    for name, value in (("iterations", 4), ("validation_interval", 2)):
+        form.set_value(name, str(value))
+
+    with qtbot.waitSignal(panel.run_ended, timeout=TIMEOUT) as ended:
+        qtbot.mouseClick(panel.train_button, Qt.LeftButton)
+    run = ended.args[0].run
+    parent = run.meta()["parent"]
+    assert parent["run"] == base.id and run.meta()["model_config"]["hidden_size"] == 64
+    assert panel.chart.line_to_beat.value() == parent["validation_loss"]  # the base on the held-out tunes, step 0
+    qtbot.waitUntil(lambda: "held-out loss per melody note" in panel.start_from.scores.text(), timeout=TIMEOUT)
+    assert "0001-0050.abc" in panel.start_from.scores.text()  # the new collection, the run beside its base...
+    assert "oneills1850" in panel.start_from.scores.text() and "(base " in panel.start_from.scores.text()  # ...forgetting
+
+    table = panel.runs_panel.table  # the runs table names the base beside the corpus
+    qtbot.waitUntil(lambda: any(table.item(r, 2) and table.item(r, 2).text() == "0001-0050.abc, from fixture"
+                                for r in range(table.rowCount())), timeout=TIMEOUT)
+
+    panel.start_from.choose("")  # nothing: the shape is the form's again
+    assert form.editors["hidden_size"].isEnabled() and form.editors["text_level"].isEnabled()
+    qtbot.waitUntil(lambda: not panel.is_training(), timeout=TIMEOUT)
