@@ -60,7 +60,7 @@ class Base:
 
     @property
     def text_level(self) -> str:
-        return TrainConfig.from_dict(self.checkpoint.train_config).text_level
+        return self.checkpoint.train_config.text_level
 
     def conflicts(self, asked: dict) -> list[str]:
         """What the person asked for (field -> value, only what they set) that the base cannot follow."""
