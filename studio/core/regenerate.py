@@ -205,7 +205,7 @@ def _split_candidate(generated: str, separators: list[str]) -> list[str] | None:
             return None
         bars.append(rest[:cut])
         rest = rest[cut + len(separator):]
-    return bars + [rest]
+    return [bar.strip(" \n") for bar in bars + [rest]]  # the tune's own line breaks stay where they are
 
 
 def regenerate(sampler, text: str, selection: Selection, count: int = 16, temperature: float = 1.0,

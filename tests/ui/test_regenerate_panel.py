@@ -62,8 +62,9 @@ def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
     assert composer.list.count() == len(candidates) >= 3 and "nats" in composer.list.item(0).text()
     for row in range(3):  # audition: each is engraved in place with its bars marked, and plays
         composer.list.setCurrentRow(row)
-        qtbot.waitUntil(lambda: shown(panel, candidates[row].text) and panel.score.highlighted_count > 0,
+        qtbot.waitUntil(lambda: shown(panel, candidates[row].text) and composer.changed_marks,
                         timeout=30000)
+    assert len(composer.changed_marks) == len(composer.map.ids_in(bars[5].start, bars[5].start + len(candidates[2].bars)))
     assert panel.editor.toPlainText() == text  # auditioning leaves the text alone
     composer.accept_button.click()
     assert panel.editor.toPlainText() == candidates[2].text

@@ -13,7 +13,7 @@ score; the Generate tab only creates it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QPen, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
@@ -23,6 +23,8 @@ from studio.core.score_map import ScoreMap
 from studio.ui.threads import Worker, start_worker
 
 CANDIDATES = 12
+#: How the bars of the candidate being auditioned are marked in the score.
+CHANGED = QColor(60, 140, 255, 70)
 
 
 class RegenerateWorker(Worker):
@@ -58,6 +60,7 @@ class RegeneratePanel(QWidget):
         self._thread = None
         self._seed = 0
         self._marked: tuple[int, int] | None = None
+        self.changed_marks: list = []
         self._build()
         panel.score.parentWidget().insertWidget(1, self)  # beside the score, before the inspector
         panel.preview_ready.connect(self._on_preview)
@@ -114,8 +117,14 @@ class RegeneratePanel(QWidget):
     # ------------------------------------------------------------------ the clickable score
     def _on_preview(self, preview) -> None:
         self.map = ScoreMap(preview.text, preview.rendering.pages) if preview.engraved else None
-        if self._marked and self.map is not None:
-            self.score.highlight(self.map.ids_in(*self._marked))
+        self.changed_marks = []  # the score's scene was cleared with its marks
+        if self._marked and self.map is not None and preview.text != self.editor.toPlainText():
+            for note_id in self.map.ids_in(*self._marked):  # the candidate's bars, apart from the playing cursor
+                rect = self.score.note_rect(note_id)
+                if rect is not None:
+                    mark = self.score.scene().addRect(rect.adjusted(-3, -3, 3, 3), QPen(Qt.NoPen), QBrush(CHANGED))
+                    mark.setZValue(9)
+                    self.changed_marks.append(mark)
 
     def note_at(self, scene_point) -> str | None:
         """The id of the engraved note drawn under a point of the scene, if any."""
