@@ -62,8 +62,11 @@ def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
     assert composer.list.count() == len(candidates) >= 3 and "nats" in composer.list.item(0).text()
     for row in range(3):  # audition: each is engraved in place with its bars marked, and plays
         composer.list.setCurrentRow(row)
-        qtbot.waitUntil(lambda: shown(panel, candidates[row].text) and composer.changed_marks,
+        qtbot.waitUntil(lambda: shown(panel, candidates[row].text) and bool(composer.changed_marks),
                         timeout=30000)
+        qtbot.waitUntil(lambda: panel.playback.player.is_playing, timeout=10000)
+        bar_four = panel.playback.cursor.start_of(composer.map.ids_in(bars[4].start, bars[4].end)[0])
+        assert bar_four > 0 and panel.playback.player.position_ms >= bar_four - 50  # from one bar before
     assert len(composer.changed_marks) == len(composer.map.ids_in(bars[5].start, bars[5].start + len(candidates[2].bars)))
     assert panel.editor.toPlainText() == text  # auditioning leaves the text alone
     composer.accept_button.click()

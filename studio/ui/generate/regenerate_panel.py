@@ -5,7 +5,8 @@ so the inspector shows what the model expected there, as selecting text does; sh
 whole bars up to the note clicked. Regenerate (the button, the editor's context menu or Ctrl+R) samples candidates
 for the chosen bars off the GUI thread (:mod:`studio.ui.threads`; Stop cancels) with
 :func:`~studio.core.regenerate.regenerate` at the dial's temperature; the ranked candidates are listed with their
-scores and a reason. Selecting one engraves and plays the tune with it in place, the changed bars marked; Accept
+scores and a reason. Selecting one engraves the tune with it in place, the changed bars marked, and plays it from
+one bar before; Accept
 writes it into the editor as one undo step; Escape puts the tune as written back. The panel places itself beside the
 score; the Generate tab only creates it.
 """
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
-from studio.core.regenerate import RegenerationError, select_characters
+from studio.core.regenerate import RegenerationError, select_characters, tune_bars
 from studio.core.score_map import ScoreMap
 from studio.ui.threads import Worker, start_worker
 
@@ -125,6 +126,17 @@ class RegeneratePanel(QWidget):
                     mark = self.score.scene().addRect(rect.adjusted(-3, -3, 3, 3), QPen(Qt.NoPen), QBrush(CHANGED))
                     mark.setZValue(9)
                     self.changed_marks.append(mark)
+            self._seek_to_bar_before()
+
+    def _seek_to_bar_before(self) -> None:
+        """Plays the audition from one bar before the candidate (the Generate tab starts playing right after)."""
+        bars = self.result.selection.bars if self.result is not None else ()
+        earlier = [b for b in tune_bars(self.map.text) if bars and b.end <= bars[0].start]
+        ids = self.map.ids_in(earlier[-1].start, earlier[-1].end) if earlier else []
+        cursor = self.panel.playback.cursor
+        start = cursor.start_of(ids[0]) if ids and cursor is not None else None
+        if start is not None:
+            self.panel.playback.player.seek(start)
 
     def note_at(self, scene_point) -> str | None:
         """The id of the engraved note drawn under a point of the scene, if any."""
