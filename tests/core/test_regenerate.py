@@ -96,3 +96,11 @@ def test_the_model_reads_no_comment_lines_nor_fields_it_never_saw(shipped_sample
     offsets, unknown = known_characters(text, shipped_sampler.vocabulary)
     read = "".join(text[i] for i in offsets)
     assert read == "X:1\nT:Tune\nM:4/4\nL:1/8\nK:D\nA2FA dAFA|\n" and unknown == {}
+
+
+def test_one_bar_ending_a_strain_keeps_its_cadence(shipped_sampler):
+    result = regenerate(shipped_sampler, JIG, select_bars(JIG, 8), count=6, temperature=1.5, seed=11)
+    assert result.candidates
+    for candidate in result.candidates:
+        end = CadenceState().feed_text(candidate.text[:tune_bars(candidate.text)[7].end] + " ")
+        assert end.last_pc == 7, candidate.bars  # G, as written
