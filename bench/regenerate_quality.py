@@ -93,7 +93,10 @@ def quality(sampler: Sampler, count: int, candidates: int) -> None:
         written = abc2midi_verdict(text)  # (no error, no bar warning)
         for candidate in sampled:
             judged += 1
-            problems += any(was and not now for was, now in zip(written, abc2midi_verdict(candidate.text)))
+            worse = any(was and not now for was, now in zip(written, abc2midi_verdict(candidate.text)))
+            problems += worse
+            if worse:
+                print(f"  abc2midi objects to X:{tune.id} with bars 5-6 {candidate.bars!r}")
         print(f"  {done:3d} X:{tune.id} real bars rank {by_score.index(result.original) + 1:2d}/{len(everyone)} "
               f"(own only {by_own.index(result.original) + 1:2d})", flush=True)
     print(f"quality over {done} tunes ({skipped} skipped: bars 5-6 end a strain or cannot be regenerated), "
