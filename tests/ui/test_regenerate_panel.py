@@ -77,10 +77,13 @@ def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
     assert panel.editor.toPlainText() == candidates[2].text
 
     bars = {b.number: b for b in tune_bars(panel.editor.toPlainText())}
+    panel.stop()
+    qtbot.waitUntil(lambda: shown(panel, panel.editor.toPlainText()), timeout=30000)
     cursor = panel.editor.textCursor()
     cursor.setPosition(bars[7].start)
     cursor.setPosition(bars[7].end, cursor.MoveMode.KeepAnchor)
-    panel.editor.setTextCursor(cursor)
+    panel.editor.setTextCursor(cursor)  # selected text shows its notes in the score
+    assert panel.score.highlighted_count == len(composer.map.ids_in(bars[7].start, bars[7].end)) > 0
     with qtbot.waitSignal(composer.candidates_ready, timeout=180000):
         composer.regenerate_button.click()
     composer.list.setCurrentRow(0)

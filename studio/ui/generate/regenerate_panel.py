@@ -1,6 +1,7 @@
 """Compose with the model in the Generate tab: click notes in the score, regenerate the chosen bars, audition, accept.
 
-Clicking an engraved note selects its characters in the editor (through :class:`~studio.core.score_map.ScoreMap`),
+Clicking an engraved note selects its characters in the editor (through :class:`~studio.core.score_map.ScoreMap`;
+selecting text marks its notes in the score),
 so the inspector shows what the model expected there, as selecting text does; shift-click extends the selection to
 whole bars up to the note clicked. Regenerate (the button, the editor's context menu or Ctrl+R) samples candidates
 for the chosen bars off the GUI thread (:mod:`studio.ui.threads`; Stop cancels) with
@@ -66,6 +67,7 @@ class RegeneratePanel(QWidget):
         panel.score.parentWidget().insertWidget(1, self)  # beside the score, before the inspector
         panel.preview_ready.connect(self._on_preview)
         self.score.viewport().installEventFilter(self)
+        self.editor.selectionChanged.connect(self._on_text_selected)
 
     def _build(self) -> None:
         self.info = QLabel("Click a note in the score (shift-click: up to another bar), then Regenerate.")
@@ -137,6 +139,13 @@ class RegeneratePanel(QWidget):
         start = cursor.start_of(ids[0]) if ids and cursor is not None else None
         if start is not None:
             self.panel.playback.player.seek(start)
+
+    def _on_text_selected(self) -> None:
+        """Selected text shows its notes in the score (while nothing plays: the playing cursor uses the marks)."""
+        cursor = self.editor.textCursor()
+        if self.map is not None and cursor.hasSelection() and self.map.text == self.editor.toPlainText() \
+                and not self.panel.playback.is_playing:
+            self.score.highlight(self.map.ids_in(cursor.selectionStart(), cursor.selectionEnd()))
 
     def note_at(self, scene_point) -> str | None:
         """The id of the engraved note drawn under a point of the scene, if any."""
