@@ -35,6 +35,7 @@ QUICK_ARGS = {
     "notation_speed.py": ["2"],
     "sheet_music_speed.py": ["--pdf-tunes", "3", "--musicxml-tunes", "20"],
     "soak_memory.py": ["--preset", "tiny", "--steps", "30", "--warmup", "5"],
+    "regenerate_quality.py": ["--smoke"],
     "startup.py": ["--smoke"],
     "strict_quality.py": ["--smoke"],
     "strict_sampling.py": ["--smoke"],

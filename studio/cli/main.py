@@ -21,11 +21,11 @@ import argparse
 import os
 import sys
 
-from studio.cli import corpus, export, generate, inspect, quality, report, score, train
+from studio.cli import corpus, export, generate, inspect, quality, regenerate, report, score, train
 from studio.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UserError
 
 #: The modules that add subcommands, in the order ``--help`` lists them.
-COMMAND_FAMILIES = [corpus, train, generate, inspect, export, quality, score, report]
+COMMAND_FAMILIES = [corpus, train, generate, inspect, regenerate, export, quality, score, report]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -82,3 +82,7 @@ class ScoreCursor:
                 found.extend(i for i in ids if i not in found)
             index -= 1
         return found
+
+    def start_of(self, note_id: str) -> float | None:
+        """When the written note ``note_id`` first sounds (ms), or None (not arranged)."""
+        return next((start for start, _end, ids in self._spans if note_id in ids), None)

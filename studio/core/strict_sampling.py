@@ -190,6 +190,8 @@ class StrictTune:
         self.saved: tuple | None = None
         self.snapshot_due = True
         self.body_start: int | None = None
+        if self.cadence is not None and state.in_body and state.after_bar:  # a primer ending at a bar line
+            state.target = self.cadence.target(state)
 
     # -- what may come next ------------------------------------------------------------------------------------
     def plan_forced(self, masks: AllowedCharacters) -> None:
@@ -324,23 +326,23 @@ class StrictTune:
 
 def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer: str, generators: list,
                   on_text: Callable[[int, str], None] | None, should_stop: Callable[[], bool] | None,
-                  device: torch.device) -> list[StrictTune]:
-    """Samples ``config.count`` tunes strictly in one batch (see the module docstring); returns their records."""
+                  device: torch.device, plan=None, cadence: Callable | None = None) -> list[StrictTune]:
+    """Samples ``config.count`` tunes strictly (module docstring); ``plan``, ``cadence`` (draw -> plan) override."""
     start = CadenceState().feed_text(primer)
     if start.in_body and (start.meter is None or not start.viable()):
         raise StrictSamplingError("strict bars need a primer whose meter can be counted and whose last bar can "
                                   "still add up to it")
     count = config.count
-    plan = FormPlan.of(config.form, config.strain_bars)
+    plan = plan or FormPlan.of(config.form, config.strain_bars)
     masks = allowed_characters(vocabulary)
     completing = torch.tensor([ch in _COMPLETING for ch in vocabulary.chars], dtype=torch.bool)
     if config.top_k == 1:  # greedy: the likelier choice of each rule, the same for every seed
         draws = [lambda: 0.5] * count
     else:
         draws = [(lambda g=g: uniform(g)) for g in generators]
-    home = plan is not None and config.cadence == "home"
+    home = cadence or (lambda draw: CadencePlan(plan.strains, plan.strain_bars, draw))
     tunes = [StrictTune(start.copy(), primer, plan, draw if config.phrase_repeats else None,
-                        CadencePlan(plan.strains, plan.strain_bars, draw) if home else None) for draw in draws]
+                        home(draw) if cadence or (plan and config.cadence == "home") else None) for draw in draws]
     if on_text:
         for i in range(count):
             on_text(i, primer)

@@ -26,6 +26,7 @@ from studio.core.configs import SamplingConfig
 from studio.ui.generate.export import Exporter, ExportJob
 from studio.ui.generate.model_inspector import ModelInspector
 from studio.ui.generate.playback_bar import PlaybackBar
+from studio.ui.generate.regenerate_panel import RegeneratePanel
 from studio.ui.generate.sampling_form import SamplingForm
 from studio.ui.generate.score_view import ScoreView
 from studio.ui.generate.tune_books import TuneBooks, continue_from
@@ -57,6 +58,7 @@ class GeneratePanel(QWidget):
         self.previews = PreviewService(self)
         self._build()
         self._connect()
+        self.regenerate_panel = RegeneratePanel(self)  # click the score, regenerate bars: ui/generate/regenerate_panel
         self.books.restore()  # the tunes of the last session, kept in the data folder
         self.sampling_form.restore_settings(self.settings)
         self.playback.restore_settings(self.settings)

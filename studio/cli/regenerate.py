@@ -1,0 +1,85 @@
+"""``python -m studio regenerate TUNE.abc --bars 5-6``: other bars in place of chosen ones, ranked by what follows.
+
+Samples ``--candidates`` candidates for the chosen bars with strict bars from the model's state after the bars before
+them, reads the rest of the tune after each, and prints them best first: rank, the log-likelihood of the bars and of
+the rest of the tune after them (nats), a reason, and the bars; the written bars are scored the same way, for
+comparison. ``--out FILE`` writes the tune with the best candidate in place. Bars are numbered as musicians count
+them (a pickup is bar 0); ``--strain N`` chooses every bar of strain N.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio.cli.common import EXIT_OK, UserError, resolve_checkpoint
+from studio.cli.inspect import read_tune
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("regenerate", help="other bars in place of chosen bars, ranked by what follows them")
+    p.add_argument("tune_file", metavar="TUNE.abc")
+    p.add_argument("--bars", metavar="FIRST[-LAST]", help="the bars to regenerate, e.g. 5-6 (a pickup is bar 0)")
+    p.add_argument("--strain", type=int, metavar="N", help="regenerate every bar of strain N instead (1-based)")
+    p.add_argument("--tune", type=int, default=1, metavar="N", help="which tune of a tune book (1-based)")
+    p.add_argument("--candidates", type=int, default=16, help="how many candidates to sample (default 16)")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="candidate i uses seed + i (default 0)")
+    p.add_argument("--out", metavar="FILE", help="write the tune with the best candidate in place")
+    p.add_argument("--model", "--checkpoint", dest="checkpoint", help="a checkpoint or model file")
+    p.add_argument("--run", help="a run id (its best checkpoint)")
+    p.set_defaults(func=cmd_regenerate)
+
+
+def _selection(args, text: str):
+    from studio.core.regenerate import select_bars, tune_bars
+
+    if (args.bars is None) == (args.strain is None):
+        raise UserError("choose the bars with --bars FIRST-LAST (e.g. --bars 5-6) or a strain with --strain N")
+    if args.strain is not None:
+        strains, first = [], None
+        for bar in tune_bars(text):
+            first = bar.number if first is None and bar.number > 0 else first
+            if bar.ends_strain and first is not None:
+                strains.append((first, bar.number))
+                first = None
+        if not 1 <= args.strain <= len(strains):
+            raise UserError(f"the tune has {len(strains)} strain(s); --strain must be 1 to {len(strains)}")
+        return select_bars(text, *strains[args.strain - 1])
+    first, _, last = args.bars.partition("-")
+    if not first.isdigit() or not (last or first).isdigit():
+        raise UserError(f"--bars wants FIRST-LAST, e.g. 5-6 (got {args.bars!r})")
+    return select_bars(text, int(first), int(last or first))
+
+
+def cmd_regenerate(args) -> int:
+    from studio.core.regenerate import RegenerationError, regenerate
+    from studio.core.sampling import Sampler
+
+    if not 1 <= args.candidates <= 256:
+        raise UserError("--candidates must be between 1 and 256")
+    text, count = read_tune(args.tune_file, args.tune)
+    try:
+        selection = _selection(args, text)
+        sampler = Sampler.from_checkpoint(resolve_checkpoint(args))
+        result = regenerate(sampler, text, selection, args.candidates, args.temperature, args.seed)
+    except RegenerationError as exc:
+        raise UserError(str(exc)) from exc
+    if count > 1:
+        print(f"tune {args.tune} of {count}")
+    for note in result.notes:
+        print(f"note: {note}")
+    print(f"{selection.label()}: {len(result.candidates)} candidate(s), best first "
+          f"(log-likelihood in nats: the bars, the rest of the tune after them)")
+    for candidate in [result.original] + result.candidates:
+        rank = "as written" if candidate.original else f"{candidate.rank:>10}"
+        print(f"{rank:>10}  {candidate.own:8.1f} {candidate.after:8.1f}  {candidate.bars!r}")
+        print(f"{'':>10}  {candidate.reason}")
+    if args.out:
+        if not result.candidates:
+            raise UserError("no candidate differed from the written bars: nothing written")
+        try:
+            Path(args.out).write_text(result.candidates[0].text)
+        except OSError as exc:
+            raise UserError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
+        print(f"wrote the tune with candidate 1 in place to {args.out}")
+    return EXIT_OK
