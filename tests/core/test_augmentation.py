@@ -26,9 +26,10 @@ def small_corpus(oneills, tmp_path_factory):
 
 
 def test_only_training_tunes_are_transposed_and_the_text_grows_by_the_copies(small_corpus, tiny_configs, store):
-    model_config, train_config = tiny_configs(5, augment_keys=SHIFTS)
+    # random windows: the joined training text and the validation windows are what this test reads
+    model_config, train_config = tiny_configs(5, augment_keys=SHIFTS, context="window")
     augmented = Trainer.new(small_corpus, model_config, train_config, store, "augmented")
-    plain = Trainer.new(small_corpus, *tiny_configs(5))
+    plain = Trainer.new(small_corpus, *tiny_configs(5, context="window"))
     assert augmented.split.validation == plain.split.validation
     assert augmented.validation_data.tolist() == augmented.vocabulary.encode(plain.split.validation_text)
     report = augmented.augmentation
@@ -36,7 +37,7 @@ def test_only_training_tunes_are_transposed_and_the_text_grows_by_the_copies(sma
     assert report.copies >= len(plain.split.train)  # most tunes fit the range both ways
     copies = augmented_tunes(plain.split.train, SHIFTS)[len(plain.split.train):]
     expected = len(plain.split.train_text) + sum(len(t.text) + 2 for t in copies)
-    assert len(augmented.train_data) == expected
+    assert len(augmented.batches.data) == expected
     augmented.run()
     recorded = augmented.run_folder.meta()
     assert recorded["train_config"]["augment_keys"] == list(SHIFTS)

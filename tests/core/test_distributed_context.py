@@ -42,11 +42,14 @@ TRAINER_CHILD = textwrap.dedent("""
     import hashlib, sys, torch
     import studio.core.training as training
     from studio.core.corpus import load_corpus
+    import studio.core.training_data as training_data
     model_config, train_config = training.preset("tiny")
+    train_config.context = "window"  # the random windows each rank draws (stream rows: test_distributed_streams.py)
     trainer = training.Trainer.new(load_corpus(sys.argv[1]), model_config, train_config)  # the real Trainer, no store
     drawn = []
-    windows_at = training.windows_at
-    training.windows_at = lambda data, starts, window: drawn.append(starts.tolist()) or windows_at(data, starts, window)
+    windows_at = training_data.windows_at
+    training_data.windows_at = (lambda data, starts, window:
+                                drawn.append(starts.tolist()) or windows_at(data, starts, window))
     for _ in range(3):
         trainer.train_step()
     weights = b"".join(p.detach().numpy().tobytes() for p in trainer.model.parameters())
