@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton
 
-from studio.core.checkpoints import CheckpointError, save_checkpoint
 
 
 class RunProblemBanner(QFrame):
@@ -58,6 +57,8 @@ class RunProblemBanner(QFrame):
                                               "ABC Studio checkpoints (*.pt)")
         if not path:
             return None
+        from studio.core.checkpoints import CheckpointError, save_checkpoint  # torch: only once a model is saved
+
         try:
             save_checkpoint(path, self._unsaved)
         except CheckpointError as exc:
