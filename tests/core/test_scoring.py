@@ -104,9 +104,21 @@ def test_splits_follow_the_run_and_the_shipped_checkpoint(trained_run, oneills):
 
 
 def test_the_shipped_models_card_figure_is_reproduced(oneills):
-    recorded = load_checkpoint(SHIPPED_MODEL).metrics["best_validation_loss"]  # the card's 1.214
-    score = score_corpus(SHIPPED_MODEL, oneills, "validation", "windows")
-    assert score.nats_per_char == pytest.approx(recorded, abs=2e-4)  # weights stored in half precision
+    """The best validation loss the checkpoint records is what scoring its held-out tunes gives: for a stream run,
+    the fixed subset of whole validation tunes the trainer reads; for a window run, the trainer's windows."""
+    checkpoint = load_checkpoint(SHIPPED_MODEL)
+    recorded, settings = checkpoint.metrics["best_validation_loss"], checkpoint.train_config
+    if settings.context == "stream":
+        from studio.core.scoring import at_text_level
+        from studio.core.tune_streams import validation_tunes
+
+        held_out = tunes_of_split(at_text_level(oneills, settings.text_level), "validation", checkpoint)
+        chosen = validation_tunes(held_out, settings.validation_windows * settings.seq_length)
+        scores, _ = score_tunes(checkpoint.build_model(), checkpoint.vocabulary, chosen)
+        measured = sum(s.nats for s in scores) / sum(s.characters for s in scores)
+    else:
+        measured = score_corpus(SHIPPED_MODEL, oneills, "validation", "windows").nats_per_char
+    assert measured == pytest.approx(recorded, abs=2e-3)  # weights stored in half precision, trained under bf16
 
 
 def test_unknown_characters_are_counted_never_fatal(trained_run, oneills, tmp_path):
