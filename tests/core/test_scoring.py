@@ -10,8 +10,8 @@ import pytest
 from studio.core.checkpoints import load_checkpoint
 from studio.core.corpus import load_corpus
 from studio.core.inspection import inspect_texts
+from studio.core.position_losses import PositionTotals
 from studio.core.scoring import (
-    PositionTotals,
     TUNE_ENDING,
     ScoringError,
     score_corpus,
