@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from strict_sampling import abc2midi_verdict  # noqa: E402
 
 from studio.core.checkpoints import load_checkpoint  # noqa: E402
-from studio.core.configs import TrainConfig  # noqa: E402
 from studio.core.corpus import load_corpus  # noqa: E402
 from studio.core.paths import SHIPPED_MODEL  # noqa: E402
 from studio.core.regenerate import RegenerationError, regenerate, select_bars  # noqa: E402
@@ -57,7 +56,7 @@ def speed(sampler: Sampler) -> None:
 
 def quality(sampler: Sampler, count: int, candidates: int) -> None:
     checkpoint = load_checkpoint(SHIPPED_MODEL)
-    corpus = at_text_level(load_corpus("oneills1850"), TrainConfig.from_dict(checkpoint.train_config).text_level)
+    corpus = at_text_level(load_corpus("oneills1850"), checkpoint.train_config.text_level)
     tunes = tunes_of_split(corpus, "validation", checkpoint)
     picker = random.Random(0)
     ahead = own_only = beats = beats_own = done = problems = judged = skipped = 0
