@@ -15,12 +15,13 @@ from pathlib import Path
 
 import torch
 
-from studio.core.best_of import best_of
+from studio.core.configs import SamplingConfig
 from studio.core.corpus import load_corpus
-from studio.core.critic import score_tune
-from studio.core.evaluation import corpus_reference
+from studio.core.generation.best_of import best_of
+from studio.core.generation.sampling import Sampler
 from studio.core.paths import SHIPPED_MODEL
-from studio.core.sampling import Sampler, SamplingConfig
+from studio.core.quality.critic import score_tune
+from studio.core.quality.evaluation import corpus_reference
 
 
 def main() -> None:

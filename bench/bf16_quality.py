@@ -14,8 +14,9 @@ import time
 
 import torch
 
+from studio.core.configs import preset
 from studio.core.corpus import load_corpus
-from studio.core.training import Trainer, bf16_is_fast, preset
+from studio.core.learning.training import Trainer, bf16_is_fast
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Bulk MIDI export of a 3,000-tune book, and how well chosen chords fit the tunes.
 
 * A tune book of O'Neill's + Ryan's (about 3,000 tunes) is written to one file and exported to one MIDI file per tune:
-  the arrangement writer (:mod:`studio.core.arrangement`, no verovio) against the current ``abc_to_midi`` path
+  the arrangement writer (:mod:`studio.core.sound.arrangement`, no verovio) against the current ``abc_to_midi`` path
   (verovio in its child process) on the same subset, with the ratio; then the arrangement writer's total time on the
   whole book, melody only and with chosen chords (``auto``) and a count-in.
 * The share of stressed melody notes that are tones of the chord ``auto`` chose, on 200 O'Neill tunes.
@@ -20,11 +20,11 @@ from pathlib import Path
 from studio.core.abc.text import decode_abc_bytes, split_tunes
 from studio.core.abc.timeline import read_bars
 from studio.core.abc.tokenizer import scan_tune
-from studio.core.accompaniment import choose_chords, stressed_chord_tone_share, tune_meter
-from studio.core.arrangement import PlaybackOptions, arrange
 from studio.core.corpus import join_tunes, load_corpus
-from studio.core.midi import MidiExportError, write_midi
-from studio.core.notation import NotationRenderer
+from studio.core.engraving.notation import NotationRenderer
+from studio.core.sound.accompaniment import choose_chords, stressed_chord_tone_share, tune_meter
+from studio.core.sound.arrangement import PlaybackOptions, arrange
+from studio.core.sound.midi import MidiExportError, write_midi
 
 
 def export_with_arrangement(tunes: list[str], folder: Path, options: PlaybackOptions) -> int:

@@ -2,7 +2,7 @@
 
 For each temperature and cadence, tunes with seeds 0..N-1 (``--seeds``, sampled in batches, 1 torch thread):
 final note on the tonic, strain endings on the tonic and on the tonic triad (mean of each tune's share, as
-:mod:`studio.core.tonal` defines them), ``abc2midi -c`` clean (no error, no bar warning), mean log-likelihood per
+:mod:`studio.core.quality.tonal` defines them), ``abc2midi -c`` clean (no error, no bar warning), mean log-likelihood per
 character under the unmasked model (nats) and seconds per tune. The price of the cadence is the difference of the
 mean log-likelihood per character, home minus free, at each temperature (the issue's target: at most 0.05 nats).
 
@@ -24,8 +24,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from strict_sampling import abc2midi_verdict  # noqa: E402
 
-from studio.core.metrics import tune_metrics  # noqa: E402
-from studio.core.sampling import Sampler, SamplingConfig  # noqa: E402
+from studio.core.configs import SamplingConfig  # noqa: E402
+from studio.core.generation.sampling import Sampler
+from studio.core.quality.metrics import tune_metrics  # noqa: E402
 
 MODEL = Path(__file__).resolve().parent.parent / "models" / "default.pt"
 COLUMNS = [("final_tonic", "final note on tonic"), ("strain_tonic", "strain ends on tonic"),

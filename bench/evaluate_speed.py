@@ -1,6 +1,6 @@
 """Benchmark: ``python -m studio evaluate FILE`` on one tune, before and after the reference cache, in one run.
 
-"Before" is the code of a git revision (default: the commit before ``studio/core/reference_cache.py`` was added),
+"Before" is the code of a git revision (default: the commit before ``studio/core/quality/reference_cache.py`` was added),
 exported to a temporary folder with ``git archive``; "after" is this tree. Each side runs once with an empty data
 folder (cold: the corpus's reference statistics are computed and cached) and then ``--repeat`` times with that
 cache (warm); the script prints CPU seconds (user + system of the child, steadier than wall time on a busy
@@ -38,7 +38,7 @@ def _git(*args: str) -> str:
 
 
 def default_before() -> str:
-    added = _git("log", "--diff-filter=A", "--format=%H", "--", "studio/core/reference_cache.py").splitlines()
+    added = _git("log", "--diff-filter=A", "--format=%H", "--", "studio/core/quality/reference_cache.py").splitlines()
     return f"{added[-1]}^" if added else "HEAD"
 
 

@@ -2,7 +2,7 @@
 
 Each arm trains a run on the collection (the ``fine-tune`` preset with one setting changed, started from the shipped
 model, or from nothing as the control), keeps its best checkpoint by the held-out score (early stopping by
-selection), then scores it per melody note (``studio.core.scoring``, tunes read whole) on the collection's held-out
+selection), then scores it per melody note (``studio.core.quality.scoring``, tunes read whole) on the collection's held-out
 tunes and on O'Neill's validation tunes (the base's own held-out tunes: forgetting). The shipped model's own scores on
 both come first, as the line to beat and the line not to lose.
 
@@ -22,11 +22,11 @@ import torch
 
 from studio.core.configs import preset
 from studio.core.corpus import load_corpus
-from studio.core.fine_tuning import load_base
+from studio.core.learning.fine_tuning import load_base
+from studio.core.learning.training import Trainer
 from studio.core.paths import SHIPPED_MODEL
+from studio.core.quality.scoring import ScoringError, score_corpus
 from studio.core.runs import RunStore
-from studio.core.scoring import ScoringError, score_corpus
-from studio.core.training import Trainer
 
 #: arm name -> (start from the shipped model?, TrainConfig changes, dropout or None for the preset's)
 ARMS = {

@@ -31,13 +31,14 @@ import time
 import numpy as np
 import torch
 
+from studio.core.configs import ModelConfig, SamplingConfig
 from studio.core.corpus import load_corpus
-from studio.core.midi import abc_to_midi
-from studio.core.model import CharLSTM, ModelConfig
-from studio.core.sampling import Sampler, SamplingConfig
-from studio.core.playback import Player
-from studio.core.synth import DEFAULT_GAIN, new_synth, send_to_synth
-from studio.core.vocabulary import Vocabulary
+from studio.core.generation.sampling import Sampler
+from studio.core.network.model import CharLSTM
+from studio.core.network.vocabulary import Vocabulary
+from studio.core.sound.midi import abc_to_midi
+from studio.core.sound.playback import Player
+from studio.core.sound.synth import DEFAULT_GAIN, new_synth, send_to_synth
 
 PRIMER = "X:1\n"
 

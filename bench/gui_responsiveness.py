@@ -47,8 +47,9 @@ def steps_per_second(run) -> float:
 def headless(corpus, preset_name: str, iterations: int, threads: int):
     import torch
 
+    from studio.core.configs import preset
+    from studio.core.learning.training import Trainer
     from studio.core.runs import RunStore
-    from studio.core.training import Trainer, preset
 
     torch.set_num_threads(threads)
     model_config, train_config = preset(preset_name)

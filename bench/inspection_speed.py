@@ -31,9 +31,9 @@ from pathlib import Path
 import torch
 
 from studio.core.corpus import Corpus, load_corpus
-from studio.core.inspection import inspect_text
-from studio.core.sampling import Sampler
-from studio.core.scoring import score_corpus
+from studio.core.generation.sampling import Sampler
+from studio.core.network.inspection import inspect_text
+from studio.core.quality.scoring import score_corpus
 
 from generation_speed import timed_sample  # noqa: E402 - bench/ is on the path when a script runs
 

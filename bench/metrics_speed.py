@@ -1,6 +1,6 @@
 """Benchmark: scoring real tunes with tune_metrics vs parsing them with music21, in one run; prints the ratio.
 
-Scores 1,000 O'Neill tunes with :func:`studio.core.metrics.tune_metrics`; music21 parses a subset (default 50 tunes,
+Scores 1,000 O'Neill tunes with :func:`studio.core.quality.metrics.tune_metrics`; music21 parses a subset (default 50 tunes,
 about 56 ms each) and its time is scaled to 1,000 tunes. Usage: ``python bench/metrics_speed.py [music21_subset]``.
 """
 
@@ -10,7 +10,7 @@ import sys
 import time
 
 from studio.core.corpus import load_corpus
-from studio.core.metrics import tune_metrics
+from studio.core.quality.metrics import tune_metrics
 
 
 def main() -> None:

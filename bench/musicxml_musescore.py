@@ -2,9 +2,9 @@
 
     python bench/musicxml_musescore.py [--oneills 200] [--book generated.abc] [--keep DIR]
 
-Writes each tune as MusicXML (:mod:`studio.core.musicxml`), has MuseScore 3 open all of them in one batch job
+Writes each tune as MusicXML (:mod:`studio.core.engraving.musicxml`), has MuseScore 3 open all of them in one batch job
 (``mscore3 -j job.json``, headless) and write its own MusicXML back, then compares the notes MuseScore read with the
-tokenizer's reading of the ABC (:mod:`studio.core.musicxml_check`). Prints the agreement per set and every tune
+tokenizer's reading of the ABC (:mod:`studio.core.engraving.musicxml_check`). Prints the agreement per set and every tune
 that differs with the first difference. Needs ``mscore3`` (Debian: ``apt-get install musescore3``).
 """
 
@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from studio.core.abc.text import tune_title  # noqa: E402
-from studio.core.musicxml import MusicXmlError, write_musicxml  # noqa: E402
-from studio.core.musicxml_check import abc_notes, first_difference, musicxml_notes  # noqa: E402
+from studio.core.engraving.musicxml import MusicXmlError, write_musicxml  # noqa: E402
+from studio.core.engraving.musicxml_check import abc_notes, first_difference, musicxml_notes  # noqa: E402
 
 
 def musescore_round_trip(tunes: list[str], folder: Path) -> list[tuple[str, str | None]]:

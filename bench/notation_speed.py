@@ -17,9 +17,9 @@ import verovio
 from music21 import corpus
 
 from studio.core.abc.text import split_tunes
-from studio.core.midi import abc_to_midi
-from studio.core.notation import NotationRenderer, _render_in_this_process
-from studio.core.synth import render_midi_to_pcm
+from studio.core.engraving.notation import NotationRenderer, _render_in_this_process
+from studio.core.sound.midi import abc_to_midi
+from studio.core.sound.synth import render_midi_to_pcm
 
 
 def oneill_tunes(count: int) -> list[str]:

@@ -28,12 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from strict_sampling import abc2midi_verdict  # noqa: E402
 
-from studio.core.checkpoints import load_checkpoint  # noqa: E402
 from studio.core.corpus import load_corpus  # noqa: E402
+from studio.core.generation.regenerate import RegenerationError, regenerate, select_bars  # noqa: E402
+from studio.core.generation.sampling import Sampler  # noqa: E402
+from studio.core.network.checkpoints import load_checkpoint  # noqa: E402
 from studio.core.paths import SHIPPED_MODEL  # noqa: E402
-from studio.core.regenerate import RegenerationError, regenerate, select_bars  # noqa: E402
-from studio.core.sampling import Sampler  # noqa: E402
-from studio.core.scoring import TUNE_ENDING, at_text_level, text_losses, tunes_of_split  # noqa: E402
+from studio.core.quality.scoring import TUNE_ENDING, text_losses, tunes_of_split  # noqa: E402
+from studio.core.text_levels import corpus_at_level  # noqa: E402
 
 REEL = ("X:1\nT:The Silver Spear\nM:4/4\nL:1/8\nR:reel\nK:D\n|:FA (3AAA BAFA|dfed BddB|FA (3AAA BAFA|d2ed B2dB|\n"
         "FA (3AAA BAFA|dfed BddB|AB (3ddd egfe|dBAF E2D2:|\n")
@@ -56,7 +57,7 @@ def speed(sampler: Sampler) -> None:
 
 def quality(sampler: Sampler, count: int, candidates: int) -> None:
     checkpoint = load_checkpoint(SHIPPED_MODEL)
-    corpus = at_text_level(load_corpus("oneills1850"), checkpoint.train_config.text_level)
+    corpus = corpus_at_level(load_corpus("oneills1850"), checkpoint.train_config.text_level)
     tunes = tunes_of_split(corpus, "validation", checkpoint)
     picker = random.Random(0)
     ahead = own_only = beats = beats_own = done = problems = judged = skipped = 0

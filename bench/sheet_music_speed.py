@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from studio.core.corpus import load_corpus  # noqa: E402
+from studio.core.engraving.notation import shared_renderer  # noqa: E402
 from studio.core.export import export_sheet_music  # noqa: E402
-from studio.core.notation import shared_renderer  # noqa: E402
 
 
 def _cpu() -> float:

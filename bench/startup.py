@@ -117,7 +117,7 @@ def import_costs(home: str) -> dict[str, float]:
             continue
         _, cumulative, name = line.split("|")
         name = name.strip()
-        if name in HEAVY or name in ("PySide6.QtWidgets", "studio.core.report"):
+        if name in HEAVY or name in ("PySide6.QtWidgets", "studio.core.reports.report"):
             costs.setdefault(name, int(cumulative) / 1e6)
     return costs
 

@@ -10,7 +10,7 @@ For each temperature and mode, tunes with seeds 0..N-1 (sampled in batches of ``
   candidates and the critic's scoring per tune).
 
 Each row is appended to ``--out`` (JSON lines) as soon as it is measured; the Markdown table is printed at the end.
-Best of 4 uses the seeds ``4 i .. 4 i + 3`` for tune ``i`` (see :mod:`studio.core.best_of`).
+Best of 4 uses the seeds ``4 i .. 4 i + 3`` for tune ``i`` (see :mod:`studio.core.generation.best_of`).
 
     python bench/strict_quality.py                          # seeds 0-99, T 0.8 1.0 1.2 (about an hour)
     python bench/strict_quality.py --seeds 40 --out rows.jsonl
@@ -32,10 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from strict_sampling import abc2midi_verdict  # noqa: E402
 
 from studio.core.abc.validate import validate_tune  # noqa: E402
-from studio.core.best_of import best_of  # noqa: E402
-from studio.core.evaluation import corpus_reference  # noqa: E402
-from studio.core.metrics import NEAR_COPY_THRESHOLD, set_metrics, tune_metrics  # noqa: E402
-from studio.core.sampling import Sampler, SamplingConfig  # noqa: E402
+from studio.core.configs import SamplingConfig  # noqa: E402
+from studio.core.generation.best_of import best_of  # noqa: E402
+from studio.core.generation.sampling import Sampler
+from studio.core.quality.evaluation import corpus_reference  # noqa: E402
+from studio.core.quality.metrics import set_metrics, tune_metrics  # noqa: E402
+from studio.core.quality.novelty import NEAR_COPY_THRESHOLD
 
 MODEL = Path(__file__).resolve().parent.parent / "models" / "default.pt"
 #: mode -> (SamplingConfig fields, best of N)

@@ -26,7 +26,8 @@ from pathlib import Path
 import torch
 
 from studio.core.abc.validate import validate_tune
-from studio.core.sampling import Sampler, SamplingConfig
+from studio.core.configs import SamplingConfig
+from studio.core.generation.sampling import Sampler
 
 MODEL = Path(__file__).resolve().parent.parent / "models" / "default.pt"
 MODES = {"free": dict(bars="free"), "strict": dict(bars="strict", form="free"),

@@ -17,8 +17,9 @@ import time
 import torch
 from torch import nn
 
+from studio.core.configs import preset
 from studio.core.corpus import load_corpus
-from studio.core.training import Trainer, bf16_is_fast, preset
+from studio.core.learning.training import Trainer, bf16_is_fast
 
 
 class LabReference:

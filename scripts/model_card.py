@@ -18,12 +18,14 @@ import statistics
 import time
 from pathlib import Path
 
-from studio.core.checkpoints import load_checkpoint
+from studio.core.configs import SamplingConfig
 from studio.core.corpus import load_corpus
-from studio.core.metrics import NoveltyIndex, real_vs_real_baseline, set_metrics, tune_metrics
-from studio.core.report_html import train_command
+from studio.core.generation.sampling import Sampler
+from studio.core.network.checkpoints import load_checkpoint
+from studio.core.quality.metrics import real_vs_real_baseline, set_metrics, tune_metrics
+from studio.core.quality.novelty import NoveltyIndex
+from studio.core.reports.report_html import train_command
 from studio.core.runs import RunStore
-from studio.core.sampling import Sampler, SamplingConfig
 
 #: Why the shipped model decays its learning rate: the same model, data, split and seed at the lab's constant rate,
 #: measured with this script on 24 November 2026 (it was the shipped model until then).
@@ -101,7 +103,7 @@ def row(label: str, metrics, tunes: list[str]) -> str:
 def held_out_section(model_path: Path, corpus_name: str) -> str:
     """The model's score on the validation tunes of ``corpus_name``, read whole (``score``) and as the trainer
     reads them, per character of the text the model reads and per melody note."""
-    from studio.core.scoring import score_corpus
+    from studio.core.quality.scoring import score_corpus
 
     whole = score_corpus(model_path, corpus_name, "validation", "tunes")
     windows = score_corpus(model_path, corpus_name, "validation", "windows")
@@ -215,7 +217,7 @@ to the meter (pickup and final bars may be short). "novel": no corpus tune share
 Yang & Lerch overlap: 1 means the feature distributions cannot be told from the corpus's. "pitch-class-from-tonic
 JS": the Jensen-Shannon distance of the pitch classes counted from each tune's tonic (key augmentation leaves it
 alone). "final note on tonic", "strain ends on ...": the last melody note of the tune and of each strain (second
-endings go on) against the `K:` tonic and its triad (`studio/core/tonal.py`; strain shares averaged over tunes).
+endings go on) against the `K:` tonic and its triad (`studio/core/quality/tonal.py`; strain shares averaged over tunes).
 Thresholds used by `tests/core/test_default_model.py` ({test_sample} tunes at temperature {args.temperatures[0]:g}, seed 0):
 at least {floor_for_test(validity):.0%} valid (measured here: {validity:.0%}) and at least {floor_for_test(bar_correct):.0%}
 with all bars correct with free bars (measured here: {bar_correct:.0%}), i.e. the measured rates less two standard

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from window_driver import ROOT, StudioDriver
 
-from studio.core.regenerate import tune_bars
+from studio.core.generation.regenerate import tune_bars
 
 
 def click(panel, note_id: str, shift: bool = False) -> None:

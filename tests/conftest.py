@@ -64,8 +64,9 @@ def oneills():
 def trained_run(oneills, tmp_path_factory):
     """A real run: the tiny preset trained for 150 steps on O'Neill's, with checkpoints on disk. Shared by the
     session: a test that writes into its folder (reports, scores, samples) takes ``trained_run_copy``."""
+    from studio.core.configs import preset
+    from studio.core.learning.training import Trainer
     from studio.core.runs import RunStore
-    from studio.core.training import Trainer, preset
 
     store = RunStore(tmp_path_factory.mktemp("trained") / "runs")
     model_config, train_config = preset("tiny")
@@ -87,7 +88,7 @@ def trained_run_copy(trained_run, tmp_path):
 
 def _recorder():
     """An experiment listener that keeps the events it heard."""
-    from studio.core.experiments import ExperimentListener
+    from studio.core.learning.experiments import ExperimentListener
 
     class Recorder(ExperimentListener):
         def __init__(self):
@@ -109,7 +110,7 @@ def _recorder():
 def tiny_experiment(tmp_path_factory):
     """Two real tiny runs (batch 8 vs 4, 20 steps) on one O'Neill's file, 3 tunes each: ``(result, recorder)``.
     Shared by the session and not to be written into: a test that writes a report takes ``experiment_copy``."""
-    from studio.core.experiments import ExperimentSpec, run_experiment
+    from studio.core.learning.experiments import ExperimentSpec, run_experiment
     from studio.core.runs import RunStore
 
     root = tmp_path_factory.mktemp("experiment")
@@ -127,7 +128,7 @@ def experiment_copy(tiny_experiment, tmp_path):
     copy's results name the copied runs), reloaded: for a test that writes its report or opens it in the window."""
     import json
 
-    from studio.core.experiments import load_experiment
+    from studio.core.learning.experiments import load_experiment
 
     result, _ = tiny_experiment
     root = tmp_path / "lab"
@@ -145,8 +146,8 @@ def experiment_copy(tiny_experiment, tmp_path):
 @pytest.fixture(scope="session")
 def shipped_sampler():
     """The shipped model (models/default.pt), loaded once for the session; skips when the checkout lacks it."""
+    from studio.core.generation.sampling import Sampler
     from studio.core.paths import SHIPPED_MODEL
-    from studio.core.sampling import Sampler
 
     if not SHIPPED_MODEL.exists():
         pytest.skip("models/default.pt is not in this checkout")

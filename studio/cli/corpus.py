@@ -21,6 +21,7 @@ def register(subparsers) -> None:
 
 def cmd_corpus(args) -> int:
     from studio.core.corpus import BUILTIN_CORPORA, load_corpus
+    from studio.core.text_levels import corpus_at_level
 
     if args.list:
         for name, description in BUILTIN_CORPORA.items():
@@ -31,7 +32,7 @@ def cmd_corpus(args) -> int:
     print(f"identity {corpus.identity()}")
     print(f"vocabulary {corpus.report.vocabulary!r}")
     if args.text != "raw":
-        leveled = corpus.at_level(args.text)
+        leveled = corpus_at_level(corpus, args.text)
         print()
         print(leveled.normalisation.summary())
         print()

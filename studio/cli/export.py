@@ -13,7 +13,7 @@ import sys
 
 from studio.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-ACCOMPANIMENTS = ("none", "symbols", "auto")  # studio.core.arrangement.ACCOMPANIMENTS (not imported at start-up)
+ACCOMPANIMENTS = ("none", "symbols", "auto")  # studio.core.sound.arrangement.ACCOMPANIMENTS (not imported at start-up)
 
 
 def register(subparsers) -> None:
@@ -39,8 +39,8 @@ def register(subparsers) -> None:
 
 
 def cmd_export(args) -> int:
-    from studio.core.arrangement import PlaybackOptions
     from studio.core.export import ExportError, export_sheet_file, export_tune_file
+    from studio.core.sound.arrangement import PlaybackOptions
 
     if not (args.midi or args.wav or args.pdf or args.musicxml):
         print("error: give --midi OUT.mid, --wav OUT.wav, --pdf OUT.pdf and/or --musicxml DIR|FILE", file=sys.stderr)

@@ -39,9 +39,10 @@ def register(subparsers) -> None:
 
 
 def cmd_generate(args) -> int:
-    from studio.core.primer import primer_from_argument
-    from studio.core.sampling import Sampler, SamplingConfig
+    from studio.core.configs import SamplingConfig
     from studio.core.disk_space import write_failure
+    from studio.core.generation.primer import primer_from_argument
+    from studio.core.generation.sampling import Sampler
     from studio.core.tune_book import TuneBookError, append_to_tune_book, write_tune_book
 
     checkpoint = resolve_checkpoint(args)
@@ -90,9 +91,9 @@ def cmd_generate(args) -> int:
 
 def _best_of(sampler, config, n: int, on_text) -> list:
     """The kept tunes of best-of-``n`` sampling; each one's critic summary goes to stderr."""
-    from studio.core.best_of import best_of
     from studio.core.corpus import DEFAULT_CORPUS
-    from studio.core.evaluation import corpus_reference
+    from studio.core.generation.best_of import best_of
+    from studio.core.quality.evaluation import corpus_reference
 
     result = best_of(sampler, config, n, corpus_reference(DEFAULT_CORPUS), on_text=on_text)
     for tune, scores, chosen in zip(result.tunes, result.scores, result.chosen):

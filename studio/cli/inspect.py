@@ -49,7 +49,7 @@ def read_tune(path: str, number: int) -> tuple[str, int]:
 
 def parse_position(at: str, text: str) -> int:
     """The offset of ``LINE:COL`` in ``text`` (UserError when malformed or outside)."""
-    from studio.core.inspection import offset_of
+    from studio.core.network.inspection import offset_of
 
     try:
         line, column = (int(part) for part in at.split(":"))
@@ -60,8 +60,8 @@ def parse_position(at: str, text: str) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from studio.core.inspection import inspect_text
-    from studio.core.sampling import Sampler
+    from studio.core.generation.sampling import Sampler
+    from studio.core.network.inspection import inspect_text
 
     if args.temperature <= 0:
         raise UserError("--temperature must be above 0")

@@ -38,13 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _user_error_types() -> tuple:
-    from studio.core.checkpoints import CheckpointError
     from studio.core.corpus import CorpusError
-    from studio.core.evaluation import EvaluationError
-    from studio.core.experiments import ExperimentError
+    from studio.core.generation.sampling import SamplingError
+    from studio.core.learning.experiments import ExperimentError
+    from studio.core.learning.training import TrainingError
+    from studio.core.network.checkpoints import CheckpointError
+    from studio.core.quality.evaluation import EvaluationError
     from studio.core.runs import RunStoreError
-    from studio.core.sampling import SamplingError
-    from studio.core.training import TrainingError
 
     return (UserError, CorpusError, CheckpointError, RunStoreError, SamplingError, TrainingError, KeyError,
             EvaluationError, ExperimentError)

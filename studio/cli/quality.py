@@ -51,7 +51,7 @@ def _register_experiment(subparsers) -> None:
 
 
 def _tunes_to_evaluate(args) -> tuple[list[str], str]:
-    from studio.core.evaluation import read_tunes_file, run_sample_tunes
+    from studio.core.quality.evaluation import read_tunes_file, run_sample_tunes
 
     if bool(args.file) == bool(args.run):
         raise UserError("give either an .abc file or --run RUN")
@@ -62,8 +62,8 @@ def _tunes_to_evaluate(args) -> tuple[list[str], str]:
 
 
 def cmd_evaluate(args) -> int:
-    from studio.core.evaluation import TABLE_FEATURES, corpus_reference, evaluate_tunes
     from studio.core.formatting import format_value
+    from studio.core.quality.evaluation import TABLE_FEATURES, corpus_reference, evaluate_tunes
 
     tunes, source = _tunes_to_evaluate(args)
     print(f"loading the reference corpus {args.corpus} ...", file=sys.stderr)
@@ -96,7 +96,7 @@ def cmd_evaluate(args) -> int:
 
 
 def _print_set_metrics(measured: dict, baseline: dict) -> None:
-    from studio.core.evaluation import SET_TABLE
+    from studio.core.quality.evaluation import SET_TABLE
 
     print("\nset metrics              tunes   real-vs-real baseline")
     for key, label in SET_TABLE:
@@ -138,7 +138,7 @@ class _ExperimentProgress:
 
 
 def cmd_experiment(args) -> int:
-    from studio.core.experiments import ExperimentRunner, ExperimentSpec, parse_values
+    from studio.core.learning.experiments import ExperimentRunner, ExperimentSpec, parse_values
 
     if args.threads:
         import torch
@@ -158,7 +158,7 @@ def cmd_experiment(args) -> int:
         result = runner.run()
     finally:
         signal.signal(signal.SIGINT, previous)
-    from studio.core.report_html import write_reports  # noqa: PLC0415 - matplotlib only once there is a result
+    from studio.core.reports.report_html import write_reports  # noqa: PLC0415 - matplotlib only once there is a result
 
     print("writing the reports (engraving and rendering every tune) ...", file=sys.stderr)
     started = time.monotonic()

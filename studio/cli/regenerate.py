@@ -31,7 +31,7 @@ def register(subparsers) -> None:
 
 
 def _selection(args, text: str):
-    from studio.core.regenerate import select_bars, tune_bars
+    from studio.core.generation.regenerate import select_bars, tune_bars
 
     if (args.bars is None) == (args.strain is None):
         raise UserError("choose the bars with --bars FIRST-LAST (e.g. --bars 5-6) or a strain with --strain N")
@@ -52,8 +52,8 @@ def _selection(args, text: str):
 
 
 def cmd_regenerate(args) -> int:
-    from studio.core.regenerate import RegenerationError, regenerate
-    from studio.core.sampling import Sampler
+    from studio.core.generation.regenerate import RegenerationError, regenerate
+    from studio.core.generation.sampling import Sampler
 
     if not 1 <= args.candidates <= 256:
         raise UserError("--candidates must be between 1 and 256")

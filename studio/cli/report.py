@@ -27,7 +27,7 @@ def register(subparsers) -> None:
 
 def resolve_report_source(text: str, args=None):
     """The folder, :class:`Run` or file that ``text`` names; UserError when it names nothing readable."""
-    from studio.core.experiments import experiments_home
+    from studio.core.learning.experiments import experiments_home
     from studio.core.runs import RunStoreError
 
     path = Path(text).expanduser()
@@ -51,7 +51,7 @@ def resolve_report_source(text: str, args=None):
 
 
 def cmd_report(args) -> int:
-    from studio.core.report_html import write_html_report
+    from studio.core.reports.report_html import write_html_report
 
     source = resolve_report_source(args.source, args)
     out = Path(args.out).expanduser() if args.out else None

@@ -7,8 +7,8 @@ from studio.cli.common import EXIT_OK, ProgressBar, UserError, resolve_checkpoin
 
 
 def register(subparsers) -> None:
-    from studio.core.corpus import DEFAULT_CORPUS
     from studio.core.configs import SCORE_METHODS, SCORE_SPLITS
+    from studio.core.corpus import DEFAULT_CORPUS
 
     p = subparsers.add_parser("score", help="a model's loss on a corpus's held-out (or any) tunes")
     p.add_argument("--model", dest="checkpoint", metavar="M",
@@ -28,7 +28,7 @@ def cmd_score(args) -> int:
     import torch
 
     from studio.core.corpus import load_corpus
-    from studio.core.scoring import ScoringError, record_score, run_of_checkpoint, score_corpus
+    from studio.core.quality.scoring import ScoringError, record_score, run_of_checkpoint, score_corpus
 
     if args.threads:
         torch.set_num_threads(args.threads)

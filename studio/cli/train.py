@@ -81,7 +81,7 @@ def _configs_from_args(args):
 
 def _base_from_args(args):
     """The model ``--from`` names (None without it); refuses shape or text-level flags the base cannot follow."""
-    from studio.core.fine_tuning import FineTuningError, load_base
+    from studio.core.learning.fine_tuning import FineTuningError, load_base
 
     if not args.from_model:
         return None
@@ -134,8 +134,10 @@ def cmd_train(args) -> int:
     import torch
 
     from studio.core.corpus import load_corpus
-    from studio.core.fine_tuning import describe_start
-    from studio.core.training import Trainer, TrainingError, TrainingListener
+    from studio.core.learning.fine_tuning import describe_start
+    from studio.core.learning.training import Trainer, TrainingError
+    from studio.core.learning.training_listener import TrainingListener
+    from studio.core.text_levels import corpus_at_level
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -156,7 +158,7 @@ def cmd_train(args) -> int:
         if train_config.text_level != "raw":
             print(f"writing the tunes at the {train_config.text_level} text level (the first time takes up to a "
                   "minute; then cached)...", file=sys.stderr)
-            corpus = corpus.at_level(train_config.text_level)
+            corpus = corpus_at_level(corpus, train_config.text_level)
             print(corpus.normalisation.summary().split("\n")[0], file=sys.stderr)
         listener = _CliListener(train_config.iterations)
         try:
@@ -220,7 +222,7 @@ def cmd_runs(args) -> int:
 
 def cmd_package(args) -> int:
     """Writes a run's best checkpoint as a compact model: half-precision weights, no optimizer state."""
-    from studio.core.checkpoints import load_checkpoint, save_checkpoint
+    from studio.core.network.checkpoints import load_checkpoint, save_checkpoint
 
     source = resolve_checkpoint(args)
     checkpoint = load_checkpoint(source)

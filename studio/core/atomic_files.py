@@ -9,6 +9,7 @@ to other users).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -43,3 +44,16 @@ def replacing(path: Path | str, text: bool = False) -> Iterator[IO]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Writes JSON to a temporary file beside ``path`` and renames it over ``path``."""
+    write_text_atomic(path, json.dumps(data, indent=2))
+
+
+def write_text_atomic(path: Path | str, text: str) -> None:
+    """Writes ``text`` (UTF-8, ``\\n`` line ends) to a temporary file beside ``path``, flushes, fsyncs and renames
+    it over ``path``: a crash leaves the old file or the new one, never half of one. The file keeps the mode of
+    the one it replaces (a new file gets the usual ``0666 & ~umask``, not ``mkstemp``'s private ``0600``)."""
+    with replacing(path, text=True) as handle:
+        handle.write(text)

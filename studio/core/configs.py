@@ -4,7 +4,7 @@ Each setting of ``ModelConfig`` and ``TrainConfig`` is written once, here: its f
 its metadata (label, help, unit, limits, choices, the CLI flag, the Train form's group, the runs table's column, the
 value of runs saved before it existed). The command line's flags (``studio.cli.train``), the Train form
 (``studio.ui.hyperparameter_form``), the runs table and comparison (``studio.ui.runs_table``,
-``studio.ui.run_comparison``) and the "train this again" command (``studio.core.report_html.train_command``) are
+``studio.ui.run_comparison``) and the "train this again" command (``studio.core.reports.report_html.train_command``) are
 generated from :func:`training_settings`: adding a setting is one line below plus its use.
 
 They live apart from the code that uses them so that the window can build its forms without importing torch: the
@@ -216,13 +216,13 @@ class TrainConfig(ConfigFields):
     slurs, decorations, grace notes and chord symbols). Runs saved before the field existed load as ``raw``.
 
     ``augment_keys``: semitone shifts (each -11 to 11, not 0, at most one per key) by which every training tune is
-    also written (:mod:`studio.core.augmentation`; e.g. ``(-5, -2, 2, 5)`` adds a tune in D in A, C, E and G).
+    also written (:mod:`studio.core.learning.augmentation`; e.g. ``(-5, -2, 2, 5)`` adds a tune in D in A, C, E and G).
     Validation tunes are never transposed. Empty (the default and the lab's): no augmentation.
 
     ``context``: what each training window is read after. ``window`` (the lab's) draws random windows of the training
     text, each from a zero LSTM state; ``stream`` (the default for new runs) gives each batch row its own shuffled
     stream of whole tunes, read window after window with the state carried across steps (truncated backpropagation
-    through time, :mod:`studio.core.tune_streams`), and validates on whole tunes read from a zero state, as sampling
+    through time, :mod:`studio.core.learning.tune_streams`), and validates on whole tunes read from a zero state, as sampling
     reads them. Runs saved before the field existed load as ``window``.
     """
 
@@ -319,7 +319,7 @@ BARS_MODES = ("strict", "free")
 FORMS = ("free", "AABB", "AB", "AABBCC")
 STRAIN_BARS = (8, 16)
 #: ``SamplingConfig.cadence``: ``home`` ends each strain of a form on a tonic-triad note and the tune on the tonic
-#: (:mod:`studio.core.cadence`); ``free`` leaves the strains' last notes to the model.
+#: (:mod:`studio.core.generation.cadence`); ``free`` leaves the strains' last notes to the model.
 CADENCES = ("home", "free")
 
 
@@ -329,9 +329,9 @@ class SamplingConfig:
 
     ``bars`` ``strict`` (every bar adds up to the meter, every tune valid) or ``free``; ``form`` (strict bars only:
     ignored when ``bars`` is ``free``) ``free``, ``AABB``, ``AB`` or ``AABBCC`` with ``strain_bars`` 8 or 16;
-    ``phrase_repeats`` (with a form) lets bars copy earlier ones as folk tunes do (:mod:`studio.core.phrase_repeats`);
+    ``phrase_repeats`` (with a form) lets bars copy earlier ones as folk tunes do (:mod:`studio.core.generation.phrase_repeats`);
     ``cadence`` (with a form) ``home`` brings every strain to a tonic-triad note and the tune to its tonic, ``free``
-    does not (:mod:`studio.core.cadence`).
+    does not (:mod:`studio.core.generation.cadence`).
     """
 
     temperature: float = 1.0

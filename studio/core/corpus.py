@@ -3,8 +3,8 @@
 ``load_corpus(spec)`` reads a built-in collection by name (e.g. ``oneills1850``) or a path to an ``.abc`` file or a
 folder of them, splits it into tunes, cleans each tune, drops the ones that carry no usable music (saying why), drops
 exact duplicates, and returns a :class:`Corpus` with a report. ``Corpus.split`` gives a deterministic
-train/validation split whose seed and tune ids can be stored with a run. ``Corpus.at_level`` (or
-``load_corpus(spec, text_level=...)``) rewrites the tunes at a text level (``raw``, ``canonical``, ``melody``: see
+train/validation split whose seed and tune ids can be stored with a run. :mod:`studio.core.text_levels`
+rewrites the tunes at a text level (``raw``, ``canonical``, ``melody``: see
 :mod:`studio.core.abc.canonical`); the tune ids stay, so a split carries over, and the identity names the level.
 """
 
@@ -13,17 +13,14 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from typing import TYPE_CHECKING
 
 from studio.core.abc.canonical import CANONICAL_VERSION
 from studio.core.abc.text import clean_tune, decode_abc_bytes, read_headers, split_tunes, tune_title
-from studio.core.notation import MAX_ENGRAVED_CHARS
+from studio.core.engraving.notation import MAX_ENGRAVED_CHARS
 
-if TYPE_CHECKING:
-    from studio.core.text_levels import NormalisationReport
 
 #: Built-in collections (music21's corpus folder name -> what it is).
 BUILTIN_CORPORA: dict[str, str] = {
@@ -118,8 +115,47 @@ def join_tunes(tunes) -> str:
 
 
 @dataclass
+class NormalisationReport:
+    """What rewriting a corpus at ``level`` changed (``changes``: kind -> count, e.g. ``slurs``, ``spaces``)."""
+
+    level: str
+    tunes: int
+    characters_before: int
+    characters_after: int
+    changes: dict[str, int] = field(default_factory=dict)
+    kept_raw: list[str] = field(default_factory=list)
+    example_id: str = ""
+    example_before: str = ""
+    example_after: str = ""
+
+    def summary(self) -> str:
+        """A few lines for the CLI or the corpus report."""
+        ratio = self.characters_after / self.characters_before if self.characters_before else 1.0
+        lines = [f"text level {self.level}: {self.characters_before:,} -> {self.characters_after:,} characters "
+                 f"({ratio:.1%})"]
+        if self.changes:
+            lines.append("  changed: " + ", ".join(f"{kind} {count:,}" for kind, count in
+                                                    sorted(self.changes.items(), key=lambda kv: -kv[1])))
+        if self.kept_raw:
+            lines.append(f"  left raw (the rewrite would change the music): {len(self.kept_raw)}, e.g. "
+                         + ", ".join(self.kept_raw[:3]))
+        return "\n".join(lines)
+
+    def example(self) -> str:
+        """One tune before and after the rewrite (the one with the most kinds of change), for the CLI and window."""
+        if not self.example_id:
+            return "(no tune changed)"
+        return (f"tune {self.example_id} before:\n{self.example_before.strip()}\n\n"
+                f"after ({self.level}):\n{self.example_after.strip()}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
 class Corpus:
-    """A loaded, cleaned, de-duplicated tune collection, written at ``text_level`` (see :meth:`at_level`)."""
+    """A loaded, cleaned, de-duplicated tune collection, written at ``text_level`` (see
+    :mod:`studio.core.text_levels`)."""
 
     name: str
     source: str
@@ -145,15 +181,6 @@ class Corpus:
             digest.update(tune.text.encode("utf-8"))
             digest.update(b"\0")
         return digest.hexdigest()[:16]
-
-    def at_level(self, level: str) -> "Corpus":
-        """This (raw) corpus with every tune rewritten at ``level`` (raw, canonical or melody); same tune ids, so
-        the same split. Cached in the data folder; see :mod:`studio.core.text_levels`."""
-        if level == self.text_level:
-            return self
-        from studio.core.text_levels import corpus_at_level
-
-        return corpus_at_level(self, level)
 
     def split(self, validation_fraction: float = 0.1, seed: int = 0) -> Split:
         """Shuffles tune order with ``seed`` and keeps ``validation_fraction`` of tunes (at least one) apart."""
@@ -188,7 +215,7 @@ def held_out_safe(extra: list[Tune], validation: list[Tune], report: CorpusRepor
     """The extra tunes that are not near-copies of a validation tune (the others are counted in ``report``)."""
     if not validation:
         return list(extra)
-    from studio.core.metrics import NoveltyIndex  # numpy: only combined corpora need it
+    from studio.core.quality.novelty import NoveltyIndex  # numpy: only combined corpora need it
 
     index = NoveltyIndex([t.text for t in validation])
     kept = []
@@ -267,8 +294,9 @@ def tunes_from_text(text: str, source_name: str, report: CorpusReport, seen: set
     return kept
 
 
-def load_corpus(spec: str | Path = DEFAULT_CORPUS, text_level: str = "raw") -> Corpus:
-    """Loads a built-in collection by name, or an ``.abc`` file or folder by path, written at ``text_level``.
+def load_corpus(spec: str | Path = DEFAULT_CORPUS) -> Corpus:
+    """Loads a built-in collection by name, or an ``.abc`` file or folder by path, as written (the raw level;
+    :func:`studio.core.text_levels.load_corpus_at_level` writes it at another).
 
     Raises CorpusError with a readable message for a missing path, an unreadable file or no usable tune.
     """
@@ -317,4 +345,4 @@ def load_corpus(spec: str | Path = DEFAULT_CORPUS, text_level: str = "raw") -> C
     report.tunes = len(tunes)
     report.characters = len(text)
     report.vocabulary = "".join(sorted(set(text)))
-    return corpus.at_level(text_level)
+    return corpus

@@ -1,6 +1,6 @@
 """Exporting tunes to files: default file names, MIDI/WAV/ABC writers and sheet music (PDF, MusicXML; the window's
 export dialog and ``python -m studio export`` both use them). MIDI and WAV are the arrangement the window plays
-(:mod:`studio.core.arrangement`: melody, chords, bass and clicks with the playback options).
+(:mod:`studio.core.sound.arrangement`: melody, chords, bass and clicks with the playback options).
 
 When the input holds several tunes, one file per tune is written: ``OUT-01-title.mid``, ``OUT-02-title.mid``...
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import mido
 
-from studio.core.arrangement import Arrangement, ArrangementError, PlaybackOptions, arrange
 from studio.core.abc.text import tune_title
 from studio.core.abc.validate import MAX_TUNE_CHARS
 from studio.core.paths import file_name_part
+from studio.core.sound.arrangement import Arrangement, ArrangementError, PlaybackOptions, arrange
 from studio.core.tune_book import TuneBookError, read_tune_book
 
 SAMPLE_RATE = 44100
@@ -56,7 +56,7 @@ def tune_midi(abc_text: str, *, tempo_bpm: float | None = None, program: int | N
 
 def _arranged(abc_text: str, tempo_bpm: float | None, program: int | None,
               options: PlaybackOptions | None) -> Arrangement | mido.MidiFile:
-    from studio.core.midi import DEFAULT_PROGRAM, MidiExportError, abc_to_midi
+    from studio.core.sound.midi import DEFAULT_PROGRAM, MidiExportError, abc_to_midi
 
     program = DEFAULT_PROGRAM if program is None else program
     options = options or PlaybackOptions()
@@ -95,7 +95,7 @@ def export_wav(abc_text: str, path: str | Path, *, tempo_bpm: float | None = Non
                soundfont: str | Path | None = None, options: PlaybackOptions | None = None) -> Path:
     """Renders the same mix as :func:`export_midi` offline with FluidSynth to a 44.1 kHz stereo WAV file.
     Raises ExportError."""
-    from studio.core.synth import SoundFontError, SynthUnavailable, render_midi_to_pcm, write_wav
+    from studio.core.sound.synth import SoundFontError, SynthUnavailable, render_midi_to_pcm, write_wav
 
     midi = tune_midi(abc_text, tempo_bpm=tempo_bpm, program=program, options=options)
     if midi.length > MAX_WAV_SECONDS:
@@ -182,9 +182,9 @@ def export_sheet_music(tunes: list, *, pdf: str | Path | None = None, musicxml: 
                        paper: str = "a4", book_title: str = "", progress=None, cancelled=None) -> SheetExport:
     """Writes ``tunes`` (ABC texts or objects with ``text`` and generation settings) as one PDF (a title page with
     the contents when there are several) and/or MusicXML files (see :func:`musicxml_paths`). ``progress(done,
-    total, title)`` and ``cancelled()`` as in :func:`studio.core.sheet_music.lay_out`. Raises ExportError."""
-    from studio.core.musicxml import MusicXmlError, write_musicxml
-    from studio.core.sheet_music import PdfError, SheetTune, lay_out, write_pdf
+    total, title)`` and ``cancelled()`` as in :func:`studio.core.engraving.sheet_music.lay_out`. Raises ExportError."""
+    from studio.core.engraving.musicxml import MusicXmlError, write_musicxml
+    from studio.core.engraving.sheet_music import PdfError, SheetTune, lay_out, write_pdf
 
     sheets = [SheetTune.of(tune, number) for number, tune in enumerate(tunes, 1)]
     result = SheetExport()

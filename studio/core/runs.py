@@ -21,14 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import platformdirs
-
-from studio.core.atomic_files import replacing
+from studio.core.atomic_files import replacing, write_json_atomic
 from studio.core.disk_space import write_failure
-from studio.core.paths import file_name_part
-
-APP_NAME = "abc-studio"
-
+from studio.core.paths import data_home, file_name_part
 
 class RunStoreError(Exception):
     """A run cannot be created, found, renamed or deleted; the message says why."""
@@ -36,25 +31,6 @@ class RunStoreError(Exception):
 
 class RunWriteError(RunStoreError, OSError):
     """A file of a run could not be written; the message says why in words (``the disk is full (...)``)."""
-
-
-def data_home() -> Path:
-    """The user's ABC Studio data folder (``ABC_STUDIO_HOME`` overrides it)."""
-    override = os.environ.get("ABC_STUDIO_HOME")
-    return Path(override).expanduser() if override else Path(platformdirs.user_data_dir(APP_NAME))
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Writes JSON to a temporary file beside ``path`` and renames it over ``path``."""
-    write_text_atomic(path, json.dumps(data, indent=2))
-
-
-def write_text_atomic(path: Path | str, text: str) -> None:
-    """Writes ``text`` (UTF-8, ``\\n`` line ends) to a temporary file beside ``path``, flushes, fsyncs and renames
-    it over ``path``: a crash leaves the old file or the new one, never half of one. The file keeps the mode of
-    the one it replaces (a new file gets the usual ``0666 & ~umask``, not ``mkstemp``'s private ``0600``)."""
-    with replacing(path, text=True) as handle:
-        handle.write(text)
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def append_to_tune_book(path: str | Path, tunes: Iterable) -> int:
     ``X:`` renumbered from 1; returns how many tunes the book holds. Raises TuneBookError when the existing file
     is not a tune book (it is left untouched)."""
     path = Path(path)
-    from studio.core.runs import write_text_atomic
+    from studio.core.atomic_files import write_text_atomic
 
     existing = read_book_tunes(path) if path.exists() else []
     book = existing + list(tunes)

@@ -13,7 +13,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from studio.core.runs import Run, data_home, write_json_atomic
+from studio.core.atomic_files import write_json_atomic
+from studio.core.paths import data_home
+from studio.core.runs import Run
 from studio.core.tune_book import StoredTune, write_tune_book
 
 STORE_NAME = "tunes.json"

@@ -71,8 +71,8 @@ class ExperimentWorker(Worker):
     def work(self):
         import torch
 
-        from studio.core.experiments import ExperimentRunner
-        from studio.core.report_html import write_reports
+        from studio.core.learning.experiments import ExperimentRunner
+        from studio.core.reports.report_html import write_reports
 
         torch.set_num_threads(training_threads())
         runner = ExperimentRunner(self.spec, store=self.store, root=self.root, listener=self)

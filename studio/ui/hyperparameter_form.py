@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from studio.core.configs import ModelConfig, TrainConfig, preset, training_settings
-from studio.core.precision import auto_precision_label
+from studio.core.network.precision import auto_precision_label
 from studio.ui import settings
 
 #: Preset menu label -> core preset name.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from studio.core.evaluation import TABLE_FEATURES, CorpusReference
 from studio.core.formatting import format_value
+from studio.core.quality.evaluation import TABLE_FEATURES, CorpusReference
 
 OUTSIDE_COLOUR = QColor(255, 214, 204)
 OUTSIDE_MARK = "outside"

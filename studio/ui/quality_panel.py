@@ -19,17 +19,17 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 
 from studio.core.abc.text import split_tunes
 from studio.core.corpus import DEFAULT_CORPUS
-from studio.core.evaluation import (CorpusReference, EvaluationError, corpus_reference, read_tunes_file,
+from studio.core.learning.experiments import ExperimentError, experiments_home, load_experiment
+from studio.core.quality.evaluation import (CorpusReference, EvaluationError, corpus_reference, read_tunes_file,
                                     set_histograms)
-from studio.core.experiments import ExperimentError, experiments_home, load_experiment
-from studio.core.metrics import tune_metrics
+from studio.core.quality.metrics import tune_metrics
 from studio.core.runs import RunStore
-from studio.ui.threads import BackgroundCall
 from studio.ui.deferred import DeferredWidget
 from studio.ui.experiment_builder import ExperimentBuilder
 from studio.ui.experiment_worker import ExperimentSession
 from studio.ui.metrics_table import MetricsTable
 from studio.ui.report_actions import HtmlReportService, ask_report_destination
+from studio.ui.threads import BackgroundCall
 
 _references: dict[str, CorpusReference] = {}
 _PHASES = {"reference": "measuring the corpus", "training": "training", "sampling": "generating tunes",
@@ -50,7 +50,7 @@ def _make_set_histograms():
 
 def _write_experiment_reports(folder: Path, page: Path) -> Path:
     """Both reports of an experiment folder (on a worker thread): the Markdown one and the HTML page."""
-    from studio.core.report_html import write_reports  # noqa: PLC0415 - jinja2 and matplotlib: when asked
+    from studio.core.reports.report_html import write_reports  # noqa: PLC0415 - jinja2 and matplotlib: when asked
 
     return write_reports(folder)[1]
 

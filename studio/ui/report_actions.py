@@ -2,7 +2,7 @@
 
 ``HtmlReportService.request(source, page, destination=None, open_after=False)`` makes sure ``page`` (the report's
 home: ``report.html`` in the experiment or run folder) is current, writing it with
-:func:`studio.core.report_html.write_html_report` on a :class:`~studio.ui.threads.BackgroundCall` when it is
+:func:`studio.core.reports.report_html.write_html_report` on a :class:`~studio.ui.threads.BackgroundCall` when it is
 missing or older than the source's ``results.json`` / ``run.json`` (engraving and rendering every tune takes tens
 of seconds), then copies it to ``destination`` (the page is self-contained, so a copy is the whole report) and/or
 opens it with ``QDesktopServices``. It reports through ``status_changed`` and ``busy_changed``; one request at a
@@ -75,7 +75,7 @@ class HtmlReportService(QObject):
             self._deliver(page, destination, open_after)
             return True
         if writer is None:
-            from studio.core.report_html import write_html_report as writer  # noqa: PLC0415 - jinja2: when asked
+            from studio.core.reports.report_html import write_html_report as writer  # noqa: PLC0415 - jinja2: when asked
         self._pending = (page, destination, open_after)
         self._call = BackgroundCall(writer, source, page, parent=self)
         self._call.succeeded.connect(self._page_written)

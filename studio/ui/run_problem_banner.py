@@ -57,7 +57,7 @@ class RunProblemBanner(QFrame):
                                               "ABC Studio checkpoints (*.pt)")
         if not path:
             return None
-        from studio.core.checkpoints import CheckpointError, save_checkpoint  # torch: only once a model is saved
+        from studio.core.network.checkpoints import CheckpointError, save_checkpoint  # torch: only once a model is saved
 
         try:
             save_checkpoint(path, self._unsaved)

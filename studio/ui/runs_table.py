@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from studio.core.formatting import score_label
 from studio.core.configs import training_settings
+from studio.core.formatting import score_label
 
 _SHOWN = [setting for setting in training_settings() if setting.about.column]
 #: (header, how to read the cell from a run summary): the settings with a ``Setting.column``, words before the
@@ -56,7 +56,7 @@ def _short_date(text: str | None) -> str:
 
 
 def _latest_score(scores: dict | None) -> str:
-    """The newest stored score (``studio.core.scoring.record_score``), e.g. ``1.150 (oneills1850, validation)``."""
+    """The newest stored score (``studio.core.quality.scoring.record_score``), e.g. ``1.150 (oneills1850, validation)``."""
     if not scores:
         return "-"
     return score_label(list(scores.values())[-1])

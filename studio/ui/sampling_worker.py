@@ -4,7 +4,7 @@ A ``studio.ui.threads.Worker``: start it with ``studio.ui.threads.start_worker``
 cancellation is the worker's flag, polled by the sampler every step; errors come back as the ``failed`` signal.
 Characters are batched and sent about every 40 ms, so a fast model does
 not flood the GUI thread with one signal per character. With ``best_of`` above 1 it samples that many candidates per
-tune (``studio.core.best_of``, scored against O'Neill's cached reference) and streams each tune's first candidate.
+tune (``studio.core.generation.best_of``, scored against O'Neill's cached reference) and streams each tune's first candidate.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def load_sampler(path: str):
     """A Sampler for a checkpoint file, cached by path and modification time (loading takes a moment)."""
     import os
 
-    from studio.core.sampling import Sampler
+    from studio.core.generation.sampling import Sampler
 
     key = f"{path}|{os.path.getmtime(path) if os.path.exists(path) else 0}"
     with _cache_lock:
@@ -77,9 +77,9 @@ class SamplingWorker(Worker):
             self._flush()
 
     def _best_of(self, sampler) -> list:
-        from studio.core.best_of import best_of
+        from studio.core.generation.best_of import best_of
         from studio.core.corpus import DEFAULT_CORPUS
-        from studio.core.evaluation import corpus_reference
+        from studio.core.quality.evaluation import corpus_reference
 
         n = self.best_of
 

@@ -1,8 +1,8 @@
 """Score on corpus...: the small dialog (model, corpus, split) and the worker that scores models off the GUI thread.
 
 The Runs panel opens :class:`ScoreDialog` and runs a :class:`ScoringWorker` with ``studio.ui.threads.start_worker``;
-the worker scores each model with :func:`studio.core.scoring.score_corpus` (every held-out tune read whole), keeps a
-run's score in its ``run.json`` (:func:`studio.core.scoring.record_score`) and reports progress as it goes.
+the worker scores each model with :func:`studio.core.quality.scoring.score_corpus` (every held-out tune read whole), keeps a
+run's score in its ``run.json`` (:func:`studio.core.quality.scoring.record_score`) and reports progress as it goes.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class ScoringWorker(Worker):
     def work(self):
         from studio.core.corpus import load_corpus
         from studio.core.runs import RunStore
-        from studio.core.scoring import record_score, score_corpus
+        from studio.core.quality.scoring import record_score, score_corpus
 
         self.progressed.emit(f"Loading {self.corpus}...", 0.0)
         corpus = load_corpus(self.corpus)

@@ -6,7 +6,7 @@ network's shape and the text level are the base's, shown and locked, and the Fin
 nothing they are free again. After a fine-tuning run starts, ``show_line_to_beat(chart, run)`` draws the base's
 held-out loss on the new corpus across the chart; after it ends, ``score_forgetting(run)`` scores the run and its
 base on the new collection and on the base's own held-out tunes (a worker thread) and shows them in the row.
-The core does the work (:mod:`studio.core.fine_tuning`).
+The core does the work (:mod:`studio.core.learning.fine_tuning`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class ForgettingWorker(Worker):
         self.fine_tuned = run
 
     def work(self):
-        from studio.core.scoring import forgetting
+        from studio.core.quality.scoring import forgetting
 
         return forgetting(self.fine_tuned)
 
@@ -93,7 +93,7 @@ class StartFromRow(QWidget):
         store, base = self.store, self._base
 
         def make_trainer(listener):
-            from studio.core.training import Trainer
+            from studio.core.learning.training import Trainer
 
             return Trainer.new(corpus, model_config, fine_tune_settings(train_config, base), store, None, listener,
                                base)
@@ -101,7 +101,7 @@ class StartFromRow(QWidget):
         return make_trainer
 
     def base(self):
-        """The chosen base (studio.core.fine_tuning.Base), or None to train from nothing."""
+        """The chosen base (studio.core.learning.fine_tuning.Base), or None to train from nothing."""
         return self._base
 
     def choose(self, spec: str) -> bool:
@@ -130,7 +130,7 @@ class StartFromRow(QWidget):
         self._load(spec)
 
     def _load(self, spec: str) -> bool:
-        from studio.core.fine_tuning import FineTuningError, describe_start, load_base
+        from studio.core.learning.fine_tuning import FineTuningError, describe_start, load_base
 
         if not spec:
             self._base = None
@@ -163,7 +163,7 @@ class StartFromRow(QWidget):
         thread.failed.connect(lambda message: self.scores.setText(f"Could not score the run: {message}"))
 
     def _forgetting_scored(self, figures) -> None:
-        from studio.core.fine_tuning import describe_forgetting
+        from studio.core.learning.fine_tuning import describe_forgetting
 
         if figures:
             self.scores.setText(f"After fine-tuning, {describe_forgetting(figures)}")

@@ -235,7 +235,7 @@ class TrainPanel(QWidget):
         if self.is_training():
             self._say("Stop the current run before resuming another.", error=True)
             return False
-        from studio.core.training import Trainer
+        from studio.core.learning.training import Trainer
 
         run = self.store.open(run_id)
         summary = run.summary()

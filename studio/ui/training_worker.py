@@ -82,7 +82,7 @@ class QtTrainingListener(QObject):
 
 def _as_core_listener(adapter: QtTrainingListener):
     """A core TrainingListener forwarding to ``adapter`` (the core class is imported only when training starts)."""
-    from studio.core.training import TrainingListener
+    from studio.core.learning.training_listener import TrainingListener
 
     class _Forwarder(TrainingListener):
         def on_step(self, *args): adapter.on_step(*args)

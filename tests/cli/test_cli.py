@@ -67,7 +67,7 @@ def test_user_mistakes_exit_2_with_one_line(cli, args, message):
 
 def test_package_writes_a_compact_model_that_samples(cli, trained_run, tmp_path):
     """``package``: the run's best checkpoint in half precision, without the optimizer's state, still a model."""
-    from studio.core.checkpoints import load_checkpoint
+    from studio.core.network.checkpoints import load_checkpoint
 
     out = tmp_path / "model.pt"
     done = cli("--runs-dir", trained_run.path.parent, "package", "--run", trained_run.id, "--out", out)
@@ -155,8 +155,8 @@ def test_the_reports_train_command_trains_the_same_run_again():
 
     from studio.cli.main import build_parser
     from studio.cli.train import _configs_from_args
-    from studio.core.report_html import train_command
-    from studio.core.training import preset
+    from studio.core.configs import preset
+    from studio.core.reports.report_html import train_command
 
     model_config, train_config = preset("tiny")
     model_config = replace(model_config, hidden_size=96, dropout=0.1)
@@ -183,7 +183,7 @@ def test_the_context_flag_and_the_train_again_command_give_back_the_settings(con
     from studio.cli.main import build_parser
     from studio.cli.train import _configs_from_args
     from studio.core.configs import TrainConfig, preset
-    from studio.core.report_html import train_command
+    from studio.core.reports.report_html import train_command
 
     model_config, train_config = preset("tiny")
     train_config.augment_keys, train_config.text_level = (-2, 5), "melody"

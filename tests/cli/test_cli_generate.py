@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from studio.core.abc.validate import validate_tune
 from studio.core.abc.text import split_tunes
+from studio.core.abc.validate import validate_tune
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from studio.core.abc.text import split_tunes
-from studio.core.experiments import load_experiment
+from studio.core.learning.experiments import load_experiment
 from support import oneills_first_file, start_studio
 
 

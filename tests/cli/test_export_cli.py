@@ -9,7 +9,7 @@ import mido
 import numpy as np
 import pytest
 
-from studio.core.synth import find_soundfont
+from studio.core.sound.synth import find_soundfont
 from support import run_studio
 
 TUNE = """X:1

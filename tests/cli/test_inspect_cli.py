@@ -7,7 +7,7 @@ import re
 import pytest
 
 from studio.cli.main import main
-from studio.core.inspection import inspect_text, offset_of
+from studio.core.network.inspection import inspect_text, offset_of
 from studio.core.paths import SHIPPED_MODEL
 
 TUNE = "X:1\nT:Test\nM:4/4\nL:1/8\nK:D\nabcd efga|bagf edcB|A2F2 D4|\n"

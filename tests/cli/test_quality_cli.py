@@ -51,8 +51,9 @@ def test_evaluate_a_real_runs_saved_samples(trained_run, tmp_path, capsys):
     is left as it was)."""
     import shutil
 
+    from studio.core.configs import SamplingConfig
+    from studio.core.generation.sampling import Sampler
     from studio.core.runs import RunStore
-    from studio.core.sampling import Sampler, SamplingConfig
     from studio.core.tune_book import write_tune_book
 
     runs = tmp_path / "runs"

@@ -6,7 +6,7 @@ import re
 
 from studio.cli.main import main
 from studio.core.abc.tokenizer import scan_tune
-from studio.core.checkpoints import load_checkpoint
+from studio.core.network.checkpoints import load_checkpoint
 
 
 def nats_per_char(output: str) -> float:
@@ -54,14 +54,15 @@ def test_unknown_characters_are_reported_and_a_foreign_split_is_a_user_mistake(t
 def test_the_loss_per_note_counts_the_same_notes_at_every_text_level(trained_run_copy, oneills, capsys):
     """Per character, a raw and a canonical model are not comparable (canonical text is shorter); per melody note
     they are, because the canonical form keeps every note: the note count must not depend on the level."""
-    from studio.core.scoring import score_corpus, tunes_of_split
+    from studio.core.quality.scoring import score_corpus, tunes_of_split
+    from studio.core.text_levels import corpus_at_level
 
     trained_run = trained_run_copy  # the score is kept in the run's folder
     raw = score_corpus(trained_run.best_checkpoint, oneills, run=trained_run)  # the tiny run reads raw text
     assert raw.notes > 0 and raw.nats_per_note == raw.nats / raw.notes
     assert raw.nats_per_note > raw.nats_per_char  # a note takes more than one character
     checkpoint = load_checkpoint(trained_run.best_checkpoint)
-    canonical = tunes_of_split(oneills.at_level("canonical"), "validation", checkpoint, trained_run)
+    canonical = tunes_of_split(corpus_at_level(oneills, "canonical"), "validation", checkpoint, trained_run)
     assert sum(len(t.text) for t in canonical) < raw.characters
     assert sum(len(scan_tune(t.text).melody()) for t in canonical) == raw.notes
     assert main(["--runs-dir", str(trained_run.path.parent), "score", "--run", trained_run.id, "--corpus",

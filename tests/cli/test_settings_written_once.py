@@ -16,7 +16,7 @@ import pytest
 from studio.cli.main import build_parser
 from studio.cli.train import _configs_from_args
 from studio.core.configs import ModelConfig, TrainConfig, preset, training_settings
-from studio.core.report_html import train_command
+from studio.core.reports.report_html import train_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,7 +69,7 @@ _WITH_A_NEW_SETTING = textwrap.dedent("""
     from studio.cli.main import build_parser, main
     from studio.cli.train import _configs_from_args
     from studio.core.configs import ModelConfig, TrainConfig
-    from studio.core.report_html import train_command
+    from studio.core.reports.report_html import train_command
 
     shown = io.StringIO()
     with contextlib.redirect_stdout(shown), contextlib.suppress(SystemExit):

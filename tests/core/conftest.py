@@ -6,13 +6,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from studio.core.configs import ModelConfig
-from studio.core.model import CharLSTM
-from studio.core.notation import NotationRenderer
+from studio.core.configs import ModelConfig, preset
+from studio.core.engraving.notation import NotationRenderer
+from studio.core.generation.sampling import Sampler
+from studio.core.network.model import CharLSTM
+from studio.core.network.vocabulary import Vocabulary
 from studio.core.runs import RunStore
-from studio.core.sampling import Sampler
-from studio.core.training import preset
-from studio.core.vocabulary import Vocabulary
 
 #: The shipped model's characters; the pinned random model uses them.
 CHARS = '\n !"#\'()*+,-./0123456789:<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_abcdefghijklmnopqrstuvwxyz{|}~'

@@ -8,7 +8,7 @@ from studio.core.abc.chords import parse_chord_symbol
 from studio.core.abc.keys import read_key
 from studio.core.abc.timeline import read_bars
 from studio.core.abc.tokenizer import scan_tune
-from studio.core.accompaniment import (
+from studio.core.sound.accompaniment import (
     add_chord_symbols, choose_chords, diatonic_chords, gchord_pattern, stressed_chord_tone_share, tune_meter,
 )
 

@@ -9,11 +9,11 @@ import soundfile
 
 from studio.core.abc.chords import parse_chord_symbol
 from studio.core.abc.timeline import read_bars
-from studio.core.accompaniment import add_chord_symbols, gchord_pattern
-from studio.core.arrangement import (
+from studio.core.sound.accompaniment import add_chord_symbols, gchord_pattern
+from studio.core.sound.arrangement import (
     ArrangementError, PlaybackOptions, arrange, arrangement_midi, write_arrangement_midi,
 )
-from studio.core.synth import RELEASE_TAIL_S, find_soundfont, render_midi_to_pcm, write_wav
+from studio.core.sound.synth import RELEASE_TAIL_S, find_soundfont, render_midi_to_pcm, write_wav
 
 QUARTER = 480
 REEL = 'X:1\nT:Chords\nR:reel\nM:4/4\nL:1/8\nK:G\n"G"GABc "D7"dBAF|"Em"E2G2 "C"c2e2|"G/B"d2B2 "D"A4|"G"G8|]\n'
@@ -212,8 +212,8 @@ def test_grace_notes_sound_briefly_before_the_note_they_ornament_and_keep_the_sw
 
 
 def test_the_player_loads_an_arrangement_and_sees_every_part():
-    from studio.core.playback import Player
-    from studio.core.synth import midi_channels, midi_events
+    from studio.core.sound.playback import Player
+    from studio.core.sound.synth import midi_channels, midi_events
 
     arrangement = arrange(REEL, PlaybackOptions(accompaniment="symbols", count_in_bars=1))
     player = Player()

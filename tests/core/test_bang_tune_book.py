@@ -13,8 +13,8 @@ from music21 import corpus
 from studio.cli.main import main
 from studio.core.abc.lexer import plain_spellings
 from studio.core.abc.meaning import sounding_notes
+from studio.core.engraving.notation import NotationRenderer
 from studio.core.export import export_midi
-from studio.core.notation import NotationRenderer
 from studio.core.tune_book import read_tune_book
 
 BOOK = Path(__file__).parent / "data" / "bang_line_ends.abc"

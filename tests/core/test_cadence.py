@@ -11,10 +11,11 @@ import pytest
 
 from studio.core.abc.timeline import TICKS_PER_WHOLE, read_bars, strain_ranges
 from studio.core.abc.validate import validate_tune
-from studio.core.cadence import CHANCES, CadenceState, measure_chances
-from studio.core.corpus import load_corpus
-from studio.core.sampling import Sampler, SamplingConfig
-from studio.core.tonal import last_melody_pitch, tonal_measures
+from studio.core.configs import SamplingConfig
+from studio.core.generation.cadence import CHANCES, CadenceState, measure_chances
+from studio.core.generation.sampling import Sampler
+from studio.core.quality.tonal import last_melody_pitch, tonal_measures
+from studio.core.text_levels import load_corpus_at_level
 from studio.core.tune_book import generation_note
 
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "default.pt"
@@ -111,5 +112,5 @@ def test_the_seed_decides_the_tune(shipped):
 
 
 def test_the_chances_are_the_ones_measured_on_oneills():
-    corpus = load_corpus("oneills1850", text_level="canonical")
+    corpus = load_corpus_at_level("oneills1850", "canonical")
     assert measure_chances([t.text for t in corpus.tunes]) == CHANCES

@@ -13,10 +13,10 @@ from studio.core.abc.canonical import MELODY_DROPS, canonical_tune, key_spelling
 from studio.core.abc.meaning import music21_note_sequence, music21_sounding_notes, note_sequence
 from studio.core.abc.tokenizer import tokenize
 from studio.core.configs import TrainConfig
-from studio.core.experiments import ExperimentError, ExperimentSpec, parse_values
 from studio.core.corpus import load_corpus
-from studio.core.text_levels import corpus_at_level
-from studio.core.training import Trainer
+from studio.core.learning.experiments import ExperimentError, ExperimentSpec, parse_values
+from studio.core.learning.training import Trainer
+from studio.core.text_levels import corpus_at_level, load_corpus_at_level
 
 COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs")
 WHITESPACE = ("space", "newline", "continuation")
@@ -161,7 +161,7 @@ def _music_lines(text: str) -> list[str]:
 def _loaded(tmp_path, name: str, text: str, level: str) -> str:
     path = tmp_path / f"{name}.abc"
     path.write_text(text, encoding="utf-8")
-    return load_corpus(path, text_level=level).tunes[0].text
+    return load_corpus_at_level(path, level).tunes[0].text
 
 
 def test_a_session_tune_and_oneills_writing_meet(tmp_path):
@@ -198,9 +198,9 @@ def test_old_style_line_breaks_do_not_swallow_notes():
 
 
 def test_raw_is_todays_text_and_levels_have_their_own_identity(oneills):
-    raw = load_corpus("oneills1850", text_level="raw")
+    raw = load_corpus_at_level("oneills1850", "raw")
     assert raw.text == oneills.text and raw.identity() == oneills.identity() and raw.normalisation is None
-    canonical = oneills.at_level("canonical")
+    canonical = corpus_at_level(oneills, "canonical")
     assert [t.id for t in canonical.tunes] == [t.id for t in oneills.tunes]
     assert canonical.identity() != oneills.identity()
     assert canonical.report.characters < 0.92 * oneills.report.characters
@@ -211,20 +211,20 @@ def test_raw_is_todays_text_and_levels_have_their_own_identity(oneills):
         assert report.changes[kind] > 0, kind
     assert report.example_before != report.example_after and report.example_id
     assert "text level canonical" in report.summary()
-    assert oneills.at_level("raw") is oneills
+    assert corpus_at_level(oneills, "raw") is oneills
 
 
 def test_melody_corpus_and_the_cache(tmp_path):
     path = tmp_path / "westport.abc"
     path.write_text(ONEILLS_WESTPORT + "\n" + ONEILLS_BURNS_FAREWELL, encoding="utf-8")
     raw = load_corpus(path)
-    canonical, melody = raw.at_level("canonical"), raw.at_level("melody")
+    canonical, melody = corpus_at_level(raw, "canonical"), corpus_at_level(raw, "melody")
     assert melody.report.characters < canonical.report.characters < raw.report.characters
     assert {"slurs", "decorations", "grace notes"} <= set(melody.normalisation.changes)
     assert "slurs" not in canonical.normalisation.changes
-    assert corpus_at_level(raw, "melody", use_cache=False).text == load_corpus(path, text_level="melody").text
+    assert corpus_at_level(raw, "melody", use_cache=False).text == load_corpus_at_level(path, "melody").text
     with pytest.raises(ValueError):
-        melody.at_level("canonical")
+        corpus_at_level(melody, "canonical")
 
 
 def test_new_runs_default_to_canonical_and_old_runs_load_as_raw():
@@ -242,7 +242,7 @@ def test_a_run_trains_on_its_level_and_records_it(tmp_path, store, tiny_configs)
     for level in ("raw", "melody"):
         train_config.text_level = level
         trainer = Trainer.new(corpus, model_config, train_config, store, name=level)
-        leveled = corpus.at_level(level)
+        leveled = corpus_at_level(corpus, level)
         assert trainer.split.train_text == leveled.split(0.3, train_config.seed).train_text
         assert trainer.run().reason == "finished"
         meta = trainer.run_folder.meta()["corpus"]

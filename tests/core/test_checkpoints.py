@@ -9,8 +9,9 @@ import textwrap
 import pytest
 import torch
 
-from studio.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from studio.core.sampling import Sampler, SamplingConfig
+from studio.core.configs import SamplingConfig
+from studio.core.generation.sampling import Sampler
+from studio.core.network.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 
 
 def test_round_trip_rebuilds_the_same_model(trained_run, tmp_path):
@@ -80,7 +81,7 @@ def test_failed_write_keeps_the_previous_checkpoint(trained_run, tmp_path):
     before = target.read_bytes()
     script = textwrap.dedent(f"""
         import resource, signal
-        from studio.core.checkpoints import load_checkpoint, save_checkpoint, CheckpointError
+        from studio.core.network.checkpoints import load_checkpoint, save_checkpoint, CheckpointError
         checkpoint = load_checkpoint({str(target)!r})
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))

@@ -114,7 +114,7 @@ def test_combined_corpus_keeps_the_primary_split_and_its_validation_tunes_out_of
     alone, together = oneills.split(0.1, 0), combined.split(0.1, 0)
     assert [t.text for t in together.validation] == [t.text for t in alone.validation]
     assert len(together.train) > 2 * len(alone.train)  # Ryan's and Aird's tunes only ever train
-    from studio.core.metrics import NoveltyIndex
+    from studio.core.quality.novelty import NoveltyIndex
 
     assert not {t.text for t in together.train} & {t.text for t in together.validation}
     assert {t.id for t in together.train[:len(alone.train)]} == {t.id for t in alone.train}

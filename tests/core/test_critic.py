@@ -7,12 +7,13 @@ import re
 
 import pytest
 
-from studio.core.best_of import best_of
+from studio.core.configs import SamplingConfig
 from studio.core.corpus import load_corpus
-from studio.core.critic import GATE_PENALTY, WEIGHTS, pick_best, score_tune
-from studio.core.evaluation import corpus_reference
-from studio.core.metrics import tune_metrics
-from studio.core.sampling import Sampler, SamplingConfig, SamplingError
+from studio.core.generation.best_of import best_of
+from studio.core.generation.sampling import Sampler, SamplingError
+from studio.core.quality.critic import WEIGHTS, pick_best, score_tune
+from studio.core.quality.evaluation import corpus_reference
+from studio.core.quality.metrics import tune_metrics
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ import sys
 
 import pytest
 
-from studio.core.paths import SHIPPED_MODEL
 from studio.core.abc.validate import validate_tune
-from studio.core.checkpoints import load_checkpoint
-from studio.core.sampling import SamplingConfig
+from studio.core.configs import SamplingConfig
+from studio.core.network.checkpoints import load_checkpoint
+from studio.core.paths import SHIPPED_MODEL
 
 MIN_VALID_SHARE = 0.85  # free bars, models/MODEL_CARD.md: 95% measured on 100 tunes, less two standard errors of 24
 MIN_BAR_CORRECT_SHARE = 0.60  # free bars, models/MODEL_CARD.md: 79% measured on 100 tunes, less two standard errors

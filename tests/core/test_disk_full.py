@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.checkpoints import load_checkpoint
+from studio.core.configs import preset
 from studio.core.disk_space import DISK_FULL_ADVICE, write_failure
-from studio.core.run_writer import RunWriter
+from studio.core.learning.run_writer import RunWriter
+from studio.core.learning.training import Trainer
+from studio.core.learning.training_listener import TrainingListener
+from studio.core.network.checkpoints import load_checkpoint
 from studio.core.runs import LossPoint, RunStore
-from studio.core.training import Trainer, TrainingListener, preset
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ITERATIONS, INTERVAL = 60, 20

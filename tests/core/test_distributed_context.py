@@ -15,8 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent("""
     import hashlib, torch
     from torch.nn.parallel import DistributedDataParallel
-    from studio.core.distributed import context_from_environment
-    from studio.core.model import CharLSTM, ModelConfig
+    from studio.core.network.distributed import context_from_environment
+    from studio.core.network.model import CharLSTM, ModelConfig
     context = context_from_environment()
     rank = context.rank
     print("world", context.world_size)
@@ -40,9 +40,9 @@ CHILD = textwrap.dedent("""
 
 TRAINER_CHILD = textwrap.dedent("""
     import hashlib, sys, torch
-    import studio.core.training as training
+    import studio.core.learning.training as training
     from studio.core.corpus import load_corpus
-    import studio.core.training_data as training_data
+    import studio.core.learning.training_data as training_data
     model_config, train_config = training.preset("tiny")
     train_config.context = "window"  # the random windows each rank draws (stream rows: test_distributed_streams.py)
     trainer = training.Trainer.new(load_corpus(sys.argv[1]), model_config, train_config)  # the real Trainer, no store

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 from studio.core.abc.text import split_tunes
 from studio.core.corpus import builtin_corpus_files
@@ -17,8 +16,8 @@ CHILD = textwrap.dedent("""
     import hashlib, sys, torch
     torch.set_num_threads(1)
     from studio.core.corpus import load_corpus
-    from studio.core.training import Trainer, preset
-    from studio.core.training_data import TrainingBatches
+    from studio.core.learning.training import Trainer, preset
+    from studio.core.learning.training_data import TrainingBatches
 
     def digest(tensor):
         return hashlib.sha256(tensor.contiguous().numpy().tobytes()).hexdigest()[:16]

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from studio.core.curves import curve_stats
-from studio.core.experiments import ExperimentError, ExperimentSpec, load_experiment, parse_values
+from studio.core.learning.experiments import ExperimentError, ExperimentSpec, load_experiment, parse_values
+from studio.core.quality.curves import curve_stats
 from studio.core.runs import LossPoint
 
 from support import oneills_first_file
@@ -90,7 +90,7 @@ def test_load_experiment_of_an_empty_folder_is_a_clear_error(tmp_path):
 
 
 def test_temperature_experiment_trains_once_and_samples_at_each_value(tmp_path):
-    from studio.core.experiments import run_experiment
+    from studio.core.learning.experiments import run_experiment
     from studio.core.runs import RunStore
 
     path = oneills_first_file()

@@ -1,17 +1,19 @@
-"""Fine-tuning (studio.core.fine_tuning): a run that starts from a trained model, on a small real collection."""
+"""Fine-tuning (studio.core.learning.fine_tuning): a run that starts from a trained model, on a small real collection."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
+from studio.core.configs import preset
 from studio.core.corpus import builtin_corpus_files, load_corpus
-from studio.core.fine_tuning import SHIPPED_NAMES, load_base, parent_of
+from studio.core.learning.fine_tuning import SHIPPED_NAMES, load_base, parent_of
+from studio.core.learning.training import Trainer, TrainingError
+from studio.core.learning.training_listener import TrainingListener
 from studio.core.paths import SHIPPED_MODEL
-from studio.core.report_html import _run_as_arm, run_commands
+from studio.core.quality.scoring import score_corpus
+from studio.core.reports.report_html import _run_as_arm, run_commands
 from studio.core.runs import RunStore
-from studio.core.scoring import score_corpus
-from studio.core.training import Trainer, TrainingError, TrainingListener, preset
 from support import oneills_first_file
 
 

@@ -157,9 +157,9 @@ def drive_tune(report: Reporter, label: str, text: str, renderer, workdir: Path,
     from studio.core.abc.repair import repair_tune
     from studio.core.abc.validate import validate_tune
     from studio.core.export import export_midi
-    from studio.core.metrics import tune_metrics
-    from studio.core.midi import abc_to_midi
-    from studio.core.synth import render_midi_to_pcm
+    from studio.core.quality.metrics import tune_metrics
+    from studio.core.sound.midi import abc_to_midi
+    from studio.core.sound.synth import render_midi_to_pcm
 
     def validated(t):
         result = validate_tune(t)
@@ -201,10 +201,10 @@ def drive_corpus(report: Reporter, label: str, path: Path) -> None:
 
 def child_main(workdir: Path) -> None:
     from studio.core.corpus import CorpusError, load_corpus
+    from studio.core.engraving.notation import NotationRenderer, RenderError
     from studio.core.export import ExportError
-    from studio.core.midi import MidiExportError
-    from studio.core.notation import NotationRenderer, RenderError
-    from studio.core.synth import SoundFontError, SynthUnavailable
+    from studio.core.sound.midi import MidiExportError
+    from studio.core.sound.synth import SoundFontError, SynthUnavailable
 
     rng = random.Random(SEED)
     report = Reporter((CorpusError, ExportError, MidiExportError, RenderError, SoundFontError, SynthUnavailable))

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from studio.core.inspection import (
+from studio.core.configs import SamplingConfig
+from studio.core.generation.draw import temperature_probabilities
+from studio.core.generation.sampling import Sampler
+from studio.core.network.inspection import (
     character_label,
     compare_temperatures,
     entropy_bits,
@@ -18,8 +21,6 @@ from studio.core.inspection import (
     line_and_column,
     offset_of,
 )
-from studio.core.draw import temperature_probabilities
-from studio.core.sampling import Sampler, SamplingConfig
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "default.pt"
 

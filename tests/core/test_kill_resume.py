@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from studio.core.abc.text import split_tunes
-from studio.core.checkpoints import HOLD_WRITE_ENV, load_checkpoint
 from studio.core.corpus import builtin_corpus_files
+from studio.core.network.checkpoints import HOLD_WRITE_ENV, load_checkpoint
 from studio.core.runs import RunStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

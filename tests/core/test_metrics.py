@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from studio.core.metrics import NEAR_COPY_THRESHOLD, NoveltyIndex, real_vs_real_baseline, reference_ranges, \
-    set_metrics, tune_metrics
+from studio.core.quality.metrics import real_vs_real_baseline, reference_ranges, set_metrics, tune_metrics
+from studio.core.quality.novelty import NEAR_COPY_THRESHOLD, NoveltyIndex
 
 # NOTES.md, O'Neill's 1850: median and [5th, 95th] percentiles.
 NOTES_REFERENCE = {

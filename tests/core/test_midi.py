@@ -9,7 +9,8 @@ from music21 import converter
 
 from studio.core.abc.fields import key_accidentals, meter_parts as parse_meter
 from studio.core.abc.text import split_tunes
-from studio.core.midi import (
+from studio.core.engraving.notation import NotationRenderer
+from studio.core.sound.midi import (
     MidiExportError,
     abc_to_midi,
     default_tempo_qpm,
@@ -17,8 +18,7 @@ from studio.core.midi import (
     parse_tempo_qpm,
     write_midi,
 )
-from studio.core.midi_ports import MidiPortError, list_output_port_status, list_output_ports, open_output
-from studio.core.notation import NotationRenderer
+from studio.core.sound.midi_ports import MidiPortError, list_output_port_status, list_output_ports, open_output
 
 from support import oneills_first_file
 

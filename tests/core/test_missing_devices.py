@@ -18,7 +18,7 @@ from pathlib import Path
 import mido
 import pytest
 
-from studio.core.midi_ports import list_output_port_status
+from studio.core.sound.midi_ports import list_output_port_status
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TUNE = "X:1\nT:Test\nM:6/8\nL:1/8\nK:D\n|:dfa bag|fed e2d:|\n"
@@ -33,9 +33,9 @@ CHILD = textwrap.dedent(f"""
     from pathlib import Path
     import mido
     from studio.core.export import ExportError, export_midi, export_wav
-    from studio.core.playback import probe_audio
-    from studio.core.synth import load_fluidsynth, SynthUnavailable, SoundFontError, render_midi_to_pcm
-    from studio.core.midi import abc_to_midi
+    from studio.core.sound.playback import probe_audio
+    from studio.core.sound.synth import load_fluidsynth, SynthUnavailable, SoundFontError, render_midi_to_pcm
+    from studio.core.sound.midi import abc_to_midi
     out = Path(sys.argv[1])
     tune = {TUNE!r}
     try:
@@ -136,7 +136,7 @@ def test_no_sound_card_keeps_wav_export(tmp_path):
 @pytest.mark.skipif(Path("/dev/snd/seq").exists(), reason="this machine has an ALSA sequencer")
 def test_no_midi_system_is_reported_and_export_still_works(tmp_path):
     from studio.core.export import export_midi
-    from studio.core.midi_ports import MidiPortError, open_output
+    from studio.core.sound.midi_ports import MidiPortError, open_output
 
     status = list_output_port_status()
     assert status.ports == [] and status.reason

@@ -11,9 +11,9 @@ from fractions import Fraction
 
 import pytest
 
-from studio.core.musicxml import MusicXmlError, tune_musicxml, write_musicxml
-from studio.core.musicxml_check import abc_notes, first_difference, musicxml_notes
-from studio.core.notated_tune import split_length
+from studio.core.engraving.musicxml import MusicXmlError, tune_musicxml, write_musicxml
+from studio.core.engraving.musicxml_check import abc_notes, first_difference, musicxml_notes
+from studio.core.engraving.notated_tune import split_length
 
 #: Repeats, first and second endings, chord symbols, a triplet, a grace note, a tie, a tempo, a pickup.
 TUNE = """X:1

@@ -7,9 +7,9 @@ import statistics
 import pytest
 
 from studio.core.abc.validate import validate_tune
-from studio.core.metrics import tune_metrics
-from studio.core.phrase_repeats import RULES, measure_chances, source_bar
-from studio.core.sampling import SamplingConfig
+from studio.core.configs import SamplingConfig
+from studio.core.generation.phrase_repeats import RULES, measure_chances, source_bar
+from studio.core.quality.metrics import tune_metrics
 
 #: The corpus's 5-95% band of the repeated-bar share (model card, O'Neill's).
 CORPUS_BAND = (0.06, 0.44)

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from studio.core import evaluation, reference_cache
 from studio.core.corpus import load_corpus
-from studio.core.evaluation import corpus_reference, evaluate_tunes
-from studio.core.metrics import set_metrics, tune_metrics
+from studio.core.quality import evaluation, reference_cache
+from studio.core.quality.evaluation import corpus_reference, evaluate_tunes
+from studio.core.quality.metrics import set_metrics, tune_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -176,7 +176,7 @@ def test_evaluate_prints_the_same_with_a_cold_and_a_warm_cache(tmp_path, small_c
 def test_a_cached_builtin_reference_neither_loads_the_corpus_nor_imports_music21(tmp_path):
     """What makes a cached ``evaluate`` fast: the built-in corpus is fingerprinted from its files, not loaded."""
     env = {**os.environ, "ABC_STUDIO_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
-    probe = ("import sys; from studio.core.evaluation import corpus_reference; r = corpus_reference('oneills1850'); "
+    probe = ("import sys; from studio.core.quality.evaluation import corpus_reference; r = corpus_reference('oneills1850'); "
              "print(r._corpus is None, 'music21' in sys.modules, r.tune_count)")
     runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT,
                            timeout=400) for _ in range(2)]

@@ -6,12 +6,12 @@ import pytest
 
 from studio.core.abc.timeline import read_bars, ticks
 from studio.core.abc.tokenizer import scan_tune
-from studio.core.cadence import CadenceState
-from studio.core.inspection import known_characters
-from studio.core.regenerate import (
+from studio.core.generation.cadence import CadenceState
+from studio.core.generation.regenerate import (
     RegenerationError, read_after, regenerate, select_bars, select_characters, tune_bars,
 )
-from studio.core.scoring import TUNE_ENDING, text_losses
+from studio.core.network.inspection import known_characters
+from studio.core.quality.scoring import TUNE_ENDING, text_losses
 
 # the first strain of O'Neill's X:4 at the canonical level: a pickup and 8 bars
 LITTLE_GIRL = ("X:4\nT:The Little Girl of my Heart\nM:4/4\nL:1/8\nK:D\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.core.report import differing_settings, write_report
+from studio.core.reports.report import differing_settings, write_report
 
 
 def test_report_has_both_curves_and_the_differing_parameter(experiment_copy):

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from studio.core.evaluation import read_tunes_file
-from studio.core.experiments import ExperimentSpec, run_experiment
-from studio.core.report_html import write_html_report
+from studio.core.learning.experiments import ExperimentSpec, run_experiment
+from studio.core.quality.evaluation import read_tunes_file
+from studio.core.reports.report_html import write_html_report
 from studio.core.runs import RunStore
 
 from report_page import ReportPage as _Page
@@ -74,7 +74,7 @@ def test_one_chart_and_one_score_and_player_per_tune(sung_experiment):
 
 
 def test_the_audio_decodes_to_the_tunes_sound(sung_experiment):
-    from studio.core.midi import abc_to_midi
+    from studio.core.sound.midi import abc_to_midi
 
     result, _, page = sung_experiment
     players = [a["src"] for t, a, _ in page.elements if t == "audio"]
@@ -126,7 +126,7 @@ def test_spikes_and_oscillation_are_told_in_words(sung_experiment):
 
 
 def test_the_experiment_report_writes_the_page_beside_the_markdown(experiment_copy):
-    from studio.core.report_html import write_reports
+    from studio.core.reports.report_html import write_reports
 
     result = experiment_copy
     markdown, path = write_reports(result.folder)

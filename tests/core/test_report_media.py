@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from studio.core.report_media import AUDIO_SAMPLE_RATE, ogg_data_uri, tune_media
-from studio.core.synth import find_soundfont
+from studio.core.reports.report_media import AUDIO_SAMPLE_RATE, ogg_data_uri, tune_media
+from studio.core.sound.synth import find_soundfont
 
 
 def _decoded(uri: str) -> tuple[np.ndarray, int]:

@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from studio.core.sampling import Sampler, SamplingConfig, SamplingError
+from studio.core.configs import SamplingConfig
+from studio.core.generation.sampling import Sampler, SamplingError
 from studio.core.tune_book import write_tune_book as tune_book
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from studio.core.abc.timeline import read_bars, strain_ranges
-from studio.core.arrangement import PlaybackOptions, arrange
-from studio.core.score_cursor import ScoreCursor, engraved_id
+from studio.core.engraving.score_cursor import ScoreCursor, engraved_id
+from studio.core.sound.arrangement import PlaybackOptions, arrange
 
 # repeats, first and second endings, a second strain repeated: no ties or grace notes, so every engraved note sounds
 REPEATS = """X:1

@@ -3,7 +3,7 @@
 import re
 
 from studio.core.abc.lexer import lex
-from studio.core.score_map import ScoreMap
+from studio.core.engraving.score_map import ScoreMap
 
 #: verovio writes each note's pitch name and octave into the SVG when asked (independent of the timemap).
 PITCHED = {"svgAdditionalAttribute": ["note@pname", "note@oct"]}

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.checkpoints import load_checkpoint
 from studio.core.corpus import load_corpus
-from studio.core.inspection import inspect_texts
-from studio.core.position_losses import PositionTotals
-from studio.core.scoring import (
+from studio.core.learning.training import Trainer
+from studio.core.network.checkpoints import load_checkpoint
+from studio.core.network.inspection import inspect_texts
+from studio.core.quality.position_losses import PositionTotals
+from studio.core.quality.scoring import (
     TUNE_ENDING,
     ScoringError,
     score_corpus,
@@ -19,7 +20,6 @@ from studio.core.scoring import (
     text_losses,
     tunes_of_split,
 )
-from studio.core.training import Trainer
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "default.pt"
 
@@ -109,10 +109,10 @@ def test_the_shipped_models_card_figure_is_reproduced(oneills):
     checkpoint = load_checkpoint(SHIPPED_MODEL)
     recorded, settings = checkpoint.metrics["best_validation_loss"], checkpoint.train_config
     if settings.context == "stream":
-        from studio.core.scoring import at_text_level
-        from studio.core.tune_streams import validation_tunes
+        from studio.core.learning.tune_streams import validation_tunes
+        from studio.core.text_levels import corpus_at_level
 
-        held_out = tunes_of_split(at_text_level(oneills, settings.text_level), "validation", checkpoint)
+        held_out = tunes_of_split(corpus_at_level(oneills, settings.text_level), "validation", checkpoint)
         chosen = validation_tunes(held_out, settings.validation_windows * settings.seq_length)
         scores, _ = score_tunes(checkpoint.build_model(), checkpoint.vocabulary, chosen)
         measured = sum(s.nats for s in scores) / sum(s.characters for s in scores)

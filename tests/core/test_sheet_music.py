@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from studio.core.engraving.sheet_music import PAPERS, SheetTune, lay_out
 from studio.core.export import export_sheet_music
-from studio.core.sheet_music import PAPERS, SheetTune, lay_out, write_pdf
 from studio.core.tune_book import StoredTune
 
 ROOT = Path(__file__).resolve().parents[2]

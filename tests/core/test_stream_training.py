@@ -8,10 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from studio.core.checkpoints import load_checkpoint
 from studio.core.configs import TrainConfig
-from studio.core.scoring import score_corpus
-from studio.core.training import Trainer
+from studio.core.learning.training import Trainer
+from studio.core.network.checkpoints import load_checkpoint
+from studio.core.quality.scoring import score_corpus
 from test_training import Recorder
 
 

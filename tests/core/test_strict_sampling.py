@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from studio.core.abc.validate import validate_tune
-from studio.core.sampling import Sampler, SamplingConfig, SamplingError
+from studio.core.configs import SamplingConfig
+from studio.core.generation.sampling import Sampler, SamplingError
 
 PINS = Path(__file__).parent / "data" / "free_sampling_pins.json"
 METER_PRIMERS = {

@@ -7,10 +7,10 @@ from __future__ import annotations
 import torch
 
 from studio.core.abc.validate import validate_tune
-from studio.core.configs import ModelConfig
-from studio.core.model import CharLSTM
-from studio.core.sampling import Sampler, SamplingConfig
-from studio.core.vocabulary import Vocabulary
+from studio.core.configs import ModelConfig, SamplingConfig
+from studio.core.generation.sampling import Sampler
+from studio.core.network.model import CharLSTM
+from studio.core.network.vocabulary import Vocabulary
 
 #: The shipped model's characters and, sorted last, one that strict bars never allow in a tune's body.
 CHARS = '\n !"#\'()*+,-./0123456789:<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_abcdefghijklmnopqrstuvwxyz{|}~' + "é"

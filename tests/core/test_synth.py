@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from studio.core.abc.text import split_tunes
-from studio.core.midi import abc_to_midi
-from studio.core.notation import NotationRenderer
-from studio.core.playback import AudioUnavailable, FluidSynthSink, Player, probe_audio
-from studio.core.synth import (
+from studio.core.engraving.notation import NotationRenderer
+from studio.core.sound.midi import abc_to_midi
+from studio.core.sound.playback import AudioUnavailable, FluidSynthSink, Player, probe_audio
+from studio.core.sound.synth import (
     RELEASE_TAIL_S,
     SoundFontError,
     find_soundfont,
@@ -103,7 +103,7 @@ def test_find_soundfont_prefers_the_environment_then_the_argument(tmp_path, monk
 
 def test_missing_fluidsynth_library_explains_the_fix():
     code = ("import sys; sys.modules['fluidsynth'] = None\n"
-            "from studio.core.synth import load_fluidsynth, SynthUnavailable\n"
+            "from studio.core.sound.synth import load_fluidsynth, SynthUnavailable\n"
             "try:\n    load_fluidsynth()\nexcept SynthUnavailable as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert "apt-get install libfluidsynth3" in out

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from studio.core.abc.keys import read_key
-from studio.core.metrics import set_metrics, tune_metrics
-from studio.core.tonal import tonal_measures
+from studio.core.quality.metrics import set_metrics, tune_metrics
+from studio.core.quality.tonal import tonal_measures
 
 
 def _tune(oneills, number: int) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from studio.core.sampling import Sampler, SamplingConfig
+from studio.core.configs import SamplingConfig
+from studio.core.generation.sampling import Sampler
 
 PRIMER = "X:1\nM:6/8\nL:1/8\nK:D\n"
 

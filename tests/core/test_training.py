@@ -7,7 +7,9 @@ import threading
 import pytest
 import torch
 
-from studio.core.training import TrainConfig, Trainer, TrainingError, TrainingListener, bf16_is_fast, preset
+from studio.core.configs import TrainConfig, preset
+from studio.core.learning.training import Trainer, TrainingError, bf16_is_fast
+from studio.core.learning.training_listener import TrainingListener
 
 
 class Recorder(TrainingListener):

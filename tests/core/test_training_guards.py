@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from studio.core.configs import preset
 from studio.core.corpus import load_corpus
-from studio.core.training import Trainer, TrainingListener, preset
+from studio.core.learning.training import Trainer
+from studio.core.learning.training_listener import TrainingListener
 from support import oneills_first_file
 
 
@@ -70,7 +72,7 @@ def test_a_run_whose_loss_turns_nan_ends_as_failed_with_its_reason(small_corpus,
     assert run.summary()["status"] == "failed" and run.meta()["error"] == result.error
     assert [p.step for p in run.loss_log() if p.kind == "train"] == [1, 2]  # no NaN point in the log
     # the weights turned NaN after step 2: the last checkpoint stays step 1's, which resumes
-    from studio.core.checkpoints import load_checkpoint
+    from studio.core.network.checkpoints import load_checkpoint
 
     last = load_checkpoint(run.last_checkpoint)
     assert last.step == 1

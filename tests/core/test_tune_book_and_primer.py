@@ -10,7 +10,7 @@ import pytest
 
 from studio.core.abc.text import tune_title
 from studio.core.formatting import format_value
-from studio.core.primer import build_primer, primer_from_argument
+from studio.core.generation.primer import build_primer, primer_from_argument
 from studio.core.tune_book import TuneBookError, read_tune_book, write_tune_book
 
 from support import oneills_first_file
@@ -80,7 +80,7 @@ def test_values_are_formatted_one_way(value, exact, shown):
 
 
 def test_the_note_keeps_the_form_settings_for_the_next_reader():
-    from studio.core.sampling import GeneratedTune
+    from studio.core.generation.sampling import GeneratedTune
     from studio.core.tune_book import generation_note, parse_generation_note
 
     tune = GeneratedTune("X:1\nK:D\nABc|\n", 0, 7, 0.9, None, "", True, bars="strict", form="AABB", strain_bars=16,

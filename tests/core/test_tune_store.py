@@ -11,8 +11,8 @@ import pytest
 
 from studio.core.abc.text import decode_abc_bytes, split_tunes
 from studio.core.tune_book import (TuneBookError, append_to_tune_book, read_book_tunes, write_tune_book)
-from studio.core.tune_store import (StoredTune, TuneListState, load_tune_list, save_tune_list, store_path,
-                                    tune_opening)
+from studio.core.tune_book import StoredTune
+from studio.core.tune_store import TuneListState, load_tune_list, save_tune_list, store_path, tune_opening
 
 from support import oneills_first_file
 
@@ -106,7 +106,7 @@ def test_atomic_writes_keep_the_replaced_files_mode_and_give_new_files_the_usual
     import os
     import stat
 
-    from studio.core.runs import write_text_atomic
+    from studio.core.atomic_files import write_text_atomic
 
     umask = os.umask(0o022)
     try:

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from studio.core.corpus import join_tunes
-from studio.core.scoring import TUNE_ENDING
-from studio.core.tune_streams import TuneStreams, carried_state, validation_tunes
-from studio.core.vocabulary import Vocabulary
+from studio.core.learning.tune_streams import TuneStreams, carried_state, validation_tunes
+from studio.core.network.vocabulary import Vocabulary
+from studio.core.quality.scoring import TUNE_ENDING
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
 from window_helpers import TIMEOUT, make_window, oneill_tunes, show_tune
 
-from studio.core.synth import find_soundfont
+from studio.core.sound.synth import find_soundfont
 from studio.ui.generate.export import FORMATS
 
 PNG, SVG, CSV = "PNG image (*.png)", "SVG drawing (*.svg)", "CSV table (*.csv)"

@@ -12,10 +12,9 @@ import pytest
 from window_helpers import oneill_tunes, show_tune
 from PySide6.QtCore import Qt
 
-from studio.core.synth import find_soundfont
-from studio.ui.generate.panel import GeneratePanel
+from studio.core.generation.primer import build_primer
+from studio.core.sound.synth import find_soundfont
 from studio.ui.generate.playback import CLOCK, SYNTH, VIRTUAL_PORT
-from studio.core.primer import build_primer
 
 HOSTILE_SNIPPETS = [
     "X:1\nT:stray\nM:4/4\nL:1/8\nK:D\nabc]|def|]] |[abc]]|\n",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QSettings
 
 from studio.core.abc.validate import validate_tune

@@ -7,8 +7,8 @@ import threading
 
 from PySide6.QtWidgets import QPushButton, QWidget
 
-from studio.ui.threads import BackgroundCall
 from studio.ui.gui_gc import collect_in_gui_thread, gui_thread_collector
+from studio.ui.threads import BackgroundCall
 
 
 class _Recorder:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.core.precision import auto_precision_label
+from studio.core.network.precision import auto_precision_label
 from studio.ui.hyperparameter_form import HyperparameterForm
 
 

@@ -9,7 +9,7 @@ from window_helpers import oneill_tunes
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from studio.core.inspection import inspect_text
+from studio.core.network.inspection import inspect_text
 from studio.ui.generate.panel import GeneratePanel
 from studio.ui.generate.playback import CLOCK
 from studio.ui.generate.surprise_view import SURPRISE_BANDS, band_of

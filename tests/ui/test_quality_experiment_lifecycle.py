@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 from window_helpers import TIMEOUT, make_window
 
-from studio.core.experiments import experiments_home, list_experiments, load_experiment
+from studio.core.learning.experiments import experiments_home, list_experiments, load_experiment
 from studio.core.runs import Run
 from studio.ui import threads
 

@@ -4,8 +4,8 @@ candidates, accept one, undo, redo; Escape restores. The shipped model, real ver
 import pytest
 from PySide6.QtCore import Qt
 
+from studio.core.generation.regenerate import tune_bars
 from studio.core.paths import SHIPPED_MODEL
-from studio.core.regenerate import tune_bars
 from studio.ui.generate.panel import GeneratePanel
 from studio.ui.generate.playback import CLOCK
 

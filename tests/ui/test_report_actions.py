@@ -11,7 +11,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 
-from studio.core.report_html import RUN_TUNES
+from studio.core.reports.report_html import RUN_TUNES
 from studio.core.runs import RunStore
 from studio.ui.quality_panel import QualityPanel
 from studio.ui.runs_panel import RunsPanel

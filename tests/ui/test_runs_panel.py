@@ -17,8 +17,9 @@ def two_runs(small_corpus_path):
     """Two real runs of the tiny preset, batch 8 and batch 4, trained headless into this test's store."""
     import torch
 
+    from studio.core.configs import preset
     from studio.core.corpus import load_corpus
-    from studio.core.training import Trainer, preset
+    from studio.core.learning.training import Trainer
 
     torch.set_num_threads(1)  # torch's 2 threads crawl on a busy 2-core machine
     corpus = load_corpus(small_corpus_path)
@@ -95,7 +96,7 @@ def test_rename_delete_and_open_in_generate(qtbot, panel, two_runs):
 
 
 def test_score_on_corpus_adds_each_runs_held_out_score_to_the_table(qtbot, panel, two_runs, small_corpus_path):
-    from studio.core.scoring import score_corpus
+    from studio.core.quality.scoring import score_corpus
     from studio.ui.runs_table import SCORE_COLUMN, SHIPPED_ROW_NAME
 
     _store, runs = two_runs

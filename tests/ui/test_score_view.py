@@ -7,8 +7,9 @@ import re
 import pytest
 from window_helpers import oneill_tunes
 
-from studio.core.notation import NotationRenderer
-from studio.ui.generate.score_view import ScoreView, engraved_id
+from studio.core.engraving.notation import NotationRenderer
+from studio.core.engraving.score_cursor import engraved_id
+from studio.ui.generate.score_view import ScoreView
 
 
 @pytest.fixture(scope="module")

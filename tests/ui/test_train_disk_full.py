@@ -11,8 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from studio.core.checkpoints import load_checkpoint
 from studio.core.disk_space import DISK_FULL_ADVICE
+from studio.core.network.checkpoints import load_checkpoint
 from studio.core.runs import RunStore
 from studio.ui.runs_table import COLUMNS
 

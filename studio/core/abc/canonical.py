@@ -33,10 +33,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from studio.core.abc.text import KEPT_BODY_FIELDS
+from studio.core.abc.fields import default_unit_length, parse_meter, parse_unit_length
 from studio.core.abc.lexer import REPEAT_SPELLINGS
 from studio.core.abc.meaning import note_sequence
-from studio.core.abc.tokenizer import Token, default_unit_length, parse_meter, parse_unit_length, scan_tune
+from studio.core.abc.text import KEPT_BODY_FIELDS
+from studio.core.abc.tokenizer import Token, scan_tune
 
 #: The text levels a corpus can be trained on, plainest last.
 TEXT_LEVELS = ("raw", "canonical", "melody")

@@ -2,8 +2,8 @@
 
 The one place that knows how a key name maps to a tonic pitch class, a mode, a number of sharps or flats and the
 seven scale degrees; transposition (:mod:`studio.core.abc.transpose`) and harmonisation
-(:mod:`studio.core.accompaniment`) both build on it, and so do the key signature the tokenizer plays
-(:func:`~studio.core.abc.fields.key_accidentals`) and the MIDI file's key (:func:`studio.core.midi.parse_key`), so
+(:mod:`studio.core.sound.accompaniment`) both build on it, and so do the key signature the tokenizer plays
+(:func:`~studio.core.abc.fields.key_accidentals`) and the MIDI file's key (:func:`studio.core.sound.midi.parse_key`), so
 what is played, spelled and written agree.
 """
 

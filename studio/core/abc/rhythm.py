@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from studio.core.abc.fields import default_unit_length, meter_parts, parse_meter, parse_unit_length
+from studio.core.abc.lexer import parse_length
 from studio.core.abc.strict_abc import (
     ALL_DECORATIONS, GENERATED_DECORATIONS, MAX_CHORD_NOTES, MAX_GRACE_NOTES, MAX_OCTAVE_MARKS, NOTE_LETTERS, ONE,
     SUFFIX_PREFIXES, SUFFIX_SET, BarCompletion, TextModes, feed_header,
 )
-from studio.core.abc.tokenizer import (
-    BROKEN_FACTORS, LONGEST_DURATION, SHORTEST_DURATION, default_unit_length, meter_parts, parse_length,
-    parse_meter, parse_tuplet, parse_unit_length,
-)
+from studio.core.abc.tokenizer import BROKEN_FACTORS, LONGEST_DURATION, SHORTEST_DURATION, parse_tuplet
 
 #: The state of an empty text. Lexical ``mode``: idle, note, rest, acc, chord_suffix, bracket, ending, field,
 #: comment, paren, tuplet, broken, quote, deco, bar; ``context``: idle, chord or grace. ``music_bars`` counts the

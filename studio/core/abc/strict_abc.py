@@ -13,7 +13,8 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
-from studio.core.abc.tokenizer import LONGEST_DURATION, SHORTEST_DURATION, parse_length, parse_tuplet
+from studio.core.abc.lexer import parse_length
+from studio.core.abc.tokenizer import LONGEST_DURATION, SHORTEST_DURATION, parse_tuplet
 
 #: Note-length suffixes strict sampling may write (every real length in O'Neill's but a handful of 1-in-50,000).
 SUFFIXES = ("", "2", "3", "4", "6", "8", "12", "/", "/2", "//", "/4", "/8", "3/", "3/2", "3/4", "7/2")
@@ -198,7 +199,7 @@ class BarCompletion:
     """Whether a :class:`~studio.core.abc.rhythm.RhythmState`'s current bar can still be completed to exactly the
     meter with the notes strict sampling writes (:func:`fillable`), including a note, chord, tuplet or broken rhythm
     still being written. A subclass may restrict how the note being written leaves the bar (:meth:`_may_leave`;
-    :mod:`studio.core.cadence` does, in a strain's last bar); ``target`` is what it asks about."""
+    :mod:`studio.core.generation.cadence` does, in a strain's last bar); ``target`` is what it asks about."""
 
     target = None
 

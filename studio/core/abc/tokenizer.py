@@ -22,11 +22,10 @@ from functools import lru_cache
 
 from studio.core.abc.fields import (ACCIDENTAL_SHIFT, default_unit_length, key_accidentals, meter_parts, parse_meter,
                                     parse_unit_length)
-from studio.core.abc.lexer import FIELD_PARTS, NOTE_PARTS, TOKEN_KINDS, UNIT_FACTOR, lex, parse_length
+from studio.core.abc.lexer import FIELD_PARTS, NOTE_PARTS, UNIT_FACTOR, lex, parse_length
 
-__all__ = ["BROKEN_FACTORS", "FIELD_PARTS", "LONGEST_DURATION", "NOTE_PARTS", "SHORTEST_DURATION", "TOKEN_KINDS",
-           "Bar", "ScannedTune", "Token", "default_unit_length", "meter_parts", "parse_length", "parse_meter",
-           "parse_tuplet", "parse_unit_length", "scan_tune", "tokenize"]
+__all__ = ["BROKEN_FACTORS", "LONGEST_DURATION", "SHORTEST_DURATION", "Bar", "ScannedTune", "Token",
+           "parse_tuplet", "scan_tune", "tokenize"]
 
 #: Shortest and longest single duration (fractions of a whole note) accepted as plausible; a note may also last up
 #: to two bars of a long meter (``M:4/1``: Essen's songs) or 16 unit lengths (``L:1/2``: Josquin's long rests).

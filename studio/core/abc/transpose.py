@@ -15,7 +15,8 @@ from studio.core.abc.fields import key_accidentals
 from studio.core.abc.keys import (
     LETTER_PITCH_CLASS, LETTERS, Key, note_name, read_key, shifted_letter, spell_pitch_class, transposed_key,
 )
-from studio.core.abc.tokenizer import FIELD_PARTS, NOTE_PARTS, scan_tune
+from studio.core.abc.lexer import FIELD_PARTS, NOTE_PARTS
+from studio.core.abc.tokenizer import scan_tune
 
 _CHORD_ROOT = re.compile(r"([A-G])([#b]?)")
 _ACCIDENTAL_TEXT = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}

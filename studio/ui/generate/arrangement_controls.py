@@ -1,7 +1,7 @@
 """The playback options a folk musician reaches for, as controls: chords, lilt, count-in, metronome, transposition,
 the passage to loop, and the two edits of the ABC that go with them (write the chords in, transpose the text).
 
-``ArrangementControls`` holds the widgets and turns them into a :class:`studio.core.arrangement.PlaybackOptions`
+``ArrangementControls`` holds the widgets and turns them into a :class:`studio.core.sound.arrangement.PlaybackOptions`
 (``options(program, looping)``); the ``PlaybackBar`` lays them out on its rows and rebuilds the arrangement when
 ``changed`` fires. The edits are not made here: ``text_rewrite_requested(rewrite)`` hands a ``str -> str`` function to
 whoever owns the editor, so the edit lands in the editor's undo history.
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QPushButton, QSpinBox
 
 from studio.core.abc.chords import is_chord_symbol
 from studio.core.abc.timeline import read_bars, strain_ranges
-from studio.core.arrangement import PlaybackOptions
+from studio.core.sound.arrangement import PlaybackOptions
 
 ACCOMPANIMENT_CHOICES = [("No chords", "none"), ("Chord symbols", "symbols"), ("Automatic chords", "auto")]
 COUNT_IN_CHOICES = [("No count-in", 0), ("Count-in: 1 bar", 1), ("Count-in: 2 bars", 2)]
@@ -168,7 +168,7 @@ class ArrangementControls(QObject):
 
     # ------------------------------------------------------------------ edits of the ABC
     def write_chords(self) -> None:
-        from studio.core.accompaniment import add_chord_symbols
+        from studio.core.sound.accompaniment import add_chord_symbols
 
         if self._has_chord_symbols():
             self.status_changed.emit("This tune already has chord symbols: choose 'Chord symbols' to hear them")

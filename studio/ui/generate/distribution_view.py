@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from studio.core.inspection import character_display, character_label, line_and_column
+from studio.core.network.inspection import character_display, character_label, line_and_column
 from studio.ui.plot_style import configure_pyqtgraph
 
 SHOWN_CHARACTERS = 12

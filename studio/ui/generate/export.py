@@ -17,9 +17,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from studio.core.arrangement import PlaybackOptions
+from studio.core.engraving.notation import MAX_ENGRAVED_CHARS
 from studio.core.export import ExportError, default_file_name, export_abc, export_midi, export_wav
-from studio.core.notation import MAX_ENGRAVED_CHARS
+from studio.core.sound.arrangement import PlaybackOptions
 from studio.ui.generate.sheet_music import SheetMusicRunner
 
 #: kind -> (dialog filter, extension)

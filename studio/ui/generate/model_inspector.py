@@ -13,7 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
-from studio.core.inspection import COMPARED_TEMPERATURES
+from studio.core.network.inspection import COMPARED_TEMPERATURES
 from studio.ui.generate.distribution_view import DistributionChart
 from studio.ui.generate.surprise_view import SurpriseHighlighter, SurprisePanel
 from studio.ui.threads import BackgroundCall
@@ -24,7 +24,7 @@ CACHED_INSPECTIONS = 8
 
 def inspect_with_checkpoint(checkpoint_path: str, text: str):
     """The inspection of ``text`` by the model in ``checkpoint_path`` (the sampler is loaded once and cached)."""
-    from studio.core.inspection import inspect_text
+    from studio.core.network.inspection import inspect_text
     from studio.ui.sampling_worker import load_sampler
 
     sampler = load_sampler(checkpoint_path)

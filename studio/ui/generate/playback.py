@@ -1,4 +1,4 @@
-"""Thin Qt adapter over the core ``Player`` (studio.core.playback): its hooks become Qt signals, its sink is chosen here.
+"""Thin Qt adapter over the core ``Player`` (studio.core.sound.playback): its hooks become Qt signals, its sink is chosen here.
 
 The core player calls its hooks from its own thread; emitting a signal from there is safe and the connected
 slots run in the GUI thread (queued connection). Output choices:
@@ -14,7 +14,7 @@ from __future__ import annotations
 import mido
 from PySide6.QtCore import QObject, Signal
 
-from studio.core.playback import NullSink, Player
+from studio.core.sound.playback import NullSink, Player
 
 SYNTH = "synth"
 CLOCK = "clock"
@@ -44,9 +44,9 @@ class _HookedPlayer(Player):
 def open_sink(output: str, soundfont: str | None = None):
     """The sink for an output choice: (sink, problem). Never raises: a sink that cannot open falls back to the
     clock-only sink and ``problem`` is a message saying why and how to fix it."""
-    from studio.core.midi_ports import MidiPortError, open_output
-    from studio.core.playback import AudioUnavailable, FluidSynthSink, MidiPortSink
-    from studio.core.synth import SoundFontError, SynthUnavailable
+    from studio.core.sound.midi_ports import MidiPortError, open_output
+    from studio.core.sound.playback import AudioUnavailable, FluidSynthSink, MidiPortSink
+    from studio.core.sound.synth import SoundFontError, SynthUnavailable
 
     if output == CLOCK:
         return NullSink(), ""

@@ -2,9 +2,9 @@
 SoundFont, the position, zoom and Export buttons, and the arrangement row (chords, swing, count-in, metronome,
 transpose: ``ArrangementControls``); it owns the ``PlaybackController`` that plays the current tune.
 
-``load_tune(preview)`` plays what the musician asked for: the tune arranged (:mod:`studio.core.arrangement`) with the
+``load_tune(preview)`` plays what the musician asked for: the tune arranged (:mod:`studio.core.sound.arrangement`) with the
 chosen options, rebuilt whenever they change, and ``ids_at(ms)`` names the engraved notes sounding then
-(:class:`studio.core.score_cursor.ScoreCursor`: right with repeats, swing and count-in). Text the arrangement refuses
+(:class:`studio.core.engraving.score_cursor.ScoreCursor`: right with repeats, swing and count-in). Text the arrangement refuses
 plays verovio's (or music21's) MIDI from the preview, without the options.
 
 It reports through signals: ``toggle_requested`` / ``stop_requested`` (the panel decides what playing means when
@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.arrangement import ArrangementError, PlaybackOptions, arrange
-from studio.core.score_cursor import ScoreCursor
+from studio.core.engraving.score_cursor import ScoreCursor
+from studio.core.sound.arrangement import ArrangementError, PlaybackOptions, arrange
 from studio.ui.generate.arrangement_controls import ArrangementControls
 from studio.ui.generate.playback import CLOCK, SYNTH, VIRTUAL_PORT, PlaybackController
 
@@ -282,7 +282,7 @@ class PlaybackBar(QWidget):
 
     # ------------------------------------------------------------------ outputs
     def refresh_ports(self) -> None:
-        from studio.core.midi_ports import list_output_port_status
+        from studio.core.sound.midi_ports import list_output_port_status
 
         current = self.output_combo.currentData() or self.settings.value("generate/output", SYNTH, type=str)
         self.output_combo.clear()
@@ -325,7 +325,7 @@ class PlaybackBar(QWidget):
         return self.settings.value("generate/soundfont", "", type=str)
 
     def _update_soundfont_tip(self) -> None:
-        from studio.core.synth import find_soundfont
+        from studio.core.sound.synth import find_soundfont
 
         found = find_soundfont(self.soundfont or None)
         self.soundfont_button.setToolTip(f"SoundFont used for sound and WAV export: {found or 'none found'}")
@@ -370,7 +370,7 @@ class PlaybackBar(QWidget):
 
 def _probe_audio_early() -> None:
     try:
-        from studio.core.playback import probe_audio
+        from studio.core.sound.playback import probe_audio
 
         probe_audio()
     except Exception:

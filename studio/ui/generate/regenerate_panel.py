@@ -1,11 +1,11 @@
 """Compose with the model in the Generate tab: click notes in the score, regenerate the chosen bars, audition, accept.
 
-Clicking an engraved note selects its characters in the editor (through :class:`~studio.core.score_map.ScoreMap`;
+Clicking an engraved note selects its characters in the editor (through :class:`~studio.core.engraving.score_map.ScoreMap`;
 selecting text marks its notes in the score),
 so the inspector shows what the model expected there, as selecting text does; shift-click extends the selection to
 whole bars up to the note clicked. Regenerate (the button, the editor's context menu or Ctrl+R) samples candidates
 for the chosen bars off the GUI thread (:mod:`studio.ui.threads`; Stop cancels) with
-:func:`~studio.core.regenerate.regenerate` at the dial's temperature; the ranked candidates are listed with their
+:func:`~studio.core.generation.regenerate.regenerate` at the dial's temperature; the ranked candidates are listed with their
 scores and a reason. Selecting one engraves the tune with it in place, the changed bars marked, and plays it from
 one bar before; Accept
 writes it into the editor as one undo step; Escape puts the tune as written back. The panel places itself beside the
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
-from studio.core.regenerate import RegenerationError, select_characters, tune_bars
-from studio.core.score_map import ScoreMap
+from studio.core.engraving.score_map import ScoreMap
+from studio.core.generation.regenerate import RegenerationError, select_characters, tune_bars
 from studio.ui.threads import Worker, start_worker
 
 CANDIDATES = 12
@@ -39,7 +39,7 @@ class RegenerateWorker(Worker):
         self.args = checkpoint, text, selection, temperature, seed
 
     def work(self):
-        from studio.core.regenerate import regenerate
+        from studio.core.generation.regenerate import regenerate
         from studio.ui.sampling_worker import load_sampler
 
         checkpoint, text, selection, temperature, seed = self.args

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.configs import FORMS, STRAIN_BARS, SamplingConfig
-from studio.core.primer import build_primer
+from studio.core.generation.primer import build_primer
 from studio.ui.model_picker import ModelPicker
 
 TEMPERATURE_RANGE = (0.1, 2.0)

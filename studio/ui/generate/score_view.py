@@ -15,7 +15,7 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView
 
-from studio.core.score_cursor import engraved_id
+from studio.core.engraving.score_cursor import engraved_id
 from studio.ui.svg_fix import flatten_svg_for_qt
 
 HIGHLIGHT_COLOR = QColor(255, 140, 0, 110)

@@ -1,7 +1,7 @@
 """Sheet music from the Generate tab: PDF and MusicXML export of the current, selected or all tunes off the GUI
 thread with a progress dialog that can stop it, and File > Print... with Qt's print dialog and preview.
 
-The pages are the core's (:func:`studio.core.sheet_music.lay_out`): the PDF and the printer get the same SVG pages,
+The pages are the core's (:func:`studio.core.engraving.sheet_music.lay_out`): the PDF and the printer get the same SVG pages,
 here drawn by ``QSvgRenderer`` (after :func:`studio.ui.svg_fix.flatten_svg_for_qt`) onto the ``QPrinter``.
 """
 
@@ -13,8 +13,8 @@ from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QProgressDialog
 
+from studio.core.engraving.sheet_music import SheetTune, lay_out
 from studio.core.export import export_sheet_music
-from studio.core.sheet_music import SheetTune, lay_out
 from studio.ui.svg_fix import flatten_svg_for_qt
 from studio.ui.threads import Worker, WorkerThread
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from studio.core.inspection import character_display
+from studio.core.network.inspection import character_display
 
 #: Lower edges (bits) of the colour bands and their colours: pale where the model was sure, deep red where it guessed.
 SURPRISE_BANDS = ((0.0, "#ffffff"), (0.5, "#fff3c4"), (1.0, "#ffd98a"), (2.0, "#ffad5c"), (4.0, "#f26b4a"),

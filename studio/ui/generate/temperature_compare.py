@@ -1,7 +1,7 @@
 """"Same seed at 0.5 / 1.0 / 1.5": three tunes from the same random draws, side by side with their metrics.
 
 ``TemperatureComparison(checkpoint_path, config, parent)`` is a small non-modal dialog; ``start()`` runs
-``studio.core.inspection.compare_temperatures`` on a background thread (the form's seed, or a fresh one when the form
+``studio.core.network.inspection.compare_temperatures`` on a background thread (the form's seed, or a fresh one when the form
 draws a random seed; its primer and length) and fills one column per temperature: the tune and its metrics
 (valid, bars that add up, repeated bars, pitch range, pitch-class entropy, the model's entropy along the tune).
 ``succeeded(list[TemperatureTune])`` is emitted when the columns are filled.
@@ -16,12 +16,12 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPlainTextEdit
 
 from studio.core.configs import SamplingConfig
-from studio.core.inspection import COMPARED_TEMPERATURES
+from studio.core.network.inspection import COMPARED_TEMPERATURES
 from studio.ui.threads import BackgroundCall
 
 
 def compare_with_checkpoint(checkpoint_path: str, seed: int, config: SamplingConfig):
-    from studio.core.inspection import compare_temperatures
+    from studio.core.network.inspection import compare_temperatures
     from studio.ui.sampling_worker import load_sampler
 
     return compare_temperatures(load_sampler(checkpoint_path), seed, COMPARED_TEMPERATURES, primer=config.primer,

@@ -15,10 +15,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from studio.core.runs import data_home, write_text_atomic
-from studio.core.tune_book import TuneBookError, read_book_tunes, write_tune_book
-from studio.core.tune_store import (StoredTune, TuneListState, load_tune_list, save_tune_list, tune_opening,
-                                    tune_problems)
+from studio.core.atomic_files import write_text_atomic
+from studio.core.paths import data_home
+from studio.core.tune_book import StoredTune, TuneBookError, read_book_tunes, write_tune_book
+from studio.core.tune_store import TuneListState, load_tune_list, save_tune_list, tune_opening, tune_problems
 from studio.ui import settings
 from studio.ui.generate.tune_list import TuneEntry, TuneList
 from studio.ui.threads import BackgroundCall

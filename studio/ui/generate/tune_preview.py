@@ -1,10 +1,10 @@
 """Checking, engraving and MIDI of one tune, off the GUI thread: ``prepare_tune`` and the ``PreviewService``.
 
 ``prepare_tune`` is plain Python: it validates the ABC (``studio.core.abc.validate``), engraves it with verovio in
-the crash-safe child process (``studio.core.notation``), arranges it for playback (``studio.core.arrangement``; the
+the crash-safe child process (``studio.core.engraving.notation``), arranges it for playback (``studio.core.sound.arrangement``; the
 playback bar arranges it again whenever its options change) and places the engraved notes at their written bars
-(``studio.core.score_cursor``). Text the arrangement refuses gets verovio's or music21's MIDI instead
-(``studio.core.midi``). It never raises: whatever the text holds, the result says what worked and why the rest did
+(``studio.core.engraving.score_cursor``). Text the arrangement refuses gets verovio's or music21's MIDI instead
+(``studio.core.sound.midi``). It never raises: whatever the text holds, the result says what worked and why the rest did
 not.
 
 ``PreviewService`` runs it on one long-lived thread (``studio.ui.threads``; ``stop_all`` stops it too). Requests carry an increasing number; a request that is no
@@ -20,9 +20,9 @@ import mido
 from PySide6.QtCore import QObject, Signal, Slot
 
 from studio.core.abc.validate import ValidationReport, validate_tune
-from studio.core.arrangement import PlaybackOptions, arrange
-from studio.core.notation import MAX_ENGRAVED_CHARS, Rendering, shared_renderer
-from studio.core.score_cursor import engraved_positions
+from studio.core.engraving.notation import MAX_ENGRAVED_CHARS, Rendering, shared_renderer
+from studio.core.engraving.score_cursor import engraved_positions
+from studio.core.sound.arrangement import PlaybackOptions, arrange
 from studio.ui.threads import keep_running, let_go, move_to_new_thread
 
 
@@ -48,7 +48,7 @@ class TunePreview:
 
 def prepare_tune(text: str, program: int = 40) -> TunePreview:
     """Validates, engraves and converts one tune to MIDI; never raises."""
-    from studio.core.midi import abc_to_midi, tune_meta
+    from studio.core.sound.midi import abc_to_midi, tune_meta
 
     preview = TunePreview(text=text, program=program)
     try:

@@ -1,0 +1,1 @@
+"""Engraving: verovio notation, the score map and cursor, MusicXML, printable sheet music."""

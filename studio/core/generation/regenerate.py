@@ -1,0 +1,301 @@
+"""Regenerating chosen bars of a tune in place: candidates that add up and lead into the bars after them.
+
+:func:`tune_bars` finds each bar's music (its characters between bar lines; a short bar opening the tune or a strain
+is a pickup, bar 0, as musicians count). :func:`regenerate` reads the tune up to the chosen bars (the model's state after the bars
+before them) and samples ``count`` candidates with strict bars (:mod:`studio.core.generation.strict_sampling`): the same
+number of bars, each lasting the meter, with the tune's own bar lines between them (so repeats and endings inside
+the selection are kept) and, where a chosen bar ends a strain, the written last note's pitch class as its cadence
+target (:mod:`studio.core.generation.cadence`). Each candidate, and the bars as written, is then read by the model with the
+rest of the tune kept as it is (:func:`read_after`, from the state after the bars before them): ``own`` is the log-likelihood of the
+candidate's characters, ``after`` that of everything after them; candidates are ranked by the sum, so the chosen bars
+lead into the next ones. The model reads the tune as its training text wrote it (comment lines and fields it never
+saw are left out: :func:`~studio.core.network.inspection.known_characters`); the tune's own text is kept around the bars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from studio.core.abc.timeline import read_bars, ticks
+from studio.core.abc.tokenizer import scan_tune
+from studio.core.configs import SamplingConfig
+from studio.core.generation.cadence import CadenceState
+from studio.core.generation.strict_sampling import CLOSING_MARGIN, MAX_BAR_CHARACTERS, StrictSamplingError, sample_strict
+from studio.core.network.inspection import known_characters, padded_codes
+from studio.core.quality.scoring import TUNE_ENDING
+
+#: Token kinds that are no bar's music: its bar lines, line breaks and spaces, fields and comments around it.
+_NOT_MUSIC = frozenset({"bar", "ending", "space", "newline", "comment", "field", "continuation", "line_break"})
+#: What closes the last sampled bar (the plan's own ending; the tune's bar line follows in the suffix).
+_END = "|\n\n"
+
+
+class RegenerationError(ValueError):
+    """Bars that cannot be regenerated (none chosen, no countable meter, ...); the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class BarSpan:
+    """One bar's music: ``text[start:end]``, its number as musicians count (a pickup is bar 0), whether it ends a
+    strain."""
+
+    number: int
+    start: int
+    end: int
+    ends_strain: bool
+
+
+def tune_bars(text: str) -> list[BarSpan]:
+    """The bars of a tune with their music's character ranges (see :class:`BarSpan`)."""
+    scanned = scan_tune(text)
+    written, tokens = read_bars(scanned), scanned.tokens
+    meter = ticks(scanned.meter) if scanned.meter else None
+    spans, number = [], 0
+    for k, bar in enumerate(written):
+        stop = written[k + 1].first_token if k + 1 < len(written) else len(tokens)
+        music = [t for t in tokens[bar.first_token:stop] if t.kind not in _NOT_MUSIC]
+        # a short bar opening the tune or a strain is a pickup: bar 0, never regenerated
+        pickup = (k == 0 or written[k - 1].ends_section) and k + 1 < len(written) and meter is not None \
+            and 0 < bar.duration < meter
+        number += 0 if pickup else 1
+        if music:
+            ends = bar.ends_section or k + 1 == len(written)
+            spans.append(BarSpan(0 if pickup else number, music[0].offset, music[-1].offset + len(music[-1].text),
+                                 ends))
+    return spans
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Whole bars ``first``..``last`` (numbers as in :class:`BarSpan`) and what was done to the asked selection."""
+
+    bars: tuple[BarSpan, ...]
+    note: str = ""
+
+    @property
+    def first(self) -> int:
+        return self.bars[0].number
+
+    @property
+    def last(self) -> int:
+        return self.bars[-1].number
+
+    @property
+    def start(self) -> int:
+        return self.bars[0].start
+
+    @property
+    def end(self) -> int:
+        return self.bars[-1].end
+
+    def label(self) -> str:
+        return f"bar {self.first}" if self.first == self.last else f"bars {self.first}-{self.last}"
+
+
+def select_bars(text: str, first: int, last: int | None = None) -> Selection:
+    """Bars ``first``..``last`` by number; a pickup (bar 0) is left out, saying so."""
+    last = first if last is None else last
+    bars = tune_bars(text)
+    if not bars:
+        raise RegenerationError("the tune has no bars of music")
+    if first > last:
+        first, last = last, first
+    chosen = tuple(b for b in bars if first <= b.number <= last and b.number > 0)
+    if not chosen:
+        raise RegenerationError(f"the tune has bars {max(bars[0].number, 1)}-{bars[-1].number}, not {first}-{last}")
+    note = "the pickup (bar 0) is kept: it is shorter than the meter" if first == 0 and bars[0].number == 0 else ""
+    return Selection(chosen, note)
+
+
+def select_characters(text: str, start: int, end: int) -> Selection:
+    """The whole bars that characters ``start``..``end`` touch; a selection that is not whole bars is widened (said)."""
+    bars = [b for b in tune_bars(text) if b.number > 0 and b.start < max(end, start + 1) and b.end > start]
+    if not bars:
+        raise RegenerationError("select some notes of the bars to regenerate (the pickup cannot be regenerated)")
+    selection = Selection(tuple(bars))
+    if text[start:end].strip() != text[selection.start:selection.end].strip():
+        return Selection(selection.bars, f"the selection was widened to whole bars: {selection.label()}")
+    return selection
+
+
+@dataclass
+class Candidate:
+    """A choice of bars: ``bars`` (their text), ``text`` (the tune with them in place), the log-likelihoods in nats
+    of the bars (``own``) and of the rest of the tune after them (``after``), and a reason in words."""
+
+    bars: str
+    text: str
+    own: float
+    after: float
+    original: bool = False
+    rank: int = 0
+    reason: str = ""
+
+    @property
+    def score(self) -> float:
+        return self.own + self.after
+
+
+@dataclass
+class Regeneration:
+    """The ranked candidates (best first), the bars as written scored the same way, and notes for the user."""
+
+    selection: Selection
+    candidates: list[Candidate]
+    original: Candidate
+    notes: list[str] = field(default_factory=list)
+
+
+class _RegionPlan:
+    """Bar lines for strict sampling (as :class:`~studio.core.generation.strict_sampling.FormPlan` gives them): the tune's own
+    bar lines between the chosen bars, then an ending that stops the sampler after the last one."""
+
+    repeated = False
+
+    def __init__(self, before: int, separators: list[str]):
+        self.before, self.separators = before, separators
+        self.strains, self.strain_bars = 1, before + len(separators) + 1
+
+    def pickup_bar_line(self) -> str:
+        return "|"
+
+    def bar_line(self, bar_number: int) -> str:
+        k = bar_number - self.before
+        return self.separators[k - 1] if 1 <= k <= len(self.separators) else _END
+
+
+class _RegionCadence:
+    """The cadence of chosen bars that end a strain: their written last note's pitch class."""
+
+    def __init__(self, before: int, targets: list[int | None]):
+        self.before, self.targets = before, targets
+
+    def target(self, state: CadenceState) -> frozenset[int] | None:
+        k = state.full_bars + 1 - self.before
+        pitch_class = self.targets[k - 1] if 1 <= k <= len(self.targets) else None
+        return None if pitch_class is None else frozenset({pitch_class})
+
+
+def _model_text(text: str, vocabulary) -> str:
+    offsets, _unknown = known_characters(text, vocabulary)
+    return "".join(text[i] for i in offsets)
+
+
+def _cadence_targets(text: str, selection: Selection) -> list[int | None]:
+    """Each chosen bar's written last melody note's pitch class where the bar ends a strain, else None."""
+    state, done, targets = CadenceState(), 0, []
+    for bar in selection.bars:
+        state.feed_text(text[done:bar.end])
+        done = bar.end
+        targets.append(state.copy().feed(" ").last_pc if bar.ends_strain else None)  # a space ends the last note
+    return targets
+
+
+def _split_candidate(generated: str, separators: list[str]) -> list[str] | None:
+    """The bars of a sampled text (bars joined by ``separators``, then the plan's ending), or None if unfinished."""
+    if not generated.endswith(_END):
+        return None
+    rest, bars = generated[:-len(_END)], []
+    for separator in separators:
+        cut = rest.find(separator)
+        if cut < 0:
+            return None
+        bars.append(rest[:cut])
+        rest = rest[cut + len(separator):]
+    return [bar.strip(" \n") for bar in bars + [rest]]  # the tune's own line breaks stay where they are
+
+
+def regenerate(sampler, text: str, selection: Selection, count: int = 16, temperature: float = 1.0,
+               seed: int = 0, should_stop: Callable[[], bool] | None = None,
+               progress: Callable[[str], None] | None = None) -> Regeneration:
+    """Samples ``count`` candidates for the chosen bars and ranks them (see the module docstring).
+
+    ``sampler`` is a :class:`~studio.core.generation.sampling.Sampler` (model, vocabulary, device); candidate ``i`` draws from a
+    generator seeded ``seed + i``. Candidates that repeat another (or the written bars) are dropped."""
+    vocabulary, bars = sampler.vocabulary, selection.bars
+    written = [text[b.start:b.end] for b in bars]
+    gaps = [text[a.end:b.start] for a, b in zip(bars, bars[1:])]
+    model_gaps = [_model_text(gap, vocabulary) for gap in gaps]
+    primer, suffix = _model_text(text[:selection.start], vocabulary), _model_text(text[selection.end:], vocabulary)
+    start = CadenceState().feed_text(primer)
+    if start.meter is None:
+        raise RegenerationError("the tune has no meter that bars can be counted in (M: missing, 'none' or "
+                                "unreadable): strict bars cannot be written")
+    config = SamplingConfig(temperature=temperature, count=count, form="free", phrase_repeats=False, cadence="free",
+                            max_length=len(primer) + (MAX_BAR_CHARACTERS + 10) * len(bars) + 2 * CLOSING_MARGIN)
+    if config.problems():
+        raise RegenerationError("; ".join(f"{k} {v}" for k, v in config.problems().items()))
+    targets = _cadence_targets(text, selection)
+    generators = [torch.Generator().manual_seed(seed + i) for i in range(count)]
+    if progress:
+        progress(f"sampling {count} candidates for {selection.label()}")
+    try:
+        with torch.no_grad():
+            tunes = sample_strict(sampler.model, vocabulary, config, primer, generators, None, should_stop,
+                                  sampler.device, plan=_RegionPlan(start.full_bars, model_gaps),
+                                  cadence=lambda draw: _RegionCadence(start.full_bars, targets))
+    except StrictSamplingError as exc:
+        raise RegenerationError(str(exc)) from exc
+    seen, choices = {"".join(written).replace(" ", "")}, []
+    for tune in tunes:
+        sampled = _split_candidate(tune.text[len(primer):], model_gaps)
+        if sampled and "".join(sampled).replace(" ", "") not in seen:
+            seen.add("".join(sampled).replace(" ", ""))
+            choices.append(sampled)
+    if progress:
+        progress(f"reading the rest of the tune after {len(choices)} candidates")
+    return _ranked(sampler, text, selection, [written] + choices, gaps, model_gaps, primer, suffix)
+
+
+def _joined(bars: list[str], gaps: list[str]) -> str:
+    return "".join(bar + gap for bar, gap in zip(bars, gaps + [""]))
+
+
+@torch.no_grad()
+def read_after(model, primer: list[int], continuations: list[list[int]], splits: list[int]) -> list[tuple[float, float]]:
+    """Log-likelihoods (nats) of each continuation after ``primer`` (read once, its state shared by every row),
+    split at ``splits[i]`` characters: ``(first part, the rest)``."""
+    model.eval()
+    device = next(model.parameters()).device
+    logits, (hidden, cell) = model(torch.tensor([primer], dtype=torch.long, device=device))
+    rows = len(continuations)
+    data = padded_codes(continuations).to(device)
+    state = (hidden.expand(-1, rows, -1).contiguous(), cell.expand(-1, rows, -1).contiguous())
+    read, _ = model(data, state)
+    predicted = torch.cat([logits[:, -1:].expand(rows, -1, -1), read[:, :-1]], dim=1)
+    nll = -torch.log_softmax(predicted.float(), dim=-1).gather(2, data[..., None]).squeeze(2)
+    positions = torch.arange(data.shape[1], device=device)[None, :]
+    lengths = torch.tensor([len(c) for c in continuations], device=device)[:, None]
+    cuts = torch.tensor(splits, device=device)[:, None]
+    first = (nll * (positions < cuts)).sum(dim=1)
+    rest = (nll * ((positions >= cuts) & (positions < lengths))).sum(dim=1)
+    return [(-float(a), -float(b)) for a, b in zip(first, rest)]
+
+
+def _ranked(sampler, text, selection, choices, gaps, model_gaps, primer, suffix) -> Regeneration:
+    """Scores each choice (the written bars first) with the rest of the tune after it, best first."""
+    encode = sampler.vocabulary.encode
+    heads = [encode(_joined(bars, model_gaps)) for bars in choices]
+    tail = encode(suffix + TUNE_ENDING)
+    scores = read_after(sampler.model, encode(primer), [head + tail for head in heads], [len(h) for h in heads])
+    made = [Candidate(_joined(bars, gaps), text[:selection.start] + _joined(bars, gaps) + text[selection.end:],
+                      own=own, after=after, original=i == 0)
+            for i, (bars, (own, after)) in enumerate(zip(choices, scores))]
+    original, candidates = made[0], sorted(made[1:], key=lambda c: -c.score)
+    for rank, candidate in enumerate(candidates, 1):
+        candidate.rank = rank
+        candidate.reason = _reason(candidate, original)
+    original.reason = "the bars as written"
+    notes = [selection.note] if selection.note else []
+    return Regeneration(selection, candidates, original, notes)
+
+
+def _reason(candidate: Candidate, original: Candidate) -> str:
+    ahead = candidate.after - original.after
+    own = candidate.own - original.own
+    lead = "leads into the next bars" + (" better" if ahead >= 0 else " less well")
+    return (f"{lead} than the written bars ({ahead:+.1f} nats); "
+            f"{'likelier' if own >= 0 else 'less likely'} on its own ({own:+.1f} nats)")

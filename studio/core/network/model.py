@@ -1,0 +1,58 @@
+"""The character-level LSTM of the lab: embedding -> LSTM -> dense logits over the vocabulary.
+
+``ModelConfig`` holds everything needed to rebuild the network (a checkpoint stores it beside the weights).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from studio.core.configs import ModelConfig
+
+__all__ = ["CharLSTM", "pick_device"]
+
+
+class CharLSTM(nn.Module):
+    """Embedding, a (stacked) LSTM and a linear layer giving next-character logits."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        if config.vocab_size < 1:
+            raise ValueError("ModelConfig.vocab_size must be set from the vocabulary")
+        self.config = config
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim)
+        self.lstm = nn.LSTM(
+            config.embedding_dim,
+            config.hidden_size,
+            num_layers=config.num_layers,
+            dropout=config.dropout if config.num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.head = nn.Linear(config.hidden_size, config.vocab_size)
+
+    def forward(self, codes: torch.Tensor, state=None):
+        """codes: (batch, time) int64 -> logits (batch, time, vocab), new (h, c) state."""
+        hidden, state = self.lstm(self.embedding(codes), state)
+        return self.head(self.dropout(hidden)), state
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``auto`` takes CUDA, then Apple's MPS, then the CPU; an explicit name that is unavailable raises ValueError."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but no CUDA GPU is available")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError("device 'mps' was asked for but Apple's MPS is not available")
+    if name not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"unknown device {name!r} (choose auto, cpu, cuda or mps)")
+    return torch.device(name)

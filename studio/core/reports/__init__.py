@@ -1,0 +1,1 @@
+"""Reports: the experiment report (Markdown) and the lab report as one HTML page, with their media."""

@@ -1,0 +1,1 @@
+"""Sound: MIDI files and ports, FluidSynth, real-time playback, arrangement with chords and bass."""
