@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEvent, QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from studio.ui.loss_chart import LossChart  # noqa: E402
+from studio.ui.train.loss_chart import LossChart  # noqa: E402
 
 
 def fake_losses(count: int, seed: int = 0) -> np.ndarray:

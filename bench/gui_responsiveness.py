@@ -97,7 +97,7 @@ def in_window(app, corpus_spec: str, preset_name: str, iterations: int):
 
 
 class GarbageCollectionPauses:
-    """Times every garbage collection (the window runs them in the GUI thread, see studio/ui/gui_gc.py)."""
+    """Times every garbage collection (the window runs them in the GUI thread, see studio/ui/widgets/gui_gc.py)."""
 
     def __init__(self):
         import gc
@@ -141,7 +141,7 @@ def main() -> int:
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, HOME)
 
     from studio.core.corpus import load_corpus
-    from studio.ui.training_worker import training_threads
+    from studio.ui.train.training_worker import training_threads
 
     threads = training_threads()
     corpus = load_corpus(args.corpus)

@@ -42,7 +42,7 @@ if sys.argv[1] == "studio":
     from studio.ui.main_window import MainWindow
     window = MainWindow()
 elif sys.argv[1] == "chart":  # the floor: a window holding only the live loss chart (pyqtgraph, numpy)
-    from studio.ui.loss_chart import LossChart
+    from studio.ui.train.loss_chart import LossChart
     window = QMainWindow()
     window.setCentralWidget(LossChart())
     window.resize(1100, 750)

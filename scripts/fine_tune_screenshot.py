@@ -20,7 +20,7 @@ def main() -> int:
     driver = StudioDriver("ABC Studio Screenshots", (1380, 860))
     panel = driver.window.train_panel
     from studio.core.runs import RunStore
-    from studio.ui.start_from import show_line_to_beat
+    from studio.ui.train.start_from import show_line_to_beat
 
     run = RunStore().open(source.name)
     panel.open_corpus(run.meta()["corpus"]["source"])

@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:  # e.g. Qt's system libraries are missing
         print(f"error: cannot start Qt ({exc}). Run ./studio.sh, which installs what is missing.", file=sys.stderr)
         return 1
-    from studio.ui.gui_gc import collect_in_gui_thread
     from studio.ui.main_window import MainWindow
+    from studio.ui.widgets.gui_gc import collect_in_gui_thread
 
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     collect_in_gui_thread(app)  # a Qt object in garbage collected by a worker thread would crash the process

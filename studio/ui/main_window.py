@@ -18,11 +18,11 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
-from studio.ui import settings
-from studio.ui.deferred import DeferredWidget, after_first_paint
-from studio.ui.gui_gc import collect_in_gui_thread
-from studio.ui.threads import stop_all
-from studio.ui.train_panel import TrainPanel
+from studio.ui.train.train_panel import TrainPanel
+from studio.ui.widgets import settings
+from studio.ui.widgets.deferred import DeferredWidget, after_first_paint
+from studio.ui.widgets.gui_gc import collect_in_gui_thread
+from studio.ui.widgets.threads import stop_all
 
 STOP_AND_KEEP = "Stop and keep the run"
 
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         return panel
 
     def _make_quality_panel(self):
-        from studio.ui.quality_panel import QualityPanel
+        from studio.ui.quality.quality_panel import QualityPanel
 
         return self._connected(QualityPanel())
 
@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
         self.generate_panel.print_current()
 
     def _export_live_chart(self) -> None:
-        from studio.ui.plot_style import export_plot
+        from studio.ui.widgets.plot_style import export_plot
 
         folder = settings.read("runs/export_folder", str(Path.home()))
         path, chosen = QFileDialog.getSaveFileName(self, "Export the loss chart", str(Path(folder) / "loss.png"),

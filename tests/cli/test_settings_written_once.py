@@ -82,7 +82,7 @@ _WITH_A_NEW_SETTING = textwrap.dedent("""
 
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
-    from studio.ui.hyperparameter_form import HyperparameterForm
+    from studio.ui.train.hyperparameter_form import HyperparameterForm
     form = HyperparameterForm()
     form.set_value("dummy_knob", "5")
     good = form.configs()[1].dummy_knob == 5

@@ -10,7 +10,7 @@ import pytest
 from studio.core.abc.repeats import open_implied_repeats
 from studio.core.abc.text import split_tunes
 from studio.core.engraving.notation import NotationRenderer, RenderError, Rendering
-from studio.ui.svg_fix import flatten_svg_for_qt
+from studio.ui.widgets.svg_fix import flatten_svg_for_qt
 
 from support import oneills_first_file
 

@@ -15,7 +15,7 @@ from support import copy_run, oneills_first_file
 def fresh_settings(qapp, home, tmp_path):
     """Each test gets empty QSettings under tmp_path (its runs and data are in ``home``), and the application is set
     up as ``studio.app`` sets it up (garbage collection in the GUI thread), whichever panel the test builds."""
-    from studio.ui.gui_gc import collect_in_gui_thread
+    from studio.ui.widgets.gui_gc import collect_in_gui_thread
 
     collect_in_gui_thread(qapp)
     QSettings.setDefaultFormat(QSettings.IniFormat)
@@ -83,7 +83,7 @@ def answer_dialog(qtbot):
 def train_panel(qtbot, small_corpus_path):
     """A Train panel with O'Neill's first file loaded and the tiny preset chosen; stopped and joined afterwards."""
     from studio.core.runs import RunStore
-    from studio.ui.train_panel import TrainPanel
+    from studio.ui.train.train_panel import TrainPanel
 
     panel = TrainPanel(RunStore())
     qtbot.addWidget(panel)

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QTabWidget
 
-from studio.ui.deferred import DeferredWidget, after_first_paint
+from studio.ui.widgets.deferred import DeferredWidget, after_first_paint
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -264,7 +264,7 @@ def test_hostile_abc_passes_edit_render_play_export(qtbot, panel, tmp_path, snip
 
 def test_model_picker_lists_the_runs_checkpoints(qtbot, monkeypatch, tiny_checkpoint):
     from studio.core.runs import RunStore
-    from studio.ui.model_picker import ModelPicker
+    from studio.ui.generate.model_picker import ModelPicker
 
     run_folder = Path(tiny_checkpoint).parents[1]
     monkeypatch.setenv("ABC_STUDIO_HOME", str(run_folder.parents[1]))

@@ -7,8 +7,8 @@ import threading
 
 from PySide6.QtWidgets import QPushButton, QWidget
 
-from studio.ui.gui_gc import collect_in_gui_thread, gui_thread_collector
-from studio.ui.threads import BackgroundCall
+from studio.ui.widgets.gui_gc import collect_in_gui_thread, gui_thread_collector
+from studio.ui.widgets.threads import BackgroundCall
 
 
 class _Recorder:
@@ -60,7 +60,7 @@ def _generations_collected(collector, rounds: int = 30) -> list[int | None]:
 
 
 def test_full_collections_follow_the_interpreters_rule_and_are_spaced_out(qapp, monkeypatch):
-    import studio.ui.gui_gc as gui_gc
+    import studio.ui.widgets.gui_gc as gui_gc
 
     collect_in_gui_thread(qapp)
     collector = gui_thread_collector()

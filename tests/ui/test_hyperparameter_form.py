@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from studio.core.network.precision import auto_precision_label
-from studio.ui.hyperparameter_form import HyperparameterForm
+from studio.ui.train.hyperparameter_form import HyperparameterForm
 
 
 def test_auto_precision_shows_what_it_uses_here_and_still_means_auto(qtbot):

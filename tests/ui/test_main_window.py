@@ -114,7 +114,7 @@ def test_generate_and_quality_tabs_are_built_when_first_shown(qtbot, small_corpu
 def test_closing_mid_experiment_stops_and_joins_it(qtbot, small_corpus_path):
     """The window waits for the experiment's thread while it closes: the thread must quit without the GUI thread's
     help (a queued finished -> quit would wait for the very thread that is blocked waiting)."""
-    from studio.ui import threads
+    from studio.ui.widgets import threads
 
     window = make_window(qtbot)
     window.tabs.setCurrentIndex(2)

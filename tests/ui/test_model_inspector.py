@@ -12,8 +12,8 @@ from PySide6.QtGui import QColor
 from studio.core.network.inspection import inspect_text
 from studio.ui.generate.panel import GeneratePanel
 from studio.ui.generate.playback import CLOCK
+from studio.ui.generate.sampling_worker import load_sampler
 from studio.ui.generate.surprise_view import SURPRISE_BANDS, band_of
-from studio.ui.sampling_worker import load_sampler
 
 
 @pytest.fixture()

@@ -18,7 +18,7 @@ from window_helpers import TIMEOUT, make_window
 
 from studio.core.learning.experiments import experiments_home, list_experiments, load_experiment
 from studio.core.runs import Run
-from studio.ui import threads
+from studio.ui.widgets import threads
 
 #: A window that closes mid-run must be gone well before this (the panel itself waits at most 30 s for the run).
 CLOSE_BOUND_S = 30

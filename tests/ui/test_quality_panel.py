@@ -8,8 +8,8 @@ import pytest
 
 from studio.core.abc.text import split_tunes
 from studio.core.runs import RunStore
-from studio.ui.metrics_table import OUTSIDE_MARK
-from studio.ui.quality_panel import QualityPanel
+from studio.ui.quality.metrics_table import OUTSIDE_MARK
+from studio.ui.quality.quality_panel import QualityPanel
 
 BROKEN = "X:1\nT:Broken\nM:4/4\nL:1/8\nK:C\nC c' C c' C c' C c'|C c' C c' C c' C c'|[CEG C2|\n"
 

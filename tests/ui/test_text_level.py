@@ -7,7 +7,7 @@ import re
 import pytest
 from PySide6.QtCore import Qt
 
-from studio.ui.text_level_report import TextLevelDialog
+from studio.ui.train.text_level_report import TextLevelDialog
 
 TIMEOUT = 120_000
 
@@ -67,7 +67,7 @@ def test_the_report_of_melody_rewrites_first_and_raw_says_nothing_changes(qtbot,
 
 
 def test_the_experiment_builder_suggests_comparing_text_levels(qtbot):
-    from studio.ui.experiment_builder import ExperimentBuilder
+    from studio.ui.quality.experiment_builder import ExperimentBuilder
 
     builder = ExperimentBuilder()
     qtbot.addWidget(builder)

@@ -1,4 +1,4 @@
-"""studio.ui.threads: the one signal vocabulary, cancellation as a flag, errors as a signal, and stop_all joining."""
+"""studio.ui.widgets.threads: the one signal vocabulary, cancellation as a flag, errors as a signal, and stop_all joining."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 from PySide6.QtCore import QThread, Signal
 
-from studio.ui import threads
+from studio.ui.widgets import threads
 
 
 class Counter(threads.Worker):

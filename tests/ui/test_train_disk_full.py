@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 from studio.core.disk_space import DISK_FULL_ADVICE
 from studio.core.network.checkpoints import load_checkpoint
 from studio.core.runs import RunStore
-from studio.ui.runs_table import COLUMNS
+from studio.ui.runs.runs_table import COLUMNS
 
 TIMEOUT = 120_000
 STATUS_COLUMN = [header for header, _ in COLUMNS].index("Status")
@@ -22,7 +22,7 @@ STATUS_COLUMN = [header for header, _ in COLUMNS].index("Status")
 
 def test_a_run_that_could_never_write_a_checkpoint_says_why_and_saves_elsewhere(
         qtbot, small_corpus_path, small_disk, tmp_path, monkeypatch):
-    from studio.ui.train_panel import TrainPanel
+    from studio.ui.train.train_panel import TrainPanel
 
     disk = small_disk(16 << 20)
     panel = TrainPanel(RunStore(disk.path / "runs"))

@@ -12,7 +12,7 @@ a note is known by its SVG/MEI element id only; the timemap links ids to times.
 
 What verovio reads has the spellings it does not know written plainly (``!`` line breaks as new lines, back quotes
 dropped: :func:`studio.core.abc.lexer.plain_spellings`) and its implied repeats written out (:func:`studio.core.abc.repeats.open_implied_repeats`,
-against a verovio crash); Qt's fix-up of the SVG is ``studio.ui.svg_fix``.
+against a verovio crash); Qt's fix-up of the SVG is ``studio.ui.widgets.svg_fix``.
 
 The answer is awaited with ``select`` on the child's pipe (POSIX: Linux and macOS).
 """

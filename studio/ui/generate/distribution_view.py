@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from studio.core.network.inspection import character_display, character_label, line_and_column
-from studio.ui.plot_style import configure_pyqtgraph
+from studio.ui.widgets.plot_style import configure_pyqtgraph
 
 SHOWN_CHARACTERS = 12
 BAR_THICKNESS = 0.38

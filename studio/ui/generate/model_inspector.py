@@ -3,7 +3,7 @@
 ``ModelInspector(editor, sampling_form)`` follows the ABC editor and the sampling form. Whenever the editor shows a
 new text (generated, typed or pasted, once it settles) and the inspector is needed (a click in the text, or the
 Surprise toggle on), the text is inspected once, with the sampling form's model, on a background thread
-(``studio.ui.threads.BackgroundCall``; only the newest text is kept waiting, results for an older text are dropped).
+(``studio.ui.widgets.threads.BackgroundCall``; only the newest text is kept waiting, results for an older text are dropped).
 Moving the cursor (a click) shows the distribution at that character; the temperature dial redraws the chart from
 the cached log-probabilities (no model call). "Same seed at 0.5 / 1.0 / 1.5" opens the comparison dialog.
 """
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 from studio.core.network.inspection import COMPARED_TEMPERATURES
 from studio.ui.generate.distribution_view import DistributionChart
 from studio.ui.generate.surprise_view import SurpriseHighlighter, SurprisePanel
-from studio.ui.threads import BackgroundCall
+from studio.ui.widgets.threads import BackgroundCall
 
 SETTLE_MS = 300  # after the last edit, before a text is inspected
 CACHED_INSPECTIONS = 8
@@ -25,7 +25,7 @@ CACHED_INSPECTIONS = 8
 def inspect_with_checkpoint(checkpoint_path: str, text: str):
     """The inspection of ``text`` by the model in ``checkpoint_path`` (the sampler is loaded once and cached)."""
     from studio.core.network.inspection import inspect_text
-    from studio.ui.sampling_worker import load_sampler
+    from studio.ui.generate.sampling_worker import load_sampler
 
     sampler = load_sampler(checkpoint_path)
     return inspect_text(sampler.model, sampler.vocabulary, text)

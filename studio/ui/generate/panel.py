@@ -28,12 +28,12 @@ from studio.ui.generate.model_inspector import ModelInspector
 from studio.ui.generate.playback_bar import PlaybackBar
 from studio.ui.generate.regenerate_panel import RegeneratePanel
 from studio.ui.generate.sampling_form import SamplingForm
+from studio.ui.generate.sampling_worker import SamplingWorker
 from studio.ui.generate.score_view import ScoreView
 from studio.ui.generate.tune_books import TuneBooks, continue_from
 from studio.ui.generate.tune_list import TuneEditor, TuneEntry, TuneList
 from studio.ui.generate.tune_preview import PreviewService, TunePreview
-from studio.ui.sampling_worker import SamplingWorker
-from studio.ui.threads import start_worker
+from studio.ui.widgets.threads import start_worker
 
 AUDIO_PROBE_DELAY_MS = 1000  # the sound card is probed this long after the panel is built
 

@@ -4,7 +4,7 @@ Clicking an engraved note selects its characters in the editor (through :class:`
 selecting text marks its notes in the score),
 so the inspector shows what the model expected there, as selecting text does; shift-click extends the selection to
 whole bars up to the note clicked. Regenerate (the button, the editor's context menu or Ctrl+R) samples candidates
-for the chosen bars off the GUI thread (:mod:`studio.ui.threads`; Stop cancels) with
+for the chosen bars off the GUI thread (:mod:`studio.ui.widgets.threads`; Stop cancels) with
 :func:`~studio.core.generation.regenerate.regenerate` at the dial's temperature; the ranked candidates are listed with their
 scores and a reason. Selecting one engraves the tune with it in place, the changed bars marked, and plays it from
 one bar before; Accept
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.engraving.score_map import ScoreMap
 from studio.core.generation.regenerate import RegenerationError, select_characters, tune_bars
-from studio.ui.threads import Worker, start_worker
+from studio.ui.widgets.threads import Worker, start_worker
 
 CANDIDATES = 12
 #: How the bars of the candidate being auditioned are marked in the score.
@@ -40,7 +40,7 @@ class RegenerateWorker(Worker):
 
     def work(self):
         from studio.core.generation.regenerate import regenerate
-        from studio.ui.sampling_worker import load_sampler
+        from studio.ui.generate.sampling_worker import load_sampler
 
         checkpoint, text, selection, temperature, seed = self.args
         self.progressed.emit("loading the model")

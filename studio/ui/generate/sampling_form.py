@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.configs import FORMS, STRAIN_BARS, SamplingConfig
 from studio.core.generation.primer import build_primer
-from studio.ui.model_picker import ModelPicker
+from studio.ui.generate.model_picker import ModelPicker
 
 TEMPERATURE_RANGE = (0.1, 2.0)
 DIAL_STEPS_PER_UNIT = 100

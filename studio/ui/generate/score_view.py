@@ -1,6 +1,6 @@
 """The engraved score: verovio's SVG pages drawn by Qt, zoomable and scrollable, with the playing note highlighted.
 
-verovio's SVG is flattened first (``studio.ui.svg_fix.flatten_svg_for_qt``; Qt draws the nested ``<svg>`` blank
+verovio's SVG is flattened first (``studio.ui.widgets.svg_fix.flatten_svg_for_qt``; Qt draws the nested ``<svg>`` blank
 otherwise). Each page is a ``QGraphicsSvgItem`` stacked vertically in one scene. A note is found by its SVG id with
 ``QSvgRenderer.boundsOnElement`` mapped through ``transformForElement`` (user units), then scaled from the page's
 viewBox to the item's size. Ids of repeated passages carry a ``-rendN`` suffix in verovio's timemap and are mapped
@@ -16,7 +16,7 @@ from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView
 
 from studio.core.engraving.score_cursor import engraved_id
-from studio.ui.svg_fix import flatten_svg_for_qt
+from studio.ui.widgets.svg_fix import flatten_svg_for_qt
 
 HIGHLIGHT_COLOR = QColor(255, 140, 0, 110)
 PAGE_GAP = 16.0

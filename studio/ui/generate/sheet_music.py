@@ -2,7 +2,7 @@
 thread with a progress dialog that can stop it, and File > Print... with Qt's print dialog and preview.
 
 The pages are the core's (:func:`studio.core.engraving.sheet_music.lay_out`): the PDF and the printer get the same SVG pages,
-here drawn by ``QSvgRenderer`` (after :func:`studio.ui.svg_fix.flatten_svg_for_qt`) onto the ``QPrinter``.
+here drawn by ``QSvgRenderer`` (after :func:`studio.ui.widgets.svg_fix.flatten_svg_for_qt`) onto the ``QPrinter``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QProgressDialog
 
 from studio.core.engraving.sheet_music import SheetTune, lay_out
 from studio.core.export import export_sheet_music
-from studio.ui.svg_fix import flatten_svg_for_qt
-from studio.ui.threads import Worker, WorkerThread
+from studio.ui.widgets.svg_fix import flatten_svg_for_qt
+from studio.ui.widgets.threads import Worker, WorkerThread
 
 
 def local_paper() -> str:

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QPlainTextEdit
 
 from studio.core.configs import SamplingConfig
 from studio.core.network.inspection import COMPARED_TEMPERATURES
-from studio.ui.threads import BackgroundCall
+from studio.ui.widgets.threads import BackgroundCall
 
 
 def compare_with_checkpoint(checkpoint_path: str, seed: int, config: SamplingConfig):
     from studio.core.network.inspection import compare_temperatures
-    from studio.ui.sampling_worker import load_sampler
+    from studio.ui.generate.sampling_worker import load_sampler
 
     return compare_temperatures(load_sampler(checkpoint_path), seed, COMPARED_TEMPERATURES, primer=config.primer,
                                 max_length=config.max_length, top_k=config.top_k)

@@ -19,9 +19,9 @@ from studio.core.atomic_files import write_text_atomic
 from studio.core.paths import data_home
 from studio.core.tune_book import StoredTune, TuneBookError, read_book_tunes, write_tune_book
 from studio.core.tune_store import TuneListState, load_tune_list, save_tune_list, tune_opening, tune_problems
-from studio.ui import settings
 from studio.ui.generate.tune_list import TuneEntry, TuneList
-from studio.ui.threads import BackgroundCall
+from studio.ui.widgets import settings
+from studio.ui.widgets.threads import BackgroundCall
 
 SAVE_DELAY_MS = 500  # the list is written this long after the last change (a crash loses at most this)
 RECENT_KEY = "tunes/recent_books"

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from studio.core.abc.text import tune_title
 from studio.core.tune_book import write_tune_book
 from studio.ui.generate.abc_editor import AbcEditor, ProblemList
-from studio.ui.threads import BackgroundCall
+from studio.ui.widgets.threads import BackgroundCall
 
 MAX_TITLE_CHARS = 32  # a model's T: line can be any junk
 REPAIR_IN_PLACE_CHARS = 5_000  # longer texts are repaired on a background thread (~20 us a character)

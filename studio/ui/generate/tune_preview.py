@@ -7,7 +7,7 @@ playback bar arranges it again whenever its options change) and places the engra
 (``studio.core.sound.midi``). It never raises: whatever the text holds, the result says what worked and why the rest did
 not.
 
-``PreviewService`` runs it on one long-lived thread (``studio.ui.threads``; ``stop_all`` stops it too). Requests carry an increasing number; a request that is no
+``PreviewService`` runs it on one long-lived thread (``studio.ui.widgets.threads``; ``stop_all`` stops it too). Requests carry an increasing number; a request that is no
 longer the newest when its turn comes is skipped, so fast typing never queues stale renders.
 """
 
@@ -23,7 +23,7 @@ from studio.core.abc.validate import ValidationReport, validate_tune
 from studio.core.engraving.notation import MAX_ENGRAVED_CHARS, Rendering, shared_renderer
 from studio.core.engraving.score_cursor import engraved_positions
 from studio.core.sound.arrangement import PlaybackOptions, arrange
-from studio.ui.threads import keep_running, let_go, move_to_new_thread
+from studio.ui.widgets.threads import keep_running, let_go, move_to_new_thread
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The text level in the window: rewriting a corpus off the GUI thread, and the report dialog.
 
 Rewriting O'Neill's at the canonical level the first time takes about a minute (then it is cached in the data
-folder), so :class:`TextLevelWorker` does it on a worker thread (``studio.ui.threads``) and reports progress per 50
+folder), so :class:`TextLevelWorker` does it on a worker thread (``studio.ui.widgets.threads``) and reports progress per 50
 tunes; :class:`TextLevelDialog` shows what the rewrite changed (characters before and after, per kind of change)
 and one tune before and after.
 """
@@ -13,7 +13,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QGridLayout, QLabel, QPlainTextEdit, QWidget
 
 from studio.core.text_levels import corpus_at_level
-from studio.ui.threads import Worker
+from studio.ui.widgets.threads import Worker
 
 
 class TextLevelWorker(Worker):

@@ -24,12 +24,12 @@ from studio.core.quality.evaluation import (CorpusReference, EvaluationError, co
                                     set_histograms)
 from studio.core.quality.metrics import tune_metrics
 from studio.core.runs import RunStore
-from studio.ui.deferred import DeferredWidget
-from studio.ui.experiment_builder import ExperimentBuilder
-from studio.ui.experiment_worker import ExperimentSession
-from studio.ui.metrics_table import MetricsTable
-from studio.ui.report_actions import HtmlReportService, ask_report_destination
-from studio.ui.threads import BackgroundCall
+from studio.ui.quality.experiment_builder import ExperimentBuilder
+from studio.ui.quality.experiment_worker import ExperimentSession
+from studio.ui.quality.metrics_table import MetricsTable
+from studio.ui.widgets.deferred import DeferredWidget
+from studio.ui.widgets.report_actions import HtmlReportService, ask_report_destination
+from studio.ui.widgets.threads import BackgroundCall
 
 _references: dict[str, CorpusReference] = {}
 _PHASES = {"reference": "measuring the corpus", "training": "training", "sampling": "generating tunes",
@@ -43,7 +43,7 @@ def _load_reference(spec: str) -> CorpusReference:
 
 
 def _make_set_histograms():
-    from studio.ui.set_histograms import SetHistograms  # pyqtgraph and numpy: once the window is shown
+    from studio.ui.quality.set_histograms import SetHistograms  # pyqtgraph and numpy: once the window is shown
 
     return SetHistograms()
 
@@ -56,7 +56,7 @@ def _write_experiment_reports(folder: Path, page: Path) -> Path:
 
 
 def _make_experiment_results():
-    from studio.ui.experiment_results import ExperimentResults
+    from studio.ui.quality.experiment_results import ExperimentResults
 
     return ExperimentResults()
 

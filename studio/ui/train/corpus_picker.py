@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QPlainTextEdit, QVBoxLayout, QWidget
 
 from studio.core.corpus import BUILTIN_CORPORA, DEFAULT_CORPUS, load_corpus
-from studio.ui import settings
-from studio.ui.threads import BackgroundCall
+from studio.ui.widgets import settings
+from studio.ui.widgets.threads import BackgroundCall
 
 OPEN_FILE = "Open file..."
 OPEN_FOLDER = "Open folder..."

@@ -2,7 +2,7 @@
 
 ``HtmlReportService.request(source, page, destination=None, open_after=False)`` makes sure ``page`` (the report's
 home: ``report.html`` in the experiment or run folder) is current, writing it with
-:func:`studio.core.reports.report_html.write_html_report` on a :class:`~studio.ui.threads.BackgroundCall` when it is
+:func:`studio.core.reports.report_html.write_html_report` on a :class:`~studio.ui.widgets.threads.BackgroundCall` when it is
 missing or older than the source's ``results.json`` / ``run.json`` (engraving and rendering every tune takes tens
 of seconds), then copies it to ``destination`` (the page is self-contained, so a copy is the whole report) and/or
 opens it with ``QDesktopServices``. It reports through ``status_changed`` and ``busy_changed``; one request at a
@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from studio.ui.threads import BackgroundCall
+from studio.ui.widgets.threads import BackgroundCall
 
 _SOURCE_FILES = ("results.json", "run.json")
 

@@ -1,6 +1,6 @@
 """Score on corpus...: the small dialog (model, corpus, split) and the worker that scores models off the GUI thread.
 
-The Runs panel opens :class:`ScoreDialog` and runs a :class:`ScoringWorker` with ``studio.ui.threads.start_worker``;
+The Runs panel opens :class:`ScoreDialog` and runs a :class:`ScoringWorker` with ``studio.ui.widgets.threads.start_worker``;
 the worker scores each model with :func:`studio.core.quality.scoring.score_corpus` (every held-out tune read whole), keeps a
 run's score in its ``run.json`` (:func:`studio.core.quality.scoring.record_score`) and reports progress as it goes.
 """
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from studio.core.configs import SCORE_SPLITS
 from studio.core.corpus import BUILTIN_CORPORA, DEFAULT_CORPUS
-from studio.ui.threads import Worker
+from studio.ui.widgets.threads import Worker
 
 SPLIT_CHOICES = SCORE_SPLITS
 SHIPPED = "shipped"

@@ -1,6 +1,6 @@
 """Runs an experiment on a QThread: the core ExperimentRunner's hooks become Qt signals; the report is written last.
 
-``ExperimentSession`` is a ``studio.ui.threads.WorkerThread`` (the wiring, the signal vocabulary and the direct
+``ExperimentSession`` is a ``studio.ui.widgets.threads.WorkerThread`` (the wiring, the signal vocabulary and the direct
 ``finished -> quit`` that lets the window wait for it while it closes live there): ``stop()`` sets the runner's
 stop flag (it acts within one training or sampling step); errors come back as ``failed``; ``succeeded(result,
 report path)``; ``finished`` once the thread has ended. Training losses are buffered under a lock and drained by the
@@ -13,8 +13,8 @@ import threading
 
 from PySide6.QtCore import Signal
 
-from studio.ui.threads import Worker, WorkerThread
-from studio.ui.training_worker import training_threads
+from studio.ui.train.training_worker import training_threads
+from studio.ui.widgets.threads import Worker, WorkerThread
 
 
 class ExperimentWorker(Worker):

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QVBox
 from studio.core.configs import PRESETS
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.runs import RunStore
-from studio.ui.threads import Worker, start_worker
+from studio.ui.widgets.threads import Worker, start_worker
 
 NOTHING = "nothing (random weights)"
 SHIPPED = "the shipped model"
@@ -183,7 +183,7 @@ def _lock_form(form, base) -> None:
 
 
 def _preset_labels() -> dict:
-    from studio.ui.hyperparameter_form import PRESET_LABELS
+    from studio.ui.train.hyperparameter_form import PRESET_LABELS
 
     return PRESET_LABELS
 

@@ -18,15 +18,15 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.runs import RunStore
-from studio.ui.corpus_picker import CorpusPicker
-from studio.ui.deferred import DeferredWidget
-from studio.ui.hyperparameter_form import HyperparameterForm
-from studio.ui.run_problem_banner import RunProblemBanner
-from studio.ui.runs_panel import RunsPanel
-from studio.ui.start_from import attach_start_from, show_line_to_beat
-from studio.ui.text_level_report import TextLevelDialog, TextLevelWorker
-from studio.ui.threads import start_worker
-from studio.ui.training_worker import TrainingSession
+from studio.ui.runs.runs_panel import RunsPanel
+from studio.ui.train.corpus_picker import CorpusPicker
+from studio.ui.train.hyperparameter_form import HyperparameterForm
+from studio.ui.train.run_problem_banner import RunProblemBanner
+from studio.ui.train.start_from import attach_start_from, show_line_to_beat
+from studio.ui.train.text_level_report import TextLevelDialog, TextLevelWorker
+from studio.ui.train.training_worker import TrainingSession
+from studio.ui.widgets.deferred import DeferredWidget
+from studio.ui.widgets.threads import start_worker
 
 
 def format_duration(seconds: float) -> str:
@@ -386,6 +386,6 @@ class TrainPanel(QWidget):
 
 
 def _make_loss_chart():
-    from studio.ui.loss_chart import LossChart  # pyqtgraph and numpy: after the window is shown
+    from studio.ui.train.loss_chart import LossChart  # pyqtgraph and numpy: after the window is shown
 
     return LossChart()

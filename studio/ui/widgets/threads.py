@@ -20,7 +20,7 @@ Details learnt the hard way, kept here so no worker has to remember them:
   dropping its Python reference (a double free, a segfault in Shiboken). A ``WorkerThread`` keeps its worker until
   the thread has finished and lets it go in the GUI thread; running threads are kept alive by this module, so a
   caller may drop its reference.
-- Garbage collection runs only in the GUI thread (``studio.ui.gui_gc``): install it before the first worker starts.
+- Garbage collection runs only in the GUI thread (``studio.ui.widgets.gui_gc``): install it before the first worker starts.
 - ``BackgroundCall`` runs one blocking call that cannot be cancelled (loading a corpus) on a daemon thread rather
   than a QThread: a QThread still running when the process ends aborts it, a daemon thread simply ends with it.
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLine
 
 from studio.core.configs import ModelConfig, TrainConfig, preset, training_settings
 from studio.core.network.precision import auto_precision_label
-from studio.ui import settings
+from studio.ui.widgets import settings
 
 #: Preset menu label -> core preset name.
 PRESET_LABELS = {

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from studio.ui.plot_style import RUN_COLOURS, configure_pyqtgraph, smooth, tune_for_streaming
+from studio.ui.widgets.plot_style import RUN_COLOURS, configure_pyqtgraph, smooth, tune_for_streaming
 
 
 class ComparisonChart(QWidget):

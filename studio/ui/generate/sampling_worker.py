@@ -1,6 +1,6 @@
 """Sampling tunes on a worker thread, streaming the characters to the window as they are drawn.
 
-A ``studio.ui.threads.Worker``: start it with ``studio.ui.threads.start_worker`` (the wiring lives there);
+A ``studio.ui.widgets.threads.Worker``: start it with ``studio.ui.widgets.threads.start_worker`` (the wiring lives there);
 cancellation is the worker's flag, polled by the sampler every step; errors come back as the ``failed`` signal.
 Characters are batched and sent about every 40 ms, so a fast model does
 not flood the GUI thread with one signal per character. With ``best_of`` above 1 it samples that many candidates per
@@ -16,7 +16,7 @@ import traceback
 from PySide6.QtCore import Signal
 
 from studio.core.configs import SamplingConfig
-from studio.ui.threads import Worker, error_message
+from studio.ui.widgets.threads import Worker, error_message
 
 FLUSH_INTERVAL_S = 0.04
 

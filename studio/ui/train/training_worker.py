@@ -5,7 +5,7 @@ each: they go into a lock-protected buffer that the chart drains from its redraw
 ``progressed`` signal is emitted at most ``PROGRESS_HZ`` times a second for the progress bar. Rare events
 (validation, checkpoint, state, warning, end) are signals.
 
-``TrainingSession`` is a ``studio.ui.threads.WorkerThread`` around one run's ``TrainingWorker`` (the wiring and the
+``TrainingSession`` is a ``studio.ui.widgets.threads.WorkerThread`` around one run's ``TrainingWorker`` (the wiring and the
 signal vocabulary live there): ``stop()`` is ``Trainer.stop()``; an error while building the Trainer comes back as
 ``failed``; ``succeeded(TrainingResult)`` when the Trainer returned; ``finished`` once the thread has ended;
 ``stop_and_wait()`` joins the thread (window close).
@@ -19,8 +19,8 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from studio.ui import settings
-from studio.ui.threads import Worker, WorkerThread
+from studio.ui.widgets import settings
+from studio.ui.widgets.threads import Worker, WorkerThread
 
 PROGRESS_HZ = 4
 

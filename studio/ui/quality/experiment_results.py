@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from studio.ui.plot_style import GrowingBuffer, smooth
+from studio.ui.widgets.plot_style import GrowingBuffer, smooth
 
 _COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
 _COLUMNS = ("Run", "Status", "Spike at", "Spike height", "Oscillation", "Final loss", "Best val.", "Time (s)",

@@ -17,8 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from studio.ui import settings
-from studio.ui.plot_style import ExponentialSmoother, GrowingBuffer, configure_pyqtgraph, tune_for_streaming
+from studio.ui.widgets import settings
+from studio.ui.widgets.plot_style import ExponentialSmoother, GrowingBuffer, configure_pyqtgraph, tune_for_streaming
 
 REDRAW_MS = 30
 #: The longest pause between redraws, and the share of the GUI thread the chart may use: when a frame (setData

@@ -20,17 +20,17 @@ from PySide6.QtWidgets import (
 from studio.core.formatting import format_value, score_label
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.runs import RunStore, RunStoreError
-from studio.ui import settings
-from studio.ui.deferred import DeferredWidget
-from studio.ui.report_actions import HtmlReportService, ask_report_destination
-from studio.ui.run_comparison import differing_settings, loss_logs_csv
-from studio.ui.runs_table import (COLUMNS, FIRST_NUMBER_COLUMN, SCORE_COLUMN, SHIPPED_ROW_NAME,
+from studio.ui.runs.run_comparison import differing_settings, loss_logs_csv
+from studio.ui.runs.runs_table import (COLUMNS, FIRST_NUMBER_COLUMN, SCORE_COLUMN, SHIPPED_ROW_NAME,
                                   STATUS_COLUMN)
-from studio.ui.score_dialog import SHIPPED, ModelToScore, ScoreDialog, ScoringWorker
-from studio.ui.threads import start_worker
+from studio.ui.runs.score_dialog import SHIPPED, ModelToScore, ScoreDialog, ScoringWorker
+from studio.ui.widgets import settings
+from studio.ui.widgets.deferred import DeferredWidget
+from studio.ui.widgets.report_actions import HtmlReportService, ask_report_destination
+from studio.ui.widgets.threads import start_worker
 
 def _make_comparison_chart():
-    from studio.ui.comparison_chart import ComparisonChart  # pyqtgraph and numpy: once the window is shown
+    from studio.ui.runs.comparison_chart import ComparisonChart  # pyqtgraph and numpy: once the window is shown
 
     return ComparisonChart()
 
@@ -231,7 +231,7 @@ class RunsPanel(QWidget):
         return out
 
     def export_chart(self, path: str | Path) -> Path:
-        from studio.ui.plot_style import export_plot
+        from studio.ui.widgets.plot_style import export_plot
 
         return export_plot(self.chart.plot, path)
 

@@ -1,0 +1,1 @@
+"""The Runs view: every run in a table, their loss curves compared, and scoring a model on a corpus."""
