@@ -120,14 +120,14 @@ def test_closing_mid_experiment_stops_and_joins_it(qtbot, small_corpus_path):
     window.tabs.setCurrentIndex(2)
     qtbot.waitUntil(window.quality_slot.is_built, timeout=TIMEOUT)
     panel = window.quality_panel
-    panel.corpus_spec = small_corpus_path
-    panel.builder.preset.setCurrentText("tiny")
-    panel.builder.variable.setCurrentText("batch_size")
-    panel.builder.values.setText("8,4")
-    panel.builder.iterations.setValue(100_000)
-    panel.builder.tunes.setValue(2)
-    panel.start_button.click()
-    session = panel.session
+    panel.experiments.corpus_spec = small_corpus_path
+    panel.experiments.builder.preset.setCurrentText("tiny")
+    panel.experiments.builder.variable.setCurrentText("batch_size")
+    panel.experiments.builder.values.setText("8,4")
+    panel.experiments.builder.iterations.setValue(100_000)
+    panel.experiments.builder.tunes.setValue(2)
+    panel.experiments.start_button.click()
+    session = panel.experiments.session
     with qtbot.waitSignal(session.progressed, timeout=400_000):  # training has started
         pass
     assert session.is_running()

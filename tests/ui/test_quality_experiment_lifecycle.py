@@ -35,27 +35,27 @@ def quality_tab(window, corpus: str):
     """The window's Quality tab, judging against ``corpus``. The panel is built before its tab is shown, so the
     default corpus is never measured."""
     panel = window.quality_panel
-    panel.corpus_spec = corpus
+    panel.experiments.corpus_spec = corpus
     window.tabs.setCurrentWidget(window.quality_slot)
     return panel
 
 
 def start_experiment(panel, iterations: int):
     """Starts 'tiny: batch_size 8 vs 4' from the form, one tune per run; returns its session."""
-    panel.builder.preset.setCurrentText("tiny")
-    panel.builder.variable.setCurrentText("batch_size")
-    panel.builder.values.setText("8,4")
-    panel.builder.iterations.setValue(iterations)
-    panel.builder.tunes.setValue(1)
-    panel.start_button.click()
-    assert panel.session is not None, panel.progress_label.text()
-    return panel.session
+    panel.experiments.builder.preset.setCurrentText("tiny")
+    panel.experiments.builder.variable.setCurrentText("batch_size")
+    panel.experiments.builder.values.setText("8,4")
+    panel.experiments.builder.iterations.setValue(iterations)
+    panel.experiments.builder.tunes.setValue(1)
+    panel.experiments.start_button.click()
+    assert panel.experiments.session is not None, panel.experiments.progress_label.text()
+    return panel.experiments.session
 
 
 def wait_for_training(qtbot, panel, steps: int = 3) -> None:
     """Until the results chart shows ``steps`` training points of the first run."""
     def trained():
-        curves = panel.results.plot.getPlotItem().listDataItems()
+        curves = panel.experiments.results.plot.getPlotItem().listDataItems()
         shown = curves[0].getData()[0] if curves else None
         return shown is not None and len(shown) >= steps
 
@@ -63,7 +63,7 @@ def wait_for_training(qtbot, panel, steps: int = 3) -> None:
 
 
 def is_idle(panel) -> bool:
-    return panel.session is None and panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+    return panel.experiments.session is None and panel.experiments.start_button.isEnabled() and not panel.experiments.stop_button.isEnabled()
 
 
 def test_a_stopped_experiment_ends_as_stopped_and_the_tab_runs_another(qtbot, window, small_corpus_path):
@@ -71,15 +71,15 @@ def test_a_stopped_experiment_ends_as_stopped_and_the_tab_runs_another(qtbot, wi
     start_experiment(panel, iterations=100_000)
     wait_for_training(qtbot, panel)
     with qtbot.waitSignal(panel.experiment_finished, timeout=TIMEOUT) as ended:
-        panel.stop_button.click()
-        assert panel.progress_label.text() == "Stopping..."
+        panel.experiments.stop_button.click()
+        assert panel.experiments.progress_label.text() == "Stopping..."
     result = ended.args[0]
     assert result.status == "stopped"
     assert [arm.reason for arm in result.arms] == ["stopped"]  # the second run never started
     assert load_experiment(result.folder).status == "stopped"  # and so it says on disk
     qtbot.waitUntil(lambda: is_idle(panel), timeout=TIMEOUT)
-    assert panel.progress_label.text().startswith("Experiment stopped.")
-    assert panel.results.table.item(0, 1).text() == "stopped"
+    assert panel.experiments.progress_label.text().startswith("Experiment stopped.")
+    assert panel.experiments.results.table.item(0, 1).text() == "stopped"
 
     with qtbot.waitSignal(panel.experiment_finished, timeout=TIMEOUT) as again:
         start_experiment(panel, iterations=4)
@@ -110,8 +110,8 @@ def test_a_failing_experiment_is_shown_as_failed_with_its_reason(qtbot, window, 
     session = start_experiment(panel, iterations=4)
     with qtbot.waitSignal(session.finished, timeout=TIMEOUT):
         pass
-    assert panel.progress_label.text().startswith("The experiment failed: ")
-    assert reason in panel.progress_label.text()
+    assert panel.experiments.progress_label.text().startswith("The experiment failed: ")
+    assert reason in panel.experiments.progress_label.text()
     assert window.statusBar().currentMessage().startswith("Experiment failed: ")
     assert reason in window.statusBar().currentMessage()
     assert finished == []
@@ -129,9 +129,9 @@ def test_reopening_a_past_experiment_shows_its_results(qtbot, window, small_corp
 
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", choose_folder)
     panel = quality_tab(window, small_corpus_path)
-    panel.previous_button.click()
+    panel.experiments.previous_button.click()
     assert opened_at == [str(experiments_home())]
-    table = panel.results.table
+    table = panel.experiments.results.table
     rows = [[table.item(row, column).text() for column in range(table.columnCount())]
             for row in range(table.rowCount())]
     assert [row[:2] for row in rows] == [["batch_size=8", "finished"], ["batch_size=4", "finished"],
@@ -139,11 +139,11 @@ def test_reopening_a_past_experiment_shows_its_results(qtbot, window, small_corp
     validity = table.columnCount() - 4  # the "Valid" column: the runs' tunes were scored
     assert [row[validity] for row in rows[:2]] == [f"{arm.set_metrics['validity_rate']:.3f}"
                                                    for arm in past_experiment.arms]
-    curves = panel.results.plot.getPlotItem().listDataItems()
+    curves = panel.experiments.results.plot.getPlotItem().listDataItems()
     assert [list(curve.getData()[0]) for curve in curves] == [list(range(1, 21))] * 2
-    assert panel.report_path == str(past_experiment.folder / "report.html")
-    assert panel.report_button.isEnabled() and panel.export_report_button.isEnabled()
-    assert "(finished)" in panel.progress_label.text()
+    assert panel.experiments.report_path == str(past_experiment.folder / "report.html")
+    assert panel.experiments.report_button.isEnabled() and panel.experiments.export_report_button.isEnabled()
+    assert "(finished)" in panel.experiments.progress_label.text()
 
 
 def test_closing_the_window_mid_run_is_bounded_and_keeps_the_partial_run(qtbot, small_corpus_path):

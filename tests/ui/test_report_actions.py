@@ -55,18 +55,18 @@ def test_a_past_experiment_shows_at_once_and_its_report_is_written_when_asked(
     panel = QualityPanel(corpus=small_corpus_path, store=RunStore(tmp_path / "runs"),
                          experiments_root=past_experiment.folder.parent)
     qtbot.addWidget(panel)
-    panel.show_experiment(past_experiment.folder)
+    panel.experiments.show_experiment(past_experiment.folder)
     page = past_experiment.folder / "report.html"
     assert not page.exists() and not (past_experiment.folder / "report.md").exists()  # nothing on the GUI thread
-    assert panel.results.table.rowCount() == 3
-    assert panel.report_button.isEnabled() and panel.export_report_button.isEnabled()
+    assert panel.experiments.results.table.rowCount() == 3
+    assert panel.experiments.report_button.isEnabled() and panel.experiments.export_report_button.isEnabled()
 
     exported = tmp_path / "my lab report"
     suggested = _answer_save_dialog(monkeypatch, exported)
-    with qtbot.waitSignal(panel.reports.written, timeout=400_000) as blocker:
-        panel.export_report_button.click()
-        assert panel.progress.maximum() == 0  # busy while the page is written in the background
-        assert not panel.report_button.isEnabled() and not panel.export_report_button.isEnabled()
+    with qtbot.waitSignal(panel.experiments.reports.written, timeout=400_000) as blocker:
+        panel.experiments.export_report_button.click()
+        assert panel.experiments.progress.maximum() == 0  # busy while the page is written in the background
+        assert not panel.experiments.report_button.isEnabled() and not panel.experiments.export_report_button.isEnabled()
     saved = tmp_path / "my lab report.html"
     assert blocker.args == [str(saved)]
     assert suggested[0].endswith(f"{past_experiment.folder.name}.html")
@@ -74,12 +74,12 @@ def test_a_past_experiment_shows_at_once_and_its_report_is_written_when_asked(
     assert saved.read_bytes() == page.read_bytes()  # the page stays in the experiment folder too
     assert (past_experiment.folder / "report.md").exists()  # the Markdown report, from the same data
     assert opened_urls == []
-    qtbot.waitUntil(lambda: panel.report_button.isEnabled(), timeout=10_000)
-    assert "Report saved to" in panel.progress_label.text()
+    qtbot.waitUntil(lambda: panel.experiments.report_button.isEnabled(), timeout=10_000)
+    assert "Report saved to" in panel.experiments.progress_label.text()
 
-    panel.report_button.click()  # the page is current: opened at once, not written again
+    panel.experiments.report_button.click()  # the page is current: opened at once, not written again
     assert opened_urls == [QUrl.fromLocalFile(str(page))]
-    assert not panel.reports.is_busy()
+    assert not panel.experiments.reports.is_busy()
 
 
 def test_the_runs_tab_writes_a_runs_report_and_opens_it(qtbot, past_experiment, tmp_path, monkeypatch,

@@ -24,7 +24,7 @@ from pathlib import Path
 import mido
 
 from studio.core.sound.synth import (DEFAULT_GAIN, SynthUnavailable, TimedMessage, load_fluidsynth,
-                               midi_channels, midi_events, new_synth, send_to_synth)
+                                     midi_channels, midi_events, new_synth, send_to_synth)
 
 AUDIO_DRIVERS = ("pulseaudio", "pipewire", "alsa")
 
