@@ -16,7 +16,8 @@ CHILD = textwrap.dedent("""
     import hashlib, torch
     from torch.nn.parallel import DistributedDataParallel
     from studio.core.network.distributed import context_from_environment
-    from studio.core.network.model import CharLSTM, ModelConfig
+    from studio.core.configs import ModelConfig
+    from studio.core.network.model import CharLSTM
     context = context_from_environment()
     rank = context.rank
     print("world", context.world_size)

@@ -16,7 +16,8 @@ CHILD = textwrap.dedent("""
     import hashlib, sys, torch
     torch.set_num_threads(1)
     from studio.core.corpus import load_corpus
-    from studio.core.learning.training import Trainer, preset
+    from studio.core.configs import preset
+    from studio.core.learning.training import Trainer
     from studio.core.learning.training_data import TrainingBatches
 
     def digest(tensor):
