@@ -41,7 +41,7 @@ def _placed(svg: str) -> list[tuple[float, float]]:
 
 @needs_poppler
 def test_a_book_has_a_title_page_contents_searchable_titles_chords_and_page_numbers(tmp_path, oneills):
-    tunes = [StoredTune(CHORDS, temperature=0.8, seed=7)] + [t.text for t in oneills.tunes[:11]]
+    tunes = [StoredTune(text=CHORDS, temperature=0.8, seed=7)] + [t.text for t in oneills.tunes[:11]]
     pdf = tmp_path / "book.pdf"
     result = export_sheet_music(tunes, pdf=pdf, book_title="Session Tunes")
     assert result.written == [pdf] and not result.skipped

@@ -3,7 +3,6 @@ primers (the window's form and the command line's --primer give the same text)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,15 @@ import pytest
 from studio.core.abc.text import tune_title
 from studio.core.formatting import format_value
 from studio.core.generation.primer import build_primer, primer_from_argument
-from studio.core.tune_book import TuneBookError, read_tune_book, write_tune_book
+from studio.core.tune_book import StoredTune, TuneBookError, read_tune_book, write_tune_book
 
 from support import oneills_first_file
 
 
-@dataclass
-class Entry:
-    text: str
-    temperature: float | None = None
-    seed: int | None = None
-    model: str = ""
-    complete: bool = True
-    top_k: int | None = None
+def Entry(text: str, temperature: float | None = None, seed: int | None = None, model: str = "",  # noqa: N802
+          complete: bool = True, top_k: int | None = None) -> StoredTune:
+    """A tune of the list as the window keeps it."""
+    return StoredTune(text=text, temperature=temperature, seed=seed, model=model, complete=complete, top_k=top_k)
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +78,8 @@ def test_the_note_keeps_the_form_settings_for_the_next_reader():
     from studio.core.generation.sampling import GeneratedTune
     from studio.core.tune_book import generation_note, parse_generation_note
 
-    tune = GeneratedTune("X:1\nK:D\nABc|\n", 0, 7, 0.9, None, "", True, bars="strict", form="AABB", strain_bars=16,
-                         phrase_repeats=False, cadence="home")
+    tune = GeneratedTune(text="X:1\nK:D\nABc|\n", index=0, seed=7, temperature=0.9, bars="strict", form="AABB",
+                         strain_bars=16, phrase_repeats=False, cadence="home")
     note = generation_note(tune)
     assert "strain_bars=16" in note and "phrase_repeats=off" in note and "cadence=home" in note
     _, settings = parse_generation_note(f"X:1\n{note}\nK:D\nABc|\n")

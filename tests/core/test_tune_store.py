@@ -58,9 +58,9 @@ def test_a_corrupt_store_is_set_aside_with_a_message(tmp_path, content):
 
 
 def test_a_saved_book_reads_back_with_its_generation_settings(tmp_path, oneills_tunes):
-    tunes = [SimpleNamespace(text=oneills_tunes[0], temperature=0.9, seed=3, top_k=5, model="/m/best.pt",
-                             complete=False, bars="strict", form="AABB"),
-             SimpleNamespace(text=oneills_tunes[1], temperature=None)]
+    tunes = [StoredTune(text=oneills_tunes[0], temperature=0.9, seed=3, top_k=5, model="/m/best.pt",
+                        complete=False, bars="strict", form="AABB"),
+             StoredTune(text=oneills_tunes[1], temperature=None)]
     path = tmp_path / "book.abc"
     path.write_text(write_tune_book(tunes), encoding="utf-8")
     back = read_book_tunes(path)
@@ -76,7 +76,7 @@ def test_a_saved_book_reads_back_with_its_generation_settings(tmp_path, oneills_
 def test_append_adds_tunes_and_renumbers(tmp_path, oneills_tunes):
     path = tmp_path / "book.abc"
     assert append_to_tune_book(path, [SimpleNamespace(text=t) for t in oneills_tunes[:3]]) == 3
-    assert append_to_tune_book(path, [SimpleNamespace(text=oneills_tunes[3], temperature=1.0, seed=1)]) == 4
+    assert append_to_tune_book(path, [StoredTune(text=oneills_tunes[3], temperature=1.0, seed=1)]) == 4
     back = read_book_tunes(path)
     assert [t.text.split("\n")[0] for t in back] == ["X:1", "X:2", "X:3", "X:4"]
     assert back[3].temperature == 1.0

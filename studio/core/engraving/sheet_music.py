@@ -65,7 +65,7 @@ class SheetTune:
         (a ``StoredTune``, a window entry): the line under the title is the settings, else the tune's source."""
         if isinstance(tune, str):
             text, settings = parse_generation_note(tune)
-            tune = StoredTune(text, **settings)
+            tune = StoredTune(text=text, **settings)
         text, note = tune.text, generation_note(tune)
         return cls(text, tune_title(text, f"Tune {number}"), _settings_line(note) if note else source_line(text))
 

@@ -25,32 +25,23 @@ from studio.core.generation.strict_sampling import StrictSamplingError, complete
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint
 from studio.core.network.model import CharLSTM
 from studio.core.network.vocabulary import Vocabulary
+from studio.core.tune_book import TuneSettings
 
 
 class SamplingError(ValueError):
     """Sampling settings or primer that cannot be used; the message says why."""
 
 
-@dataclass
-class GeneratedTune:
-    """One sampled tune as standalone ABC, with the settings that made it."""
+@dataclass(kw_only=True)
+class GeneratedTune(TuneSettings):
+    """One sampled tune as standalone ABC, with the settings that made it (:class:`TuneSettings`)."""
 
     text: str
     index: int
-    seed: int
     temperature: float
-    top_k: int | None
-    primer: str
-    complete: bool
-    model: str = ""
     extra: dict = field(default_factory=dict)
     log_likelihood: float = 0.0
     """Mean log-likelihood per written character under the model (nats, unmasked, temperature 1)."""
-    bars: str = "free"
-    form: str = "free"
-    strain_bars: int = 8
-    phrase_repeats: bool = False
-    cadence: str = "free"
 
     def title(self) -> str:
         return tune_title(self.text, f"Tune {self.index + 1}")
@@ -162,8 +153,9 @@ class Sampler:
             logits, state = self.model(codes.view(count, 1).to(self.device), state)
             logits = logits[:, -1, :]
         return [
-            GeneratedTune(_finalise(texts[i], i), i, seed + i, config.temperature, config.top_k, primer, done[i],
-                          self.name, log_likelihood=float(log_likelihood[i]) / max(written[i], 1))
+            GeneratedTune(text=_finalise(texts[i], i), index=i, seed=seed + i, temperature=config.temperature,
+                          top_k=config.top_k, primer=primer, complete=done[i], model=self.name,
+                          log_likelihood=float(log_likelihood[i]) / max(written[i], 1))
             for i in range(count)
         ]
 
@@ -175,8 +167,9 @@ class Sampler:
         except StrictSamplingError as exc:
             raise SamplingError(str(exc)) from exc
         return [
-            GeneratedTune(_finalise(tune.final_text(), i), i, seed + i, config.temperature, config.top_k, primer,
-                          tune.done, self.name, log_likelihood=tune.mean_log_likelihood(), bars="strict",
+            GeneratedTune(text=_finalise(tune.final_text(), i), index=i, seed=seed + i, temperature=config.temperature,
+                          top_k=config.top_k, primer=primer, complete=tune.done, model=self.name,
+                          log_likelihood=tune.mean_log_likelihood(), bars="strict",
                           form=config.form, strain_bars=config.strain_bars,
                           phrase_repeats=config.phrase_repeats and config.form != "free",
                           cadence=config.cadence if config.form != "free" else "free")

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.abc.text import tune_title
-from studio.core.tune_book import write_tune_book
+from studio.core.tune_book import TuneSettings, write_tune_book
 from studio.ui.generate.abc_editor import AbcEditor, ProblemList
 from studio.ui.widgets.threads import BackgroundCall
 
@@ -37,23 +37,14 @@ REPAIR_IN_PLACE_CHARS = 5_000  # longer texts are repaired on a background threa
 NEW_TUNE = "X:1\nT:My tune\nM:4/4\nL:1/8\nK:D\n"
 
 
-@dataclass
-class TuneEntry:
-    """One row of the tune list: its ABC and the settings that made it (None for typed or pasted tunes)."""
+@dataclass(kw_only=True)
+class TuneEntry(TuneSettings):
+    """One row of the tune list: its ABC and the settings that made it (:class:`TuneSettings`; no temperature for
+    typed or pasted tunes)."""
 
     text: str
     title: str
-    model: str = ""
-    temperature: float | None = None
-    seed: int | None = None
-    primer: str = ""
-    complete: bool = True
     generating: bool = False
-    bars: str = "free"
-    form: str = "free"
-    strain_bars: int = 8
-    phrase_repeats: bool = False
-    cadence: str = "free"
     critic: dict | None = None
     """The critic's score (``CriticScore.as_dict()``) when best-of-N picked this tune."""
     best_of: int = 1
@@ -278,13 +269,9 @@ class TuneList(QGroupBox):
             if row >= len(self.entries):
                 continue
             entry = self.entries[row]
-            entry.text, entry.title, entry.seed = tune.text, tune.title(), tune.seed
-            entry.complete, entry.generating = tune.complete, False
-            entry.bars, entry.form = getattr(tune, "bars", "free"), getattr(tune, "form", "free")
-            entry.strain_bars = getattr(tune, "strain_bars", 8)
-            entry.phrase_repeats, entry.cadence = getattr(tune, "phrase_repeats", False), getattr(tune, "cadence", "free")
-            extra = getattr(tune, "extra", {})
-            entry.critic, entry.best_of = extra.get("critic"), extra.get("best_of", 1)
+            entry.take_settings(tune)
+            entry.text, entry.title, entry.generating = tune.text, tune.title(), False
+            entry.critic, entry.best_of = tune.extra.get("critic"), tune.extra.get("best_of", 1)
             item = self.list.item(row)
             item.setText(entry.label())
             item.setToolTip(entry.details())
