@@ -14,6 +14,7 @@ from studio.core.paths import SHIPPED_MODEL
 from studio.core.quality.scoring import score_corpus
 from studio.core.reports.report_html import _run_as_arm, run_commands
 from studio.core.runs import RunStore
+from studio.core.text_levels import load_corpus_at_level
 from support import oneills_first_file
 
 
@@ -38,7 +39,7 @@ def test_added_characters_leave_the_shipped_models_predictions_unchanged():
     if not SHIPPED_MODEL.exists():
         pytest.skip("models/default.pt is not in this checkout")
     base = load_base(SHIPPED_NAMES[0])
-    text = load_corpus(oneills_first_file(), text_level="canonical").tunes[0].text
+    text = load_corpus_at_level(oneills_first_file(), "canonical").tunes[0].text
     vocabulary, added = base.vocabulary_for("`@%\u00e9" + text)
     assert added == "%@`\u00e9" and set(base.checkpoint.vocabulary.chars) < set(vocabulary.chars)
     extended = base.checkpoint.build_model()

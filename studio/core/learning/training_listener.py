@@ -23,8 +23,6 @@ class TrainingResult:
     error: str | None = None
     stop_reason: str | None = None
     unsaved: object | None = None
-    stop_reason: str | None = None
-    unsaved: object | None = None
 
 
 class TrainingListener:

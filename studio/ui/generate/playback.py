@@ -1,4 +1,4 @@
-"""Thin Qt adapter over the core ``Player`` (studio.core.sound.playback): its hooks become Qt signals, its sink is chosen here.
+"""The core ``Player`` (:mod:`studio.core.sound.playback`) as a QObject: its hooks are Qt signals, its sink is chosen here.
 
 The core player calls its hooks from its own thread; emitting a signal from there is safe and the connected
 slots run in the GUI thread (queued connection). Output choices:
@@ -19,26 +19,6 @@ from studio.core.sound.playback import NullSink, Player
 SYNTH = "synth"
 CLOCK = "clock"
 VIRTUAL_PORT = "virtual:ABC Studio"
-
-
-class _HookedPlayer(Player):
-    """The core player with its hooks forwarded to a PlaybackController's signals."""
-
-    def __init__(self, controller: PlaybackController):
-        super().__init__(NullSink())
-        self._controller = controller
-
-    def on_position(self, ms: float) -> None:
-        self._controller.position_changed.emit(float(ms))
-
-    def on_note(self, is_on: bool, channel: int, note: int, velocity: int) -> None:
-        self._controller.note_changed.emit(bool(is_on), int(note))
-
-    def on_finished(self) -> None:
-        self._controller.finished.emit()
-
-    def on_error(self, message: str) -> None:
-        self._controller.failed.emit(message)
 
 
 def open_sink(output: str, soundfont: str | None = None):
@@ -65,11 +45,12 @@ def open_sink(output: str, soundfont: str | None = None):
         return NullSink(), f"MIDI out: {exc}"
 
 
-class PlaybackController(QObject):
-    """Plays a ``mido.MidiFile``: ``load``, ``play``, ``pause``, ``toggle``, ``stop``, tempo, volume, program, loop.
+class PlaybackController(QObject, Player):
+    """The core ``Player`` as a QObject: its hooks are Qt signals, its sink is chosen by name (``set_output``).
 
-    Signals: ``position_changed(ms)`` (file time, about every 30 ms), ``note_changed(on, note)``,
-    ``state_changed(playing)``, ``finished()``, ``failed(message)``.
+    Plays a ``mido.MidiFile``: ``load``, ``play``, ``pause``, ``toggle``, ``stop``, ``seek``, tempo, volume, program,
+    loop (the core player's own controls). Signals: ``position_changed(ms)`` (file time, about every 30 ms),
+    ``note_changed(on, note)``, ``state_changed(playing)``, ``finished()``, ``failed(message)``.
     """
 
     position_changed = Signal(float)
@@ -79,14 +60,26 @@ class PlaybackController(QObject):
     failed = Signal(str)
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self._player = _HookedPlayer(self)
+        QObject.__init__(self, parent)
+        Player.__init__(self, NullSink())
         self._output = CLOCK
         self._soundfont: str | None = None
-        self._volume = 1.0
         self.output_problem = ""
         self.finished.connect(lambda: self.state_changed.emit(False))
         self.failed.connect(lambda _message: self.state_changed.emit(False))
+
+    # -- the core player's hooks (called on its thread; the connected slots run in the GUI thread)
+    def on_position(self, ms: float) -> None:
+        self.position_changed.emit(float(ms))
+
+    def on_note(self, is_on: bool, channel: int, note: int, velocity: int) -> None:
+        self.note_changed.emit(bool(is_on), int(note))
+
+    def on_finished(self) -> None:
+        self.finished.emit()
+
+    def on_error(self, message: str) -> None:
+        self.failed.emit(message)
 
     # -- output
     @property
@@ -96,80 +89,51 @@ class PlaybackController(QObject):
     def set_output(self, output: str, soundfont: str | None = None) -> str:
         """Switches the output (see the module docstring); returns the problem message ('' when it works)."""
         was_playing = self.is_playing
-        self._player.pause()
-        old = self._player.sink
-        self._player.sink = NullSink()
+        Player.pause(self)
+        old, self.sink = self.sink, NullSink()
         try:
             old.close()
         except Exception:
             pass
-        sink, self.output_problem = open_sink(output, soundfont)
-        self._player.sink = sink
+        self.sink, self.output_problem = open_sink(output, soundfont)
         self._output, self._soundfont = output, soundfont
-        self._player.set_volume(self._volume)
+        self.set_volume(self._volume)
         if was_playing:
-            self._player.play()
+            Player.play(self)
         return self.output_problem
-
-    # -- state
-    @property
-    def is_playing(self) -> bool:
-        return self._player.is_playing
-
-    @property
-    def position_ms(self) -> float:
-        return self._player.position_ms
-
-    @property
-    def duration_ms(self) -> float:
-        return self._player.duration_ms
-
-    @property
-    def tempo_factor(self) -> float:
-        return self._player.tempo_factor
 
     @property
     def loaded(self) -> bool:
-        return self._player.duration_ms > 0
+        return self.duration_ms > 0
 
-    # -- controls
+    # -- controls that also say whether the player plays
     def load(self, midi: mido.MidiFile) -> None:
-        self._player.load(midi)
+        super().load(midi)
         self.state_changed.emit(False)
 
     def play(self) -> None:
-        self._player.play()
-        self.state_changed.emit(self._player.is_playing)
+        super().play()
+        self.state_changed.emit(self.is_playing)
 
     def pause(self) -> None:
-        self._player.pause()
+        super().pause()
         self.state_changed.emit(False)
 
     def toggle(self) -> None:
         self.pause() if self.is_playing else self.play()
 
     def stop(self) -> None:
-        self._player.stop()
+        super().stop()
         self.state_changed.emit(False)
 
-    def seek(self, ms: float) -> None:
-        self._player.seek(ms)
-
     def set_tempo_factor(self, factor: float) -> None:
-        self._player.set_tempo_factor(min(max(factor, 0.1), 4.0))
-
-    def set_volume(self, volume: float) -> None:
-        self._volume = volume
-        self._player.set_volume(volume)
-
-    def set_program(self, program: int | None) -> None:
-        self._player.set_program(program)
+        super().set_tempo_factor(min(max(factor, 0.1), 4.0))
 
     def set_loop(self, loop: bool) -> None:
-        self._player.loop = bool(loop)
+        self.loop = bool(loop)
 
     def close(self) -> None:
         try:
-            self._player.close()
+            super().close()
         except Exception:
             pass

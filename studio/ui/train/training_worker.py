@@ -1,6 +1,8 @@
 """The thin Qt adapter over the core Trainer: a listener that turns its hooks into signals, and the QThread wiring.
 
-``QtTrainingListener`` receives the Trainer's hooks on the training thread. Per-step points are not sent one signal
+``QtTrainingListener`` is the core ``TrainingListener`` as a QObject: the Trainer calls its hooks on the training
+thread and they emit signals, which the window connects to directly (one hop: ``TrainingSession.progressed`` and its
+other event signals are the listener's own). Per-step points are not sent one signal
 each: they go into a lock-protected buffer that the chart drains from its redraw timer (``take_points()``), and a
 ``progressed`` signal is emitted at most ``PROGRESS_HZ`` times a second for the progress bar. Rare events
 (validation, checkpoint, state, warning, end) are signals.
@@ -19,6 +21,7 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
+from studio.core.learning.training_listener import TrainingListener
 from studio.ui.widgets import settings
 from studio.ui.widgets.threads import Worker, WorkerThread
 
@@ -33,8 +36,8 @@ def training_threads() -> int:
     return chosen if chosen > 0 else max(1, (os.cpu_count() or 1) - 1)
 
 
-class QtTrainingListener(QObject):
-    """A core ``TrainingListener`` whose hooks become Qt signals (built lazily so core stays import-light)."""
+class QtTrainingListener(QObject, TrainingListener):
+    """The core ``TrainingListener`` whose hooks are Qt signals (the core listener imports no torch)."""
 
     progressed = Signal(int, float, float, float)  # step, loss, elapsed seconds, steps per second
     validated = Signal(int, float)
@@ -80,20 +83,6 @@ class QtTrainingListener(QObject):
         return points
 
 
-def _as_core_listener(adapter: QtTrainingListener):
-    """A core TrainingListener forwarding to ``adapter`` (the core class is imported only when training starts)."""
-    from studio.core.learning.training_listener import TrainingListener
-
-    class _Forwarder(TrainingListener):
-        def on_step(self, *args): adapter.on_step(*args)
-        def on_validation(self, *args): adapter.on_validation(*args)
-        def on_checkpoint(self, *args): adapter.on_checkpoint(*args)
-        def on_state_changed(self, *args): adapter.on_state_changed(*args)
-        def on_warning(self, *args): adapter.on_warning(*args)
-
-    return _Forwarder()
-
-
 class TrainingWorker(Worker):
     """Builds the Trainer on the worker thread (``make_trainer(listener)``) and runs it to the end.
 
@@ -114,7 +103,7 @@ class TrainingWorker(Worker):
         import torch
 
         torch.set_num_threads(self._threads)
-        trainer = self._make_trainer(_as_core_listener(self._listener))
+        trainer = self._make_trainer(self._listener)
         with self._lock:
             self._trainer = trainer
             if self.is_cancelled():
@@ -143,20 +132,17 @@ class TrainingSession(WorkerThread):
     """One training run on its own QThread. Connect the signals, then ``start()``; ``stop_and_wait()`` to join."""
 
     run_created = Signal(object)
-    progressed = Signal(int, float, float, float)
-    validated = Signal(int, float)
-    checkpointed = Signal(int, str)
-    state_changed = Signal(str)
-    warned = Signal(str)
     succeeded = Signal(object)  # TrainingResult
     FORWARDED = ("run_created", "succeeded", "failed")
+    #: the training events: the listener's own signals, connected to directly
+    EVENTS = ("progressed", "validated", "checkpointed", "state_changed", "warned")
 
     def __init__(self, make_trainer, parent: QObject | None = None, threads: int | None = None):
         listener = QtTrainingListener()
         super().__init__(TrainingWorker(make_trainer, listener, threads or training_threads()), parent)
         self.listener = listener
-        for name in ("progressed", "validated", "checkpointed", "state_changed", "warned"):
-            getattr(self.listener, name).connect(getattr(self, name))
+        for name in self.EVENTS:
+            setattr(self, name, getattr(listener, name))
         self._paused = False
 
     def is_active(self) -> bool:
