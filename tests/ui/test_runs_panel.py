@@ -108,7 +108,7 @@ def test_score_on_corpus_adds_each_runs_held_out_score_to_the_table(qtbot, panel
     panel.status_changed.connect(progress.append)
     assert panel.score_models(panel.models_to_score("selected"), small_corpus_path, "validation")
     assert not panel.buttons["Score on corpus..."].isEnabled()
-    qtbot.waitUntil(lambda: not panel.is_scoring(), timeout=300_000)
+    qtbot.waitUntil(lambda: not panel.scoring.is_busy(), timeout=300_000)
     assert any(text.startswith("Scoring batch 8") for text in progress)
     name = small_corpus_path.rsplit("/", 1)[-1]
     for run in runs:
@@ -119,7 +119,7 @@ def test_score_on_corpus_adds_each_runs_held_out_score_to_the_table(qtbot, panel
     assert panel.buttons["Score on corpus..."].isEnabled()
 
     assert panel.score_models(panel.models_to_score("shipped"), small_corpus_path, "all")
-    qtbot.waitUntil(lambda: not panel.is_scoring(), timeout=300_000)
+    qtbot.waitUntil(lambda: not panel.scoring.is_busy(), timeout=300_000)
     last = panel.table.rowCount() - 1
     assert panel.table.item(last, 0).text() == SHIPPED_ROW_NAME
     assert panel.table.item(last, SCORE_COLUMN).text().endswith(f"({name}, all)")
@@ -134,5 +134,5 @@ def test_a_split_that_is_not_of_the_corpus_says_why(qtbot, panel, two_runs, monk
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
     panel.select_runs([two_runs[1][0].id])
     assert panel.score_models(panel.models_to_score("selected"), "airdsAirs", "validation")
-    qtbot.waitUntil(lambda: not panel.is_scoring(), timeout=300_000)
+    qtbot.waitUntil(lambda: not panel.scoring.is_busy(), timeout=300_000)
     assert warnings and "use split all" in warnings[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox, QProgressBar,
+    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QMessageBox,
     QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -23,11 +23,11 @@ from studio.core.runs import RunStore, RunStoreError
 from studio.ui.runs.run_comparison import differing_settings, loss_logs_csv
 from studio.ui.runs.runs_table import (COLUMNS, FIRST_NUMBER_COLUMN, SCORE_COLUMN, SHIPPED_ROW_NAME,
                                        STATUS_COLUMN)
-from studio.ui.runs.score_dialog import SHIPPED, ModelToScore, ScoreDialog, ScoringWorker
+from studio.ui.runs.run_scoring import RunScoring
+from studio.ui.runs.score_dialog import SHIPPED, ModelToScore, ScoreDialog
 from studio.ui.widgets import settings
 from studio.ui.widgets.deferred import DeferredWidget
 from studio.ui.widgets.report_actions import HtmlReportService, ask_report_destination
-from studio.ui.widgets.threads import start_worker
 
 def _make_comparison_chart():
     from studio.ui.runs.comparison_chart import ComparisonChart  # pyqtgraph and numpy: once the window is shown
@@ -50,7 +50,10 @@ class RunsPanel(QWidget):
         self.reports.status_changed.connect(self.status_changed)
         self.reports.busy_changed.connect(lambda _busy: self._update_buttons())
         self.shipped_scores: dict[str, dict] = {}  # the shipped model's scores this session (it has no run.json)
-        self._scoring = None  # the WorkerThread while scoring
+        self.scoring = RunScoring(self.store.root, self)
+        self.scoring.scored.connect(self._on_scored)
+        self.scoring.status_changed.connect(self.status_changed)
+        self.scoring.busy_changed.connect(lambda _busy: self._update_buttons())
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([header for header, _ in COLUMNS])
@@ -83,11 +86,7 @@ class RunsPanel(QWidget):
             button.clicked.connect(slot)
             button_column.addWidget(button)
             self.buttons[text] = button
-        self.score_progress = QProgressBar()
-        self.score_progress.setRange(0, 1000)
-        self.score_progress.setMaximumWidth(160)
-        self.score_progress.hide()
-        button_column.addWidget(self.score_progress)
+        button_column.addWidget(self.scoring.progress)
         button_column.addStretch(1)
         self.folder_label = QLabel()
         self.folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -266,7 +265,7 @@ class RunsPanel(QWidget):
         self.buttons["Report..."].setEnabled(one and bool(summary.get("has_checkpoint")) and not self.reports.is_busy())
         self.buttons["Export chart..."].setEnabled(bool(ids))
         self.buttons["Export CSV..."].setEnabled(bool(ids))
-        self.buttons["Score on corpus..."].setEnabled(self._scoring is None)
+        self.buttons["Score on corpus..."].setEnabled(not self.scoring.is_busy())
 
     def _open_selected(self) -> None:
         run_id = self._single()
@@ -365,21 +364,7 @@ class RunsPanel(QWidget):
 
     def score_models(self, models: list[ModelToScore], corpus: str, split: str) -> bool:
         """Scores ``models`` on a worker thread; each result lands in the table's score column. False when busy."""
-        if self._scoring is not None or not models:
-            return False
-        worker = ScoringWorker(models, corpus, split, self.store.root)
-        worker.progressed.connect(self._on_score_progressed)
-        worker.succeeded.connect(self._on_scored)
-        worker.failed.connect(self._on_score_failed)
-        worker.finished.connect(self._on_score_finished)
-        self.score_progress.setValue(0)
-        self.score_progress.show()
-        self._scoring = start_worker(worker, self)
-        self._update_buttons()
-        return True
-
-    def is_scoring(self) -> bool:
-        return self._scoring is not None
+        return self.scoring.score(models, corpus, split)
 
     def _score_dialog(self) -> None:
         dialog = ScoreDialog(len(self.selected_ids()), settings.read("runs/score_corpus", "oneills1850"), self)
@@ -390,10 +375,6 @@ class RunsPanel(QWidget):
         if not self.score_models(self.models_to_score(what), corpus, split):
             self.status_changed.emit("Nothing to score: the selected runs have no checkpoint yet")
 
-    def _on_score_progressed(self, text: str, fraction: float) -> None:
-        self.score_progress.setValue(int(fraction * 1000))
-        self.status_changed.emit(text)
-
     def _on_scored(self, results) -> None:
         for model, score in results:
             if model.run_id is None:
@@ -401,15 +382,3 @@ class RunsPanel(QWidget):
                     "corpus": score.corpus, "split": score.split, "method": score.method,
                     "nats_per_char": score.nats_per_char}
         self.refresh()
-        self.status_changed.emit("; ".join(f"{model.label}: {score.nats_per_char:.3f} nats per character "
-                                           f"({score.bits_per_char:.3f} bits)" for model, score in results))
-
-    def _on_score_failed(self, message: str) -> None:
-        self.status_changed.emit(f"Scoring {message}" if message == "stopped" else f"Could not score: {message}")
-        if message != "stopped":
-            QMessageBox.warning(self, "Score on corpus", message)
-
-    def _on_score_finished(self) -> None:
-        self._scoring = None
-        self.score_progress.hide()
-        self._update_buttons()
