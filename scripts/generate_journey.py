@@ -25,21 +25,21 @@ def main() -> int:
     window, wait_until = driver.window, driver.wait_until
     panel = window.generate_panel
     window.tabs.setCurrentWidget(window.generate_slot)
-    print("model:", panel.model_picker.current_path())
+    print("model:", panel.sampling_form.model_picker.current_path())
     print("bars:", panel.sampling_config().bars, "form:", panel.sampling_config().form)
-    panel.temperature_dial.setValue(100)
-    panel.random_seed.setChecked(False)
-    panel.seed_spin.setValue(5)
-    panel.count_spin.setValue(8)
+    panel.sampling_form.temperature_dial.setValue(100)
+    panel.sampling_form.random_seed.setChecked(False)
+    panel.sampling_form.seed_spin.setValue(5)
+    panel.sampling_form.count_spin.setValue(8)
     panel.generate()
     wait_until(lambda: len([e for e in panel.entries if not e.generating]) >= 8, limit_s=900)
     for row in range(len(panel.entries) - 1, -1, -1):  # ends on the first tune
-        panel.tune_list.setCurrentRow(row)
+        panel.tunes.list.setCurrentRow(row)
         wait_until(lambda: panel.preview is not None and panel.preview.engraved and panel.preview.text
                    == panel.entries[row].text)
-        problems = [panel.problems.item(i).text() for i in range(panel.problems.count())]
+        problems = [panel.tune_editor.problems.item(i).text() for i in range(panel.tune_editor.problems.count())]
         repeats = panel.entries[row].text.count(":|") + panel.entries[row].text.count("::")
-        print(f"tune {row + 1}: {panel.tune_list.item(row).text()!r}: problems {problems}, {repeats} end repeats")
+        print(f"tune {row + 1}: {panel.tunes.list.item(row).text()!r}: problems {problems}, {repeats} end repeats")
     panel.play()
     wait_until(lambda: bool(panel._highlighted), limit_s=20)
     driver.pause(2500)

@@ -37,7 +37,7 @@ def main() -> int:
     window, wait_until = driver.window, driver.wait_until
     panel = window.generate_panel
     window.tabs.setCurrentWidget(window.generate_slot)
-    print("model:", panel.model_picker.current_path())
+    print("model:", panel.sampling_form.model_picker.current_path())
     text = oneill_tune(args.tune)
     panel.add_tune(text)
     wait_until(lambda: panel.preview is not None and panel.preview.engraved)

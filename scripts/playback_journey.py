@@ -18,13 +18,13 @@ def main() -> int:
     window, wait_until = driver.window, driver.wait_until
     panel = window.generate_panel
     window.tabs.setCurrentWidget(window.generate_slot)
-    panel.output_combo.setCurrentIndex(panel.output_combo.findData("clock"))
-    panel.random_seed.setChecked(False)
-    panel.seed_spin.setValue(5)
-    panel.count_spin.setValue(1)
+    panel.playback.output_combo.setCurrentIndex(panel.playback.output_combo.findData("clock"))
+    panel.sampling_form.random_seed.setChecked(False)
+    panel.sampling_form.seed_spin.setValue(5)
+    panel.sampling_form.count_spin.setValue(1)
     panel.generate()
     wait_until(lambda: any(not e.generating for e in panel.entries) and not panel.is_generating)
-    panel.tune_list.setCurrentRow(0)
+    panel.tunes.list.setCurrentRow(0)
     wait_until(lambda: panel.preview is not None and panel.preview.engraved)
     print("tune:\n" + panel.preview.text)
     controls = panel.playback.arrangement
@@ -32,15 +32,15 @@ def main() -> int:
     controls.transpose_spin.setValue(2)
     controls.count_in_combo.setCurrentIndex(controls.count_in_combo.findData(1))
     controls.choose_strain(0)
-    panel.loop_check.setChecked(True)
+    panel.playback.loop_check.setChecked(True)
     midi = panel.playback.loaded_midi
     print("options:", panel.playback.loaded_options)
     print("tracks:", [(t.name, sum(1 for m in t if m.type == "note_on" and m.velocity)) for t in midi.tracks],
           f"{midi.length:.1f} s; loop: {controls.passage_combo.currentText()}")
     lit: list[tuple[str, ...]] = []
     positions: list[float] = []
-    panel.player.position_changed.connect(positions.append)
-    panel.player.position_changed.connect(lambda _ms: lit.append(tuple(panel._highlighted)))
+    panel.playback.player.position_changed.connect(positions.append)
+    panel.playback.player.position_changed.connect(lambda _ms: lit.append(tuple(panel._highlighted)))
     panel.play()
     wait_until(lambda: len(set(lit) - {()}) >= 6, limit_s=60)
     driver.pause(1500)

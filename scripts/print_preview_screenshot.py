@@ -27,7 +27,7 @@ def main() -> int:
     panel = window.generate_panel
     for text in (KESH, load_corpus("oneills1850").tunes[1].text):
         panel.add_tune(text)
-    panel.tune_list.selectAll()
+    panel.tunes.list.selectAll()
     window.print_tunes()
     runner = panel.exporter.sheets
     driver.wait_until(lambda: runner.preview is not None and runner.preview.isVisible())

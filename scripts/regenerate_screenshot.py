@@ -32,14 +32,14 @@ def main() -> int:
     window, wait_until = driver.window, driver.wait_until
     panel = window.generate_panel
     window.tabs.setCurrentWidget(window.generate_slot)
-    panel.random_seed.setChecked(False)
-    panel.seed_spin.setValue(args.seed)
-    panel.count_spin.setValue(1)
+    panel.sampling_form.random_seed.setChecked(False)
+    panel.sampling_form.seed_spin.setValue(args.seed)
+    panel.sampling_form.count_spin.setValue(1)
     panel.generate()
     wait_until(lambda: not panel.is_generating and panel.preview is not None and panel.preview.engraved
                and panel.regenerate_panel.map is not None, limit_s=300)
     composer = panel.regenerate_panel
-    text = panel.editor.toPlainText()
+    text = panel.tune_editor.editor.toPlainText()
     bars = {b.number: b for b in tune_bars(text)}
     click(panel, composer.map.ids_in(bars[5].start, bars[5].end)[0])
     click(panel, composer.map.ids_in(bars[6].start, bars[6].end)[-1], shift=True)

@@ -48,7 +48,7 @@ def panel(qtbot):
     widget = GeneratePanel()
     qtbot.addWidget(widget)
     widget.resize(1200, 800)
-    widget.output_combo.setCurrentIndex(widget.output_combo.findData(CLOCK))
+    widget.playback.output_combo.setCurrentIndex(widget.playback.output_combo.findData(CLOCK))
     yield widget
     widget.shutdown()
 

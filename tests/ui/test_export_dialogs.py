@@ -118,7 +118,7 @@ def test_the_chosen_filter_picks_the_format_and_adds_its_suffix(qtbot, window, s
 def test_export_current_writes_the_current_tune(qtbot, window, save_dialog, tmp_path):
     tunes = oneill_tunes()[3:5]
     panel = generate_tab(qtbot, window, *tunes)
-    panel.tune_list.setCurrentRow(0)
+    panel.tunes.list.setCurrentRow(0)
     QSettings().setValue("export/folder", str(tmp_path))
     save_dialog.answer(tmp_path / "current", FORMATS["midi"][0])
     window.export_current()

@@ -31,19 +31,19 @@ HOSTILE_SNIPPETS = [
 
 
 def test_temperature_dial_sets_the_sampling_temperature(panel):
-    panel.temperature_dial.setValue(135)
-    assert panel.temperature_label.text() == "1.35"
+    panel.sampling_form.temperature_dial.setValue(135)
+    assert panel.sampling_form.temperature_label.text() == "1.35"
     assert panel.sampling_config().temperature == pytest.approx(1.35)
     for turned_to, temperature in ((-1_000, 0.1), (1_000_000, 2.0)):  # the dial's ends: never 0 (T divides)
-        panel.temperature_dial.setValue(turned_to)
+        panel.sampling_form.temperature_dial.setValue(turned_to)
         assert panel.sampling_config().temperature == pytest.approx(temperature)
         assert panel.sampling_config().problems() == {}
-    panel.temperature_dial.setValue(135)
-    assert "Temperature" in panel.temperature_dial.toolTip()
-    panel.random_seed.setChecked(False)
-    panel.seed_spin.setValue(7)
-    panel.meter_combo.setCurrentText("6/8")
-    panel.key_combo.setCurrentText("D")
+    panel.sampling_form.temperature_dial.setValue(135)
+    assert "Temperature" in panel.sampling_form.temperature_dial.toolTip()
+    panel.sampling_form.random_seed.setChecked(False)
+    panel.sampling_form.seed_spin.setValue(7)
+    panel.sampling_form.meter_combo.setCurrentText("6/8")
+    panel.sampling_form.key_combo.setCurrentText("D")
     config = panel.sampling_config()
     assert config.seed == 7 and config.primer == "X:1\nM:6/8\nL:1/8\nK:D\n"
     assert build_primer("any", "any", "T:x\\n") == "X:1\nT:x\n"
@@ -51,37 +51,37 @@ def test_temperature_dial_sets_the_sampling_temperature(panel):
 
 def test_a_trained_checkpoint_fills_the_tune_list(qtbot, panel, tiny_checkpoint):
     panel.add_model(tiny_checkpoint, "tiny test model")
-    assert panel.model_picker.current_path() == tiny_checkpoint
-    panel.random_seed.setChecked(False)
-    panel.seed_spin.setValue(11)
-    panel.count_spin.setValue(3)
-    panel.length_spin.setValue(300)
+    assert panel.sampling_form.model_picker.current_path() == tiny_checkpoint
+    panel.sampling_form.random_seed.setChecked(False)
+    panel.sampling_form.seed_spin.setValue(11)
+    panel.sampling_form.count_spin.setValue(3)
+    panel.sampling_form.length_spin.setValue(300)
     chunks = []
     with qtbot.waitSignal(panel.tunes_generated, timeout=120000):
         assert panel.generate()
         panel._worker.progressed.connect(lambda index, chunk: chunks.append((index, chunk)))
-        assert panel.tune_list.count() == 3
+        assert panel.tunes.list.count() == 3
     qtbot.waitUntil(lambda: not panel.is_generating, timeout=30000)
     assert chunks, "characters should stream while the model writes"
     assert [e.seed for e in panel.entries] == [11, 12, 13]
     for row, entry in enumerate(panel.entries):
         assert entry.text.startswith("X:") and entry.temperature == pytest.approx(0.8)
         assert entry.model == tiny_checkpoint and entry.primer == "X:1\n"
-        assert "seed" in panel.tune_list.item(row).text()
-    assert panel.editor.toPlainText() == panel.entries[panel.tune_list.currentRow()].text
+        assert "seed" in panel.tunes.list.item(row).text()
+    assert panel.tune_editor.editor.toPlainText() == panel.entries[panel.tunes.list.currentRow()].text
     assert "temperature=0.8 seed=12" in panel.tune_book()
 
 
 def test_play_with_nothing_generated_generates_first(qtbot, panel, tiny_checkpoint):
     panel.add_model(tiny_checkpoint, "tiny test model")
-    panel.length_spin.setValue(200)
+    panel.sampling_form.length_spin.setValue(200)
     with qtbot.waitSignal(panel.preview_ready, timeout=120000):
         panel.play()
     assert len(panel.entries) == 1 and not panel.entries[0].generating
 
 
 def test_play_without_a_model_explains(panel):
-    panel.model_picker.combo.clear()
+    panel.sampling_form.model_picker.combo.clear()
     panel.play()
     assert panel.banner.isVisibleTo(panel) and "no model" in panel.banner.text().lower()
 
@@ -91,14 +91,14 @@ def test_clock_only_playback_moves_the_highlight(qtbot, panel):
     assert preview.engraved and preview.midi is not None
     assert panel.score.page_count == 1
     seen = set()
-    panel.player.position_changed.connect(lambda _ms: seen.add(tuple(panel._highlighted)))
-    panel.tempo_spin.setValue(400)  # faster than written, so the test sees many notes quickly
+    panel.playback.player.position_changed.connect(lambda _ms: seen.add(tuple(panel._highlighted)))
+    panel.playback.tempo_spin.setValue(400)  # faster than written, so the test sees many notes quickly
     panel.play()
-    assert panel.player.is_playing and panel.play_button.text().endswith("Pause")
+    assert panel.playback.player.is_playing and panel.playback.play_button.text().endswith("Pause")
     qtbot.waitUntil(lambda: len(seen - {()}) >= 3, timeout=10000)
     assert panel.score.highlighted_count >= 1
     panel.toggle_play()
-    assert not panel.player.is_playing
+    assert not panel.playback.player.is_playing
     panel.stop()
     assert panel.score.highlighted_count == 0
 
@@ -108,23 +108,23 @@ def test_space_toggles_play(qtbot, panel):
     panel.show()
     panel.activateWindow()
     qtbot.waitUntil(panel.isActiveWindow, timeout=5000)
-    panel.tune_list.setFocus()
-    qtbot.keyClick(panel.tune_list, Qt.Key_Space)
-    assert panel.player.is_playing
-    qtbot.keyClick(panel.tune_list, Qt.Key_Space)
-    assert not panel.player.is_playing
+    panel.tunes.list.setFocus()
+    qtbot.keyClick(panel.tunes.list, Qt.Key_Space)
+    assert panel.playback.player.is_playing
+    qtbot.keyClick(panel.tunes.list, Qt.Key_Space)
+    assert not panel.playback.player.is_playing
 
 
 def test_no_sound_card_is_explained_and_the_cursor_still_moves(qtbot, panel):
     show_tune(qtbot, panel, oneill_tunes()[1])
-    panel.output_combo.setCurrentIndex(panel.output_combo.findData(SYNTH))
+    panel.playback.output_combo.setCurrentIndex(panel.playback.output_combo.findData(SYNTH))
     problem = panel._apply_output()
     if Path("/dev/snd").exists() and not problem:
         pytest.skip("this machine has a working sound output")
     assert problem and panel.banner.isVisibleTo(panel)
     assert "sound card" in panel.banner.text() and "WAV" in panel.banner.text()
     positions = []
-    panel.player.position_changed.connect(positions.append)
+    panel.playback.player.position_changed.connect(positions.append)
     panel.play()
     qtbot.waitUntil(lambda: len(positions) > 2 and positions[-1] > 0, timeout=10000)
     panel.stop()
@@ -134,13 +134,13 @@ def test_midi_out_reports_missing_ports_without_raising(panel):
     if Path("/dev/snd/seq").exists():
         pytest.skip("this machine has an ALSA sequencer (/dev/snd/seq): the missing-port path cannot be reached")
     panel._refresh_ports()
-    assert panel.output_combo.findData(SYNTH) >= 0 and panel.output_combo.findData(CLOCK) >= 0
+    assert panel.playback.output_combo.findData(SYNTH) >= 0 and panel.playback.output_combo.findData(CLOCK) >= 0
     assert "No MIDI system" in panel.port_status and "/dev/snd/seq" in panel.port_status
-    assert panel.output_combo.findData(VIRTUAL_PORT) < 0  # no virtual port offered without a MIDI system
-    problem = panel.player.set_output(VIRTUAL_PORT)
+    assert panel.playback.output_combo.findData(VIRTUAL_PORT) < 0  # no virtual port offered without a MIDI system
+    problem = panel.playback.player.set_output(VIRTUAL_PORT)
     assert problem.startswith("MIDI out:") and len(problem) > len("MIDI out: ") + 20
-    assert panel.player.output == VIRTUAL_PORT and panel.player.output_problem == problem
-    assert panel.player.set_output(CLOCK) == ""
+    assert panel.playback.player.output == VIRTUAL_PORT and panel.playback.player.output_problem == problem
+    assert panel.playback.player.set_output(CLOCK) == ""
 
 
 def test_exported_midi_has_the_notes_tempo_and_meter(qtbot, panel, tmp_path):
@@ -148,7 +148,7 @@ def test_exported_midi_has_the_notes_tempo_and_meter(qtbot, panel, tmp_path):
 
     tune = oneill_tunes()[4]
     show_tune(qtbot, panel, tune)
-    panel.tempo_spin.setValue(96)
+    panel.playback.tempo_spin.setValue(96)
     job = panel.export_job()
     assert job.default_name("midi").endswith(".mid")
     path = tmp_path / job.default_name("midi")
@@ -205,35 +205,35 @@ def test_problems_are_marked_in_the_editor(qtbot, panel):
     preview = show_tune(qtbot, panel, "X:1\nT:Broken\nM:4/4\nL:1/8\nK:D\nabcd efga|abc|defg abcd|[ab|\n")
     kinds = {p.kind for p in preview.report.problems}
     assert "bar_duration" in kinds and kinds & {"unclosed_chord", "stray_bracket"}
-    assert len(panel.editor.extraSelections()) == len(preview.report.problems)
-    assert panel.problems.count() == len(preview.report.problems) + 1
+    assert len(panel.tune_editor.editor.extraSelections()) == len(preview.report.problems)
+    assert panel.tune_editor.problems.count() == len(preview.report.problems) + 1
     first = preview.report.problems[0]
-    panel.problems.problem_activated.emit(first.line, first.column)
-    assert panel.editor.textCursor().blockNumber() == first.line - 1
+    panel.tune_editor.problems.problem_activated.emit(first.line, first.column)
+    assert panel.tune_editor.editor.textCursor().blockNumber() == first.line - 1
 
 
 def test_repair_makes_broken_abc_structurally_valid(qtbot, panel):
     preview = show_tune(qtbot, panel, "X:1\nT:Broken\nM:4/4\nL:1/8\nK:D\nabc]d efga|[ab|\"cd e|\n")
-    assert not preview.report.structurally_valid and panel.repair_button.isEnabled()
+    assert not preview.report.structurally_valid and panel.tune_editor.repair_button.isEnabled()
     with qtbot.waitSignal(panel.preview_ready, timeout=30000) as blocker:
-        panel.repair_button.click()
+        panel.tune_editor.repair_button.click()
     assert blocker.args[0].report.structurally_valid and blocker.args[0].engraved
-    assert not panel.repair_button.isEnabled()
+    assert not panel.tune_editor.repair_button.isEnabled()
 
 
 def test_a_huge_paste_is_repaired_off_the_gui_thread(qtbot, panel):
     broken = "X:1\nT:Huge\nM:4/4\nL:1/8\nK:D\n" + "abc]d efga|[ab|" * 1000
-    panel.editor.setPlainText(broken)
+    panel.tune_editor.editor.setPlainText(broken)
     panel.repair_current()
-    assert panel.editor.toPlainText() == broken  # not yet: the repair runs in the background
-    qtbot.waitUntil(lambda: panel.editor.toPlainText() != broken, timeout=60000)
-    assert "]d" not in panel.editor.toPlainText()
+    assert panel.tune_editor.editor.toPlainText() == broken  # not yet: the repair runs in the background
+    qtbot.waitUntil(lambda: panel.tune_editor.editor.toPlainText() != broken, timeout=60000)
+    assert "]d" not in panel.tune_editor.editor.toPlainText()
 
 
 def test_edits_re_render_after_a_pause(qtbot, panel):
     show_tune(qtbot, panel, oneill_tunes()[0])
     with qtbot.waitSignal(panel.preview_ready, timeout=30000) as blocker:
-        panel.editor.setPlainText("X:1\nT:Edited\nM:3/4\nL:1/8\nK:G\nGAB cde|d6|]\n")
+        panel.tune_editor.editor.setPlainText("X:1\nT:Edited\nM:3/4\nL:1/8\nK:G\nGAB cde|d6|]\n")
     assert blocker.args[0].engraved
     assert panel.entries[0].text.startswith("X:1\nT:Edited")
 
@@ -242,14 +242,14 @@ def test_edits_re_render_after_a_pause(qtbot, panel):
 def test_hostile_abc_passes_edit_render_play_export(qtbot, panel, tmp_path, snippet):
     show_tune(qtbot, panel, "X:1\nK:C\nC|\n")
     with qtbot.waitSignal(panel.preview_ready, timeout=60000, check_params_cb=lambda p: p.text == snippet) as blocker:
-        panel.editor.setPlainText(snippet)
+        panel.tune_editor.editor.setPlainText(snippet)
     preview = blocker.args[0]
     assert preview.text == snippet
     assert preview.engraved or len(preview.rendering.error) > 20  # either a score or a sentence saying why not
     panel.play()
-    assert panel.player.is_playing == (preview.midi is not None)  # something to play plays; nothing does not
+    assert panel.playback.player.is_playing == (preview.midi is not None)  # something to play plays; nothing does not
     panel.stop()
-    assert not panel.player.is_playing and panel.player.position_ms == 0
+    assert not panel.playback.player.is_playing and panel.playback.player.position_ms == 0
     job = panel.export_job()
     if not snippet.strip():
         assert job is None  # nothing to export, and the export action says so instead of writing an empty file

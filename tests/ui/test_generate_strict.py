@@ -48,11 +48,11 @@ def test_bars_form_and_best_of_are_remembered(qtbot):
 def test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score(qtbot, panel):
     """With the shipped model (the default choice): with the tiny model this waited for over ten minutes under load,
     its nonsense making strict sampling back off again and again in both candidates."""
-    assert panel.model_picker.current_path().endswith("default.pt")
-    panel.random_seed.setChecked(False)
-    panel.seed_spin.setValue(5)
-    panel.count_spin.setValue(2)
-    panel.length_spin.setValue(400)
+    assert panel.sampling_form.model_picker.current_path().endswith("default.pt")
+    panel.sampling_form.random_seed.setChecked(False)
+    panel.sampling_form.seed_spin.setValue(5)
+    panel.sampling_form.count_spin.setValue(2)
+    panel.sampling_form.length_spin.setValue(400)
     panel.sampling_form.form_combo.setCurrentText("AB")
     panel.sampling_form.best_of_spin.setValue(2)
     with qtbot.waitSignal(panel.tunes_generated, timeout=400_000):
@@ -62,11 +62,11 @@ def test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score(qtbot, panel):
     for row, entry in enumerate(panel.entries):
         report = validate_tune(entry.text)
         assert report.structurally_valid and not report.bars_failed, report.problems
-        label = panel.tune_list.item(row).text()
+        label = panel.tunes.list.item(row).text()
         assert "strict AB " in label and "score" in label
-        tip = panel.tune_list.item(row).toolTip()
+        tip = panel.tunes.list.item(row).toolTip()
         assert "bars: strict" in tip and "critic score" in tip and "every bar adds up to the meter" in tip
-    panel.tune_list.setCurrentRow(1)
+    panel.tunes.list.setCurrentRow(1)
     assert "best of 2, score" in panel.tunes.detail.text()
     assert "bars=strict form=AB" in panel.tune_book()
 
@@ -74,9 +74,9 @@ def test_best_of_two_keeps_strict_tunes_and_shows_mode_and_score(qtbot, panel):
 def test_free_bars_are_named_in_the_list(qtbot, panel, tiny_checkpoint):
     panel.add_model(tiny_checkpoint, "tiny test model")
     panel.sampling_form.set_bars("free")
-    panel.length_spin.setValue(200)
+    panel.sampling_form.length_spin.setValue(200)
     with qtbot.waitSignal(panel.tunes_generated, timeout=120000):
         assert panel.generate()
     qtbot.waitUntil(lambda: not panel.is_generating, timeout=30000)
-    assert "free bars" in panel.tune_list.item(0).text() and "score" not in panel.tune_list.item(0).text()
+    assert "free bars" in panel.tunes.list.item(0).text() and "score" not in panel.tunes.list.item(0).text()
     assert panel.tunes.detail.text().startswith("free bars")

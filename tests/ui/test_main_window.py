@@ -105,7 +105,7 @@ def test_generate_and_quality_tabs_are_built_when_first_shown(qtbot, small_corpu
     assert not window.generate_slot.is_built()
     window.tabs.setCurrentWidget(window.generate_slot)
     qtbot.waitUntil(window.generate_slot.is_built, timeout=TIMEOUT)
-    assert checkpoint in window.generate_panel.model_picker.paths()
+    assert checkpoint in window.generate_panel.sampling_form.model_picker.paths()
     window.tabs.setCurrentIndex(2)
     qtbot.waitUntil(window.quality_slot.is_built, timeout=TIMEOUT)
     window.close()

@@ -21,9 +21,9 @@ def panel(qtbot, tiny_checkpoint):
     widget = GeneratePanel()
     qtbot.addWidget(widget)
     widget.resize(1300, 850)
-    widget.output_combo.setCurrentIndex(widget.output_combo.findData(CLOCK))
+    widget.playback.output_combo.setCurrentIndex(widget.playback.output_combo.findData(CLOCK))
     widget.add_model(tiny_checkpoint, "tiny test model")
-    widget.model_picker.combo.setCurrentIndex(widget.model_picker.combo.findData(tiny_checkpoint))
+    widget.sampling_form.model_picker.combo.setCurrentIndex(widget.sampling_form.model_picker.combo.findData(tiny_checkpoint))
     widget.show()
     yield widget
     widget.shutdown()
@@ -56,8 +56,8 @@ def test_clicking_a_character_shows_its_distribution_with_the_written_character_
     text = oneill_tunes()[5]
     panel.add_tune(text)
     offset = text.index("|") + 2  # the second character of the second bar
-    click_character(qtbot, panel.editor, offset)
-    assert panel.editor.textCursor().position() == offset
+    click_character(qtbot, panel.tune_editor.editor, offset)
+    assert panel.tune_editor.editor.textCursor().position() == offset
     chart = panel.inspector.chart
     qtbot.waitUntil(lambda: chart.inspection is not None and chart.offset == offset, timeout=20000)
     sampler = load_sampler(tiny_checkpoint)
@@ -74,7 +74,7 @@ def test_clicking_a_character_shows_its_distribution_with_the_written_character_
 def test_moving_the_dial_redraws_the_chart_without_a_model_call(qtbot, panel, model_calls):
     text = oneill_tunes()[8]
     panel.add_tune(text)
-    click_character(qtbot, panel.editor, 60)
+    click_character(qtbot, panel.tune_editor.editor, 60)
     chart = panel.inspector.chart
     qtbot.waitUntil(lambda: chart.inspection is not None and chart.offset == 60, timeout=20000)
     assert len(model_calls) == 1  # one pass over the whole text
@@ -82,7 +82,7 @@ def test_moving_the_dial_redraws_the_chart_without_a_model_call(qtbot, panel, mo
     cold, cold_entropy_text = chart.at_dial.copy(), chart.caption.text()
     redraws = chart.redraws
     for value in (40, 80, 120, 160, 200):
-        panel.temperature_dial.setValue(value)
+        panel.sampling_form.temperature_dial.setValue(value)
     assert chart.redraws == redraws + 5 and chart.temperature == pytest.approx(2.0)
     assert not np.allclose(cold, chart.at_dial)
     assert chart.at_dial.max() < cold.max()  # flatter at 2.0 than at 0.2
@@ -91,7 +91,7 @@ def test_moving_the_dial_redraws_the_chart_without_a_model_call(qtbot, panel, mo
     np.testing.assert_allclose(chart.at_dial, [at_two[chart.inspection.vocabulary.chars.index(ch)]
                                                for ch in chart.characters], atol=1e-6)
     assert len(model_calls) == 1  # the dial never called the model
-    click_character(qtbot, panel.editor, 75)
+    click_character(qtbot, panel.tune_editor.editor, 75)
     qtbot.waitUntil(lambda: chart.offset == 75, timeout=5000)
     assert len(model_calls) == 1  # another point of the same text: the same pass
 
@@ -99,42 +99,42 @@ def test_moving_the_dial_redraws_the_chart_without_a_model_call(qtbot, panel, mo
 def test_surprise_colours_a_typed_tune(qtbot, panel, tiny_checkpoint):
     typed = oneill_tunes()[12]
     panel.tunes.new_tune()
-    panel.editor.selectAll()
+    panel.tune_editor.editor.selectAll()
     for i, line in enumerate(typed.split("\n")):
         if i:
-            qtbot.keyClick(panel.editor, Qt.Key_Return)
-        qtbot.keyClicks(panel.editor, line)
-    assert panel.editor.toPlainText() == typed
+            qtbot.keyClick(panel.tune_editor.editor, Qt.Key_Return)
+        qtbot.keyClicks(panel.tune_editor.editor, line)
+    assert panel.tune_editor.editor.toPlainText() == typed
     inspector = panel.inspector
     inspector.surprise.toggle.setChecked(True)
     qtbot.waitUntil(lambda: inspector.highlighter.active, timeout=20000)
     sampler = load_sampler(tiny_checkpoint)
     seen = inspect_text(sampler.model, sampler.vocabulary, typed)
     worst = seen.most_surprising(1)[0]
-    block = panel.editor.document().findBlockByNumber(worst.line - 1)
+    block = panel.tune_editor.editor.document().findBlockByNumber(worst.line - 1)
     colours = {}
     for span in block.layout().formats():
         for i in range(span.start, span.start + span.length):
             colours[i] = span.format.background().color()
     expected = QColor(SURPRISE_BANDS[band_of(worst.bits)][1])
     assert colours[worst.column - 1] == expected
-    coloured = sum(len(b.layout().formats()) for b in _blocks(panel.editor.document()))
+    coloured = sum(len(b.layout().formats()) for b in _blocks(panel.tune_editor.editor.document()))
     assert coloured > 20
     assert f"mean {seen.mean_bits:.2f} bits per character" in inspector.surprise.mean_label.text()
     assert inspector.surprise.places.count() == 8
     inspector.surprise.places.itemClicked.emit(inspector.surprise.places.item(0))
-    assert panel.editor.textCursor().position() == worst.offset
-    qtbot.keyClicks(panel.editor, "a")  # an edit clears the colouring until the new text is read
+    assert panel.tune_editor.editor.textCursor().position() == worst.offset
+    qtbot.keyClicks(panel.tune_editor.editor, "a")  # an edit clears the colouring until the new text is read
     assert not inspector.highlighter.active
     qtbot.waitUntil(lambda: inspector.highlighter.active, timeout=20000)
     inspector.surprise.toggle.setChecked(False)
-    assert not inspector.highlighter.active and not any(b.layout().formats() for b in _blocks(panel.editor.document()))
+    assert not inspector.highlighter.active and not any(b.layout().formats() for b in _blocks(panel.tune_editor.editor.document()))
 
 
 def test_same_seed_at_three_temperatures_side_by_side(qtbot, panel):
-    panel.random_seed.setChecked(False)
-    panel.seed_spin.setValue(5)
-    panel.length_spin.setValue(300)
+    panel.sampling_form.random_seed.setChecked(False)
+    panel.sampling_form.seed_spin.setValue(5)
+    panel.sampling_form.length_spin.setValue(300)
     panel.inspector.compare_button.click()
     dialog = panel.inspector._dialog
     with qtbot.waitSignal(dialog.succeeded, timeout=60000):
@@ -158,12 +158,12 @@ def test_after_switching_tunes_edits_still_reengrave_and_the_surprise_follows_th
     listeners to the shown document, or edits to the second tune would never be engraved or inspected."""
     first = panel.add_tune("X:1\nT:First\nM:6/8\nL:1/8\nK:D\nDFA dAF|GBd gdB|\n")
     panel.add_tune("X:2\nT:Second\nM:6/8\nL:1/8\nK:G\nGBd gdB|ABc edc|\n")
-    panel.tune_list.setCurrentRow(first)
-    qtbot.waitUntil(lambda: "First" in panel.editor.toPlainText(), timeout=5000)
-    assert panel.inspector.highlighter.document() is panel.editor.document()
+    panel.tunes.list.setCurrentRow(first)
+    qtbot.waitUntil(lambda: "First" in panel.tune_editor.editor.toPlainText(), timeout=5000)
+    assert panel.inspector.highlighter.document() is panel.tune_editor.editor.document()
     settled = []
-    panel.editor.text_settled.connect(settled.append)
-    panel.editor.moveCursor(panel.editor.textCursor().MoveOperation.End)
-    qtbot.keyClicks(panel.editor, "A")
+    panel.tune_editor.editor.text_settled.connect(settled.append)
+    panel.tune_editor.editor.moveCursor(panel.tune_editor.editor.textCursor().MoveOperation.End)
+    qtbot.keyClicks(panel.tune_editor.editor, "A")
     qtbot.waitUntil(lambda: bool(settled), timeout=5000)
     assert settled[-1].rstrip().endswith("A")

@@ -34,7 +34,7 @@ def test_chords_count_in_and_metronome_reach_the_player(qtbot, panel):
     controls.metronome_check.setChecked(True)
     midi = panel.playback.loaded_midi
     assert track_names(midi) == ["Melody", "Chords", "Bass", "Clicks"]
-    assert panel.player.duration_ms == pytest.approx(midi.length * 1000, abs=1)
+    assert panel.playback.player.duration_ms == pytest.approx(midi.length * 1000, abs=1)
     notes = [(m, t) for t, m in _timed(midi) if m.type == "note_on" and m.velocity > 0]
     first_melody = min(t for m, t in notes if m.channel == 0)
     clicks_before = [m for m, t in notes if m.channel == 9 and t < first_melody]
@@ -56,38 +56,38 @@ def test_transpose_text_and_write_chords_are_undoable_edits(qtbot, panel):
     controls.transpose_spin.setValue(2)
     with qtbot.waitSignal(panel.preview_ready, timeout=30000) as blocker:
         controls.transpose_text_button.click()
-    assert read_headers(panel.editor.toPlainText())["K"] == "E"
+    assert read_headers(panel.tune_editor.editor.toPlainText())["K"] == "E"
     assert controls.transpose_spin.value() == 0  # the text now sounds where the setting did
-    assert blocker.args[0].text == panel.editor.toPlainText()  # the score shows the edit
-    panel.editor.undo()
-    assert panel.editor.toPlainText() == TUNE
+    assert blocker.args[0].text == panel.tune_editor.editor.toPlainText()  # the score shows the edit
+    panel.tune_editor.editor.undo()
+    assert panel.tune_editor.editor.toPlainText() == TUNE
     with qtbot.waitSignal(panel.preview_ready, timeout=30000):
         controls.write_chords_button.click()
-    written = panel.editor.toPlainText()
+    written = panel.tune_editor.editor.toPlainText()
     assert written.count('"') >= 16 and written != TUNE
     assert controls.accompaniment_combo.currentData() == "symbols"
     assert "Chords" in track_names(panel.playback.loaded_midi)
-    panel.editor.undo()
-    assert panel.editor.toPlainText() == TUNE
+    panel.tune_editor.editor.undo()
+    assert panel.tune_editor.editor.toPlainText() == TUNE
 
 
 def test_looping_a_strain_plays_it_again(qtbot, panel):
     show_tune(qtbot, panel, TUNE)
-    whole = panel.player.duration_ms
+    whole = panel.playback.player.duration_ms
     controls = panel.playback.arrangement
     assert controls.passage_combo.count() == 4  # whole tune, strain A, strain B, bars...
     controls.choose_strain(1)
-    panel.loop_check.setChecked(True)
+    panel.playback.loop_check.setChecked(True)
     assert panel.playback.loaded_options.passage == (4, 7)
-    assert panel.player.duration_ms == pytest.approx(whole / 4, rel=0.01)  # strain B once: the loop repeats it
+    assert panel.playback.player.duration_ms == pytest.approx(whole / 4, rel=0.01)  # strain B once: the loop repeats it
     positions: list[float] = []
-    panel.player.position_changed.connect(positions.append)
-    panel.tempo_spin.setValue(400)
+    panel.playback.player.position_changed.connect(positions.append)
+    panel.playback.tempo_spin.setValue(400)
     panel.play()
     # the position runs up past the middle, then comes back to the start: the passage plays again
-    half = panel.player.duration_ms / 2
+    half = panel.playback.player.duration_ms / 2
     qtbot.waitUntil(lambda: any(a > half and b < a / 2 for a, b in zip(positions, positions[1:])), timeout=30000)
-    assert panel.player.is_playing
+    assert panel.playback.player.is_playing
     panel.stop()
 
 

@@ -20,9 +20,9 @@ def panel(qtbot):
     widget = GeneratePanel()
     qtbot.addWidget(widget)
     widget.resize(1400, 900)
-    widget.output_combo.setCurrentIndex(widget.output_combo.findData(CLOCK))
+    widget.playback.output_combo.setCurrentIndex(widget.playback.output_combo.findData(CLOCK))
     widget.add_model(str(SHIPPED_MODEL), "shipped")
-    widget.model_picker.combo.setCurrentIndex(widget.model_picker.combo.findData(str(SHIPPED_MODEL)))
+    widget.sampling_form.model_picker.combo.setCurrentIndex(widget.sampling_form.model_picker.combo.findData(str(SHIPPED_MODEL)))
     widget.show()
     yield widget
     widget.regenerate_panel.shutdown()
@@ -43,21 +43,21 @@ def shown(panel, text):
 def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
     composer = panel.regenerate_panel
     panel.add_tune(TUNE)
-    qtbot.waitUntil(lambda: shown(panel, panel.editor.toPlainText()) and "GAG" in panel.editor.toPlainText(),
+    qtbot.waitUntil(lambda: shown(panel, panel.tune_editor.editor.toPlainText()) and "GAG" in panel.tune_editor.editor.toPlainText(),
                     timeout=30000)
-    text = panel.editor.toPlainText()
+    text = panel.tune_editor.editor.toPlainText()
     bars = {b.number: b for b in tune_bars(text)}
     in_five = composer.map.ids_in(bars[5].start, bars[5].end)
     click_note(qtbot, panel, in_five[1])
     start, end = composer.map.range_of(in_five[1])
-    assert panel.editor.textCursor().selectedText() == text[start:end] == "A"
+    assert panel.tune_editor.editor.textCursor().selectedText() == text[start:end] == "A"
     qtbot.waitUntil(lambda: panel.inspector.chart.inspection is not None, timeout=30000)  # the model's distribution
     click_note(qtbot, panel, composer.map.ids_in(bars[6].start, bars[6].end)[0], shift=True)
-    assert panel.editor.textCursor().selectedText() == text[bars[5].start:bars[6].end] == "GAG GBd|c2A ABc"
+    assert panel.tune_editor.editor.textCursor().selectedText() == text[bars[5].start:bars[6].end] == "GAG GBd|c2A ABc"
     assert "bars 5-6" in composer.info.text()
 
     with qtbot.waitSignal(composer.candidates_ready, timeout=180000):
-        qtbot.keyClick(panel.editor, Qt.Key_R, Qt.ControlModifier)
+        qtbot.keyClick(panel.tune_editor.editor, Qt.Key_R, Qt.ControlModifier)
     candidates = composer.result.candidates
     assert composer.list.count() == len(candidates) >= 3 and "nats" in composer.list.item(0).text()
     for row in range(3):  # audition: each is engraved in place with its bars marked, and plays
@@ -68,26 +68,26 @@ def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
         bar_four = panel.playback.cursor.start_of(composer.map.ids_in(bars[4].start, bars[4].end)[0])
         assert bar_four > 0 and panel.playback.player.position_ms >= bar_four - 50  # from one bar before
     assert len(composer.changed_marks) == len(composer.map.ids_in(bars[5].start, bars[5].start + len(candidates[2].bars)))
-    assert panel.editor.toPlainText() == text  # auditioning leaves the text alone
+    assert panel.tune_editor.editor.toPlainText() == text  # auditioning leaves the text alone
     composer.accept_button.click()
-    assert panel.editor.toPlainText() == candidates[2].text
-    panel.editor.undo()
-    assert panel.editor.toPlainText() == text  # one undo step
-    panel.editor.redo()
-    assert panel.editor.toPlainText() == candidates[2].text
+    assert panel.tune_editor.editor.toPlainText() == candidates[2].text
+    panel.tune_editor.editor.undo()
+    assert panel.tune_editor.editor.toPlainText() == text  # one undo step
+    panel.tune_editor.editor.redo()
+    assert panel.tune_editor.editor.toPlainText() == candidates[2].text
 
-    bars = {b.number: b for b in tune_bars(panel.editor.toPlainText())}
+    bars = {b.number: b for b in tune_bars(panel.tune_editor.editor.toPlainText())}
     panel.stop()
-    qtbot.waitUntil(lambda: shown(panel, panel.editor.toPlainText()), timeout=30000)
-    cursor = panel.editor.textCursor()
+    qtbot.waitUntil(lambda: shown(panel, panel.tune_editor.editor.toPlainText()), timeout=30000)
+    cursor = panel.tune_editor.editor.textCursor()
     cursor.setPosition(bars[7].start)
     cursor.setPosition(bars[7].end, cursor.MoveMode.KeepAnchor)
-    panel.editor.setTextCursor(cursor)  # selected text shows its notes in the score
+    panel.tune_editor.editor.setTextCursor(cursor)  # selected text shows its notes in the score
     assert panel.score.highlighted_count == len(composer.map.ids_in(bars[7].start, bars[7].end)) > 0
     with qtbot.waitSignal(composer.candidates_ready, timeout=180000):
         composer.regenerate_button.click()
     composer.list.setCurrentRow(0)
     qtbot.waitUntil(lambda: shown(panel, composer.result.candidates[0].text), timeout=30000)
-    qtbot.keyClick(panel.editor, Qt.Key_Escape)
+    qtbot.keyClick(panel.tune_editor.editor, Qt.Key_Escape)
     qtbot.waitUntil(lambda: shown(panel, candidates[2].text), timeout=30000)
-    assert composer.list.count() == 0 and panel.editor.toPlainText() == candidates[2].text
+    assert composer.list.count() == 0 and panel.tune_editor.editor.toPlainText() == candidates[2].text

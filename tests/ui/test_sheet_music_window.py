@@ -45,9 +45,9 @@ def test_export_writes_a_pdf_of_every_tune_and_the_next_dialog_offers_pdf_again(
 
 def test_print_opens_the_preview_of_the_selected_tunes_with_the_pdf_pages(qtbot, window, tmp_path):
     panel = generate_tab(qtbot, window, *oneill_tunes()[:3])
-    panel.tune_list.clearSelection()
-    panel.tune_list.item(0).setSelected(True)
-    panel.tune_list.item(2).setSelected(True)
+    panel.tunes.list.clearSelection()
+    panel.tunes.list.item(0).setSelected(True)
+    panel.tunes.list.item(2).setSelected(True)
     window.print_tunes()
     runner = panel.exporter.sheets
     qtbot.waitUntil(lambda: runner.preview is not None and runner.preview.isVisible(), timeout=60_000)

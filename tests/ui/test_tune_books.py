@@ -38,15 +38,15 @@ CHILD = textwrap.dedent('''
     window.show()
     panel = window.generate_panel
     panel.add_model(sys.argv[1], "tiny")
-    panel.random_seed.setChecked(False); panel.seed_spin.setValue(5)
-    panel.count_spin.setValue(1); panel.length_spin.setValue(200)
+    panel.sampling_form.random_seed.setChecked(False); panel.sampling_form.seed_spin.setValue(5)
+    panel.sampling_form.count_spin.setValue(1); panel.sampling_form.length_spin.setValue(200)
 
     def edit():
         if panel.is_generating or not panel.entries:
             QTimer.singleShot(100, edit); return
-        cursor = panel.editor.textCursor(); cursor.movePosition(QTextCursor.End)
-        panel.editor.setTextCursor(cursor)
-        panel.editor.insertPlainText(sys.argv[3])  # as typed: the window is told the way a key press tells it
+        cursor = panel.tune_editor.editor.textCursor(); cursor.movePosition(QTextCursor.End)
+        panel.tune_editor.editor.setTextCursor(cursor)
+        panel.tune_editor.editor.insertPlainText(sys.argv[3])  # as typed: the window is told the way a key press tells it
         print("EDITED", flush=True)
 
     panel.tunes_generated.connect(lambda n: QTimer.singleShot(100, edit))
@@ -89,7 +89,7 @@ def test_a_killed_window_keeps_the_generated_tune_and_its_edit(qtbot, tiny_check
     entry = panel.entries[0]
     assert entry.text.endswith(EDIT) and entry.text.startswith("X:")
     assert (entry.temperature, entry.seed, entry.model) == (pytest.approx(0.8), 5, tiny_checkpoint)
-    assert panel.tune_list.currentRow() == 0 and panel.editor.toPlainText() == entry.text
+    assert panel.tunes.list.currentRow() == 0 and panel.tune_editor.editor.toPlainText() == entry.text
     samples = list((Path(tiny_checkpoint).parents[1] / "samples").glob("*seed5-n1.abc"))
     assert samples, "the tune is also kept in the run's samples folder"
 
@@ -115,10 +115,10 @@ def test_300_oneill_tunes_open_and_round_trip_through_save_as(qtbot, tmp_path):
     panel = window.generate_panel
     with qtbot.waitSignal(panel.books.checked, timeout=120_000) as checked:
         assert window.open_tunes(str(book))
-    assert len(panel.entries) == 300 and panel.tune_list.count() == 300
-    marked = [row for row in range(300) if not panel.tune_list.item(row).icon().isNull()]
+    assert len(panel.entries) == 300 and panel.tunes.list.count() == 300
+    marked = [row for row in range(300) if not panel.tunes.list.item(row).icon().isNull()]
     assert checked.args == [len(marked)] and 0 < len(marked) < 300  # O'Neill's has some bars that do not add up
-    assert "problem(s); line" in panel.tune_list.item(marked[0]).toolTip()
+    assert "problem(s); line" in panel.tunes.list.item(marked[0]).toolTip()
     assert window.windowTitle() == "oneill-300.abc[*] - ABC Studio" and not window.isWindowModified()
     copy = tmp_path / "copy.abc"
     assert panel.books.save_book(str(copy))
@@ -172,21 +172,21 @@ def test_titles_follow_the_t_line_and_undo_survives_switching_tunes(qtbot):
     panel = window.generate_panel
     panel.new_tune()
     panel.add_tune(oneill_tunes()[1])
-    panel.tune_list.setCurrentRow(0)
-    cursor = panel.editor.textCursor()
+    panel.tunes.list.setCurrentRow(0)
+    cursor = panel.tune_editor.editor.textCursor()
     cursor.movePosition(QTextCursor.Start)
     cursor.movePosition(QTextCursor.Down)
     cursor.movePosition(QTextCursor.EndOfLine, QTextCursor.KeepAnchor)
-    panel.editor.setTextCursor(cursor)
-    panel.editor.insertPlainText("T:The Kept Reel")
-    qtbot.waitUntil(lambda: panel.tune_list.item(0).text() == "The Kept Reel", timeout=5000)
-    panel.tune_list.setCurrentRow(1)
-    panel.tune_list.setCurrentRow(0)
-    assert "T:The Kept Reel" in panel.editor.toPlainText()
-    panel.editor.undo()
-    assert "T:My tune" in panel.editor.toPlainText()
-    panel.editor.redo()
-    assert "T:The Kept Reel" in panel.editor.toPlainText()
+    panel.tune_editor.editor.setTextCursor(cursor)
+    panel.tune_editor.editor.insertPlainText("T:The Kept Reel")
+    qtbot.waitUntil(lambda: panel.tunes.list.item(0).text() == "The Kept Reel", timeout=5000)
+    panel.tunes.list.setCurrentRow(1)
+    panel.tunes.list.setCurrentRow(0)
+    assert "T:The Kept Reel" in panel.tune_editor.editor.toPlainText()
+    panel.tune_editor.editor.undo()
+    assert "T:My tune" in panel.tune_editor.editor.toPlainText()
+    panel.tune_editor.editor.redo()
+    assert "T:The Kept Reel" in panel.tune_editor.editor.toPlainText()
 
 
 def test_the_selection_and_book_come_back_and_continue_fills_the_primer(qtbot, tmp_path):
@@ -196,13 +196,13 @@ def test_the_selection_and_book_come_back_and_continue_fills_the_primer(qtbot, t
     window.open_dropped(str(book))  # a file dropped on the Generate tab opens as tunes
     panel = window.generate_panel
     assert len(panel.entries) == 5
-    panel.tune_list.setCurrentRow(3)
-    panel.tune_list.item(1).setSelected(True)
+    panel.tunes.list.setCurrentRow(3)
+    panel.tunes.list.item(1).setSelected(True)
     window.close()
     assert store_path().is_file()
     again = make_window(qtbot)
     panel = again.generate_panel
-    assert len(panel.entries) == 5 and panel.tune_list.currentRow() == 3
+    assert len(panel.entries) == 5 and panel.tunes.list.currentRow() == 3
     assert panel.tunes.selected_rows() == [1, 3]
     assert again.windowTitle() == "five.abc[*] - ABC Studio"
     qtbot.mouseClick(panel.tunes.continue_button, Qt.LeftButton)
@@ -240,10 +240,10 @@ def test_a_book_with_bang_line_ends_opens_with_no_problem_marks(qtbot):
     panel = window.generate_panel
     with qtbot.waitSignal(panel.books.checked, timeout=60_000) as checked:
         assert window.open_tunes(str(book))
-    assert checked.args == [0] and panel.tune_list.count() == 3
+    assert checked.args == [0] and panel.tunes.list.count() == 3
     for row in range(3):
-        panel.tune_list.setCurrentRow(row)
-        qtbot.waitUntil(lambda: "!" in panel.editor.toPlainText() and panel.editor.toPlainText().startswith(
+        panel.tunes.list.setCurrentRow(row)
+        qtbot.waitUntil(lambda: "!" in panel.tune_editor.editor.toPlainText() and panel.tune_editor.editor.toPlainText().startswith(
             f"X:{row + 1}"), timeout=10_000)
-        assert panel.tune_list.item(row).icon().isNull()
-        assert panel.editor.problems == []
+        assert panel.tunes.list.item(row).icon().isNull()
+        assert panel.tune_editor.editor.problems == []

@@ -81,7 +81,6 @@ class GeneratePanel(QWidget):
         self.tune_editor = TuneEditor()
         self.exporter = Exporter(self)
         self.books = TuneBooks(self.tunes, self, self)
-        self._expose_parts()
 
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -97,7 +96,7 @@ class GeneratePanel(QWidget):
         left.setMinimumWidth(340)
         left.setMaximumWidth(460)
 
-        self.inspector = ModelInspector(self.editor, self.sampling_form)  # what the model expects, surprise
+        self.inspector = ModelInspector(self.tune_editor.editor, self.sampling_form)  # what the model expects, surprise
         score_split = QSplitter(Qt.Horizontal)
         score_split.addWidget(self.score)
         score_split.addWidget(self.inspector)
@@ -124,27 +123,11 @@ class GeneratePanel(QWidget):
         self.space_shortcut = QShortcut(QKeySequence(Qt.Key_Space), self)
         self.space_shortcut.setContext(Qt.WidgetWithChildrenShortcut)
 
-    def _expose_parts(self) -> None:
-        """The parts' controls under the names the tests, scripts and main window use (``panel.seed_spin``...)."""
-        for part, names in (
-            (self.sampling_form, ("model_picker", "temperature_dial", "temperature_label", "random_seed",
-                                  "seed_spin", "meter_combo", "key_combo", "primer_edit", "length_spin",
-                                  "count_spin", "generate_button", "stop_generation_button")),
-            (self.tunes, ("new_tune_button", "remove_tune_button")),
-            (self.playback, ("player", "play_button", "stop_button", "loop_check", "tempo_spin",
-                             "instrument_combo", "volume_slider", "output_combo", "ports_button",
-                             "soundfont_button", "export_button", "position_slider", "position_label")),
-            (self.tune_editor, ("editor", "problems", "repair_button")),
-        ):
-            for name in names:
-                setattr(self, name, getattr(part, name))
-        self.tune_list = self.tunes.list
-
     def _connect(self) -> None:
         self.sampling_form.generate_requested.connect(self.generate)
         self.sampling_form.stop_requested.connect(self.stop_generation)
         self.tunes.current_changed.connect(self._show_entry)
-        self.tunes.created.connect(self.editor.setFocus)
+        self.tunes.created.connect(self.tune_editor.editor.setFocus)
         self.tunes.removed.connect(self._on_tune_removed)
         self.tune_editor.text_settled.connect(self._on_text_edited)
         self.tune_editor.left_behind.connect(self.tunes.set_entry_text)
@@ -168,7 +151,7 @@ class GeneratePanel(QWidget):
         self.add_model(path, f"File {path.rsplit('/', 1)[-1]}")
 
     def add_model(self, path: str, label: str) -> None:
-        self.model_picker.add_model(str(path), label)
+        self.sampling_form.model_picker.add_model(str(path), label)
         self._status(f"Model ready: {label}")
 
     def _status(self, message: str) -> None:
@@ -206,7 +189,7 @@ class GeneratePanel(QWidget):
         """Starts sampling with the current settings; False (with a message) when it cannot start."""
         if self.is_generating:
             return False
-        path = self.model_picker.current_path()
+        path = self.sampling_form.model_picker.current_path()
         if not path:
             self._show_banner("There is no model yet. Train one in the Train tab, open a checkpoint "
                               "(File > Open checkpoint...), or paste a tune into the ABC editor to play it.")
@@ -221,8 +204,8 @@ class GeneratePanel(QWidget):
         self._worker.failed.connect(self._on_generation_failed)
         self._worker.finished.connect(self._on_generation_finished)
         self.sampling_form.set_generating(True)
-        self.editor.setReadOnly(True)
-        self.tune_list.setCurrentRow(first_row)
+        self.tune_editor.editor.setReadOnly(True)
+        self.tunes.list.setCurrentRow(first_row)
         self._thread = start_worker(self._worker, self)
         self._status(f"Generating {config.count} tune(s) at temperature {config.temperature:g}...")
         return True
@@ -233,14 +216,14 @@ class GeneratePanel(QWidget):
 
     def _on_text_arrived(self, index: int, chunk: str) -> None:
         if self.tunes.append_chunk(index, chunk):
-            self.editor.append_text(chunk)
+            self.tune_editor.editor.append_text(chunk)
 
     def _on_tunes_ready(self, tunes: list) -> None:
         self.tunes.finish_generating(tunes)
         from studio.core.tune_store import keep_in_run
 
         try:
-            keep_in_run(tunes[0].model or self.model_picker.current_path(), tunes) if tunes else None
+            keep_in_run(tunes[0].model or self.sampling_form.model_picker.current_path(), tunes) if tunes else None
         except OSError as exc:
             self._status(f"Could not keep the tunes in the run's samples folder: {exc}")
         self.tunes_generated.emit(len(tunes))
@@ -256,8 +239,8 @@ class GeneratePanel(QWidget):
         self._worker = None
         self._thread = None
         self.sampling_form.set_generating(False)
-        self.editor.setReadOnly(False)
-        self._show_entry(self.tune_list.currentRow())
+        self.tune_editor.editor.setReadOnly(False)
+        self._show_entry(self.tunes.list.currentRow())
 
     # ------------------------------------------------------------------ tunes, editing, preview
     @property
@@ -343,9 +326,9 @@ class GeneratePanel(QWidget):
 
     def _rewrite_text(self, rewrite) -> None:
         """Applies a playback-bar edit (write chords, transpose) to the editor, as one step Ctrl+Z undoes."""
-        text = self.editor.toPlainText()
+        text = self.tune_editor.editor.toPlainText()
         if text.strip():
-            self.editor.replace_text_undoably(rewrite(text))
+            self.tune_editor.editor.replace_text_undoably(rewrite(text))
 
     # ------------------------------------------------------------------ playback
     @property
@@ -353,7 +336,7 @@ class GeneratePanel(QWidget):
         return self.playback.program
 
     def can_play(self) -> bool:
-        return self.preview is not None and self.preview.midi is not None and self.player.loaded
+        return self.preview is not None and self.preview.midi is not None and self.playback.player.loaded
 
     def play(self) -> None:
         """Plays the current tune; with nothing to play, generates (or waits for the engraving) first."""
@@ -413,7 +396,7 @@ class GeneratePanel(QWidget):
     # ------------------------------------------------------------------ export
     def export_job(self) -> ExportJob | None:
         entry = self.current_entry
-        text = entry.text if entry else self.editor.toPlainText()
+        text = entry.text if entry else self.tune_editor.editor.toPlainText()
         if not text.strip():
             return None
         from studio.core.abc.text import tune_title
@@ -421,7 +404,7 @@ class GeneratePanel(QWidget):
         return ExportJob(
             text=text, title=tune_title(text, entry.title if entry else "tune"),
             temperature=entry.temperature if entry else None, seed=entry.seed if entry else None,
-            tempo_bpm=self.tempo_spin.value(), program=self.program, soundfont=self.playback.soundfont or None,
+            tempo_bpm=self.playback.tempo_spin.value(), program=self.program, soundfont=self.playback.soundfont or None,
             book_text=self.tune_book(), options=self.playback.export_options(), current=entry,
             selected=self.tunes.selected_entries(), every=[e for e in self.entries if not e.generating])
 

@@ -55,7 +55,7 @@ class RegeneratePanel(QWidget):
 
     def __init__(self, panel):
         super().__init__()
-        self.panel, self.editor, self.score = panel, panel.editor, panel.score
+        self.panel, self.editor, self.score = panel, panel.tune_editor.editor, panel.score
         self.map: ScoreMap | None = None
         self.result = None
         self.original_text = ""
