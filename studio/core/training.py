@@ -27,12 +27,14 @@ from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.fine_tuning import Base, held_out_problem, start_from
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
-from studio.core.precision import cpu_has_amx
+from studio.core.precision import AutoPrecision
+from studio.core.precision_probe import auto_precision
 from studio.core.disk_space import write_failure
 from studio.core.run_writer import RunWriter
 from studio.core.runs import LossPoint, Run, RunStore
 from studio.core.scoring import score_tunes, window_loss
 from studio.core.training_data import TrainingBatches
+from studio.core.training_step import autocast, optimisation_step
 from studio.core.training_listener import TrainingListener, TrainingResult  # noqa: F401 - re-exported
 from studio.core.tune_streams import validation_tunes
 from studio.core.vocabulary import Vocabulary
@@ -40,18 +42,6 @@ from studio.core.vocabulary import Vocabulary
 
 class TrainingError(Exception):
     """Training cannot start or go on; the message says why, for the user."""
-
-
-def bf16_is_fast(device: torch.device, cpu_flags: str | None = None) -> bool:
-    """True where bf16 autocast speeds training up: CUDA with bf16, or a CPU with AMX.
-
-    ``cpu_flags`` (the ``flags`` line of /proc/cpuinfo) is read from the machine when not given.
-    """
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    if device.type != "cpu":
-        return False
-    return cpu_has_amx(cpu_flags)
 
 
 class Trainer:
@@ -82,12 +72,16 @@ class Trainer:
             self.device = pick_device(train_config.device)
         except ValueError as exc:
             raise TrainingError(str(exc)) from exc
+        self.distributed: DistributedContext = context_from_environment()
+        #: what ``auto`` measured and chose (None when the precision was given); under DDP rank 0 measures for all
+        self.auto_precision: AutoPrecision | None = None
+        if train_config.precision == "auto":
+            here = auto_precision(self.device, self.model_config, train_config) if self.distributed.is_main else None
+            self.auto_precision = self.distributed.gather(here)[0]
         self.use_bf16 = train_config.precision == "bf16" or (
-            train_config.precision == "auto" and bf16_is_fast(self.device)
-        )
+            self.auto_precision is not None and self.auto_precision.precision == "bf16")
         self.augmentation = AugmentationReport(tuple(train_config.augment_keys))
         train_tunes = augmented_tunes(split.train, train_config.augment_keys, self.augmentation)
-        self.distributed: DistributedContext = context_from_environment()
         try:
             self.batches = TrainingBatches(train_tunes, vocabulary, train_config, self.distributed.rank)
         except ValueError as exc:
@@ -232,25 +226,15 @@ class Trainer:
 
     # --- the loop ---------------------------------------------------------------------------------------------
 
-    def _autocast(self):
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.use_bf16)
-
     def train_step(self) -> float:
         """One optimisation step on a batch of windows (random, or the streams' next); returns the loss in nats per
         character."""
         self.model.train()
         inputs, targets, state = self.batches.next_batch(self.device)
-        with self._autocast():
-            logits, state = self.forward_model(inputs, state)
-            loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss, state = optimisation_step(self.forward_model, self.optimizer, inputs, targets, state,
+                                        bf16=self.use_bf16, grad_clip=self.config.grad_clip,
+                                        learning_rate=self.config.learning_rate_at(self.step + 1))
         self.batches.carry(state)
-        if self.config.grad_clip > 0:
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.config.learning_rate_at(self.step + 1)
-        self.optimizer.step()
         return self.distributed.mean(float(loss.detach()))
 
     def validation_loss(self) -> float | None:
@@ -265,7 +249,8 @@ class Trainer:
         data = self.validation_data
         if data is None or len(data) < 3:
             return None
-        total, n = window_loss(self.model, data, self.window, self.config.validation_windows, self._autocast())
+        total, n = window_loss(self.model, data, self.window, self.config.validation_windows,
+                               autocast(self.device, self.use_bf16))
         return total / n
 
     def snapshot(self, elapsed: float, with_optimizer: bool = True, rank_states=None) -> Checkpoint:
@@ -306,6 +291,7 @@ class Trainer:
         """Trains until ``iterations`` steps are done or ``stop()`` is called; never raises for training errors."""
         self._writer = RunWriter(self.run_folder, lambda message: self.listener.on_warning(message))
         if not self._writer.open(device=str(self.device), precision="bf16" if self.use_bf16 else "fp32",
+                                 precision_auto=self.auto_precision.to_dict() if self.auto_precision else None,
                                  augmentation=self.augmentation.to_dict() if self.augmentation.shifts else None):
             self.stop()  # the run folder cannot be written: stopped before the first step, with the reason
         self._set_state("running")
