@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from studio.core.corpus import load_corpus
-from studio.core.training import Trainer, bf16_is_fast, preset
+from studio.core.precision import cpu_has_amx
+from studio.core.training import Trainer, preset
 
 
 class LabReference:
@@ -74,7 +75,8 @@ def main() -> None:
         **contenders,
     }
     print(f"batch {args.batch_size} x sequence {args.seq_length}, hidden {args.hidden_size}, "
-          f"{torch.get_num_threads()} threads, bf16 fast here: {bf16_is_fast(torch.device('cpu'))}")
+          f"{torch.get_num_threads()} threads, AMX here: {cpu_has_amx()} (precision auto measures both: "
+          "core/precision_probe.py)")
     for contender in contenders.values():  # warm-up (allocations, oneDNN kernel selection)
         contender.train_step()
     times: dict[str, list[float]] = {name: [] for name in contenders}
