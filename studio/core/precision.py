@@ -31,6 +31,8 @@ MARGIN = 1.1
 CACHE_FORMAT = 1
 #: The cache keeps the most recent entries only.
 MAX_ENTRIES = 200
+#: How :meth:`AutoPrecision.words` ends for each ``source``.
+SOURCE_WORDS = {"cache": " (from the cache)", "run": " (as when the run started)"}
 
 
 def read_cpu_flags() -> str:
@@ -96,14 +98,20 @@ class ProbeKey:
 @dataclass(frozen=True)
 class AutoPrecision:
     """What ``auto`` chose and why: ``precision`` (fp32 or bf16), the measured milliseconds per step of each (None
-    where nothing was measured), ``reason`` in words, whether it came from the cache and when it was measured."""
+    where nothing was measured), ``reason`` in words, where the answer came from (``source``: ``measured`` now,
+    the ``cache``, or the ``run``'s own record when it is resumed) and when it was measured."""
 
     precision: str
     reason: str
     fp32_ms: float | None = None
     bf16_ms: float | None = None
-    cached: bool = False
+    source: str = "measured"
     measured_at: str = ""
+
+    @property
+    def cached(self) -> bool:
+        """Read from the cache, not measured for this run."""
+        return self.source == "cache"
 
     @property
     def speed_up(self) -> float | None:
@@ -111,28 +119,28 @@ class AutoPrecision:
         return self.fp32_ms / self.bf16_ms if self.fp32_ms and self.bf16_ms else None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "cached": self.cached}
 
     @classmethod
-    def from_dict(cls, data: dict, cached: bool = True) -> "AutoPrecision":
-        """ValueError when ``data`` is not a measurement this module wrote."""
+    def from_dict(cls, data: dict, source: str = "cache") -> "AutoPrecision":
+        """The measurement ``data`` holds, as read from ``source``; ValueError when it is none this module wrote."""
         if not isinstance(data, dict) or data.get("precision") not in ("fp32", "bf16"):
             raise ValueError("not a precision measurement")
         times = [data.get("fp32_ms"), data.get("bf16_ms")]
         if not all(isinstance(t, (int, float)) and t > 0 for t in times):
             raise ValueError("a measurement without both step times")
-        return cls(data["precision"], str(data.get("reason", "")), float(times[0]), float(times[1]), cached,
+        return cls(data["precision"], str(data.get("reason", "")), float(times[0]), float(times[1]), source,
                    str(data.get("measured_at", "")))
 
     def words(self) -> str:
         """The choice and what it rests on, e.g. ``bf16: 624 ms a step under bf16 autocast, 750 in fp32 (1.20x
-        faster; bf16 from 1.10x), measured 2026-12-03 (cached)``."""
+        faster; bf16 from 1.10x), measured 2026-12-03 (from the cache)``."""
         if self.speed_up is None:
             return f"{self.precision}: {self.reason}"
         when = f", measured {self.measured_at[:10]}" if self.measured_at else ""
         return (f"{self.precision}: {self.bf16_ms:.0f} ms a step under bf16 autocast, {self.fp32_ms:.0f} in fp32 "
                 f"(bf16 {self.speed_up:.2f}x as fast; bf16 from {MARGIN:.2f}x){when}"
-                f"{' (from the cache)' if self.cached else ''}")
+                f"{SOURCE_WORDS.get(self.source, '')}")
 
 
 def decide(fp32_ms: float, bf16_ms: float, margin: float = MARGIN) -> AutoPrecision:
@@ -141,13 +149,25 @@ def decide(fp32_ms: float, bf16_ms: float, margin: float = MARGIN) -> AutoPrecis
     chosen = "bf16" if speed_up >= margin - 1e-9 else "fp32"
     reason = (f"bf16 measured {speed_up:.2f}x as fast as fp32" if chosen == "bf16" else
               f"bf16 measured {speed_up:.2f}x as fast as fp32, under the {margin:.2f}x it must reach")
-    return AutoPrecision(chosen, reason, fp32_ms, bf16_ms, False,
+    return AutoPrecision(chosen, reason, fp32_ms, bf16_ms, "measured",
                          datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
 def failed(reason: str) -> AutoPrecision:
     """fp32, because the measurement could not be made (``reason`` says why)."""
     return AutoPrecision("fp32", reason)
+
+
+def as_started(meta: dict) -> AutoPrecision | None:
+    """What ``auto`` took when the run whose run.json is ``meta`` started (None: not known), so that a resumed run
+    goes on in the precision it began in, whatever this machine or its cache says now: the measurement it recorded,
+    or for a run from before measuring (``auto`` then followed the CPU's flags) the precision it recorded."""
+    try:
+        return AutoPrecision.from_dict(meta.get("precision_auto"), "run")
+    except ValueError:
+        recorded = meta.get("precision")
+        return AutoPrecision(recorded, "the precision the run trained in", source="run") if recorded in (
+            "fp32", "bf16") else None
 
 
 def cache_path() -> Path:
@@ -173,7 +193,7 @@ def _key_of(entry: dict) -> ProbeKey | None:
         return None
 
 
-def cached(key: ProbeKey, path: Path | None = None, any_vocabulary: bool = False) -> AutoPrecision | None:
+def lookup(key: ProbeKey, path: Path | None = None, any_vocabulary: bool = False) -> AutoPrecision | None:
     """The latest measurement kept for ``key`` (see :meth:`ProbeKey.matches`), or None."""
     for entry in reversed(_entries(path or cache_path())):
         found = _key_of(entry)
@@ -190,7 +210,7 @@ def remember(key: ProbeKey, result: AutoPrecision, path: Path | None = None) -> 
     the file cannot be written."""
     path = path or cache_path()
     kept = [entry for entry in _entries(path) if _key_of(entry) != key]
-    kept.append({"key": asdict(key), "result": {**result.to_dict(), "cached": True}})
+    kept.append({"key": asdict(key), "result": result.to_dict()})
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(path, {"format": CACHE_FORMAT, "entries": kept[-MAX_ENTRIES:]})
 
@@ -204,7 +224,7 @@ def auto_precision_label(model_config: ModelConfig | None, train_config: TrainCo
         return "auto (bf16 if the GPU has it)", "On a CUDA GPU, auto trains in bf16 where the GPU supports it."
     if device == "mps":
         return "auto (fp32 on mps)", "On Apple's MPS, auto trains in fp32."
-    found = (cached(ProbeKey.here(model_config, train_config, threads), path, any_vocabulary=True)
+    found = (lookup(ProbeKey.here(model_config, train_config, threads), path, any_vocabulary=True)
              if model_config is not None and train_config is not None else None)
     if found is None:
         return ("auto (measured when training starts)",

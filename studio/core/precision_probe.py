@@ -4,7 +4,9 @@
 takes :func:`studio.core.training_step.optimisation_step` on random characters at the run's batch size and sequence
 length, with the torch threads set now: one warm-up step of each precision (allocations, oneDNN's kernels), then
 turns of one step each (so the machine's noise hits both alike), at least ``min_rounds`` and more while the time
-budget lasts. Each precision's fastest step counts (other work on the machine only adds time).
+budget lasts (a large network's steps take a second or more each and stop at the minimum; a small one's take
+milliseconds, where one preempted step would decide, and get up to ``max_rounds``). Each precision's fastest step
+counts (other work on the machine only adds time).
 
 :func:`auto_precision` answers for a run: from the cache (:mod:`studio.core.precision`) when this machine measured
 these shapes before, else by measuring and keeping the answer. Any failure means fp32 with the reason. The probe
@@ -22,15 +24,15 @@ import torch
 
 from studio.core.configs import ModelConfig, TrainConfig
 from studio.core.model import CharLSTM
-from studio.core.precision import AutoPrecision, ProbeKey, cached, decide, failed, remember
+from studio.core.precision import AutoPrecision, ProbeKey, decide, failed, lookup, remember
 from studio.core.training_step import optimisation_step
 
 #: How long the timed turns may go on after the minimum (seconds; the warm-up and ``min_rounds`` always run).
-BUDGET_SECONDS = 3.0
+BUDGET_SECONDS = 2.0
 
 
 def measure_steps(model_config: ModelConfig, train_config: TrainConfig, device: torch.device | str = "cpu", *,
-                  min_rounds: int = 2, max_rounds: int = 5,
+                  min_rounds: int = 2, max_rounds: int = 30,
                   budget_seconds: float = BUDGET_SECONDS) -> tuple[float, float]:
     """Milliseconds per training step at these shapes: (fp32, bf16), each the fastest of its timed steps.
     ``model_config.vocab_size`` must be set. Raises whatever torch raises (e.g. bf16 autocast unsupported)."""
@@ -76,7 +78,7 @@ def auto_precision(device: torch.device, model_config: ModelConfig, train_config
     if device.type != "cpu":
         return failed(f"bf16 autocast is not used on {device.type}")
     key = ProbeKey.here(model_config, train_config, torch.get_num_threads() if threads is None else threads)
-    known = cached(key, path)
+    known = lookup(key, path)
     if known is not None:
         return known
     try:

@@ -27,7 +27,7 @@ from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.fine_tuning import Base, held_out_problem, start_from
 from studio.core.distributed import DistributedContext, context_from_environment
 from studio.core.model import CharLSTM, ModelConfig, pick_device
-from studio.core.precision import AutoPrecision
+from studio.core.precision import AutoPrecision, as_started
 from studio.core.precision_probe import auto_precision
 from studio.core.disk_space import write_failure
 from studio.core.run_writer import RunWriter
@@ -57,6 +57,7 @@ class Trainer:
         listener: TrainingListener | None = None,
         checkpoint: Checkpoint | None = None,
         corpus_info: dict | None = None,
+        auto: AutoPrecision | None = None,
     ):
         problems = {**model_config.problems(), **train_config.problems()}
         if problems:
@@ -73,9 +74,10 @@ class Trainer:
         except ValueError as exc:
             raise TrainingError(str(exc)) from exc
         self.distributed: DistributedContext = context_from_environment()
-        #: what ``auto`` measured and chose (None when the precision was given); under DDP rank 0 measures for all
-        self.auto_precision: AutoPrecision | None = None
-        if train_config.precision == "auto":
+        #: what ``auto`` measured and chose (None when the precision was given); under DDP rank 0 measures for all;
+        #: ``auto`` given (a resumed run's :func:`studio.core.precision.as_started`) is not measured again
+        self.auto_precision: AutoPrecision | None = auto if train_config.precision == "auto" else None
+        if train_config.precision == "auto" and auto is None:
             here = auto_precision(self.device, self.model_config, train_config) if self.distributed.is_main else None
             self.auto_precision = self.distributed.gather(here)[0]
         self.use_bf16 = train_config.precision == "bf16" or (
@@ -196,7 +198,7 @@ class Trainer:
                 raise TrainingError(f"cannot resume {run.name!r}: could not rewrite its loss.csv: "
                                     f"{write_failure(exc, run.path).words}") from exc
         return cls(split, checkpoint.vocabulary, checkpoint.model_config, train_config, writer, listener, checkpoint,
-                   corpus_info=meta["corpus"])
+                   corpus_info=meta["corpus"], auto=as_started(meta))
 
     def _restore(self, checkpoint: Checkpoint) -> None:
         self.model.load_state_dict({k: v.float() for k, v in checkpoint.model_state.items()})

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from studio.core.configs import ModelConfig, TrainConfig
-from studio.core.precision import MARGIN, ProbeKey, auto_precision_label, cached, decide
-from studio.core.precision_probe import auto_precision, measure_steps
+from studio.core.precision import MARGIN, ProbeKey, auto_precision_label, decide, lookup, remember
+from studio.core.precision_probe import auto_precision
+from support import oneills_first_file
 
 CPU = torch.device("cpu")
 
@@ -73,7 +74,7 @@ def test_a_corrupt_cache_is_ignored_measured_again_and_rewritten(tmp_path, conte
     path = tmp_path / "precision.json"
     path.write_bytes(content)
     model_config, train_config = tiny()
-    assert cached(ProbeKey.here(model_config, train_config, 1), path) is None
+    assert lookup(ProbeKey.here(model_config, train_config, 1), path) is None
     label, _ = auto_precision_label(model_config, train_config, 1, path=path)
     assert label == "auto (measured when training starts)"
     timings = Timings(750.0, 624.0)
@@ -117,15 +118,14 @@ def test_a_cache_that_cannot_be_written_still_answers(tmp_path):
 def test_a_real_probe_at_tiny_shapes_end_to_end(tmp_path):
     model_config, train_config = tiny()
     rng = torch.get_rng_state()
-    fp32_ms, bf16_ms = measure_steps(model_config, train_config, min_rounds=2, max_rounds=2)
-    assert fp32_ms > 0 and bf16_ms > 0
-    assert torch.equal(torch.get_rng_state(), rng)  # the probe leaves a run's random numbers alone
     path = tmp_path / "precision.json"
-    result = auto_precision(CPU, model_config, train_config, path=path)
+    result = auto_precision(CPU, model_config, train_config, path=path)  # real steps, timed
+    assert torch.equal(torch.get_rng_state(), rng)  # the probe leaves a run's random numbers alone
+    assert result.source == "measured" and result.fp32_ms > 0 and result.bf16_ms > 0
     assert result.precision == ("bf16" if result.fp32_ms / result.bf16_ms >= MARGIN else "fp32")
     [entry] = json.loads(path.read_text())["entries"]
     assert entry["key"] == {**entry["key"], "threads": torch.get_num_threads(), "hidden_size": 16, "vocab_size": 12}
-    assert cached(ProbeKey.here(model_config, train_config, torch.get_num_threads()), path).cached
+    assert lookup(ProbeKey.here(model_config, train_config, torch.get_num_threads()), path).cached
 
 
 def test_the_forms_label_says_what_was_measured_at_these_shapes(tmp_path):
@@ -144,3 +144,35 @@ def test_the_forms_label_says_what_was_measured_at_these_shapes(tmp_path):
         "auto (measured when training starts)"
     assert auto_precision_label(form_model, train_config, 2, path=path)[0] == "auto (measured when training starts)"
     assert auto_precision_label(None, None, 1, path=path)[0] == "auto (measured when training starts)"
+
+
+def test_a_resumed_run_goes_on_in_the_precision_it_started_in(tiny_configs, tmp_path):
+    from studio.core.corpus import load_corpus
+    from studio.core.runs import RunStore
+    from studio.core.training import Trainer
+
+    model_config, train_config = tiny_configs(2, validation_windows=4)
+    corpus = load_corpus(str(oneills_first_file()))
+    trainer = Trainer.new(corpus, model_config, train_config, RunStore(tmp_path / "runs"))
+    trainer.run()
+    started = trainer.auto_precision
+    # the machine's answer changes (a new measurement, another torch...): the run keeps its own
+    opposite = decide(100.0, 50.0) if started.precision == "fp32" else decide(100.0, 200.0)
+    remember(ProbeKey.here(trainer.model_config, train_config, torch.get_num_threads()), opposite)
+    resumed = Trainer.resume(trainer.run_folder, iterations=4, corpus=corpus)
+    assert resumed.auto_precision.source == "run" and resumed.auto_precision.precision == started.precision
+    assert resumed.use_bf16 == trainer.use_bf16 and "as when the run started" in resumed.auto_precision.words()
+    assert resumed.run().reason == "finished"
+    recorded = trainer.run_folder.meta()["precision_auto"]
+    assert (recorded["fp32_ms"], recorded["bf16_ms"]) == (started.fp32_ms, started.bf16_ms)
+
+
+def test_what_a_run_started_in_is_read_from_its_run_json():
+    from studio.core.precision import as_started
+
+    measured = decide(750.0, 624.0).to_dict()
+    assert as_started({"precision": "bf16", "precision_auto": measured}).precision == "bf16"
+    assert as_started({"precision": "fp32"}).precision == "fp32"  # a run from before measuring (CPU flags)
+    assert as_started({"precision": "fp32", "precision_auto": {"precision": "fp32", "reason": "failed"}}).source == \
+        "run"
+    assert as_started({}) is None and as_started({"precision": "fp16"}) is None
