@@ -6,7 +6,8 @@ length, with the torch threads set now: one warm-up step of each precision (allo
 turns of one step each (so the machine's noise hits both alike), at least ``min_rounds`` and more while the time
 budget lasts (a large network's steps take a second or more each and stop at the minimum; a small one's take
 milliseconds, where one preempted step would decide, and get up to ``max_rounds``). Each precision's fastest step
-counts (other work on the machine only adds time).
+counts (other work on the machine only adds time). On one thread a step is timed in CPU time (:func:`step_clock`):
+beside another job, a step of the lab's network took 3.3-4.7 s of wall time but 0.64-0.93 s of CPU time.
 
 :func:`auto_precision` answers for a run: from the cache (:mod:`studio.core.precision`) when this machine measured
 these shapes before, else by measuring and keeping the answer. Any failure means fp32 with the reason. The probe
@@ -31,8 +32,15 @@ from studio.core.training_step import optimisation_step
 BUDGET_SECONDS = 2.0
 
 
+def step_clock(device: torch.device) -> Callable[[], float]:
+    """What a step is timed with: on a CPU with one torch thread, the process's CPU time, to which the time the
+    process waits for a core (another job on a busy machine) does not add; else the wall clock (CPU time would count
+    threads that wait for each other, and a GPU's work)."""
+    return time.process_time if device.type == "cpu" and torch.get_num_threads() == 1 else time.perf_counter
+
+
 def measure_steps(model_config: ModelConfig, train_config: TrainConfig, device: torch.device | str = "cpu", *,
-                  min_rounds: int = 2, max_rounds: int = 30,
+                  min_rounds: int = 2, max_rounds: int = 10,
                   budget_seconds: float = BUDGET_SECONDS) -> tuple[float, float]:
     """Milliseconds per training step at these shapes: (fp32, bf16), each the fastest of its timed steps.
     ``model_config.vocab_size`` must be set. Raises whatever torch raises (e.g. bf16 autocast unsupported)."""
@@ -45,13 +53,14 @@ def measure_steps(model_config: ModelConfig, train_config: TrainConfig, device: 
         shape = (train_config.batch_size, train_config.seq_length)
         inputs = torch.randint(0, model_config.vocab_size, shape, device=device)
         targets = torch.randint(0, model_config.vocab_size, shape, device=device)
+        clock = step_clock(device)
 
         def step(bf16: bool) -> float:
-            began = time.perf_counter()
+            began = clock()
             loss, _ = optimisation_step(model, optimizer, inputs, targets, None, bf16=bf16,
                                         grad_clip=train_config.grad_clip, learning_rate=train_config.learning_rate)
             loss.detach().item()  # waits for the step (on a GPU too)
-            return (time.perf_counter() - began) * 1000
+            return (clock() - began) * 1000
 
         step(False), step(True)  # warm-up
         times: dict[bool, list[float]] = {False: [], True: []}
