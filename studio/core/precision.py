@@ -138,9 +138,14 @@ class AutoPrecision:
         if self.speed_up is None:
             return f"{self.precision}: {self.reason}"
         when = f", measured {self.measured_at[:10]}" if self.measured_at else ""
-        return (f"{self.precision}: {self.bf16_ms:.0f} ms a step under bf16 autocast, {self.fp32_ms:.0f} in fp32 "
+        return (f"{self.precision}: {_ms(self.bf16_ms)} ms a step under bf16 autocast, {_ms(self.fp32_ms)} in fp32 "
                 f"(bf16 {self.speed_up:.2f}x as fast; bf16 from {MARGIN:.2f}x){when}"
                 f"{SOURCE_WORDS.get(self.source, '')}")
+
+
+def _ms(milliseconds: float) -> str:
+    """``1,574`` or ``7.3``: whole milliseconds from 100 up, one decimal below."""
+    return f"{milliseconds:,.0f}" if milliseconds >= 100 else f"{milliseconds:.1f}"
 
 
 def decide(fp32_ms: float, bf16_ms: float, margin: float = MARGIN) -> AutoPrecision:
