@@ -1,7 +1,7 @@
 """Does bf16 autocast cost quality? The same run (config, seed, data windows) in fp32 and in bf16, in one process.
 
 Prints each precision's validation loss after the same number of steps, their ratio (target: bf16 within 2% of
-fp32) and their speed ratio on this CPU (bf16 pays only with AMX; see bench/README.md).
+fp32) and their speed ratio on this CPU (precision ``auto`` measures the speed itself; see bench/README.md).
 
     python bench/bf16_quality.py                          # lab model, 200 steps
     python bench/bf16_quality.py --steps 30 --hidden-size 64 --smoke
@@ -16,7 +16,8 @@ import torch
 
 from studio.core.configs import preset
 from studio.core.corpus import load_corpus
-from studio.core.learning.training import Trainer, bf16_is_fast
+from studio.core.learning.training import Trainer
+from studio.core.network.precision import cpu_has_amx
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
         results[precision] = (trainer.validation_loss(), (time.perf_counter() - began) / args.steps)
     (fp32_loss, fp32_time), (bf16_loss, bf16_time) = results["fp32"], results["bf16"]
     print(f"{args.steps} steps, hidden {args.hidden_size}, {args.threads} thread(s), AMX here: "
-          f"{bf16_is_fast(torch.device('cpu'))}")
+          f"{cpu_has_amx()}")
     print(f"validation loss: fp32 {fp32_loss:.4f}, bf16 {bf16_loss:.4f}: bf16 / fp32 = {bf16_loss / fp32_loss:.4f} "
           f"({(bf16_loss / fp32_loss - 1) * 100:+.2f}%, target within 2%)")
     print(f"seconds per step: fp32 {fp32_time:.3f}, bf16 {bf16_time:.3f}: speed ratio bf16/fp32 "

@@ -19,7 +19,8 @@ from torch import nn
 
 from studio.core.configs import preset
 from studio.core.corpus import load_corpus
-from studio.core.learning.training import Trainer, bf16_is_fast
+from studio.core.learning.training import Trainer
+from studio.core.network.precision import cpu_has_amx
 
 
 class LabReference:
@@ -75,7 +76,8 @@ def main() -> None:
         **contenders,
     }
     print(f"batch {args.batch_size} x sequence {args.seq_length}, hidden {args.hidden_size}, "
-          f"{torch.get_num_threads()} threads, bf16 fast here: {bf16_is_fast(torch.device('cpu'))}")
+          f"{torch.get_num_threads()} threads, AMX here: {cpu_has_amx()} (precision auto measures both: "
+          "core/network/precision_probe.py)")
     for contender in contenders.values():  # warm-up (allocations, oneDNN kernel selection)
         contender.train_step()
     times: dict[str, list[float]] = {name: [] for name in contenders}

@@ -75,6 +75,8 @@ def trained_run(oneills, tmp_path_factory):
     # on random windows: the tests that read it compare the trainer's window validation with ``score --method
     # windows`` and sample from it at seeds chosen for what that model writes (stream runs: test_stream_training.py)
     train_config.context = "window"
+    # fp32 given, not auto (which measures this machine): its window validation loss is compared with ``score``'s
+    train_config.precision = "fp32"
     result = Trainer.new(oneills, model_config, train_config, store, "fixture").run()
     assert result.reason == "finished", result.error
     return result.run

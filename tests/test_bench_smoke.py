@@ -36,6 +36,7 @@ QUICK_ARGS = {
     "notation_speed.py": ["2"],
     "sheet_music_speed.py": ["--pdf-tunes", "3", "--musicxml-tunes", "20"],
     "soak_memory.py": ["--preset", "tiny", "--steps", "30", "--warmup", "5"],
+    "precision_probe.py": ["--hidden-size", "32", "--embedding", "16", "--rounds", "2", "--smoke"],
     "reader_agreement.py": ["--only", "nottingham-dataset"],
     "regenerate_quality.py": ["--smoke"],
     "startup.py": ["--smoke"],

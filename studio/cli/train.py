@@ -174,6 +174,8 @@ def cmd_train(args) -> int:
             result = trainer.run()
         return EXIT_FAILED if result.reason == "failed" else EXIT_OK
     listener.bar.update(trainer.step)
+    if trainer.auto_precision is not None:  # what precision auto measured (or found measured) on this machine
+        print(f"precision auto: {trainer.auto_precision.words()}", file=sys.stderr)
     world = trainer.distributed.world_size
     print(f"run folder: {trainer.run_folder.path}  (device {trainer.device}, "
           f"{'bf16' if trainer.use_bf16 else 'fp32'}, {trainer.model.parameter_count():,} parameters"

@@ -31,6 +31,8 @@ def test_train_then_generate_rename_and_delete(cli, home):
     assert "finished after 30 steps" in out.stdout
     runs = list((home / "runs").iterdir())
     assert len(runs) == 1 and (runs[0] / "checkpoints" / "last.pt").exists()
+    measured = json.loads((runs[0] / "run.json").read_text())["precision_auto"]  # precision auto, and what it saw
+    assert f"precision auto: {measured['precision']}: " in out.stderr and "ms a step under bf16 autocast" in out.stderr
     listing = cli("runs")
     assert "cli run" in listing.stdout and "finished" in listing.stdout
 

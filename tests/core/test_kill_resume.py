@@ -25,8 +25,10 @@ from studio.core.runs import RunStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # the tiny network: the kill inside a checkpoint write is made certain by holding the write (HOLD_WRITE_ENV), so the
-# model need not be big enough for the write to take a while
-MODEL_ARGS = ["--preset", "tiny", "--threads", "1", "--checkpoint-interval", "4", "--validation-interval", "50"]
+# model need not be big enough for the write to take a while. fp32 given: the run never interrupted trains in a data
+# folder of its own, where precision auto would measure afresh (a resumed run keeps what it started in)
+MODEL_ARGS = ["--preset", "tiny", "--threads", "1", "--checkpoint-interval", "4", "--validation-interval", "50",
+              "--precision", "fp32"]
 WAIT_S = 120.0  # a guard against a stuck child, not a speed requirement
 
 

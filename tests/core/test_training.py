@@ -5,10 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-import torch
 
 from studio.core.configs import TrainConfig, preset
-from studio.core.learning.training import Trainer, TrainingError, bf16_is_fast
+from studio.core.learning.training import Trainer, TrainingError
 from studio.core.learning.training_listener import TrainingListener
 
 
@@ -166,18 +165,25 @@ def test_presets_are_the_lab_and_its_controlled_variants():
         assert {k: v for k, v in settings.items() if lab_settings[k] != v} == changed, name
 
 
-def test_auto_precision_is_the_default_and_takes_bf16_only_where_it_pays(oneills, tiny_configs, tmp_path):
+def test_auto_precision_is_the_default_measured_and_recorded_in_the_run(oneills, tiny_configs, tmp_path):
+    from studio.core.network.precision import MARGIN
     from studio.core.runs import RunStore
 
     assert TrainConfig().precision == "auto" and preset("lab")[1].precision == "auto"
-    cpu = torch.device("cpu")
-    assert bf16_is_fast(cpu, "flags : fpu avx512f avx512_bf16 amx_bf16 amx_tile")
-    assert not bf16_is_fast(cpu, "flags : fpu avx512f avx512_bf16")  # AVX-512 BF16 alone was measured slower
     model_config, train_config = tiny_configs(3)
     train_config.precision = "auto"
     store = RunStore(tmp_path / "runs")
     trainer = Trainer.new(oneills, model_config, train_config, store=store)
     trainer.run()
-    used = "bf16" if bf16_is_fast(cpu) else "fp32"
-    assert trainer.use_bf16 == (used == "bf16")
-    assert trainer.run_folder.meta()["precision"] == used
+    measured = trainer.auto_precision
+    used = "bf16" if measured.fp32_ms / measured.bf16_ms >= MARGIN else "fp32"
+    assert measured.precision == used and trainer.use_bf16 == (used == "bf16")
+    meta = trainer.run_folder.meta()
+    assert meta["precision"] == used
+    assert meta["precision_auto"]["fp32_ms"] == measured.fp32_ms and meta["precision_auto"]["precision"] == used
+    again = Trainer.new(oneills, model_config, train_config, store=store)  # same machine and shapes: not measured
+    assert again.auto_precision.cached and again.auto_precision.fp32_ms == measured.fp32_ms
+    train_config.precision = "fp32"
+    given = Trainer.new(oneills, model_config, train_config, store=store)
+    given.run()
+    assert given.auto_precision is None and given.run_folder.meta()["precision_auto"] is None

@@ -122,3 +122,23 @@ def test_a_bad_corpus_path_says_why(qtbot, panel, tmp_path):
     assert failed.args[0]
     assert "Cannot use this corpus" in panel.corpus_picker.report.toPlainText()
     assert not panel.train_button.isEnabled()
+
+
+@pytest.fixture
+def measured_afresh(tmp_path, monkeypatch):
+    """Precision auto's measurements in a cache of this test's own (the session shares its cache folder)."""
+    monkeypatch.setenv("ABC_STUDIO_HOME", str(tmp_path / "home"))
+
+
+def test_auto_precision_shows_what_the_run_measured(qtbot, measured_afresh, panel):
+    combo = panel.form.editors["precision"]
+    assert combo.currentData() == "auto" and combo.currentText() == "auto (measured when training starts)"
+    configure(panel, iterations=3, validation_interval=3, checkpoint_interval=3)
+    qtbot.mouseClick(panel.train_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: panel.current_run() is not None and not panel.is_training(), timeout=TIMEOUT)
+    measured = panel.current_run().meta()["precision_auto"]
+    ratio = measured["fp32_ms"] / measured["bf16_ms"]
+    assert combo.currentText() in (f"auto (bf16 here: measured {ratio:.2f}x faster)",
+                                   f"auto (fp32 here: bf16 measured only {ratio:.2f}x faster)",
+                                   "auto (fp32 here: bf16 measured slower)")
+    assert combo.currentText().startswith(f"auto ({measured['precision']} here")

@@ -19,11 +19,11 @@ from fractions import Fraction
 
 from studio.core.abc.fields import default_unit_length, meter_parts, parse_meter, parse_unit_length
 from studio.core.abc.lexer import parse_length
+from studio.core.abc.rhythm_groups import GroupModes
 from studio.core.abc.strict_abc import (
     ALL_DECORATIONS, GENERATED_DECORATIONS, MAX_OCTAVE_MARKS, NOTE_LETTERS, ONE,
     SUFFIX_PREFIXES, SUFFIX_SET, BarCompletion, TextModes, feed_header,
 )
-from studio.core.abc.rhythm_groups import GroupModes
 from studio.core.abc.tokenizer import BROKEN_FACTORS, LONGEST_DURATION, SHORTEST_DURATION, parse_tuplet
 
 #: The state of an empty text. Lexical ``mode``: idle, note, rest, acc, chord_suffix, bracket, ending, field,

@@ -28,11 +28,13 @@ from studio.core.learning.fine_tuning import Base, held_out_problem, start_from
 from studio.core.learning.run_writer import RunWriter
 from studio.core.learning.training_data import TrainingBatches
 from studio.core.learning.training_listener import TrainingListener, TrainingResult
+from studio.core.learning.training_step import autocast, optimisation_step
 from studio.core.learning.tune_streams import validation_tunes
 from studio.core.network.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from studio.core.network.distributed import DistributedContext, context_from_environment
 from studio.core.network.model import CharLSTM, pick_device
-from studio.core.network.precision import cpu_has_amx
+from studio.core.network.precision import AutoPrecision, as_started
+from studio.core.network.precision_probe import auto_precision
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.scoring import score_tunes, window_loss
 from studio.core.runs import LossPoint, Run, RunStore
@@ -41,18 +43,6 @@ from studio.core.text_levels import corpus_at_level
 
 class TrainingError(Exception):
     """Training cannot start or go on; the message says why, for the user."""
-
-
-def bf16_is_fast(device: torch.device, cpu_flags: str | None = None) -> bool:
-    """True where bf16 autocast speeds training up: CUDA with bf16, or a CPU with AMX.
-
-    ``cpu_flags`` (the ``flags`` line of /proc/cpuinfo) is read from the machine when not given.
-    """
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    if device.type != "cpu":
-        return False
-    return cpu_has_amx(cpu_flags)
 
 
 class Trainer:
@@ -68,6 +58,7 @@ class Trainer:
         listener: TrainingListener | None = None,
         checkpoint: Checkpoint | None = None,
         corpus_info: dict | None = None,
+        auto: AutoPrecision | None = None,
     ):
         problems = {**model_config.problems(), **train_config.problems()}
         if problems:
@@ -83,12 +74,17 @@ class Trainer:
             self.device = pick_device(train_config.device)
         except ValueError as exc:
             raise TrainingError(str(exc)) from exc
+        self.distributed: DistributedContext = context_from_environment()
+        #: what ``auto`` measured and chose (None when the precision was given); under DDP rank 0 measures for all;
+        #: ``auto`` given (a resumed run's :func:`studio.core.network.precision.as_started`) is not measured again
+        self.auto_precision: AutoPrecision | None = auto if train_config.precision == "auto" else None
+        if train_config.precision == "auto" and auto is None:
+            here = auto_precision(self.device, self.model_config, train_config) if self.distributed.is_main else None
+            self.auto_precision = self.distributed.gather(here)[0]
         self.use_bf16 = train_config.precision == "bf16" or (
-            train_config.precision == "auto" and bf16_is_fast(self.device)
-        )
+            self.auto_precision is not None and self.auto_precision.precision == "bf16")
         self.augmentation = AugmentationReport(tuple(train_config.augment_keys))
         train_tunes = augmented_tunes(split.train, train_config.augment_keys, self.augmentation)
-        self.distributed: DistributedContext = context_from_environment()
         try:
             self.batches = TrainingBatches(train_tunes, vocabulary, train_config, self.distributed.rank)
         except ValueError as exc:
@@ -203,7 +199,7 @@ class Trainer:
                 raise TrainingError(f"cannot resume {run.name!r}: could not rewrite its loss.csv: "
                                     f"{write_failure(exc, run.path).words}") from exc
         return cls(split, checkpoint.vocabulary, checkpoint.model_config, train_config, writer, listener, checkpoint,
-                   corpus_info=meta["corpus"])
+                   corpus_info=meta["corpus"], auto=as_started(meta))
 
     def _restore(self, checkpoint: Checkpoint) -> None:
         self.model.load_state_dict({k: v.float() for k, v in checkpoint.model_state.items()})
@@ -233,25 +229,15 @@ class Trainer:
 
     # --- the loop ---------------------------------------------------------------------------------------------
 
-    def _autocast(self):
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.use_bf16)
-
     def train_step(self) -> float:
         """One optimisation step on a batch of windows (random, or the streams' next); returns the loss in nats per
         character."""
         self.model.train()
         inputs, targets, state = self.batches.next_batch(self.device)
-        with self._autocast():
-            logits, state = self.forward_model(inputs, state)
-            loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss, state = optimisation_step(self.forward_model, self.optimizer, inputs, targets, state,
+                                        bf16=self.use_bf16, grad_clip=self.config.grad_clip,
+                                        learning_rate=self.config.learning_rate_at(self.step + 1))
         self.batches.carry(state)
-        if self.config.grad_clip > 0:
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.config.learning_rate_at(self.step + 1)
-        self.optimizer.step()
         return self.distributed.mean(float(loss.detach()))
 
     def validation_loss(self) -> float | None:
@@ -266,7 +252,8 @@ class Trainer:
         data = self.validation_data
         if data is None or len(data) < 3:
             return None
-        total, n = window_loss(self.model, data, self.window, self.config.validation_windows, self._autocast())
+        total, n = window_loss(self.model, data, self.window, self.config.validation_windows,
+                               autocast(self.device, self.use_bf16))
         return total / n
 
     def snapshot(self, elapsed: float, with_optimizer: bool = True, rank_states=None) -> Checkpoint:
@@ -307,6 +294,7 @@ class Trainer:
         """Trains until ``iterations`` steps are done or ``stop()`` is called; never raises for training errors."""
         self._writer = RunWriter(self.run_folder, lambda message: self.listener.on_warning(message))
         if not self._writer.open(device=str(self.device), precision="bf16" if self.use_bf16 else "fp32",
+                                 precision_auto=self.auto_precision.to_dict() if self.auto_precision else None,
                                  augmentation=self.augmentation.to_dict() if self.augmentation.shifts else None):
             self.stop()  # the run folder cannot be written: stopped before the first step, with the reason
         self._set_state("running")

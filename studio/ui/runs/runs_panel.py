@@ -21,9 +21,9 @@ from studio.core.formatting import format_value, score_label
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.runs import RunStore, RunStoreError
 from studio.ui.runs.run_comparison import differing_settings, loss_logs_csv
+from studio.ui.runs.run_scoring import RunScoring
 from studio.ui.runs.runs_table import (COLUMNS, FIRST_NUMBER_COLUMN, SCORE_COLUMN, SHIPPED_ROW_NAME,
                                        STATUS_COLUMN)
-from studio.ui.runs.run_scoring import RunScoring
 from studio.ui.runs.score_dialog import SHIPPED, ModelToScore, ScoreDialog
 from studio.ui.widgets import settings
 from studio.ui.widgets.deferred import DeferredWidget

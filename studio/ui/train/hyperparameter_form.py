@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLine
 
 from studio.core.configs import ModelConfig, TrainConfig, preset, training_settings
 from studio.core.network.precision import auto_precision_label
+from studio.ui.train.training_worker import training_threads
 from studio.ui.widgets import settings
 
 #: Preset menu label -> core preset name.
@@ -32,10 +33,6 @@ CUSTOM = "Custom"
 def form_settings():
     """The settings the form shows, in its order (``Setting.form``)."""
     return [setting for setting in training_settings() if setting.about.form]
-
-
-#: Choices shown with a label of their own: (field, value) -> label. ``auto`` precision says what it picks on this CPU.
-CHOICE_LABELS = {("precision", "auto"): auto_precision_label()}
 
 
 def _choose(editor: QComboBox, value: str) -> None:
@@ -65,10 +62,10 @@ class HyperparameterForm(QWidget):
             if field.about.choices:
                 editor = QComboBox()
                 for index, (choice, explained) in enumerate(field.about.choices.items()):
-                    editor.addItem(CHOICE_LABELS.get((field.name, choice), choice), choice)  # the value as data
+                    editor.addItem(choice, choice)  # the value as data (``auto`` precision relabelled below)
                     if explained:
                         editor.setItemData(index, explained, Qt.ToolTipRole)
-                editor.currentTextChanged.connect(self._edited)
+                editor.currentIndexChanged.connect(self._edited)  # not its text: ``auto``'s label changes
             else:
                 editor = QLineEdit()
                 editor.textEdited.connect(self._edited)
@@ -167,7 +164,21 @@ class HyperparameterForm(QWidget):
         if key:
             self.set_preset(key)
 
+    def show_auto_precision(self) -> None:
+        """Labels the ``auto`` precision with what it will do for the form's settings on this machine (measured
+        before at these shapes, or measured when training starts: :func:`studio.core.network.precision.auto_precision_label`),
+        the whole measurement in its tooltip. Reads a small JSON file, no torch."""
+        model_config, train_config, problems = self._parse()
+        label, about = auto_precision_label(None if problems else model_config, None if problems else train_config,
+                                            training_threads(), self._text("device"))
+        editor = self.editors["precision"]
+        index = editor.findData("auto")
+        if editor.itemText(index) != label:
+            editor.setItemText(index, label)
+        editor.setItemData(index, about, Qt.ToolTipRole)
+
     def _validate(self) -> None:
+        self.show_auto_precision()
         problems = self.problems()
         for name, label in self.errors.items():
             label.setText(problems.get(name, ""))

@@ -312,6 +312,7 @@ class TrainPanel(QWidget):
 
     def _run_created(self, run) -> None:
         self._run = run
+        self.form.show_auto_precision()  # the Trainer has just measured (or found) what precision auto takes here
         show_line_to_beat(self.chart, run)
         self.runs_panel.refresh()
 
