@@ -37,9 +37,6 @@ def register(subparsers) -> None:
 def _selection(args, text: str):
     from studio.core.regenerate import select_bars, tune_strains
 
-    if (args.bars is not None) + (args.strain is not None) + args.new_strain != 1:
-        raise UserError("choose the bars with --bars FIRST-LAST (e.g. --bars 5-6), a strain with --strain N, "
-                        "or --new-strain")
     if args.strain is not None:
         strains = [[bar.number for bar in strain if not bar.pickup] for strain in tune_strains(text)]
         strains = [numbers for numbers in strains if numbers]
@@ -59,6 +56,9 @@ def cmd_regenerate(args) -> int:
 
     if not 1 <= args.candidates <= 256:
         raise UserError("--candidates must be between 1 and 256")
+    if (args.bars is not None) + (args.strain is not None) + args.new_strain != 1:
+        raise UserError("choose the bars with --bars FIRST-LAST (e.g. --bars 5-6), a strain with --strain N, "
+                        "or --new-strain")
     text, count = read_tune(args.tune_file, args.tune)
     try:
         selection = None if args.new_strain else _selection(args, text)

@@ -21,10 +21,9 @@ from typing import Callable
 from studio.core.abc.keys import read_key
 from studio.core.regenerate import (
     Candidate, Regeneration, RegenerationError, joined, model_text, primer_state, read_after, sample_bars,
-    tune_strains,
+    tune_ending, tune_strains,
 )
 from studio.core.sampling_plans import RegionPlan
-from studio.core.scoring import TUNE_ENDING
 
 _CLOSING = re.compile(r"\s*([|:\[\]]+)")
 
@@ -84,7 +83,7 @@ def new_strain(sampler, text: str, count: int = 16, temperature: float = 1.0, se
         progress(f"reading how the tune ends after {len(choices)} candidates")
     encode = sampler.vocabulary.encode
     heads = [encode(joined(bars, model_gaps)) for bars in choices]
-    tail = encode(model_text(text[insert:], vocabulary) + TUNE_ENDING)
+    tail = encode(tune_ending(model_text(text[insert:], vocabulary)))
     scores = read_after(sampler.model, encode(primer), [head + tail for head in heads], [len(h) for h in heads])
     candidates = sorted((Candidate(opening + joined(bars, gaps), text[:insert] + opening + joined(bars, gaps)
                                    + text[insert:], own=own, after=after)

@@ -219,6 +219,11 @@ def _split_candidate(generated: str, separators: list[str]) -> list[str] | None:
     return [bar.strip(" \n") for bar in bars + [rest]]  # the tune's own line breaks stay where they are
 
 
+def tune_ending(suffix: str) -> str:
+    """The model's text after a region, ended as the training text ends a tune (one blank line, not more)."""
+    return suffix.rstrip("\n") + TUNE_ENDING
+
+
 def primer_state(primer: str) -> CadenceState:
     """The state strict sampling starts from after ``primer``; a meter it cannot count is refused in words."""
     start = CadenceState().feed_text(primer)
@@ -309,7 +314,7 @@ def _ranked(sampler, text, selection, choices, gaps, model_gaps, primer, suffix)
     """Scores each choice (the written bars first) with the rest of the tune after it, best first."""
     encode = sampler.vocabulary.encode
     heads = [encode(joined(bars, model_gaps)) for bars in choices]
-    tail = encode(suffix + TUNE_ENDING)
+    tail = encode(tune_ending(suffix))
     scores = read_after(sampler.model, encode(primer), [head + tail for head in heads], [len(h) for h in heads])
     made = [Candidate(joined(bars, gaps), text[:selection.start] + joined(bars, gaps) + text[selection.end:],
                       own=own, after=after, original=i == 0)

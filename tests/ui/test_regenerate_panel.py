@@ -91,3 +91,25 @@ def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
     qtbot.keyClick(panel.editor, Qt.Key_Escape)
     qtbot.waitUntil(lambda: shown(panel, candidates[2].text), timeout=30000)
     assert composer.list.count() == 0 and panel.editor.toPlainText() == candidates[2].text
+
+
+def test_a_new_strain_is_offered_auditioned_in_place_and_accepted_as_one_undo_step(qtbot, panel):
+    composer = panel.regenerate_panel
+    panel.add_tune(TUNE)
+    qtbot.waitUntil(lambda: shown(panel, panel.editor.toPlainText()) and "GAG" in panel.editor.toPlainText(),
+                    timeout=30000)
+    text = panel.editor.toPlainText()
+    with qtbot.waitSignal(composer.candidates_ready, timeout=180000):
+        composer.new_strain_button.click()
+    result = composer.result
+    assert result.selection.label() == "a new strain (bars 9-16)" and "a new strain" in composer.info.text()
+    assert composer.list.count() == len(result.candidates) >= 3 and "no bars follow" in composer.list.item(0).text()
+    composer.list.setCurrentRow(1)
+    qtbot.waitUntil(lambda: shown(panel, result.candidates[1].text) and bool(composer.changed_marks), timeout=30000)
+    new_bars = [b for b in tune_bars(result.candidates[1].text) if b.number > 8]
+    assert len(composer.changed_marks) == len(composer.map.ids_in(new_bars[0].start, new_bars[-1].end))
+    assert panel.editor.toPlainText() == text
+    composer.accept_button.click()
+    assert panel.editor.toPlainText() == result.candidates[1].text
+    panel.editor.undo()
+    assert panel.editor.toPlainText() == text
