@@ -1,16 +1,16 @@
 """Strict sampling: every bar adds up to the meter, every tune is valid ABC, strains repeat as the form asks.
 
-Before each character, each tune's :class:`~studio.core.abc.rhythm.RhythmState` says which characters keep its
-bar completable to exactly the meter (and its ABC valid); the others are masked out of the model's distribution.
-The allowed set depends only on the rhythm state's :meth:`~studio.core.abc.rhythm.RhythmState.key`, so it is
-computed once per distinct state and cached (:class:`AllowedCharacters`). When a bar is full, the bar line is the
-only choice; with a ``form`` the sampler writes the bar lines itself (``|:``, ``|``, ``:|:``, ``:|``, ``||``,
-``|]``) at the strain lengths and ends the tune after the last strain, as its plan says
-(:mod:`studio.core.sampling_plans`; a plan for a region of a tune may also give a bar a shorter length of its own). With a form and ``phrase_repeats``, some
-bars copy an earlier bar as folk tunes do (bar 5 as bar 1, ...: :mod:`studio.core.phrase_repeats`): the copy is
-written through the model like forced bar lines, and only where it still adds up to the meter at its new place.
-With a form and ``cadence`` ``home``, each strain's last bar must end on a target note (the tonic for the tune's
-last strain, a tonic-triad note for the others: :mod:`studio.core.cadence`), masked the same way.
+Before each character, each tune's :class:`~studio.core.abc.rhythm.RhythmState` says which characters keep its bar
+completable to exactly the meter (and its ABC valid); the others are masked out of the model's distribution. The
+allowed set depends only on the rhythm state's :meth:`~studio.core.abc.rhythm.RhythmState.key`, so it is computed
+once per distinct state and cached (:class:`AllowedCharacters`). When a bar is full, the bar line is the only
+choice; with a ``form`` the sampler writes the bar lines itself (``|:``, ``|``, ``:|:``, ``:|``, ``||``, ``|]``) at
+the strain lengths and ends the tune after the last strain, as its plan says (:mod:`studio.core.sampling_plans`; a
+plan for a region of a tune may also give a bar a shorter length of its own). With a form and ``phrase_repeats``,
+some bars copy an earlier bar as folk tunes do (bar 5 as bar 1, ...: :mod:`studio.core.phrase_repeats`): the copy is
+written through the model like forced bar lines, and only where it still adds up to the meter at its new place. With
+a form and ``cadence`` ``home``, each strain's last bar must end on a target note (the tonic for the tune's last
+strain, a tonic-triad note for the others: :mod:`studio.core.cadence`), masked the same way.
 
 Where masking paints itself into a corner (nothing allowed, or a bar that runs on too long without filling), the
 tune backs off to its last bar line: the LSTM state, the logits and the rhythm state kept there are restored and

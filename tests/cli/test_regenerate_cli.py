@@ -48,7 +48,8 @@ def test_a_new_strain_is_written_after_the_last(tune_file, tmp_path, capsys):
     assert out[0].startswith("a new strain (bars 9-16): ") and "as written" not in "\n".join(out)
     assert "no bars follow a new strain" in out[2]
     longer = out_file.read_text()
-    assert longer.startswith(TUNE.rstrip("\n").removesuffix(":|")) and longer.count("|:") == 2 and longer.count(":|") == 2
+    assert longer.startswith(TUNE.rstrip("\n").removesuffix(":|"))
+    assert longer.count("|:") == longer.count(":|") == 2  # the new strain repeats as the first does
 
 
 def test_the_inspector_ranks_no_character_of_the_generation_note(shipped_sampler):

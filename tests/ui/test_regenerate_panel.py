@@ -40,12 +40,16 @@ def shown(panel, text):
     return panel.preview is not None and panel.preview.text == text and panel.regenerate_panel.map is not None
 
 
-def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
-    composer = panel.regenerate_panel
+def open_tune(qtbot, panel) -> str:
+    """Adds the jig to the list and waits until it is engraved and clickable; returns its text."""
     panel.add_tune(TUNE)
     qtbot.waitUntil(lambda: shown(panel, panel.editor.toPlainText()) and "GAG" in panel.editor.toPlainText(),
                     timeout=30000)
-    text = panel.editor.toPlainText()
+    return panel.editor.toPlainText()
+
+
+def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
+    composer, text = panel.regenerate_panel, open_tune(qtbot, panel)
     bars = {b.number: b for b in tune_bars(text)}
     in_five = composer.map.ids_in(bars[5].start, bars[5].end)
     click_note(qtbot, panel, in_five[1])
@@ -94,11 +98,7 @@ def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
 
 
 def test_a_new_strain_is_offered_auditioned_in_place_and_accepted_as_one_undo_step(qtbot, panel):
-    composer = panel.regenerate_panel
-    panel.add_tune(TUNE)
-    qtbot.waitUntil(lambda: shown(panel, panel.editor.toPlainText()) and "GAG" in panel.editor.toPlainText(),
-                    timeout=30000)
-    text = panel.editor.toPlainText()
+    composer, text = panel.regenerate_panel, open_tune(qtbot, panel)
     with qtbot.waitSignal(composer.candidates_ready, timeout=180000):
         composer.new_strain_button.click()
     result = composer.result

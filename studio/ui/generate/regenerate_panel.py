@@ -1,16 +1,15 @@
 """Compose with the model in the Generate tab: click notes in the score, regenerate the chosen bars, audition, accept.
 
 Clicking an engraved note selects its characters in the editor (through :class:`~studio.core.score_map.ScoreMap`;
-selecting text marks its notes in the score),
-so the inspector shows what the model expected there, as selecting text does; shift-click extends the selection to
-whole bars up to the note clicked. Regenerate (the button, the editor's context menu or Ctrl+R) samples candidates
-for the chosen bars off the GUI thread (:mod:`studio.ui.threads`; Stop cancels) with
-:func:`~studio.core.regenerate.regenerate` at the dial's temperature; the ranked candidates are listed with their
-scores and a reason. New strain (a button and the context menu) does the same for a strain written after the
-last one (:func:`~studio.core.new_strain.new_strain`), inserted where the tune ends. Selecting one engraves the tune with it in place, the changed bars marked, and plays it from
-one bar before; Accept
-writes it into the editor as one undo step; Escape puts the tune as written back. The panel places itself beside the
-score; the Generate tab only creates it.
+selecting text marks its notes in the score), so the inspector shows what the model expected there, as selecting
+text does; shift-click extends the selection to whole bars up to the note clicked. Regenerate (the button, the
+editor's context menu or Ctrl+R) samples candidates for the chosen bars off the GUI thread
+(:mod:`studio.ui.threads`; Stop cancels) with :func:`~studio.core.regenerate.regenerate` at the dial's temperature;
+the ranked candidates are listed with their scores and a reason. New strain (a button and the context menu) does the
+same for a strain written after the last one (:func:`~studio.core.new_strain.new_strain`), inserted where the tune
+ends. Selecting one engraves the tune with it in place, the changed bars marked, and plays it from one bar before;
+Accept writes it into the editor as one undo step; Escape puts the tune as written back. The panel places itself
+beside the score; the Generate tab only creates it.
 """
 
 from __future__ import annotations
