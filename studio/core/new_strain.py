@@ -1,12 +1,14 @@
 """A new strain after a tune's last one (a C strain after an AABB tune's B), written by the model in the tune's form.
 
-:func:`new_strain` mirrors the tune's last strain (:func:`~studio.core.regenerate.tune_strains`): as many bars,
-each as long (a pickup and a last bar shortened to complement it keep their lengths), the same text between them
-(bar lines, repeat signs, endings, line breaks), after the last strain's closing bar line (``|]`` made ``||``) and
-a start of repeat when the last strain opened with one. Candidates are sampled
-strictly from the model's state after the whole tune (:func:`~studio.core.regenerate.sample_bars`), with phrase
-repeats numbered as the strain's place in the form gives them (bar 5 as bar 1, ..., the last bars as the last
-strain's) and the cadence home rule moved to the new strain: its last note on the tonic, since it now ends the tune.
+:func:`new_strain` mirrors the tune's last strain (:func:`~studio.core.regenerate.tune_strains`): as many bars, the
+same text between them (bar lines, repeat signs, endings, line breaks), written after the last strain's closing bar
+line (``|]`` made ``||``) and a start of repeat when the last strain opened with one. Each bar lasts the meter, but
+where the tune's last bar is short (it completes a pickup): then the new strain opens with a pickup that completes
+that bar, and its own last bar is as short, so the bars still add up across the join (abc2midi counts them so).
+Candidates are sampled strictly from the model's state after the whole tune
+(:func:`~studio.core.regenerate.sample_bars`), with phrase repeats numbered as the strain's place in the form gives
+them (bar 5 as bar 1, ..., the last bars as the last strain's) and the cadence home rule moved to the new strain: its
+last note on the tonic, since it now ends the tune.
 
 A new strain has no bars after it to lead into, so candidates are ranked by their own log-likelihood plus that of
 the tune's ending after them (the closing bar line, then the end of the tune), and each reason says so.
@@ -16,9 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Callable
 
 from studio.core.abc.keys import read_key
+from studio.core.abc.timeline import TICKS_PER_WHOLE, read_bars
 from studio.core.regenerate import (
     Candidate, Regeneration, RegenerationError, joined, model_text, primer_state, read_after, sample_bars,
     tune_ending, tune_strains,
@@ -63,17 +67,21 @@ def new_strain(sampler, text: str, count: int = 16, temperature: float = 1.0, se
         raise RegenerationError("the tune has no bars of music to follow with a new strain")
     last = strains[-1]
     insert, opening = last[-1].end, _opening(text, last)
-    gaps = [text[a.end:b.start] for a, b in zip(last, last[1:])]
+    gaps = [text[a.end:b.start] for a, b in zip(body, body[1:])]
+    start = primer_state(model_text(text[:insert] + opening, vocabulary))
+    meter, ending = start.meter, Fraction([b.duration for b in read_bars(text) if b.duration][-1], TICKS_PER_WHOLE)
+    pickup = meter - ending if 0 < ending < meter else None  # what completes the tune's short last bar
+    lengths = [bar.length if pickup and bar.length else meter for bar in body[:-1]] + [meter - (pickup or 0)]
+    if pickup:
+        gaps, lengths = [text[last[0].end:last[1].start] if last[0].pickup else "|"] + gaps, [pickup] + lengths
     model_gaps = [model_text(gap, vocabulary) for gap in gaps]
     primer = model_text(text[:insert] + opening, vocabulary)
-    start = primer_state(primer)
-    key = read_key(start.key_text)
-    strain_bars, pickup = len(body), last[0].pickup
-    plan = RegionPlan(start.full_bars, model_gaps, [bar.length or start.meter for bar in last], strain_bars,
-                      first=len(strains) * strain_bars + 1, pickup=pickup,
+    key, strain_bars = read_key(start.key_text), len(body)
+    plan = RegionPlan(start.full_bars, model_gaps, lengths, strain_bars, first=len(strains) * strain_bars + 1,
+                      pickup=pickup is not None,
                       earlier={(len(strains) - 1) * strain_bars + p: model_text(text[bar.start:bar.end], vocabulary)
                                for p, bar in enumerate(body, 1)})
-    targets = [None] * (len(last) - 1) + [key.tonic_pitch_class if key is not None else None]
+    targets = [None] * (len(lengths) - 1) + [key.tonic_pitch_class if key is not None else None]
     slot = StrainSlot(insert, insert, body[-1].number + 1, body[-1].number + strain_bars,
                       "" if key is not None else "the key cannot be read: the new strain need not end on the tonic")
     if progress:

@@ -7,15 +7,19 @@ import pytest
 from support import abc2midi_complaints, oneills_tune
 
 from studio.core.abc.keys import read_key
+from studio.core.abc.timeline import read_bars
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.cadence import CadenceState
 from studio.core.new_strain import new_strain
 from studio.core.regenerate import RegenerationError, tune_strains
 
 
-def strain_form(text: str, strain) -> tuple:
-    """What a new strain must copy of a strain: its bars' lengths and the text between them."""
-    return [b.length for b in strain], [text[a.end:b.start] for a, b in zip(strain, strain[1:])]
+def durations(text: str) -> list[int]:
+    return [bar.duration for bar in read_bars(text) if bar.duration]
+
+
+def between(text: str, strain) -> list[str]:
+    return [text[a.end:b.start] for a, b in zip(strain, strain[1:])]
 
 
 @pytest.mark.parametrize("number, label", [
@@ -36,7 +40,9 @@ def test_a_new_strain_has_the_last_strains_form_and_brings_the_tune_home(oneills
     for candidate in result.candidates:
         assert candidate.text == tune[:slot.start] + candidate.bars + tune[slot.start:]
         now = tune_strains(candidate.text)
-        assert len(now) == len(strains) + 1 and strain_form(candidate.text, now[-1]) == strain_form(tune, strains[-1])
+        assert len(now) == len(strains) + 1 and between(candidate.text, now[-1]) == between(tune, strains[-1])
+        # these tunes' last bars complete their last strain's pickup: the new strain has its bars' lengths
+        assert durations(candidate.text) == durations(tune) + durations(tune)[-len(strains[-1]):], candidate.bars
         assert [(b.start, b.end) for b in now[-2]] == [(b.start, b.end) for b in strains[-1]]  # left as written
         end = CadenceState().feed_text(candidate.text[:now[-1][-1].end] + " ")
         assert end.last_pc == tonic, candidate.bars  # the tune now ends on the new strain's tonic
@@ -60,3 +66,13 @@ def test_a_new_strain_repeats_phrases_as_the_form_does(oneills, shipped_sampler)
 def test_a_tune_without_bars_cannot_have_a_new_strain(shipped_sampler):
     with pytest.raises(RegenerationError, match="no bars"):
         new_strain(shipped_sampler, "X:1\nT:Empty\nM:4/4\nL:1/8\nK:D\n", count=2)
+
+
+def test_a_full_last_bar_gets_no_pickup_after_it(oneills, shipped_sampler, tmp_path):
+    tune = oneills_tune(oneills, 1)  # the second strain opens with a pickup, but the tune's last bar is whole
+    complaints = Counter(abc2midi_complaints(tune, tmp_path))
+    result = new_strain(shipped_sampler, tune, count=3, seed=7)
+    assert result.candidates and result.selection.label() == "a new strain (bars 25-36)"
+    for candidate in result.candidates:
+        assert durations(candidate.text) == durations(tune) + [durations(tune)[-1]] * 12
+        assert not Counter(abc2midi_complaints(candidate.text, tmp_path)) - complaints, candidate.bars
