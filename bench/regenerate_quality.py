@@ -5,11 +5,13 @@ the ranking is also done the plain way (every text read whole by ``text_losses``
 state saves (ratio). Quality: on O'Neill's validation tunes (the shipped model never trained on them, read at its
 text level), bars 5-6 of the first strain are taken out and 15 candidates sampled for them; the real bars are put
 among them and ranked (a) by the candidate plus the rest of the tune after it and (b) by the candidate's own
-likelihood only. Reported: the share of tunes whose real bars rank in the top half (8 of 16; chance 50%), the share
-where the top-ranked candidate's bars-after log-likelihood beats a random candidate's, and the candidates that
-abc2midi finds an error or a bar warning in where the written tune has none.
+likelihood only, and (c) by the candidate's likelihood per character (times the candidates' mean length, so a short
+candidate is not preferred for its few characters) plus the rest. Reported: the share of tunes whose real bars rank
+in the top half (8 of 16; chance 50%), the share where the top-ranked candidate's bars-after log-likelihood beats a
+random candidate's, and the candidates that abc2midi finds an error or a bar warning in where the written tune has
+none.
 
-    python bench/regenerate_quality.py [--tunes 100] [--candidates 15] [--smoke]
+    python bench/regenerate_quality.py [--tunes 100] [--candidates 15] [--smoke] [--quality-only]
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def quality(sampler: Sampler, count: int, candidates: int) -> None:
     corpus = corpus_at_level(load_corpus("oneills1850"), checkpoint.train_config.text_level)
     tunes = tunes_of_split(corpus, "validation", checkpoint)
     picker = random.Random(0)
-    ahead = own_only = beats = beats_own = done = problems = judged = skipped = 0
+    ahead = own_only = beats = beats_own = done = problems = judged = skipped = fair = beats_fair = 0
     began = time.perf_counter()
     for tune in tunes:
         if done == count:
@@ -84,9 +86,14 @@ def quality(sampler: Sampler, count: int, candidates: int) -> None:
         half = len(everyone) // 2
         by_score = sorted(everyone, key=lambda c: -c.score)
         by_own = sorted(everyone, key=lambda c: -c.own)
-        ahead += by_score.index(result.original) < half
-        own_only += by_own.index(result.original) < half
         other = picker.choice(sampled)
+        ahead += by_score.index(result.original) < half
+        mean_chars = sum(len(c.bars) for c in everyone) / len(everyone)
+        by_fair = sorted(everyone, key=lambda c: -(c.own / max(len(c.bars), 1) * mean_chars + c.after))
+        fair += by_fair.index(result.original) < half
+        top_fair = next(c for c in by_fair if c is not result.original)
+        beats_fair += top_fair.after > other.after or top_fair is other
+        own_only += by_own.index(result.original) < half
         beats += sampled[0].after > other.after or sampled[0] is other
         top_own = max(sampled, key=lambda c: c.own)
         beats_own += top_own.after > other.after or top_own is other
@@ -98,13 +105,15 @@ def quality(sampler: Sampler, count: int, candidates: int) -> None:
             if worse:
                 print(f"  abc2midi objects to X:{tune.id} with bars 5-6 {candidate.bars!r}")
         print(f"  {done:3d} X:{tune.id} real bars rank {by_score.index(result.original) + 1:2d}/{len(everyone)} "
-              f"(own only {by_own.index(result.original) + 1:2d})", flush=True)
+              f"(own only {by_own.index(result.original) + 1:2d}, per character "
+              f"{by_fair.index(result.original) + 1:2d}); so far top half {ahead}/{own_only}/{fair}, "
+              f"top beats random {beats}/{beats_own}/{beats_fair}", flush=True)
     print(f"quality over {done} tunes ({skipped} skipped: bars 5-6 end a strain or cannot be regenerated), "
           f"{time.perf_counter() - began:.0f} s")
-    print(f"real bars in the top half: reading ahead {ahead / done:.0%}, own likelihood only {own_only / done:.0%} "
-          f"(chance 50%)")
+    print(f"real bars in the top half: reading ahead {ahead / done:.0%}, own likelihood only {own_only / done:.0%}, "
+          f"per character plus reading ahead {fair / done:.0%} (chance 50%)")
     print(f"top candidate's bars-after likelihood above a random candidate's: ranked reading ahead {beats / done:.0%}, "
-          f"ranked by own likelihood {beats_own / done:.0%}")
+          f"ranked by own likelihood {beats_own / done:.0%}, per character plus reading ahead {beats_fair / done:.0%}")
     print(f"candidates with an abc2midi error or bar warning the written tune lacks: {problems} of {judged}")
 
 
@@ -113,6 +122,7 @@ def main() -> None:
     parser.add_argument("--tunes", type=int, default=100)
     parser.add_argument("--candidates", type=int, default=15)
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--quality-only", action="store_true", help="skip the speed measurement")
     args = parser.parse_args()
     if args.smoke:
         args.tunes, args.candidates = 2, 3
@@ -121,7 +131,8 @@ def main() -> None:
         cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "?")
     print(f"CPU {cpu}, load {os.getloadavg()[0]:.1f}, 1 torch thread")
     sampler = Sampler.from_checkpoint(SHIPPED_MODEL)
-    speed(sampler)
+    if not args.quality_only:
+        speed(sampler)
     quality(sampler, args.tunes, args.candidates)
 
 

@@ -1,5 +1,6 @@
-"""Plain helpers shared by the tests (no fixtures: those live in the conftest files): where O'Neill's files are,
-and the one way to run ``python -m studio`` in a child process, with this checkout's code and a private data folder.
+"""Plain helpers shared by the tests (no fixtures: those live in the conftest files): where O'Neill's files are and
+one of its tunes, the one way to run ``python -m studio`` in a child process, with this checkout's code and a private
+data folder, and abc2midi's complaints about a tune.
 """
 
 from __future__ import annotations
@@ -56,3 +57,20 @@ def copy_run(run, runs_folder: Path):
 
     shutil.copytree(run.path, Path(runs_folder) / run.id)
     return RunStore(runs_folder).open(run.id)
+
+
+def abc2midi_complaints(text: str, folder: Path) -> list[str]:
+    """abc2midi's errors and bar warnings on a tune (``abc2midi -c``), each without its line and column, so the
+    complaints of two versions of a tune compare as lists."""
+    path = Path(folder) / "tune.abc"
+    path.write_text(text)
+    out = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=60, cwd=folder)
+    return sorted(line.split(" : ", 1)[-1] for line in (out.stdout + out.stderr).splitlines()
+                  if line.startswith("Error") or "time units" in line)
+
+
+def oneills_tune(oneills, number: int) -> str:
+    """O'Neill's tune X:number (``oneills``: the loaded corpus) at the canonical text level, the shipped model's."""
+    from studio.core.abc.canonical import canonical_tune
+
+    return canonical_tune(next(t.text for t in oneills.tunes if t.text.startswith(f"X:{number}\n")))

@@ -4,7 +4,9 @@ Samples ``--candidates`` candidates for the chosen bars with strict bars from th
 them, reads the rest of the tune after each, and prints them best first: rank, the log-likelihood of the bars and of
 the rest of the tune after them (nats), a reason, and the bars; the written bars are scored the same way, for
 comparison. ``--out FILE`` writes the tune with the best candidate in place. Bars are numbered as musicians count
-them (a pickup is bar 0); ``--strain N`` chooses every bar of strain N.
+them (a pickup is bar 0); ``--strain N`` chooses every bar of strain N. ``--new-strain`` writes a strain after the
+last one instead, in its form (bars, lengths, repeat signs; the tune's ending on the tonic moves to it), ranked by its
+own likelihood plus the tune's ending after it (:mod:`studio.core.generation.new_strain`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ def register(subparsers) -> None:
     p.add_argument("tune_file", metavar="TUNE.abc")
     p.add_argument("--bars", metavar="FIRST[-LAST]", help="the bars to regenerate, e.g. 5-6 (a pickup is bar 0)")
     p.add_argument("--strain", type=int, metavar="N", help="regenerate every bar of strain N instead (1-based)")
+    p.add_argument("--new-strain", action="store_true",
+                   help="write a new strain after the last one (a C strain after the B) instead")
     p.add_argument("--tune", type=int, default=1, metavar="N", help="which tune of a tune book (1-based)")
     p.add_argument("--candidates", type=int, default=16, help="how many candidates to sample (default 16)")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1)")
@@ -31,20 +35,14 @@ def register(subparsers) -> None:
 
 
 def _selection(args, text: str):
-    from studio.core.generation.regenerate import select_bars, tune_bars
+    from studio.core.generation.regenerate import select_bars, tune_strains
 
-    if (args.bars is None) == (args.strain is None):
-        raise UserError("choose the bars with --bars FIRST-LAST (e.g. --bars 5-6) or a strain with --strain N")
     if args.strain is not None:
-        strains, first = [], None
-        for bar in tune_bars(text):
-            first = bar.number if first is None and bar.number > 0 else first
-            if bar.ends_strain and first is not None:
-                strains.append((first, bar.number))
-                first = None
+        strains = [[bar.number for bar in strain if not bar.pickup] for strain in tune_strains(text)]
+        strains = [numbers for numbers in strains if numbers]
         if not 1 <= args.strain <= len(strains):
             raise UserError(f"the tune has {len(strains)} strain(s); --strain must be 1 to {len(strains)}")
-        return select_bars(text, *strains[args.strain - 1])
+        return select_bars(text, strains[args.strain - 1][0], strains[args.strain - 1][-1])
     first, _, last = args.bars.partition("-")
     if not first.isdigit() or not (last or first).isdigit():
         raise UserError(f"--bars wants FIRST-LAST, e.g. 5-6 (got {args.bars!r})")
@@ -52,25 +50,33 @@ def _selection(args, text: str):
 
 
 def cmd_regenerate(args) -> int:
+    from studio.core.generation.new_strain import new_strain
     from studio.core.generation.regenerate import RegenerationError, regenerate
     from studio.core.generation.sampling import Sampler
 
     if not 1 <= args.candidates <= 256:
         raise UserError("--candidates must be between 1 and 256")
+    if (args.bars is not None) + (args.strain is not None) + args.new_strain != 1:
+        raise UserError("choose the bars with --bars FIRST-LAST (e.g. --bars 5-6), a strain with --strain N, "
+                        "or --new-strain")
     text, count = read_tune(args.tune_file, args.tune)
     try:
-        selection = _selection(args, text)
+        selection = None if args.new_strain else _selection(args, text)
         sampler = Sampler.from_checkpoint(resolve_checkpoint(args))
-        result = regenerate(sampler, text, selection, args.candidates, args.temperature, args.seed)
+        if selection is None:
+            result = new_strain(sampler, text, args.candidates, args.temperature, args.seed)
+        else:
+            result = regenerate(sampler, text, selection, args.candidates, args.temperature, args.seed)
     except RegenerationError as exc:
         raise UserError(str(exc)) from exc
     if count > 1:
         print(f"tune {args.tune} of {count}")
     for note in result.notes:
         print(f"note: {note}")
-    print(f"{selection.label()}: {len(result.candidates)} candidate(s), best first "
-          f"(log-likelihood in nats: the bars, the rest of the tune after them)")
-    for candidate in [result.original] + result.candidates:
+    after = "the rest of the tune after them" if result.original else "the tune's ending after them"
+    print(f"{result.selection.label()}: {len(result.candidates)} candidate(s), best first "
+          f"(log-likelihood in nats: the bars, {after})")
+    for candidate in ([result.original] if result.original else []) + result.candidates:
         rank = "as written" if candidate.original else f"{candidate.rank:>10}"
         print(f"{rank:>10}  {candidate.own:8.1f} {candidate.after:8.1f}  {candidate.bars!r}")
         print(f"{'':>10}  {candidate.reason}")

@@ -40,6 +40,18 @@ def test_a_strain_is_every_bar_of_it(tune_file, capsys):
     assert capsys.readouterr().out.startswith("bars 1-8: ")
 
 
+def test_a_new_strain_is_written_after_the_last(tune_file, tmp_path, capsys):
+    out_file = tmp_path / "longer.abc"
+    assert main(["regenerate", str(tune_file), "--model", str(SHIPPED_MODEL), "--new-strain", "--candidates", "3",
+                 "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("a new strain (bars 9-16): ") and "as written" not in "\n".join(out)
+    assert "no bars follow a new strain" in out[2]
+    longer = out_file.read_text()
+    assert longer.startswith(TUNE.rstrip("\n").removesuffix(":|"))
+    assert longer.count("|:") == longer.count(":|") == 2  # the new strain repeats as the first does
+
+
 def test_the_inspector_ranks_no_character_of_the_generation_note(shipped_sampler):
     seen = inspect_text(shipped_sampler.model, shipped_sampler.vocabulary, TUNE)
     note = range(TUNE.index("%"), TUNE.index("T:Test"))
@@ -50,6 +62,7 @@ def test_the_inspector_ranks_no_character_of_the_generation_note(shipped_sampler
     (["--bars", "five"], "FIRST-LAST"),
     (["--bars", "20-21"], "bars 1-8, not 20-21"),
     ([], "--bars FIRST-LAST"),
+    (["--bars", "5", "--new-strain"], "or --new-strain"),
     (["--strain", "3"], "1 strain(s)"),
     (["--bars", "5", "--candidates", "0"], "between 1 and 256"),
 ])

@@ -1,14 +1,16 @@
 """Regenerating chosen bars in place with the shipped model, on real O'Neill's tunes, abc2midi as judge."""
 
-import subprocess
+from collections import Counter
+from fractions import Fraction
 
 import pytest
+from support import abc2midi_complaints, oneills_tune
 
 from studio.core.abc.timeline import read_bars, ticks
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.generation.cadence import CadenceState
 from studio.core.generation.regenerate import (
-    RegenerationError, read_after, regenerate, select_bars, select_characters, tune_bars,
+    RegenerationError, read_after, regenerate, select_bars, select_characters, tune_bars, tune_strains,
 )
 from studio.core.network.inspection import known_characters
 from studio.core.quality.scoring import TUNE_ENDING, text_losses
@@ -20,14 +22,6 @@ LITTLE_GIRL = ("X:4\nT:The Little Girl of my Heart\nM:4/4\nL:1/8\nK:D\n"
 JIG = ("X:1\nT:Jig\nM:6/8\nL:1/8\nR:jig\nK:G\n|:GAG GBd|c2A ABc|BAG GBd|c2A A2D|\n"
        "GAG GBd|c2A ABc|BAG FGA|G3 G3:|\n|:efg gfe|d2B BAG|efg gfe|d2B B2d|\n"
        "efg gfe|d2B BAG|ABc FGA|G3 G3:|\n")
-
-
-def abc2midi_lines(text: str, folder) -> list[str]:
-    path = folder / "tune.abc"
-    path.write_text(text)
-    out = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=60, cwd=folder)
-    return [line for line in (out.stdout + out.stderr).splitlines()
-            if line.startswith("Error") or "time units" in line]
 
 
 def test_bars_are_numbered_as_musicians_count_them():
@@ -69,7 +63,7 @@ def test_candidates_fill_the_bars_keep_the_rest_and_are_ranked_by_what_follows(s
         written = read_bars(candidate.text)
         assert [b.duration for b in written] == [b.duration for b in read_bars(JIG)]
         assert all(written[i].duration == meter for i in (6, 7, 8))
-        assert abc2midi_lines(candidate.text, tmp_path) == []
+        assert abc2midi_complaints(candidate.text, tmp_path) == []
         # bar 8 ends the first strain: it still ends on the written G
         end = CadenceState().feed_text(candidate.text[:tune_bars(candidate.text)[7].end] + " ")
         assert end.last_pc == 7, candidate.bars
@@ -104,3 +98,31 @@ def test_one_bar_ending_a_strain_keeps_its_cadence(shipped_sampler):
     for candidate in result.candidates:
         end = CadenceState().feed_text(candidate.text[:tune_bars(candidate.text)[7].end] + " ")
         assert end.last_pc == 7, candidate.bars  # G, as written
+
+
+def test_a_last_bar_is_short_on_purpose_only_when_a_pickup_completes_it(oneills):
+    heathy = oneills_tune(oneills, 3)  # B/2-c/2| ... |G2G>AG3|| D| ... |G2G>AG3||
+    bars = tune_bars(heathy)
+    assert [(b.number, heathy[b.start:b.end], b.length) for b in bars if b.pickup or b.ends_strain] == [
+        (0, "B/2-c/2", Fraction(1, 8)), (8, "G2G>AG3", Fraction(7, 8)),
+        (0, "D", Fraction(1, 8)), (16, "G2G>AG3", Fraction(7, 8))]
+    assert all(b.length == Fraction(1) for b in bars if not (b.pickup or b.ends_strain))
+    wont = oneills_tune(oneills, 9)  # the second strain ends 'A>G G>': 7/16, and its pickup B is 1/8: no whole bar
+    assert [b.length for b in tune_bars(wont) if b.ends_strain] == [Fraction(3, 8), Fraction(1, 2)]
+    ending = oneills_tune(oneills, 97)  # |1 ... :|2 ...||: the second ending belongs to its strain
+    assert [len(strain) for strain in tune_strains(ending)] == [9, 11]
+
+
+def test_a_short_last_bar_before_a_pickup_keeps_its_length_and_the_pickup_stays_bar_0(oneills, shipped_sampler,
+                                                                                       tmp_path):
+    tune = oneills_tune(oneills, 4)  # F-G| ... |F2D2D2|| d>c| ... |F2D2D2||
+    numbers = [b.number for b in tune_bars(tune)]
+    written = [b.duration for b in read_bars(tune)]
+    complaints = abc2midi_complaints(tune, tmp_path)
+    for first, last in ((8, 8), (7, 9), (16, 16)):
+        result = regenerate(shipped_sampler, tune, select_bars(tune, first, last), count=4, temperature=1.0, seed=5)
+        assert result.candidates
+        for candidate in result.candidates:
+            assert [b.duration for b in read_bars(candidate.text)] == written, candidate.bars
+            assert [b.number for b in tune_bars(candidate.text)] == numbers
+            assert not Counter(abc2midi_complaints(candidate.text, tmp_path)) - Counter(complaints), candidate.bars

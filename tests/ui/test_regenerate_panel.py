@@ -40,12 +40,16 @@ def shown(panel, text):
     return panel.preview is not None and panel.preview.text == text and panel.regenerate_panel.map is not None
 
 
-def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
-    composer = panel.regenerate_panel
+def open_tune(qtbot, panel) -> str:
+    """Adds the jig to the list and waits until it is engraved and clickable; returns its text."""
     panel.add_tune(TUNE)
     qtbot.waitUntil(lambda: shown(panel, panel.tune_editor.editor.toPlainText()) and "GAG" in panel.tune_editor.editor.toPlainText(),
                     timeout=30000)
-    text = panel.tune_editor.editor.toPlainText()
+    return panel.tune_editor.editor.toPlainText()
+
+
+def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
+    composer, text = panel.regenerate_panel, open_tune(qtbot, panel)
     bars = {b.number: b for b in tune_bars(text)}
     in_five = composer.map.ids_in(bars[5].start, bars[5].end)
     click_note(qtbot, panel, in_five[1])
@@ -91,3 +95,21 @@ def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
     qtbot.keyClick(panel.tune_editor.editor, Qt.Key_Escape)
     qtbot.waitUntil(lambda: shown(panel, candidates[2].text), timeout=30000)
     assert composer.list.count() == 0 and panel.tune_editor.editor.toPlainText() == candidates[2].text
+
+
+def test_a_new_strain_is_offered_auditioned_in_place_and_accepted_as_one_undo_step(qtbot, panel):
+    composer, text = panel.regenerate_panel, open_tune(qtbot, panel)
+    with qtbot.waitSignal(composer.candidates_ready, timeout=180000):
+        composer.new_strain_button.click()
+    result = composer.result
+    assert result.selection.label() == "a new strain (bars 9-16)" and "a new strain" in composer.info.text()
+    assert composer.list.count() == len(result.candidates) >= 3 and "no bars follow" in composer.list.item(0).text()
+    composer.list.setCurrentRow(1)
+    qtbot.waitUntil(lambda: shown(panel, result.candidates[1].text) and bool(composer.changed_marks), timeout=30000)
+    new_bars = [b for b in tune_bars(result.candidates[1].text) if b.number > 8]
+    assert len(composer.changed_marks) == len(composer.map.ids_in(new_bars[0].start, new_bars[-1].end))
+    assert panel.tune_editor.editor.toPlainText() == text
+    composer.accept_button.click()
+    assert panel.tune_editor.editor.toPlainText() == result.candidates[1].text
+    panel.tune_editor.editor.undo()
+    assert panel.tune_editor.editor.toPlainText() == text

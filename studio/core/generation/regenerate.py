@@ -3,7 +3,8 @@
 :func:`tune_bars` finds each bar's music (its characters between bar lines; a short bar opening the tune or a strain
 is a pickup, bar 0, as musicians count). :func:`regenerate` reads the tune up to the chosen bars (the model's state after the bars
 before them) and samples ``count`` candidates with strict bars (:mod:`studio.core.generation.strict_sampling`): the same
-number of bars, each lasting the meter, with the tune's own bar lines between them (so repeats and endings inside
+number of bars, each lasting the meter (a strain's last bar shortened to complement a pickup keeps its own length:
+:class:`BarSpan`), with the tune's own bar lines between them (so repeats and endings inside
 the selection are kept) and, where a chosen bar ends a strain, the written last note's pitch class as its cadence
 target (:mod:`studio.core.generation.cadence`). Each candidate, and the bars as written, is then read by the model with the
 rest of the tune kept as it is (:func:`read_after`, from the state after the bars before them): ``own`` is the log-likelihood of the
@@ -14,23 +15,23 @@ saw are left out: :func:`~studio.core.network.inspection.known_characters`); the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Callable
 
 import torch
 
-from studio.core.abc.timeline import read_bars, ticks
+from studio.core.abc.timeline import TICKS_PER_WHOLE, read_bars, ticks
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.configs import SamplingConfig
 from studio.core.generation.cadence import CadenceState
+from studio.core.generation.sampling_plans import REGION_END, RegionCadence, RegionPlan
 from studio.core.generation.strict_sampling import CLOSING_MARGIN, MAX_BAR_CHARACTERS, StrictSamplingError, sample_strict
 from studio.core.network.inspection import known_characters, padded_codes
 from studio.core.quality.scoring import TUNE_ENDING
 
 #: Token kinds that are no bar's music: its bar lines, line breaks and spaces, fields and comments around it.
 _NOT_MUSIC = frozenset({"bar", "ending", "space", "newline", "comment", "field", "continuation", "line_break"})
-#: What closes the last sampled bar (the plan's own ending; the tune's bar line follows in the suffix).
-_END = "|\n\n"
 
 
 class RegenerationError(ValueError):
@@ -40,12 +41,20 @@ class RegenerationError(ValueError):
 @dataclass(frozen=True)
 class BarSpan:
     """One bar's music: ``text[start:end]``, its number as musicians count (a pickup is bar 0), whether it ends a
-    strain."""
+    strain, and ``length``: how long the bar lasts when it is written again (whole notes; None without a meter):
+    the meter, or its own written length for a pickup and for a strain's last bar shortened on purpose (a pickup
+    opening its strain or the next one makes it a whole bar); ``ending``: the bar is in a numbered ending (volta)."""
 
     number: int
     start: int
     end: int
     ends_strain: bool
+    ending: bool = False
+    length: Fraction | None = None
+
+    @property
+    def pickup(self) -> bool:
+        return self.number == 0
 
 
 def tune_bars(text: str) -> list[BarSpan]:
@@ -53,7 +62,7 @@ def tune_bars(text: str) -> list[BarSpan]:
     scanned = scan_tune(text)
     written, tokens = read_bars(scanned), scanned.tokens
     meter = ticks(scanned.meter) if scanned.meter else None
-    spans, number = [], 0
+    spans, number, durations = [], 0, []
     for k, bar in enumerate(written):
         stop = written[k + 1].first_token if k + 1 < len(written) else len(tokens)
         music = [t for t in tokens[bar.first_token:stop] if t.kind not in _NOT_MUSIC]
@@ -64,8 +73,37 @@ def tune_bars(text: str) -> list[BarSpan]:
         if music:
             ends = bar.ends_section or k + 1 == len(written)
             spans.append(BarSpan(0 if pickup else number, music[0].offset, music[-1].offset + len(music[-1].text),
-                                 ends))
-    return spans
+                                 ends, bool(bar.volta)))
+            durations.append(bar.duration)
+    return _with_lengths(spans, durations, meter)
+
+
+def _with_lengths(spans: list[BarSpan], durations: list[int], meter: int | None) -> list[BarSpan]:
+    """The spans with their lengths (see :class:`BarSpan`): a strain's short last bar keeps its own length when it
+    and the pickup opening its strain (played again on a repeat) or the next strain make one whole bar."""
+    if meter is None:
+        return spans
+    lengths, opening = [], 0
+    for k, (span, duration) in enumerate(zip(spans, durations)):
+        opening = duration if span.pickup else 0 if k and spans[k - 1].ends_strain else opening
+        following = durations[k + 1] if k + 1 < len(spans) and spans[k + 1].pickup else 0
+        own = span.pickup or (span.ends_strain and 0 < duration < meter and meter - duration in (opening, following))
+        lengths.append(Fraction(duration if own else meter, TICKS_PER_WHOLE))
+    return [replace(span, length=length) for span, length in zip(spans, lengths)]
+
+
+def tune_strains(text: str) -> list[tuple[BarSpan, ...]]:
+    """The tune's strains: its bars grouped up to each strain's end (a strain's pickup opens it; a second ending
+    belongs to the strain of the first)."""
+    strains, current = [], []
+    for bar in tune_bars(text):
+        if not current and bar.ending and strains:
+            current = list(strains.pop())
+        current.append(bar)
+        if bar.ends_strain:
+            strains.append(tuple(current))
+            current = []
+    return strains + ([tuple(current)] if current else [])
 
 
 @dataclass(frozen=True)
@@ -141,45 +179,18 @@ class Candidate:
 
 @dataclass
 class Regeneration:
-    """The ranked candidates (best first), the bars as written scored the same way, and notes for the user."""
+    """The ranked candidates (best first), the bars as written scored the same way (None for a new strain:
+    :mod:`studio.core.generation.new_strain`, whose ``selection`` is a :class:`~studio.core.generation.new_strain.StrainSlot`), and notes
+    for the user."""
 
     selection: Selection
     candidates: list[Candidate]
-    original: Candidate
+    original: Candidate | None
     notes: list[str] = field(default_factory=list)
 
 
-class _RegionPlan:
-    """Bar lines for strict sampling (as :class:`~studio.core.generation.strict_sampling.FormPlan` gives them): the tune's own
-    bar lines between the chosen bars, then an ending that stops the sampler after the last one."""
-
-    repeated = False
-
-    def __init__(self, before: int, separators: list[str]):
-        self.before, self.separators = before, separators
-        self.strains, self.strain_bars = 1, before + len(separators) + 1
-
-    def pickup_bar_line(self) -> str:
-        return "|"
-
-    def bar_line(self, bar_number: int) -> str:
-        k = bar_number - self.before
-        return self.separators[k - 1] if 1 <= k <= len(self.separators) else _END
-
-
-class _RegionCadence:
-    """The cadence of chosen bars that end a strain: their written last note's pitch class."""
-
-    def __init__(self, before: int, targets: list[int | None]):
-        self.before, self.targets = before, targets
-
-    def target(self, state: CadenceState) -> frozenset[int] | None:
-        k = state.full_bars + 1 - self.before
-        pitch_class = self.targets[k - 1] if 1 <= k <= len(self.targets) else None
-        return None if pitch_class is None else frozenset({pitch_class})
-
-
-def _model_text(text: str, vocabulary) -> str:
+def model_text(text: str, vocabulary) -> str:
+    """The text as the model reads it (comment lines and fields it never saw left out)."""
     offsets, _unknown = known_characters(text, vocabulary)
     return "".join(text[i] for i in offsets)
 
@@ -196,9 +207,9 @@ def _cadence_targets(text: str, selection: Selection) -> list[int | None]:
 
 def _split_candidate(generated: str, separators: list[str]) -> list[str] | None:
     """The bars of a sampled text (bars joined by ``separators``, then the plan's ending), or None if unfinished."""
-    if not generated.endswith(_END):
+    if not generated.endswith(REGION_END):
         return None
-    rest, bars = generated[:-len(_END)], []
+    rest, bars = generated[:-len(REGION_END)], []
     for separator in separators:
         cut = rest.find(separator)
         if cut < 0:
@@ -206,6 +217,47 @@ def _split_candidate(generated: str, separators: list[str]) -> list[str] | None:
         bars.append(rest[:cut])
         rest = rest[cut + len(separator):]
     return [bar.strip(" \n") for bar in bars + [rest]]  # the tune's own line breaks stay where they are
+
+
+def tune_ending(suffix: str) -> str:
+    """The model's text after a region, ended as the training text ends a tune (one blank line, not more)."""
+    return suffix.rstrip("\n") + TUNE_ENDING
+
+
+def primer_state(primer: str) -> CadenceState:
+    """The state strict sampling starts from after ``primer``; a meter it cannot count is refused in words."""
+    start = CadenceState().feed_text(primer)
+    if start.meter is None:
+        raise RegenerationError("the tune has no meter that bars can be counted in (M: missing, 'none' or "
+                                "unreadable): strict bars cannot be written")
+    return start
+
+
+def sample_bars(sampler, primer: str, plan: RegionPlan, targets: list[int | None], count: int, temperature: float,
+                seed: int, should_stop=None, seen: set[str] | None = None) -> list[list[str]]:
+    """The bars of ``count`` strictly sampled candidates for the region ``plan`` describes (after ``primer``, the
+    model's text), with cadence ``targets``, and phrase repeats where the plan numbers its bars in a form.
+    Candidate ``i`` draws from a generator seeded ``seed + i``; unfinished ones and repeats (also of ``seen``,
+    texts without spaces) are dropped."""
+    config = SamplingConfig(temperature=temperature, count=count, form="free", cadence="free",
+                            phrase_repeats=plan.strain_bars is not None,
+                            max_length=len(primer) + (MAX_BAR_CHARACTERS + 10) * len(plan.lengths) + 2 * CLOSING_MARGIN)
+    if config.problems():
+        raise RegenerationError("; ".join(f"{k} {v}" for k, v in config.problems().items()))
+    generators = [torch.Generator().manual_seed(seed + i) for i in range(count)]
+    try:
+        with torch.no_grad():
+            tunes = sample_strict(sampler.model, sampler.vocabulary, config, primer, generators, None, should_stop,
+                                  sampler.device, plan=plan, cadence=lambda draw: RegionCadence(plan.before, targets))
+    except StrictSamplingError as exc:
+        raise RegenerationError(str(exc)) from exc
+    seen, choices = set(seen or ()), []
+    for tune in tunes:
+        sampled = _split_candidate(tune.text[len(primer):], plan.separators)
+        if sampled and "".join(sampled).replace(" ", "") not in seen:
+            seen.add("".join(sampled).replace(" ", ""))
+            choices.append(sampled)
+    return choices
 
 
 def regenerate(sampler, text: str, selection: Selection, count: int = 16, temperature: float = 1.0,
@@ -218,39 +270,22 @@ def regenerate(sampler, text: str, selection: Selection, count: int = 16, temper
     vocabulary, bars = sampler.vocabulary, selection.bars
     written = [text[b.start:b.end] for b in bars]
     gaps = [text[a.end:b.start] for a, b in zip(bars, bars[1:])]
-    model_gaps = [_model_text(gap, vocabulary) for gap in gaps]
-    primer, suffix = _model_text(text[:selection.start], vocabulary), _model_text(text[selection.end:], vocabulary)
-    start = CadenceState().feed_text(primer)
-    if start.meter is None:
-        raise RegenerationError("the tune has no meter that bars can be counted in (M: missing, 'none' or "
-                                "unreadable): strict bars cannot be written")
-    config = SamplingConfig(temperature=temperature, count=count, form="free", phrase_repeats=False, cadence="free",
-                            max_length=len(primer) + (MAX_BAR_CHARACTERS + 10) * len(bars) + 2 * CLOSING_MARGIN)
-    if config.problems():
-        raise RegenerationError("; ".join(f"{k} {v}" for k, v in config.problems().items()))
-    targets = _cadence_targets(text, selection)
-    generators = [torch.Generator().manual_seed(seed + i) for i in range(count)]
+    model_gaps = [model_text(gap, vocabulary) for gap in gaps]
+    primer, suffix = model_text(text[:selection.start], vocabulary), model_text(text[selection.end:], vocabulary)
+    start = primer_state(primer)
+    lengths = [bar.length or start.meter for bar in bars]
     if progress:
         progress(f"sampling {count} candidates for {selection.label()}")
-    try:
-        with torch.no_grad():
-            tunes = sample_strict(sampler.model, vocabulary, config, primer, generators, None, should_stop,
-                                  sampler.device, plan=_RegionPlan(start.full_bars, model_gaps),
-                                  cadence=lambda draw: _RegionCadence(start.full_bars, targets))
-    except StrictSamplingError as exc:
-        raise RegenerationError(str(exc)) from exc
-    seen, choices = {"".join(written).replace(" ", "")}, []
-    for tune in tunes:
-        sampled = _split_candidate(tune.text[len(primer):], model_gaps)
-        if sampled and "".join(sampled).replace(" ", "") not in seen:
-            seen.add("".join(sampled).replace(" ", ""))
-            choices.append(sampled)
+    choices = sample_bars(sampler, primer, RegionPlan(start.full_bars, model_gaps, lengths),
+                          _cadence_targets(text, selection), count, temperature, seed, should_stop,
+                          seen={"".join(written).replace(" ", "")})
     if progress:
         progress(f"reading the rest of the tune after {len(choices)} candidates")
     return _ranked(sampler, text, selection, [written] + choices, gaps, model_gaps, primer, suffix)
 
 
-def _joined(bars: list[str], gaps: list[str]) -> str:
+def joined(bars: list[str], gaps: list[str]) -> str:
+    """Bars with the text between them (``gaps``, one fewer than the bars)."""
     return "".join(bar + gap for bar, gap in zip(bars, gaps + [""]))
 
 
@@ -278,10 +313,10 @@ def read_after(model, primer: list[int], continuations: list[list[int]], splits:
 def _ranked(sampler, text, selection, choices, gaps, model_gaps, primer, suffix) -> Regeneration:
     """Scores each choice (the written bars first) with the rest of the tune after it, best first."""
     encode = sampler.vocabulary.encode
-    heads = [encode(_joined(bars, model_gaps)) for bars in choices]
-    tail = encode(suffix + TUNE_ENDING)
+    heads = [encode(joined(bars, model_gaps)) for bars in choices]
+    tail = encode(tune_ending(suffix))
     scores = read_after(sampler.model, encode(primer), [head + tail for head in heads], [len(h) for h in heads])
-    made = [Candidate(_joined(bars, gaps), text[:selection.start] + _joined(bars, gaps) + text[selection.end:],
+    made = [Candidate(joined(bars, gaps), text[:selection.start] + joined(bars, gaps) + text[selection.end:],
                       own=own, after=after, original=i == 0)
             for i, (bars, (own, after)) in enumerate(zip(choices, scores))]
     original, candidates = made[0], sorted(made[1:], key=lambda c: -c.score)

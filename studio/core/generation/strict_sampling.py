@@ -1,15 +1,16 @@
 """Strict sampling: every bar adds up to the meter, every tune is valid ABC, strains repeat as the form asks.
 
-Before each character, each tune's :class:`~studio.core.abc.rhythm.RhythmState` says which characters keep its
-bar completable to exactly the meter (and its ABC valid); the others are masked out of the model's distribution.
-The allowed set depends only on the rhythm state's :meth:`~studio.core.abc.rhythm.RhythmState.key`, so it is
-computed once per distinct state and cached (:class:`AllowedCharacters`). When a bar is full, the bar line is the
-only choice; with a ``form`` the sampler writes the bar lines itself (``|:``, ``|``, ``:|:``, ``:|``, ``||``,
-``|]``) at the strain lengths and ends the tune after the last strain. With a form and ``phrase_repeats``, some
-bars copy an earlier bar as folk tunes do (bar 5 as bar 1, ...: :mod:`studio.core.generation.phrase_repeats`): the copy is
-written through the model like forced bar lines, and only where it still adds up to the meter at its new place.
-With a form and ``cadence`` ``home``, each strain's last bar must end on a target note (the tonic for the tune's
-last strain, a tonic-triad note for the others: :mod:`studio.core.generation.cadence`), masked the same way.
+Before each character, each tune's :class:`~studio.core.abc.rhythm.RhythmState` says which characters keep its bar
+completable to exactly the meter (and its ABC valid); the others are masked out of the model's distribution. The
+allowed set depends only on the rhythm state's :meth:`~studio.core.abc.rhythm.RhythmState.key`, so it is computed
+once per distinct state and cached (:class:`AllowedCharacters`). When a bar is full, the bar line is the only
+choice; with a ``form`` the sampler writes the bar lines itself (``|:``, ``|``, ``:|:``, ``:|``, ``||``, ``|]``) at
+the strain lengths and ends the tune after the last strain, as its plan says (:mod:`studio.core.generation.sampling_plans`; a
+plan for a region of a tune may also give a bar a shorter length of its own). With a form and ``phrase_repeats``,
+some bars copy an earlier bar as folk tunes do (bar 5 as bar 1, ...: :mod:`studio.core.generation.phrase_repeats`): the copy is
+written through the model like forced bar lines, and only where it still adds up to the meter at its new place. With
+a form and ``cadence`` ``home``, each strain's last bar must end on a target note (the tonic for the tune's last
+strain, a tonic-triad note for the others: :mod:`studio.core.generation.cadence`), masked the same way.
 
 Where masking paints itself into a corner (nothing allowed, or a bar that runs on too long without filling), the
 tune backs off to its last bar line: the LSTM state, the logits and the rhythm state kept there are restored and
@@ -20,7 +21,6 @@ the bar is sampled again (each tune's random generator keeps advancing, so a see
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -32,7 +32,7 @@ from studio.core.abc.text import read_headers
 from studio.core.configs import SamplingConfig
 from studio.core.generation.cadence import CadencePlan, CadenceState
 from studio.core.generation.draw import draw, uniform
-from studio.core.generation.phrase_repeats import source_bar
+from studio.core.generation.sampling_plans import FormPlan
 from studio.core.network.vocabulary import Vocabulary
 
 #: Tries at sampling one bar before it is completed greedily.
@@ -47,7 +47,6 @@ _COMPLETING = frozenset(NOTE_LETTERS) | frozenset("0123456789/}])|:")
 _CLOSERS = {"quote": '"', "deco": "!"}
 MAX_CACHED_STATES = 200_000
 _SHARED: dict[str, "AllowedCharacters"] = {}
-_FORM_STRAINS = {"AB": (2, False), "AABB": (2, True), "AABBCC": (3, True)}
 _DEFAULT_METER = "4/4"
 
 
@@ -120,35 +119,6 @@ def allowed_characters(vocabulary: Vocabulary) -> AllowedCharacters:
     return masks
 
 
-@dataclass(frozen=True)
-class FormPlan:
-    """Where the bar lines of a form go: ``strains`` strains of ``strain_bars`` full bars, repeated or not."""
-
-    strains: int
-    strain_bars: int
-    repeated: bool
-
-    @classmethod
-    def of(cls, form: str, strain_bars: int) -> "FormPlan | None":
-        if form not in _FORM_STRAINS:
-            return None
-        strains, repeated = _FORM_STRAINS[form]
-        return cls(strains, strain_bars, repeated)
-
-    def pickup_bar_line(self) -> str:
-        """The bar line after a pickup: the first strain's repeat starts after it (abc2midi counts a repeated
-        pickup as a short bar)."""
-        return "|:" if self.repeated else "|"
-
-    def bar_line(self, bar_number: int) -> str:
-        """The bar line (and line break) closing full bar ``bar_number`` (1-based); the tune ends after the last."""
-        if bar_number % self.strain_bars:
-            return "|"
-        if bar_number // self.strain_bars >= self.strains:
-            return (":|" if self.repeated else "|]") + "\n\n"
-        return ("::" if self.repeated else "||") + "\n"  # abc2midi reads ':|:' as an end without a start
-
-
 def complete_primer_header(primer: str) -> str:
     """The primer with M: and L: lines added before its K: line when it has a K: line without them."""
     fields = read_headers(primer)
@@ -190,8 +160,8 @@ class StrictTune:
         self.saved: tuple | None = None
         self.snapshot_due = True
         self.body_start: int | None = None
-        if self.cadence is not None and state.in_body and state.after_bar:  # a primer ending at a bar line
-            state.target = self.cadence.target(state)
+        if state.in_body and state.after_bar:  # a primer ending at a bar line
+            self._bar_begins()
 
     # -- what may come next ------------------------------------------------------------------------------------
     def plan_forced(self, masks: AllowedCharacters) -> None:
@@ -209,18 +179,20 @@ class StrictTune:
                 self.forced = (":|" if repeat else "|]") + "\n\n"
             else:
                 self.forced = self.plan.bar_line(state.full_bars + 1)
-        elif self.draw is not None and state.mode == "bar" and not self.closing \
+        elif self.draw is not None and (state.mode == "bar" or state.after_bar) and not self.closing \
                 and self.decided_bar <= state.full_bars:
             self.forced = self._phrase_repeat(masks)
 
     def _phrase_repeat(self, masks: AllowedCharacters) -> str:
         """The text of the earlier bar that the next bar copies, or "" (drawn once per bar; see the module doc)."""
         bar_number = self.decided_bar = self.state.full_bars + 1
-        source = source_bar(bar_number, self.plan.strain_bars, self.copies, self.draw)
-        index = (source or 0) - 1 - self.primer_full_bars
-        if source is None or not 0 <= index < len(self.full_bar_texts) or self.text.rstrip("|:\n ").endswith("-"):
+        source = self.plan.phrase_source(bar_number, self.copies, self.draw)
+        if source is None or self.text.rstrip("|:\n ").endswith("-"):
             return ""
-        copy = self.full_bar_texts[index]
+        index = source - 1 - self.primer_full_bars
+        copy = self.full_bar_texts[index] if 0 <= index < len(self.full_bar_texts) else self.plan.written_bar(source)
+        if not copy:
+            return ""
         probe = self.state.copy()
         for ch in copy:
             if probe.feed(ch).forbidden:
@@ -272,8 +244,7 @@ class StrictTune:
         in_body = self.state.in_body
         self.state.feed(ch)
         if self.state.bar_lines != bar_lines:
-            if self.cadence is not None:
-                self.state.target = self.cadence.target(self.state)
+            self._bar_begins()
             if self.state.full_bars != full_bars:
                 self.full_bar_texts.append(self.text[self.bar_start:].lstrip("|:] \n").rstrip(" \n"))
             self.bar_start = len(self.text)
@@ -286,6 +257,14 @@ class StrictTune:
             self.done = True
         elif self.state.bar_lines != bar_lines or self.state.in_body != in_body:
             self.snapshot_due = True
+
+    def _bar_begins(self) -> None:
+        """A bar line was written: the next bar's cadence target and, where the plan says, its own length."""
+        if self.cadence is not None:
+            self.state.target = self.cadence.target(self.state)
+        length = self.plan.bar_length(self.state.full_bars + 1) if self.plan is not None else None
+        if length is not None:
+            self.state.meter = length
 
     def save(self, hidden: torch.Tensor, cell: torch.Tensor, logits: torch.Tensor, i: int,
              on_text: Callable[[int, str], None] | None) -> None:

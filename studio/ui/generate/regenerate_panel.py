@@ -1,15 +1,15 @@
 """Compose with the model in the Generate tab: click notes in the score, regenerate the chosen bars, audition, accept.
 
 Clicking an engraved note selects its characters in the editor (through :class:`~studio.core.engraving.score_map.ScoreMap`;
-selecting text marks its notes in the score),
-so the inspector shows what the model expected there, as selecting text does; shift-click extends the selection to
-whole bars up to the note clicked. Regenerate (the button, the editor's context menu or Ctrl+R) samples candidates
-for the chosen bars off the GUI thread (:mod:`studio.ui.widgets.threads`; Stop cancels) with
-:func:`~studio.core.generation.regenerate.regenerate` at the dial's temperature; the ranked candidates are listed with their
-scores and a reason. Selecting one engraves the tune with it in place, the changed bars marked, and plays it from
-one bar before; Accept
-writes it into the editor as one undo step; Escape puts the tune as written back. The panel places itself beside the
-score; the Generate tab only creates it.
+selecting text marks its notes in the score), so the inspector shows what the model expected there, as selecting
+text does; shift-click extends the selection to whole bars up to the note clicked. Regenerate (the button, the
+editor's context menu or Ctrl+R) samples candidates for the chosen bars off the GUI thread
+(:mod:`studio.ui.widgets.threads`; Stop cancels) with :func:`~studio.core.generation.regenerate.regenerate` at the dial's temperature;
+the ranked candidates are listed with their scores and a reason. New strain (a button and the context menu) does the
+same for a strain written after the last one (:func:`~studio.core.generation.new_strain.new_strain`), inserted where the tune
+ends. Selecting one engraves the tune with it in place, the changed bars marked, and plays it from one bar before;
+Accept writes it into the editor as one undo step; Escape puts the tune as written back. The panel places itself
+beside the score; the Generate tab only creates it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ CHANGED = QColor(60, 140, 255, 70)
 
 
 class RegenerateWorker(Worker):
-    """Loads the chosen model (cached) and regenerates the selection; ``progressed(str)`` says what it does."""
+    """Loads the chosen model (cached) and regenerates the selection (None: writes a new strain after the last);
+    ``progressed(str)`` says what it does."""
 
     progressed = Signal(str)
 
@@ -39,13 +40,16 @@ class RegenerateWorker(Worker):
         self.args = checkpoint, text, selection, temperature, seed
 
     def work(self):
+        from studio.core.generation.new_strain import new_strain
         from studio.core.generation.regenerate import regenerate
         from studio.ui.generate.sampling_worker import load_sampler
 
         checkpoint, text, selection, temperature, seed = self.args
         self.progressed.emit("loading the model")
-        return regenerate(load_sampler(checkpoint), text, selection, CANDIDATES, temperature, seed,
-                          should_stop=self.is_cancelled, progress=self.progressed.emit)
+        sampler, options = load_sampler(checkpoint), dict(should_stop=self.is_cancelled, progress=self.progressed.emit)
+        if selection is None:
+            return new_strain(sampler, text, CANDIDATES, temperature, seed, **options)
+        return regenerate(sampler, text, selection, CANDIDATES, temperature, seed, **options)
 
 
 class RegeneratePanel(QWidget):
@@ -75,6 +79,9 @@ class RegeneratePanel(QWidget):
         self.regenerate_button = QPushButton("Regenerate bars")
         self.regenerate_button.setToolTip("Other bars in place of the selected ones, ranked by how they lead into "
                                           "the next bars (Ctrl+R)")
+        self.new_strain_button = QPushButton("New strain")
+        self.new_strain_button.setToolTip("A strain after the last one, in the tune's form, ranked by its likelihood "
+                                          "and how the tune ends after it")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.progress = QProgressBar()
@@ -87,7 +94,7 @@ class RegeneratePanel(QWidget):
         self.restore_button = QPushButton("Restore (Esc)")
         self.restore_button.setEnabled(False)
         buttons = QHBoxLayout()
-        for button in (self.regenerate_button, self.stop_button):
+        for button in (self.regenerate_button, self.new_strain_button, self.stop_button):
             buttons.addWidget(button)
         choices = QHBoxLayout()
         for button in (self.accept_button, self.restore_button):
@@ -100,6 +107,7 @@ class RegeneratePanel(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(choices)
         self.regenerate_button.clicked.connect(self.regenerate)
+        self.new_strain_button.clicked.connect(self.write_new_strain)
         self.stop_button.clicked.connect(self.stop)
         self.list.currentRowChanged.connect(self._audition)
         self.accept_button.clicked.connect(self.accept_candidate)
@@ -115,6 +123,7 @@ class RegeneratePanel(QWidget):
         menu = self.editor.createStandardContextMenu()
         menu.addSeparator()
         menu.addAction("Regenerate these bars", self.regenerate)
+        menu.addAction("Write a new strain after the last", self.write_new_strain)
         menu.exec(self.editor.mapToGlobal(position))
 
     # ------------------------------------------------------------------ the clickable score
@@ -132,8 +141,8 @@ class RegeneratePanel(QWidget):
 
     def _seek_to_bar_before(self) -> None:
         """Plays the audition from one bar before the candidate (the Generate tab starts playing right after)."""
-        bars = self.result.selection.bars if self.result is not None else ()
-        earlier = [b for b in tune_bars(self.map.text) if bars and b.end <= bars[0].start]
+        start = self.result.selection.start if self.result is not None else None
+        earlier = [b for b in tune_bars(self.map.text) if start is not None and b.end <= start]
         ids = self.map.ids_in(earlier[-1].start, earlier[-1].end) if earlier else []
         cursor = self.panel.playback.cursor
         start = cursor.start_of(ids[0]) if ids and cursor is not None else None
@@ -192,16 +201,27 @@ class RegeneratePanel(QWidget):
         return self._thread is not None
 
     def regenerate(self) -> None:
+        """Candidates for the selected bars (widened to whole bars)."""
         if self.is_running:
             return
-        text, cursor = self.editor.toPlainText(), self.editor.textCursor()
-        checkpoint = self.panel.inspector.checkpoint_path
+        cursor = self.editor.textCursor()
         try:
-            if not checkpoint:
-                raise RegenerationError("choose a model first")
-            selection = select_characters(text, cursor.selectionStart(), cursor.selectionEnd())
+            selection = select_characters(self.editor.toPlainText(), cursor.selectionStart(), cursor.selectionEnd())
         except RegenerationError as exc:
             self.info.setText(str(exc))
+            return
+        self._start(selection)
+
+    def write_new_strain(self) -> None:
+        """Candidates for a new strain after the tune's last one."""
+        self._start(None)
+
+    def _start(self, selection) -> None:
+        if self.is_running:
+            return
+        text, checkpoint = self.editor.toPlainText(), self.panel.inspector.checkpoint_path
+        if not checkpoint:
+            self.info.setText("choose a model first")
             return
         self.restore()
         self.original_text = text
@@ -214,6 +234,7 @@ class RegeneratePanel(QWidget):
         self.progress.show()
         self.stop_button.setEnabled(True)
         self.regenerate_button.setEnabled(False)
+        self.new_strain_button.setEnabled(False)
         self._thread = start_worker(worker, self)
 
     def stop(self) -> None:
@@ -225,9 +246,10 @@ class RegeneratePanel(QWidget):
         self.progress.hide()
         self.stop_button.setEnabled(False)
         self.regenerate_button.setEnabled(True)
+        self.new_strain_button.setEnabled(True)
 
     def _on_candidates(self, result) -> None:
-        if result.original.text != self.editor.toPlainText():
+        if self.original_text != self.editor.toPlainText():
             self.info.setText("The tune changed while regenerating: try again")
             return
         self.result = result
