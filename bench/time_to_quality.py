@@ -43,6 +43,7 @@ from pathlib import Path
 from studio.core.configs import ModelConfig, TrainConfig, preset, settings_of
 from studio.core.corpus import COMBINED_CORPORA, DEFAULT_CORPUS, builtin_corpus_files
 from studio.core.paths import SHIPPED_MODEL
+from studio.core.training_listener import TrainingListener
 
 RECIPES = ("lab", "default")
 #: The done-when of issue 29: the default reaches the lab's final score in at most this share of the lab's time.
@@ -116,29 +117,28 @@ def snapshot_steps(iterations: int, count: int) -> list[int]:
 # --- one recipe, in its own process ---------------------------------------------------------------------------------
 
 
-def _keeper(folder: Path, steps: list[int]):
-    from studio.core.checkpoints import save_checkpoint
-    from studio.core.training import TrainingListener
+class SnapshotKeeper(TrainingListener):
+    """Saves the weights at ``steps`` into ``folder`` and keeps the run's training clock without the time the saves
+    took (``trainer`` is set once the Trainer exists)."""
 
-    class SnapshotKeeper(TrainingListener):
-        """Saves the weights at ``steps`` and keeps the run's training clock without the time the saves took."""
+    def __init__(self, folder: Path, steps: list[int]):
+        self.folder = folder
+        self.wanted = set(steps)
+        self.trainer = None
+        self.overhead = 0.0
+        self.kept: list[dict] = []
 
-        def __init__(self):
-            self.trainer = None
-            self.wanted = set(steps)
-            self.overhead = 0.0
-            self.kept: list[dict] = []
+    def on_step(self, step, loss, elapsed, steps_per_second):
+        if step not in self.wanted:
+            return
+        from studio.core.checkpoints import save_checkpoint
 
-        def on_step(self, step, loss, elapsed, steps_per_second):
-            if step not in self.wanted:
-                return
-            began = time.perf_counter()
-            path = save_checkpoint(folder / f"step-{step:06d}.pt", self.trainer.snapshot(elapsed, with_optimizer=False))
-            self.kept.append({"step": step, "train_wall_s": elapsed - self.overhead, "elapsed_s": elapsed,
-                              "train_loss": loss, "path": str(path)})
-            self.overhead += time.perf_counter() - began
-
-    return SnapshotKeeper()
+        began = time.perf_counter()
+        weights = self.trainer.snapshot(elapsed, with_optimizer=False)
+        path = save_checkpoint(self.folder / f"step-{step:06d}.pt", weights)
+        self.kept.append({"step": step, "train_wall_s": elapsed - self.overhead, "elapsed_s": elapsed,
+                          "train_loss": loss, "path": str(path)})
+        self.overhead += time.perf_counter() - began
 
 
 def _wait_for_parties(out: Path, name: str, parties: list[str]) -> float:
@@ -163,7 +163,7 @@ def worker(args) -> int:
     both, scored_on = recipes(args.scale, Path(args.default_model))
     recipe = next(r for r in both if r.name == args.worker)
     steps = snapshot_steps(recipe.train_config.iterations, args.snapshots or SCALES[args.scale].snapshots)
-    keeper = _keeper(out / f"snapshots-{recipe.name}", steps)
+    keeper = SnapshotKeeper(out / f"snapshots-{recipe.name}", steps)
     trainer = Trainer.new(load_corpus(recipe.corpus), recipe.model_config, recipe.train_config,
                           RunStore(out / "runs"), recipe.name, keeper)
     keeper.trainer = trainer
