@@ -39,18 +39,20 @@ def time_to_quality_smoke(tmp_path_factory):
 def test_both_recipes_leave_a_curve_of_held_out_scores_against_training_seconds(time_to_quality_smoke):
     out, rows, result, printed = time_to_quality_smoke
     assert {row["recipe"] for row in rows} == {"lab", "default"}
-    table = [line.strip("| ").split(" | ") for line in printed.splitlines() if line.startswith(("| lab |", "| default |"))]
-    table = [cells for cells in table if len(cells) == 5]  # the curves' table (the comparison's has 4 columns)
+    lines = printed.splitlines()
+    curves = lines[lines.index("| recipe | step | train wall s | train CPU s | nats/char | nats/note |") + 2:]
+    table = [line.strip("| ").split(" | ") for line in curves[:curves.index("")]]
     assert [(cells[0], cells[1]) for cells in table] == [(row["recipe"], row["step"]) for row in rows]
     for cells, row in zip(table, rows):
         assert [float(c) for c in cells[2:]] == pytest.approx(
-            [float(row[k]) for k in ("train_wall_s", "nats_per_char", "nats_per_note")], abs=0.051)
+            [float(row[k]) for k in ("train_wall_s", "train_cpu_s", "nats_per_char", "nats_per_note")], abs=0.051)
     for name in ("lab", "default"):
         curve = [row for row in rows if row["recipe"] == name]
         iterations = result["recipes"][name]["train_config"]["iterations"]
         assert [int(row["step"]) for row in curve] == [iterations // 2, iterations]  # two points at the smoke scale
-        walls = [float(row["train_wall_s"]) for row in curve]
-        assert 0 < walls[0] < walls[1]
+        for clock in ("train_wall_s", "train_cpu_s"):
+            seconds = [float(row[clock]) for row in curve]
+            assert 0 < seconds[0] < seconds[1]
         for row in curve:
             per_char, per_note = float(row["nats_per_char"]), float(row["nats_per_note"])
             assert math.isfinite(per_note) and per_note > per_char > 0  # a melody note takes more than a character
@@ -87,16 +89,21 @@ def test_the_comparison_is_read_off_the_curves(time_to_quality_smoke):
     target = result["target_nats_per_note"]
     assert target == pytest.approx(float(lab[-1]["nats_per_note"]), abs=1e-5)  # the lab's final score
     assert result["lab_train_wall_s"] == pytest.approx(float(lab[-1]["train_wall_s"]), abs=1e-3)
+    assert result["lab_train_cpu_s"] == pytest.approx(float(lab[-1]["train_cpu_s"]), abs=1e-3)
     for name, reached in result["reached"].items():
         curve = [row for row in rows if row["recipe"] == name]
         if reached["seconds"] is None:
             assert all(float(row["nats_per_note"]) > target + 1e-5 for row in curve)
+            assert reached["cpu_seconds"] is None
             continue
         first = next(row for row in curve if float(row["nats_per_note"]) <= target + 1e-5)
         assert int(first["step"]) == reached["first_step_at_or_under"]
-        assert reached["seconds"] <= float(first["train_wall_s"]) + 1e-3
-        assert reached["share_of_lab_wall"] == pytest.approx(reached["seconds"] / result["lab_train_wall_s"])
+        for clock, key, lab_total, share in (("train_wall_s", "seconds", "lab_train_wall_s", "share_of_lab_wall"),
+                                             ("train_cpu_s", "cpu_seconds", "lab_train_cpu_s", "share_of_lab_cpu")):
+            assert reached[key] <= float(first[clock]) + 1e-3
+            assert reached[share] == pytest.approx(reached[key] / result[lab_total])
     assert result["ratio_default_to_lab"] == result["reached"]["default"]["share_of_lab_wall"]
+    assert result["ratio_default_to_lab_cpu"] == result["reached"]["default"]["share_of_lab_cpu"]
     assert f"the lab's final score: {target:.4f} nats per melody note" in printed
 
 
@@ -111,6 +118,8 @@ def test_time_to_reach_is_linear_between_the_points_around_the_crossing():
     assert time_to_reach(curve, 5.0) == (10.0, 100)  # the first point already: its own time
     assert time_to_reach(curve, 1.9) == (None, None)
     assert time_to_reach(list(reversed(curve)), 2.5) == (30.0, 300)  # taken by step, whatever the order
+    on_cpu = [dict(point, train_cpu_s=point["train_wall_s"] / 2) for point in curve]
+    assert time_to_reach(on_cpu, 2.5, "train_cpu_s") == (15.0, 300)
 
 
 def test_snapshot_steps_end_at_the_last_step():
