@@ -12,15 +12,17 @@ The two recipes:
 
 Each trains in its own process on one torch thread (``studio.core.training.Trainer``, as ``python -m studio train``
 does); both set up their data first, then start training together, so machine noise hits both alike while they run.
-At evenly spaced steps a listener saves the weights (``studio.core.checkpoints``); the time those saves take is taken
-out of the run's own clock (the trainer's ``elapsed``), and so is validation (the trainer validates only after its last
-step here: validation and checkpoint intervals do not change what a step does). After training, each process scores
+At evenly spaced steps a listener saves the weights (``studio.core.checkpoints``) and reads the run's own clock (the
+trainer's ``elapsed``) and the process's CPU time since training began (which other work on a shared machine does not
+stretch); the time the saves take is taken out of both, and so is validation (the trainer validates only after its
+last step here: validation and checkpoint intervals do not change what a step does). After training, each process scores
 its saved weights on O'Neill's validation tunes read whole (``studio.core.scoring``: nats per character and per
 melody note; per note compares the two text levels), so no scoring is counted in the training time.
 
 The lab's final score is its last point; for each recipe the script finds the training seconds at which the curve
-first reaches it (linear between the two points around the crossing) and the ratio to the lab's whole training time.
-It writes ``points.csv`` (recipe, step, train wall s, nats/char, nats/note) and ``result.json`` in ``--out``.
+first reaches it (linear between the two points around the crossing) and the ratio to the lab's whole training time,
+on both clocks. It writes ``points.csv`` (recipe, step, train wall s, train CPU s, nats/char, nats/note) and
+``result.json`` in ``--out``.
 
     python bench/time_to_quality.py --scale lab      # the full recipes: hours of two cores
     python bench/time_to_quality.py --scale pilot    # hidden 512, half the steps: tens of minutes
@@ -69,6 +71,8 @@ SCALES = {
 
 @dataclass
 class Recipe:
+    """One recipe: the corpus it trains on and its settings."""
+
     name: str
     corpus: str
     model_config: ModelConfig
