@@ -35,6 +35,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -264,17 +265,18 @@ def run_side_by_side(args, out: Path) -> dict[str, dict]:
             command.append("--keep-snapshots")
         log = open(out / f"worker-{name}.log", "w")  # noqa: SIM115 - closed when the worker has ended
         workers[name] = (subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env), log)
-    failed = None
-    while any(process.poll() is None for process, _ in workers.values()):
-        failed = failed or next((n for n, (p, _) in workers.items() if p.poll() not in (None, 0)), None)
-        if failed:
-            for process, _ in workers.values():
-                if process.poll() is None:
-                    process.kill()
-        time.sleep(0.5)
-    for _, log in workers.values():
-        log.close()
-    failed = failed or next((n for n, (p, _) in workers.items() if p.returncode != 0), None)
+    try:
+        while all(process.poll() in (None, 0) for process, _ in workers.values()):
+            if all(process.poll() == 0 for process, _ in workers.values()):
+                break
+            time.sleep(0.5)
+    finally:  # one failed, or this process is being stopped: the other goes too
+        for process, log in workers.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()
+    failed = next((n for n, (p, _) in workers.items() if p.returncode != 0), None)
     if failed:
         raise SystemExit(f"the {failed} recipe failed:\n{(out / f'worker-{failed}.log').read_text()[-3000:]}")
     return {name: json.loads((out / f"{name}.json").read_text()) for name in RECIPES}
@@ -349,6 +351,7 @@ def main() -> int:
     if args.worker:
         args.parties = args.parties or args.worker
         return worker(args)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped: the workers are stopped too (a finally clause)
     about = {"scale": args.scale, "cpu": _cpu_model(), "load_before": os.getloadavg()[0]}
     print(f"training both recipes side by side in {out} ...", flush=True)
     reports = run_side_by_side(args, out)
