@@ -191,8 +191,9 @@ SLOW = (
     "tests/ui/test_quality_experiment_lifecycle.py",
     "tests/ui/test_main_window.py::test_closing",
 )
-#: Tests that need the session's tiny experiment (trained once, about half a minute) are slow too.
-SLOW_FIXTURES = {"tiny_experiment", "experiment_copy"}
+#: Tests that need the session's tiny experiment (trained once, about half a minute) are slow too, and those that read
+#: bench/time_to_quality.py's smoke run (two recipes trained side by side in subprocesses).
+SLOW_FIXTURES = {"tiny_experiment", "experiment_copy", "time_to_quality_smoke"}
 
 
 def pytest_collection_modifyitems(config, items):

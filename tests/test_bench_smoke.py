@@ -42,6 +42,7 @@ QUICK_ARGS = {
     "startup.py": ["--smoke"],
     "strict_quality.py": ["--smoke"],
     "strict_sampling.py": ["--smoke"],
+    "time_to_quality.py": ["--scale", "smoke"],
     "train_throughput.py": ["--rounds", "1", "--block", "1", "--hidden-size", "64", "--threads", "1"],
 }
 
