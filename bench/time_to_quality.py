@@ -10,13 +10,13 @@ The two recipes:
   network, corpus and training settings (stream context, batch 32, bf16, cosine, dropout, canonical text, key
   augmentation).
 
-Each trains in its own process on one torch thread (``studio.core.training.Trainer``, as ``python -m studio train``
+Each trains in its own process on one torch thread (``studio.core.learning.training.Trainer``, as ``python -m studio train``
 does); both set up their data first, then start training together, so machine noise hits both alike while they run.
-At evenly spaced steps a listener saves the weights (``studio.core.checkpoints``) and reads the run's own clock (the
+At evenly spaced steps a listener saves the weights (``studio.core.network.checkpoints``) and reads the run's own clock (the
 trainer's ``elapsed``) and the process's CPU time since training began (which other work on a shared machine does not
 stretch); the time the saves take is taken out of both, and so is validation (the trainer validates only after its
 last step here: validation and checkpoint intervals do not change what a step does). After training, each process scores
-its saved weights on O'Neill's validation tunes read whole (``studio.core.scoring``: nats per character and per
+its saved weights on O'Neill's validation tunes read whole (``studio.core.quality.scoring``: nats per character and per
 melody note; per note compares the two text levels), so no scoring is counted in the training time.
 
 The lab's final score is its last point; for each recipe the script finds the training seconds at which the curve
@@ -45,8 +45,8 @@ from pathlib import Path
 
 from studio.core.configs import ModelConfig, TrainConfig, preset, settings_of
 from studio.core.corpus import COMBINED_CORPORA, DEFAULT_CORPUS, builtin_corpus_files
+from studio.core.learning.training_listener import TrainingListener
 from studio.core.paths import SHIPPED_MODEL
-from studio.core.training_listener import TrainingListener
 
 RECIPES = ("lab", "default")
 #: The done-when of issue 29: the default reaches the lab's final score in at most this share of the lab's time.
@@ -94,7 +94,7 @@ def smoke_corpus() -> str:
 
 def recipes(scale_name: str, default_model: Path) -> tuple[list[Recipe], str]:
     """The two recipes at ``scale_name`` and the corpus whose validation tunes score them."""
-    from studio.core.checkpoints import load_checkpoint
+    from studio.core.network.checkpoints import load_checkpoint
 
     scale = SCALES[scale_name]
     shipped = load_checkpoint(default_model)
@@ -139,7 +139,7 @@ class SnapshotKeeper(TrainingListener):
     def on_step(self, step, loss, elapsed, steps_per_second):
         if step not in self.wanted:
             return
-        from studio.core.checkpoints import save_checkpoint
+        from studio.core.network.checkpoints import save_checkpoint
 
         began, cpu = time.perf_counter(), time.process_time()
         weights = self.trainer.snapshot(elapsed, with_optimizer=False)
@@ -164,9 +164,10 @@ def worker(args) -> int:
     import torch
 
     from studio.core.corpus import load_corpus
+    from studio.core.learning.training import Trainer
+    from studio.core.quality.scoring import score_corpus
     from studio.core.runs import RunStore
-    from studio.core.scoring import at_text_level, score_corpus
-    from studio.core.training import Trainer
+    from studio.core.text_levels import corpus_at_level
 
     torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -185,7 +186,7 @@ def worker(args) -> int:
         print(f"{recipe.name}: training {result.reason}: {result.error or result.stop_reason}", file=sys.stderr)
         return 1
     scoring_began = time.perf_counter()
-    held_out = at_text_level(load_corpus(scored_on), recipe.train_config.text_level)
+    held_out = corpus_at_level(load_corpus(scored_on), recipe.train_config.text_level)
     for point in keeper.kept:
         score = score_corpus(point["path"], held_out, run=trainer.run_folder)
         point.update(nats_per_char=score.nats_per_char, nats_per_note=score.nats_per_note, notes=score.notes,
@@ -294,7 +295,7 @@ def write_outputs(out: Path, reports: dict[str, dict], comparison: dict, about: 
 
 
 def print_report(reports: dict[str, dict], comparison: dict, about: dict) -> None:
-    from studio.core.report_html import train_command
+    from studio.core.reports.report_html import train_command
 
     print(f"time to quality, scale {about['scale']}; {about['cpu']}; load average {about['load_before']} before, "
           f"{about['load_after']} after")

@@ -61,7 +61,7 @@ def test_both_recipes_leave_a_curve_of_held_out_scores_against_training_seconds(
 
 
 def test_the_recipes_are_the_labs_and_the_shipped_models(time_to_quality_smoke):
-    from studio.core.checkpoints import load_checkpoint
+    from studio.core.network.checkpoints import load_checkpoint
     from studio.core.paths import SHIPPED_MODEL
 
     _, _, result, _ = time_to_quality_smoke
