@@ -200,8 +200,19 @@ SLOW = (
     "tests/ui/test_deferred.py::test_the_window_paints_before_importing_the_heavy_libraries",
     "tests/ui/test_quality_experiment_lifecycle.py",
     "tests/ui/test_main_window.py::test_closing",
+    # measured with -n 2 (--junitxml, issue 22): the quick loop keeps one temperature of the strict meter matrix
+    "tests/core/test_strict_sampling.py::test_strict_tunes_are_valid_in_every_meter[0.5",
+    "tests/core/test_strict_sampling.py::test_strict_tunes_are_valid_in_every_meter[2.0",
+    "tests/core/test_cadence.py::test_the_seed_decides_the_tune",
+    "tests/core/test_cadence.py::test_home_tunes_come_home",
+    "tests/core/test_disk_full.py::test_the_cli_exits_non_zero_on_a_full_disk_and_resume_continues_to_the_end",
+    "tests/core/test_disk_full.py::test_the_trainer_stops_with_the_reason_when_the_disk_fills_and_resumes",
+    "tests/core/test_phrase_repeats.py::test_strict_tunes_repeat_bars_as_the_corpus_does",
+    "tests/core/test_distributed_streams.py",
+    "tests/cli/test_quality_cli.py::test_evaluate_a_real_runs_saved_samples",
+    "tests/ui/test_runs_panel.py::test_score_on_corpus_adds_each_runs_held_out_score_to_the_table",
 )
-#: Tests that need the session's tiny experiment (trained once, about half a minute) are slow too.
+#: Tests that need the session's tiny experiment are slow too.
 SLOW_FIXTURES = {"tiny_experiment", "experiment_copy"}
 
 
