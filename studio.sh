@@ -12,7 +12,7 @@ case "${1:-}" in
     shift
     export QT_QPA_PLATFORM=offscreen
     # In parallel: one pytest-xdist worker per CPU (at most 4, each holds torch, Qt and the session's models); a
-    # module whose tests share a module fixture runs in one worker (loadgroup, set up in tests/conftest.py).
+    # module whose tests share a module fixture runs in one worker, slow tests are dealt first (tests/parallel.py).
     # Your own -n (-n 0: one process, for debugging), --pdb or -p no:xdist wins.
     workers=(-n auto --maxprocesses 4 --dist loadgroup)
     for arg in "$@"; do
