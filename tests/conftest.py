@@ -20,6 +20,14 @@ torch.set_num_threads(1)
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('offscreen_screen.json')}"
 os.environ["ABC_STUDIO_HOME"] = tempfile.mkdtemp(prefix="abc-studio-tests-")
+# The caches of derived data (corpora rewritten at a text level, reference statistics: O'Neill's take about a minute
+# to rewrite and measure) are shared by the whole run: the process that starts pytest makes the folder, and the
+# parallel workers (pytest-xdist, ``./studio.sh test``) inherit its path, so each is built once, not once per worker.
+# The app writes them atomically, so two workers may safely write the same entry.
+_OWNS_CACHE = "ABC_STUDIO_TESTS_CACHE" not in os.environ
+if _OWNS_CACHE:
+    os.environ["ABC_STUDIO_TESTS_CACHE"] = tempfile.mkdtemp(prefix="abc-studio-tests-cache-")
+_CACHE = Path(os.environ["ABC_STUDIO_TESTS_CACHE"])
 
 import errno  # noqa: E402
 import shutil  # noqa: E402
@@ -30,11 +38,16 @@ import pytest  # noqa: E402
 from support import copy_run, oneills_first_file  # noqa: E402
 
 _SESSION_HOME = Path(os.environ["ABC_STUDIO_HOME"])
+(_SESSION_HOME / "cache").symlink_to(_CACHE, target_is_directory=True)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """The session's own data folder goes when the session ends (each test's home is under its tmp_path)."""
+    """The session's own data folder goes when the session ends (each test's home is under its tmp_path), and the
+    run's cache with the process that made it (the last to finish: workers end before the process that started
+    them)."""
     shutil.rmtree(_SESSION_HOME, ignore_errors=True)
+    if _OWNS_CACHE:
+        shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -42,10 +55,10 @@ def home(tmp_path_factory, monkeypatch) -> Path:
     """Each test's own data folder (``ABC_STUDIO_HOME``): runs, experiments and tunes.json, in a temporary folder
     beside the test's tmp_path (which stays the test's alone). Only the caches of derived data (corpus reference
     statistics, corpora rewritten at a text level, keyed by the corpus and the rewrite's version) are shared by the
-    session, so a test does not rewrite O'Neill's again."""
+    run (every worker), so a test does not rewrite O'Neill's again."""
     folder = tmp_path_factory.mktemp("home")
-    (_SESSION_HOME / "cache").mkdir(parents=True, exist_ok=True)
-    (folder / "cache").symlink_to(_SESSION_HOME / "cache", target_is_directory=True)
+    _CACHE.mkdir(parents=True, exist_ok=True)
+    (folder / "cache").symlink_to(_CACHE, target_is_directory=True)
     monkeypatch.setenv("ABC_STUDIO_HOME", str(folder))
     return folder
 
@@ -190,12 +203,24 @@ SLOW = (
     "tests/ui/test_deferred.py::test_the_window_paints_before_importing_the_heavy_libraries",
     "tests/ui/test_quality_experiment_lifecycle.py",
     "tests/ui/test_main_window.py::test_closing",
+    # measured with -n 2 (--junitxml, issue 22): the quick loop keeps one temperature of the strict meter matrix
+    "tests/core/test_strict_sampling.py::test_strict_tunes_are_valid_in_every_meter[0.5",
+    "tests/core/test_strict_sampling.py::test_strict_tunes_are_valid_in_every_meter[2.0",
+    "tests/core/test_cadence.py::test_the_seed_decides_the_tune",
+    "tests/core/test_cadence.py::test_home_tunes_come_home",
+    "tests/core/test_disk_full.py::test_the_cli_exits_non_zero_on_a_full_disk_and_resume_continues_to_the_end",
+    "tests/core/test_disk_full.py::test_the_trainer_stops_with_the_reason_when_the_disk_fills_and_resumes",
+    "tests/core/test_phrase_repeats.py::test_strict_tunes_repeat_bars_as_the_corpus_does",
+    "tests/core/test_distributed_streams.py",
+    "tests/cli/test_quality_cli.py::test_evaluate_a_real_runs_saved_samples",
+    "tests/ui/test_runs_panel.py::test_score_on_corpus_adds_each_runs_held_out_score_to_the_table",
 )
 #: Tests that need the session's tiny experiment (trained once, about half a minute) are slow too, and those that read
 #: bench/time_to_quality.py's smoke run (two recipes trained side by side in subprocesses).
 SLOW_FIXTURES = {"tiny_experiment", "experiment_copy", "time_to_quality_smoke"}
 
 
+@pytest.hookimpl(tryfirst=True)  # the slow marks before -m reads them
 def pytest_collection_modifyitems(config, items):
     root = Path(__file__).resolve().parent.parent
     for item in items:
@@ -203,6 +228,21 @@ def pytest_collection_modifyitems(config, items):
             + item.nodeid.partition("::")[2]
         if node.startswith(SLOW) or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    if getattr(config.option, "loadgroup", False):  # in a pytest-xdist worker under --dist loadgroup (studio.sh)
+        from parallel import order
+
+        order(items)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: absent with -p no:xdist
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` (``./studio.sh test``): a module with a module fixture in one worker, other tests anywhere
+    (tests/parallel.py)."""
+    if config.getvalue("dist") == "loadgroup":
+        from parallel import ModuleFixtureScheduling
+
+        return ModuleFixtureScheduling(config, log)
+    return None
 
 
 class SmallDisk:

@@ -1,12 +1,13 @@
 """Plain helpers shared by the tests (no fixtures: those live in the conftest files): where O'Neill's files are and
 one of its tunes, the one way to run ``python -m studio`` in a child process, with this checkout's code and a private
-data folder, and abc2midi's complaints about a tune.
+data folder, abc2midi's complaints about a tune, and the one way to run a script as two ranks of a gloo group.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from functools import lru_cache
@@ -74,3 +75,31 @@ def oneills_tune(oneills, number: int) -> str:
     from studio.core.abc.canonical import canonical_tune
 
     return canonical_tune(next(t.text for t in oneills.tunes if t.text.startswith(f"X:{number}\n")))
+
+
+def free_port() -> int:
+    """A port free now; another process may take it before rank 0 binds it, so ``run_two_ranks`` tries again."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_two_ranks(script: Path, *args: str, env: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """Runs ``script ARGS`` as ranks 0 and 1 of a gloo group (in ``env``, by default :func:`studio_env`); each
+    rank's ``key value`` lines as a dict. Another process (a parallel test worker...) may take the port between
+    :func:`free_port` and rank 0's bind: then it tries another."""
+    for _attempt in range(3):
+        port = free_port()
+        processes = []
+        for rank in range(2):
+            rank_env = dict(env or studio_env(), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2",
+                            MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+            processes.append(subprocess.Popen([sys.executable, str(script), *args], env=rank_env,
+                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        done = [process.communicate(timeout=300) for process in processes]
+        if any("address already in use" in err.lower() for _out, err in done):
+            continue  # the port was taken between free_port() and the bind: another port
+        for process, (_out, err) in zip(processes, done):
+            assert process.returncode == 0, err[-2000:]
+        return [dict(line.split(" ", 1) for line in out.splitlines()) for out, _err in done]
+    raise AssertionError("three free ports were taken before rank 0 could bind them")

@@ -54,8 +54,10 @@ def test_every_bench_script_has_a_quick_mode_here():
 @pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(QUICK_ARGS))
 def test_bench_script_runs(script, tmp_path):
+    # TMPDIR too: a script's temporary files (reader_agreement's abc2midi cache, abc2midi's barloc.txt) are this
+    # test's, not shared with a parallel worker or another checkout's tests, and go with tmp_path
     env = dict(os.environ, ABC_STUDIO_HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"),
-               QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+               QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path))
     result = subprocess.run([sys.executable, str(BENCH / script), *QUICK_ARGS[script]], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, f"{script} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"

@@ -3,14 +3,9 @@ ranks, a stop on one rank stops both, and DDP keeps the model's weights identica
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from support import run_two_ranks
 
 CHILD = textwrap.dedent("""
     import hashlib, torch
@@ -57,32 +52,6 @@ TRAINER_CHILD = textwrap.dedent("""
     print("windows", hashlib.sha256(repr(drawn).encode()).hexdigest())
     print("weights", hashlib.sha256(weights).hexdigest())
 """)
-
-
-def free_port() -> int:
-    """A port free now; another process may take it before rank 0 binds it, so ``run_two_ranks`` tries again."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_two_ranks(script: Path, *args: str) -> list[dict[str, str]]:
-    """Runs ``script`` as ranks 0 and 1 of a gloo group; each rank's ``key value`` lines as a dict."""
-    for _attempt in range(3):
-        port = free_port()
-        processes = []
-        for rank in range(2):
-            env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), OMP_NUM_THREADS="1", RANK=str(rank),
-                       LOCAL_RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-            processes.append(subprocess.Popen([sys.executable, str(script), *args], env=env, stdout=subprocess.PIPE,
-                                              stderr=subprocess.PIPE, text=True))
-        done = [process.communicate(timeout=300) for process in processes]
-        if any("address already in use" in err.lower() for _out, err in done):
-            continue  # the port was taken between free_port() and the bind: another port
-        for process, (_out, err) in zip(processes, done):
-            assert process.returncode == 0, err[-2000:]
-        return [dict(line.split(" ", 1) for line in out.splitlines()) for out, _err in done]
-    raise AssertionError("three free ports were taken before rank 0 could bind them")
 
 
 def test_two_gloo_processes_agree_on_means_stops_and_weights(tmp_path):

@@ -3,14 +3,13 @@ process reads, and a checkpoint's per-rank positions give each rank back its own
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 
 from studio.core.abc.text import split_tunes
 from studio.core.corpus import builtin_corpus_files
-from test_distributed_context import PROJECT_ROOT, free_port
+from support import run_two_ranks, studio_env
 
 CHILD = textwrap.dedent("""
     import hashlib, sys, torch
@@ -42,19 +41,14 @@ def test_each_rank_reads_its_own_streams_and_resumes_its_own(tmp_path):
     corpus.write_text("\n\n".join(split_tunes(text)[:60]) + "\n", encoding="utf-8")
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    base = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), OMP_NUM_THREADS="1", ABC_STUDIO_HOME=str(tmp_path))
+    base = studio_env(tmp_path)
     base.pop("WORLD_SIZE", None)
-    port = free_port()
-    environments = [dict(base, RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1",
-                         MASTER_PORT=str(port)) for rank in range(2)] + [base]  # two ranks, then one process
-    processes = [subprocess.Popen([sys.executable, str(script), str(corpus)], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for env in environments]
-    outputs = []
-    for process in processes:
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err[-2000:]
-        outputs.append(dict(line.split(" ", 1) for line in out.splitlines()))
-    rank0, rank1, single = outputs
+    alone = subprocess.Popen([sys.executable, str(script), str(corpus)], env=base, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # one process, beside the two ranks
+    rank0, rank1 = run_two_ranks(script, str(corpus), env=base)
+    out, err = alone.communicate(timeout=300)
+    assert alone.returncode == 0, err[-2000:]
+    single = dict(line.split(" ", 1) for line in out.splitlines())
     assert rank0["first"] == single["first"], "rank 0 reads what a single process reads"
     assert rank1["first"] != rank0["first"], "each rank its own streams"
     for rank in (rank0, rank1):
