@@ -118,7 +118,7 @@ def test_space_toggles_play(qtbot, panel):
 def test_no_sound_card_is_explained_and_the_cursor_still_moves(qtbot, panel):
     show_tune(qtbot, panel, oneill_tunes()[1])
     panel.playback.output_combo.setCurrentIndex(panel.playback.output_combo.findData(SYNTH))
-    problem = panel._apply_output()
+    problem = panel.playback.apply_output()
     if Path("/dev/snd").exists() and not problem:
         pytest.skip("this machine has a working sound output")
     assert problem and panel.banner.isVisibleTo(panel)
@@ -133,9 +133,9 @@ def test_no_sound_card_is_explained_and_the_cursor_still_moves(qtbot, panel):
 def test_midi_out_reports_missing_ports_without_raising(panel):
     if Path("/dev/snd/seq").exists():
         pytest.skip("this machine has an ALSA sequencer (/dev/snd/seq): the missing-port path cannot be reached")
-    panel._refresh_ports()
+    panel.playback.refresh_ports()
     assert panel.playback.output_combo.findData(SYNTH) >= 0 and panel.playback.output_combo.findData(CLOCK) >= 0
-    assert "No MIDI system" in panel.port_status and "/dev/snd/seq" in panel.port_status
+    assert "No MIDI system" in panel.playback.port_status and "/dev/snd/seq" in panel.playback.port_status
     assert panel.playback.output_combo.findData(VIRTUAL_PORT) < 0  # no virtual port offered without a MIDI system
     problem = panel.playback.player.set_output(VIRTUAL_PORT)
     assert problem.startswith("MIDI out:") and len(problem) > len("MIDI out: ") + 20

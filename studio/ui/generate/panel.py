@@ -26,6 +26,7 @@ from studio.core.configs import SamplingConfig
 from studio.ui.generate.export import Exporter, ExportJob
 from studio.ui.generate.model_inspector import ModelInspector
 from studio.ui.generate.playback_bar import PlaybackBar
+from studio.ui.generate.tune_playing import TunePlaying
 from studio.ui.generate.regenerate_panel import RegeneratePanel
 from studio.ui.generate.sampling_form import SamplingForm
 from studio.ui.generate.sampling_worker import SamplingWorker
@@ -38,7 +39,7 @@ from studio.ui.widgets.threads import start_worker
 AUDIO_PROBE_DELAY_MS = 1000  # the sound card is probed this long after the panel is built
 
 
-class GeneratePanel(QWidget):
+class GeneratePanel(TunePlaying, QWidget):
     """The Generate tab (see the module docstring)."""
 
     status_changed = Signal(str)
@@ -329,69 +330,6 @@ class GeneratePanel(QWidget):
         text = self.tune_editor.editor.toPlainText()
         if text.strip():
             self.tune_editor.editor.replace_text_undoably(rewrite(text))
-
-    # ------------------------------------------------------------------ playback
-    @property
-    def program(self) -> int:
-        return self.playback.program
-
-    def can_play(self) -> bool:
-        return self.preview is not None and self.preview.midi is not None and self.playback.player.loaded
-
-    def play(self) -> None:
-        """Plays the current tune; with nothing to play, generates (or waits for the engraving) first."""
-        if not self.can_play():
-            entry = self.current_entry
-            if entry is None or not entry.text.strip():
-                if self.generate():
-                    self._play_when_ready = True
-                return
-            if entry.generating or (self.preview is None or self.preview.text != entry.text):
-                self._play_when_ready = True
-                if not entry.generating:
-                    self.request_preview(entry.text)
-                return
-            self._status(f"Cannot play this tune: {self.preview.midi_error if self.preview else ''}")
-            return
-        self.playback.play()
-
-    def pause(self) -> None:
-        self.playback.pause()
-
-    def toggle_play(self) -> None:
-        if self.playback.is_playing:
-            self.pause()
-        else:
-            self.play()
-
-    def stop(self) -> None:
-        self._play_when_ready = False
-        self.playback.stop()
-        self.score.highlight([])
-        self._highlighted = []
-
-    def _highlight_at(self, ms: float) -> None:
-        """Highlights the notes sounding at ``ms`` (file time) in the score."""
-        if self.preview is None or not self.preview.engraved:
-            return
-        sounding = self.playback.ids_at(ms) if ms > 0 or self.playback.is_playing else []
-        if sounding != self._highlighted:
-            self._highlighted = sounding
-            self.score.highlight(sounding)
-
-    @property
-    def port_status(self) -> str:
-        return self.playback.port_status
-
-    def _refresh_ports(self) -> None:
-        self.playback.refresh_ports()
-
-    def _apply_output(self) -> str:
-        return self.playback.apply_output()
-
-    def _start_audio_probe(self) -> None:
-        if not self._closed:
-            self.playback.start_audio_probe()
 
     # ------------------------------------------------------------------ export
     def export_job(self) -> ExportJob | None:
