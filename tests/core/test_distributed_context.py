@@ -37,9 +37,10 @@ CHILD = textwrap.dedent("""
 TRAINER_CHILD = textwrap.dedent("""
     import hashlib, sys, torch
     import studio.core.learning.training as training
+    from studio.core.configs import preset
     from studio.core.corpus import load_corpus
     import studio.core.learning.training_data as training_data
-    model_config, train_config = training.preset("tiny")
+    model_config, train_config = preset("tiny")
     train_config.context = "window"  # the random windows each rank draws (stream rows: test_distributed_streams.py)
     trainer = training.Trainer.new(load_corpus(sys.argv[1]), model_config, train_config)  # the real Trainer, no store
     drawn = []
