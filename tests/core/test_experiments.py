@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
+from pathlib import Path
 
 import pytest
 
@@ -64,6 +66,8 @@ def test_experiment_trains_samples_and_scores_each_value(tiny_experiment):
     assert [a.label for a in result.arms] == ["batch_size=8", "batch_size=4"]
     assert [a.train_config["batch_size"] for a in result.arms] == [8, 4]
     assert result.arms[0].train_config["seed"] == result.arms[1].train_config["seed"]
+    trained_in = {json.loads((Path(arm.run_path) / "run.json").read_text())["precision"] for arm in result.arms}
+    assert len(trained_in) == 1  # auto measures per shape; the arms share the first arm's choice
     for arm in result.arms:
         assert arm.reason == "finished"
         assert arm.curve["steps"] == 20

@@ -28,6 +28,7 @@ def two_runs(small_corpus_path):
     for batch in (8, 4):
         model_config, train_config = preset("tiny")
         train_config.iterations, train_config.batch_size, train_config.validation_interval = 12, batch, 6
+        train_config.precision = "fp32"  # auto may measure the two batch sizes apart: batch is the one difference
         runs.append(Trainer.new(corpus, model_config, train_config, store, name=f"batch {batch}").run().run)
     return store, runs
 
