@@ -214,6 +214,17 @@ SLOW = (
     "tests/core/test_distributed_streams.py",
     "tests/cli/test_quality_cli.py::test_evaluate_a_real_runs_saved_samples",
     "tests/ui/test_runs_panel.py::test_score_on_corpus_adds_each_runs_held_out_score_to_the_table",
+    # the quick loop's slowest on a quiet machine after the rooms (3-11 s each); it keeps one resume curve
+    "tests/core/test_abc_validate.py::test_hostile_inputs_give_reports[text8]",
+    "tests/core/test_abc_validate.py::test_hostile_inputs_give_reports[text9]",
+    "tests/ui/test_main_window.py::test_generate_and_quality_tabs_are_built_when_first_shown",
+    "tests/core/test_cadence.py::test_the_chances_are_the_ones_measured_on_oneills",
+    "tests/ui/test_quality_panel.py::test_an_experiment_runs_from_the_form",
+    "tests/core/test_training.py::test_resume_continues_the_same_loss_curve[constant",
+    "tests/core/test_training.py::test_same_seed_gives_the_same_curve",
+    "tests/core/test_stream_training.py::test_runs_from_before_contexts_resume_as_window_runs",
+    "tests/core/test_tonal.py::test_corpus_rates_and_relative_pitch_classes",
+    "tests/core/test_new_strain.py::test_a_new_strain_has_the_last_strains_form_and_brings_the_tune_home[97",
 )
 #: Tests that need the session's tiny experiment (trained once, about half a minute) are slow too, and those that read
 #: bench/time_to_quality.py's smoke run (two recipes trained side by side in subprocesses).
