@@ -290,7 +290,7 @@ class ExperimentRunner:
             self.folder = root / f"{stamp}-{_slug(spec.title())}-{suffix}"
         self._stop = threading.Event()
         self._trainer = None  # the Trainer of the arm in progress (torch is imported when training starts)
-        self._precision: str | None = None  # the first arm's auto precision: every arm's (one variable)
+        self._auto = None  # the first arm's auto precision (AutoPrecision): every arm's, one variable
 
     def stop(self) -> None:
         self._stop.set()
@@ -349,13 +349,11 @@ class ExperimentRunner:
         self.listener.on_phase(index, "training")
         from studio.core.learning.training import Trainer
 
-        if train_config.precision == "auto" and self._precision is not None:
-            train_config.precision = self._precision
         trainer = Trainer.new(corpus, model_config, train_config, self.store,
                               f"{_slug(self.spec.title())} [{label}]",
-                              _ArmTrainingListener(self.listener, index, train_config.iterations))
-        if self._precision is None and self.spec.variable != "precision":
-            self._precision = "bf16" if trainer.use_bf16 else "fp32"
+                              _ArmTrainingListener(self.listener, index, train_config.iterations), auto=self._auto)
+        if self.spec.variable != "precision":
+            self._auto = self._auto or trainer.auto_precision
         self._trainer = trainer
         if self.stopped:
             trainer.stop()

@@ -127,10 +127,12 @@ class Trainer:
         name: str | None = None,
         listener: TrainingListener | None = None,
         base: Base | None = None,
+        auto: AutoPrecision | None = None,
     ) -> "Trainer":
         """A fresh run on ``corpus`` (rewritten at ``train_config.text_level``); with a store, a run folder is created
         and everything is logged to it. With a ``base`` (:mod:`studio.core.learning.fine_tuning`) the run starts from its
-        weights, shape, text level and characters (extended with the corpus's), and records it as its parent."""
+        weights, shape, text level and characters (extended with the corpus's), and records it as its parent. ``auto``:
+        what precision ``auto`` chose already (an experiment's first arm, for every arm), not measured again."""
         if base is not None:
             model_config, train_config = base.settings(model_config, train_config)
         corpus = corpus_at_level(corpus, train_config.text_level)
@@ -159,7 +161,8 @@ class Trainer:
             }
             run = store.create(name or f"{corpus.name}-b{train_config.batch_size}-s{train_config.seq_length}", meta,
                                split.identity())
-        trainer = cls(split, vocabulary, model_config, train_config, run, listener, corpus_info=corpus_info)
+        trainer = cls(split, vocabulary, model_config, train_config, run, listener, corpus_info=corpus_info,
+                      auto=auto)
         if base is not None:
             start_from(base, trainer, added)
         return trainer
