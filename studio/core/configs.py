@@ -242,7 +242,9 @@ class TrainConfig(ConfigFields):
     device: str = setting("auto", "Device", "auto takes a GPU when there is one",
                           choices=_choices(("auto", "cpu", "cuda", "mps")), group="machine", compare=False)
     precision: str = setting("auto", "Precision", "auto times a few steps of fp32 and bf16 at the run's shapes on "
-                             "this machine (once, then remembered) and takes bf16 if it is at least 1.1x faster",
+                             "this machine (once, then remembered) and takes bf16 if it is at least 1.1x faster; "
+                             "runs of other batch sizes may so train in different precisions: compare them by hand "
+                             "with fp32 or bf16 chosen (an experiment's runs share the first one's)",
                              choices=_choices(("auto", "fp32", "bf16")), group="machine", compare=False)
     grad_clip: float = setting(5.0, "Gradient clip", "Largest gradient norm of a step", limits=(0.0, 1000.0),
                                form=False)
