@@ -3,8 +3,8 @@
 Each setting of ``ModelConfig`` and ``TrainConfig`` is written once, here: its field carries a :class:`Setting` in
 its metadata (label, help, unit, limits, choices, the CLI flag, the Train form's group, the runs table's column, the
 value of runs saved before it existed). The command line's flags (``studio.cli.train``), the Train form
-(``studio.ui.train.hyperparameter_form``), the runs table and comparison (``studio.ui.runs.runs_table``,
-``studio.ui.runs.run_comparison``) and the "train this again" command (``studio.core.reports.report_html.train_command``) are
+(``studio.ui.train.hyperparameter_form``), the runs table and comparison (``studio.ui.run_history.runs_table``,
+``studio.ui.run_history.run_comparison``) and the "train this again" command (``studio.core.reports.report_html.train_command``) are
 generated from :func:`training_settings`: adding a setting is one line below plus its use.
 
 They live apart from the code that uses them so that the window can build its forms without importing torch: the

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 from studio.core.reports.report_html import RUN_TUNES
 from studio.core.runs import RunStore
 from studio.ui.quality.quality_panel import QualityPanel
-from studio.ui.runs.runs_panel import RunsPanel
+from studio.ui.run_history.runs_panel import RunsPanel
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from studio.core.runs import RunStore
-from studio.ui.runs.runs_panel import RunsPanel
+from studio.ui.run_history.runs_panel import RunsPanel
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_rename_delete_and_open_in_generate(qtbot, panel, two_runs):
 
 def test_score_on_corpus_adds_each_runs_held_out_score_to_the_table(qtbot, panel, two_runs, small_corpus_path):
     from studio.core.quality.scoring import score_corpus
-    from studio.ui.runs.runs_table import SCORE_COLUMN, SHIPPED_ROW_NAME
+    from studio.ui.run_history.runs_table import SCORE_COLUMN, SHIPPED_ROW_NAME
 
     _store, runs = two_runs
     header = panel.table.horizontalHeaderItem(SCORE_COLUMN).text()

@@ -4,8 +4,8 @@ and remembers the corpus for next time."""
 from __future__ import annotations
 
 from studio.core.runs import RunStore
-from studio.ui.runs.runs_panel import RunsPanel
-from studio.ui.runs.score_dialog import SELECTED, SHIPPED, SPLIT_CHOICES, ScoreDialog
+from studio.ui.run_history.runs_panel import RunsPanel
+from studio.ui.run_history.score_dialog import SELECTED, SHIPPED, SPLIT_CHOICES, ScoreDialog
 
 
 def test_the_dialog_offers_the_selection_then_the_shipped_model_and_returns_the_choice(qtbot):

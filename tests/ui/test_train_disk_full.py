@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 from studio.core.disk_space import DISK_FULL_ADVICE
 from studio.core.network.checkpoints import load_checkpoint
 from studio.core.runs import RunStore
-from studio.ui.runs.runs_table import COLUMNS
+from studio.ui.run_history.runs_table import COLUMNS
 
 TIMEOUT = 120_000
 STATUS_COLUMN = [header for header, _ in COLUMNS].index("Status")

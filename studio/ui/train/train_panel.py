@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.runs import RunStore
-from studio.ui.runs.runs_panel import RunsPanel
+from studio.ui.run_history.runs_panel import RunsPanel
 from studio.ui.train.corpus_picker import CorpusPicker
 from studio.ui.train.hyperparameter_form import HyperparameterForm
 from studio.ui.train.run_problem_banner import RunProblemBanner

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressBar, QWidget
 
-from studio.ui.runs.score_dialog import ModelToScore, ScoringWorker
+from studio.ui.run_history.score_dialog import ModelToScore, ScoringWorker
 from studio.ui.widgets.threads import start_worker
 
 

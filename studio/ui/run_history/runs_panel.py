@@ -20,17 +20,17 @@ from PySide6.QtWidgets import (
 from studio.core.formatting import format_value, score_label
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.runs import RunStore, RunStoreError
-from studio.ui.runs.run_comparison import differing_settings, loss_logs_csv
-from studio.ui.runs.run_scoring import RunScoring
-from studio.ui.runs.runs_table import (COLUMNS, FIRST_NUMBER_COLUMN, SCORE_COLUMN, SHIPPED_ROW_NAME,
+from studio.ui.run_history.run_comparison import differing_settings, loss_logs_csv
+from studio.ui.run_history.run_scoring import RunScoring
+from studio.ui.run_history.runs_table import (COLUMNS, FIRST_NUMBER_COLUMN, SCORE_COLUMN, SHIPPED_ROW_NAME,
                                        STATUS_COLUMN)
-from studio.ui.runs.score_dialog import SHIPPED, ModelToScore, ScoreDialog
+from studio.ui.run_history.score_dialog import SHIPPED, ModelToScore, ScoreDialog
 from studio.ui.widgets import settings
 from studio.ui.widgets.deferred import DeferredWidget
 from studio.ui.widgets.report_actions import HtmlReportService, ask_report_destination
 
 def _make_comparison_chart():
-    from studio.ui.runs.comparison_chart import ComparisonChart  # pyqtgraph and numpy: once the window is shown
+    from studio.ui.run_history.comparison_chart import ComparisonChart  # pyqtgraph and numpy: once the window is shown
 
     return ComparisonChart()
 

@@ -1,1 +1,0 @@
-"""The Runs view: every run in a table, their loss curves compared, and scoring a model on a corpus."""
