@@ -201,7 +201,9 @@ TEXT_LEVEL_HELP = {
     "melody": "melody: canonical without slurs, decorations, grace notes and chord symbols (what folk-rnn "
               "learns from)",
 }
-CONTEXT_HELP = {"stream": "stream: whole tunes, memory carried", "window": "window: random windows (the lab's)"}
+CONTEXT_HELP = {"stream": "stream: whole tunes, the network's memory carried from one window to the next (and "
+                          "validated on whole tunes, as sampling reads them)",
+                "window": "window: random windows, each read from a blank memory (the lab's)"}
 
 
 @dataclass
@@ -267,9 +269,7 @@ class TrainConfig(ConfigFields):
         "also in A, C, E and G); validation tunes never", form=False, parse=semitone_shifts, show=_shifts_text)
     context: str = setting(
         "stream", "Context",
-        "What each window is read after: stream carries the network's memory from one window to the next through "
-        "whole tunes (and validates on whole tunes, as sampling reads them); window reads random windows, each from "
-        "a blank memory (the lab's)", choices=_choices(CONTEXTS, CONTEXT_HELP), group="text",
+        "What each window of text is read after", choices=_choices(CONTEXTS, CONTEXT_HELP), group="text",
         column="Context", saved_before="window")
 
     def problems(self) -> dict[str, str]:
