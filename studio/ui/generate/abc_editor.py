@@ -61,6 +61,13 @@ class AbcEditor(QPlainTextEdit):
             self._quiet = False
         self.set_problems([])
 
+    def settle_now(self) -> None:
+        """Emits ``text_settled`` at once for an edit whose pause has not ended yet (nothing when none is pending):
+        what comes next (an audition of other bars, say) then follows the edit instead of being replaced by it."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.text_settled.emit(self.toPlainText())
+
     def show_document(self, document) -> None:
         """Shows ``document`` (with its own undo history) without emitting ``text_settled``."""
         self._timer.stop()

@@ -321,9 +321,10 @@ class GeneratePanel(TunePlaying, QWidget):
         else:
             self._status(f"Cannot play this tune: {preview.midi_error}")
         self.preview_ready.emit(preview)
-        if self._play_when_ready:
+        if self._play_when_ready:  # asked to play this text (an audition too): play it, never another one
             self._play_when_ready = False
-            self.play()
+            if self.can_play():
+                self.playback.play()
 
     def _rewrite_text(self, rewrite) -> None:
         """Applies a playback-bar edit (write chords, transpose) to the editor, as one step Ctrl+Z undoes."""

@@ -268,6 +268,7 @@ class RegeneratePanel(QWidget):
     def _audition(self, row: int) -> None:
         if self.result is None or not 0 <= row < len(self.result.candidates):
             return
+        self.editor.settle_now()  # an edit's preview still pending would replace the candidate's
         candidate = self.result.candidates[row]
         start = self.result.selection.start
         self._marked = (start, start + len(candidate.bars))
