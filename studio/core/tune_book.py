@@ -31,10 +31,6 @@ class TuneSettings:
     phrase_repeats: bool = False
     cadence: str = "free"
 
-    def settings(self) -> "TuneSettings":
-        """Just the settings, as a record of their own."""
-        return TuneSettings(**{f.name: getattr(self, f.name) for f in fields(TuneSettings)})
-
     def take_settings(self, other: "TuneSettings") -> None:
         """Takes every setting of ``other`` (a tune that has just been written, say) over this one's."""
         for f in fields(TuneSettings):

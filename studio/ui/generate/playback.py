@@ -11,7 +11,6 @@ slots run in the GUI thread (queued connection). Output choices:
 
 from __future__ import annotations
 
-import mido
 from PySide6.QtCore import QObject, Signal
 
 from studio.core.sound.playback import NullSink, Player
@@ -106,11 +105,7 @@ class PlaybackController(QObject, Player):
     def loaded(self) -> bool:
         return self.duration_ms > 0
 
-    # -- controls that also say whether the player plays
-    def load(self, midi: mido.MidiFile) -> None:
-        super().load(midi)
-        self.state_changed.emit(False)
-
+    # -- controls that also say whether the player plays (the core's load and stop pause first, which says it)
     def play(self) -> None:
         super().play()
         self.state_changed.emit(self.is_playing)
@@ -121,10 +116,6 @@ class PlaybackController(QObject, Player):
 
     def toggle(self) -> None:
         self.pause() if self.is_playing else self.play()
-
-    def stop(self) -> None:
-        super().stop()
-        self.state_changed.emit(False)
 
     def set_tempo_factor(self, factor: float) -> None:
         super().set_tempo_factor(min(max(factor, 0.1), 4.0))
