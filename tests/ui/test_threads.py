@@ -42,6 +42,17 @@ def _record(worker):
     return events
 
 
+def test_the_outcome_arrives_once_the_thread_has_ended(qtbot):
+    worker = Counter(limit=10)
+    handle = threads.WorkerThread(worker)
+    seen = []
+    handle.succeeded.connect(lambda result: seen.append((result, handle.is_running(), handle in threads.running())))
+    handle.finished.connect(lambda: seen.append("finished"))
+    with qtbot.waitSignal(handle.finished, timeout=10_000):
+        handle.start()
+    assert seen == [(10, False, False), "finished"]
+
+
 def test_a_worker_succeeds_off_the_gui_thread_and_finishes_last(qtbot):
     worker = Counter(limit=1000)
     events = _record(worker)

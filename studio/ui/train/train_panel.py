@@ -207,6 +207,7 @@ class TrainPanel(QWidget):
 
         def rewritten(leveled) -> None:
             self._leveled[key] = leveled
+            self._rewrite_ended()  # what comes next (a dialog, a run) finds the rewrite over
             then(leveled)
 
         thread.succeeded.connect(rewritten)

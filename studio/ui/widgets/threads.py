@@ -10,6 +10,10 @@ past-tense vocabulary:
 - ``failed(message)``: the work raised; the message is meant for the user (once);
 - ``finished()``: always last. On a ``WorkerThread`` it means the thread has ended and may be dropped.
 
+A ``WorkerThread`` emits its ``succeeded``/``failed`` once its thread has ended (just before ``finished``), so a
+handler of the outcome sees the session no longer running and may start the next job at once (an "Exported"
+message shown while the export still counted as running refused the next export).
+
 Other events keep their own past-tense names (``validated``, ``checkpointed``, ``arm_started``...).
 
 Details learnt the hard way, kept here so no worker has to remember them:
@@ -30,6 +34,7 @@ Details learnt the hard way, kept here so no worker has to remember them:
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
@@ -108,6 +113,7 @@ class WorkerThread(QObject):
     failed = Signal(str)
     finished = Signal()
     FORWARDED: tuple[str, ...] = ("succeeded", "failed")
+    OUTCOMES = ("succeeded", "failed")
 
     def __init__(self, worker: Worker, parent: QObject | None = None):
         super().__init__(parent)
@@ -115,9 +121,13 @@ class WorkerThread(QObject):
         self._thread = move_to_new_thread(worker, self._on_thread_finished)
         self._thread.started.connect(worker.run)
         for name in self.FORWARDED:
-            getattr(worker, name).connect(getattr(self, name))
+            if name in self.OUTCOMES:  # kept in the worker's thread, emitted once the thread has ended
+                getattr(worker, name).connect(partial(self._keep_outcome, name), Qt.DirectConnection)
+            else:
+                getattr(worker, name).connect(getattr(self, name))
         worker.finished.connect(self._thread.quit, Qt.DirectConnection)  # see the module docstring
         self._active = False
+        self._outcome: tuple[str, tuple] | None = None
 
     @property
     def worker(self) -> Worker:
@@ -144,11 +154,18 @@ class WorkerThread(QObject):
         self.cancel()
         return self.wait(milliseconds)
 
+    def _keep_outcome(self, name: str, *args) -> None:
+        self._outcome = (name, args)
+
     @Slot()
     def _on_thread_finished(self) -> None:
         self._thread.wait()
         self._active = False
         _running.discard(self)  # the worker goes with this object, in the GUI thread
+        if self._outcome is not None:
+            name, args = self._outcome
+            self._outcome = None
+            getattr(self, name).emit(*args)
         self.finished.emit()
 
 
