@@ -42,6 +42,10 @@ class ArrangementControls(QObject):
         self.swing_spin.setSpecialValueText("Swing: tune's")
         self.swing_spin.setPrefix("Swing ")
         self.swing_spin.setSuffix(" %")
+        # Qt sizes a spin box by its numbers with prefix and suffix, not by the special text (cut to "Swing: tune'")
+        width = self.swing_spin.fontMetrics().horizontalAdvance(self.swing_spin.specialValueText() + "  ")
+        self.swing_spin.setMinimumWidth(width + self.swing_spin.sizeHint().width()
+                                        - self.swing_spin.fontMetrics().horizontalAdvance("Swing 80 %"))
         self.swing_spin.setToolTip("Lilt of paired eighths: the first one's share of the beat (50 straight, 66 = 2:1). "
                                    "Lowest setting: the tune's own (hornpipes swung, everything else straight)")
         self.count_in_combo = QComboBox()
