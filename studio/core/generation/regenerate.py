@@ -10,16 +10,18 @@ target (:mod:`studio.core.generation.cadence`). Each candidate, and the bars as 
 rest of the tune kept as it is (:func:`read_after`, from the state after the bars before them): ``own`` is the log-likelihood of the
 candidate's characters, ``after`` that of everything after them. Candidates are ranked by ``after`` alone
 (:func:`lead_in`: how much likelier the rest of the tune reads after a candidate than after the written bars), so the
-chosen bars lead into the next ones. Why not ``own + after``: the candidates were drawn from the model itself, so how
-likely each is on its own is already weighed by the sampling (at the dial's temperature, the user's choice of how
-adventurous they are); adding it again ranks short, plain candidates first whatever follows them (a longer bar has more
-characters to lose nats on), while every candidate reads the same text after it, so ``after`` compares like with like.
-Ranking samples by ``after`` is the model's own answer to "which of these fits between the bars before and after":
-p(candidate | before, after) is proportional to p(candidate | before) p(after | candidate), and the first factor is
-how they were drawn. Measured (``bench/regenerate_quality.py``): the written bars 5-6 rank in the top half of 16 in
-90% of 100 O'Neill's validation tunes (own + after: 69%), and the top candidate's last note is a third or less from
-the next bar's first note as often as in the written tunes. The model reads the tune as its training text wrote it (comment lines and fields it never
+chosen bars lead into the next ones. The model reads the tune as its training text wrote it (comment lines and fields it never
 saw are left out: :func:`~studio.core.network.inspection.known_characters`); the tune's own text is kept around the bars.
+
+Why ``after`` alone and not ``own + after``: the candidates were drawn from the model itself, so how likely each is
+on its own was already weighed when it was drawn (at the dial's temperature: the user's choice of how adventurous
+they may be); adding it again prefers the plainest candidates whatever follows them. p(candidate | before, after) is
+proportional to p(candidate | before) p(after | before, candidate), and samples drawn by the first factor are weighed
+by the second; every candidate is followed by the same text, so ``after`` compares like with like. Measured
+(``bench/regenerate_quality.py``, O'Neill's validation tunes, bars 5-6 among 15 candidates): the written bars rank
+in the top half in 90% and 94% of two samples of tunes (own + after: 69% and 74%), and the top candidate's last note
+is a third or less from the next bar's first note in 77% and 82% (the written bars: 82% and 86%; a random candidate:
+49% and 45%).
 """
 
 from __future__ import annotations
