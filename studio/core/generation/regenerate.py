@@ -350,4 +350,4 @@ def _reason(candidate: Candidate, original: Candidate) -> str:
     own = candidate.own - original.own
     lead = "leads into the next bars" + (" better" if candidate.score >= 0 else " less well")
     return (f"{lead} than the written bars; {'likelier' if own >= 0 else 'less likely'} on its own "
-            f"({own:+.1f} nats, not scored: its sampling weighs that)")
+            f"({own:+.1f} nats, not scored)")
