@@ -2,8 +2,9 @@
 
 Samples ``--candidates`` candidates for the chosen bars with strict bars from the model's state after the bars before
 them, reads the rest of the tune after each, and prints them best first: rank, the log-likelihood of the bars and of
-the rest of the tune after them (nats), a reason, and the bars; the written bars are scored the same way, for
-comparison. ``--out FILE`` writes the tune with the best candidate in place. Bars are numbered as musicians count
+the rest of the tune after them (nats), the score they are ranked by (for bars: how much likelier the rest of the tune
+reads after them than after the written bars, :func:`~studio.core.generation.regenerate.lead_in`), the bars, and a
+reason; the written bars are scored the same way, for comparison. ``--out FILE`` writes the tune with the best candidate in place. Bars are numbered as musicians count
 them (a pickup is bar 0); ``--strain N`` chooses every bar of strain N. ``--new-strain`` writes a strain after the
 last one instead, in its form (bars, lengths, repeat signs; the tune's ending on the tonic moves to it), ranked by its
 own likelihood plus the tune's ending after it (:mod:`studio.core.generation.new_strain`).
@@ -73,12 +74,13 @@ def cmd_regenerate(args) -> int:
         print(f"tune {args.tune} of {count}")
     for note in result.notes:
         print(f"note: {note}")
-    after = "the rest of the tune after them" if result.original else "the tune's ending after them"
+    after, scored = (("the rest of the tune after them", "score: the rest against after the written bars")
+                     if result.original else ("the tune's ending after them", "score: the two added"))
     print(f"{result.selection.label()}: {len(result.candidates)} candidate(s), best first "
-          f"(log-likelihood in nats: the bars, {after})")
+          f"(log-likelihood in nats: the bars, {after}; {scored})")
     for candidate in ([result.original] if result.original else []) + result.candidates:
         rank = "as written" if candidate.original else f"{candidate.rank:>10}"
-        print(f"{rank:>10}  {candidate.own:8.1f} {candidate.after:8.1f}  {candidate.bars!r}")
+        print(f"{rank:>10}  {candidate.own:8.1f} {candidate.after:8.1f} {candidate.score:+8.1f}  {candidate.bars!r}")
         print(f"{'':>10}  {candidate.reason}")
     if args.out:
         if not result.candidates:

@@ -30,6 +30,9 @@ def test_candidates_are_printed_best_first_and_the_best_written_out(tune_file, s
     ranked = [line for line in out if line.split()[0].isdigit()]
     assert [line.split()[0] for line in ranked] == [str(c.rank) for c in expected.candidates]
     assert [float(line.split()[1]) for line in ranked] == [pytest.approx(c.own, abs=0.06) for c in expected.candidates]
+    scores = [float(line.split()[3]) for line in ranked]  # the rest of the tune against after the written bars
+    assert scores == sorted(scores, reverse=True) and float(out[1].split()[4]) == 0
+    assert scores == [pytest.approx(c.after - expected.original.after, abs=0.06) for c in expected.candidates]
     assert out_file.read_text() == expected.candidates[0].text
     assert out[-1] == f"wrote the tune with candidate 1 in place to {out_file}"
 

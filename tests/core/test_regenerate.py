@@ -73,6 +73,20 @@ def test_candidates_fill_the_bars_keep_the_rest_and_are_ranked_by_what_follows(s
     assert all("nats" in c.reason for c in result.candidates)
 
 
+def test_candidates_are_ranked_by_how_the_rest_of_the_tune_reads_after_them_not_by_their_own_likelihood(
+        oneills, shipped_sampler):
+    tune = oneills_tune(oneills, 1560)  # a validation tune: the shipped model never read it
+    result = regenerate(shipped_sampler, tune, select_bars(tune, 5, 6), count=8, temperature=1.0, seed=0)
+    candidates, original = result.candidates, result.original
+    assert len(candidates) >= 6 and original.score == 0
+    afters = [c.after for c in candidates]
+    assert afters == sorted(afters, reverse=True)
+    assert [c.score for c in candidates] == pytest.approx([after - original.after for after in afters])
+    # the own likelihood is not scored (sampling already weighed it): scored with it, the order would differ
+    assert sorted(candidates, key=lambda c: -(c.own + c.after)) != candidates
+    assert all(("better" in c.reason) == (c.score >= 0) and "not scored" in c.reason for c in candidates)
+
+
 def test_reading_after_a_shared_state_equals_reading_each_tune_whole(shipped_sampler):
     encode = shipped_sampler.vocabulary.encode
     primer, heads, tail = "X:1\nM:4/4\nL:1/8\nK:D\n", ["A2FA dAFA|", "d2fd e2ce|"], "d2f2 e4|]" + TUNE_ENDING

@@ -63,7 +63,10 @@ def test_click_regenerate_audition_accept_undo_redo_and_escape(qtbot, panel):
     with qtbot.waitSignal(composer.candidates_ready, timeout=180000):
         qtbot.keyClick(panel.tune_editor.editor, Qt.Key_R, Qt.ControlModifier)
     candidates = composer.result.candidates
-    assert composer.list.count() == len(candidates) >= 3 and "nats" in composer.list.item(0).text()
+    assert composer.list.count() == len(candidates) >= 3
+    assert [c.after for c in candidates] == sorted((c.after for c in candidates), reverse=True)  # by what follows
+    assert (f"{candidates[0].score:+.1f} nats: leads into the next bars" in composer.list.item(0).text()
+            and candidates[0].score == pytest.approx(candidates[0].after - composer.result.original.after))
     for row in range(3):  # audition: each is engraved in place with its bars marked, and plays
         composer.list.setCurrentRow(row)
         qtbot.waitUntil(lambda: shown(panel, candidates[row].text) and bool(composer.changed_marks),

@@ -94,7 +94,7 @@ def new_strain(sampler, text: str, count: int = 16, temperature: float = 1.0, se
     tail = encode(tune_ending(model_text(text[insert:], vocabulary)))
     scores = read_after(sampler.model, encode(primer), [head + tail for head in heads], [len(h) for h in heads])
     candidates = sorted((Candidate(opening + joined(bars, gaps), text[:insert] + opening + joined(bars, gaps)
-                                   + text[insert:], own=own, after=after)
+                                   + text[insert:], own=own, after=after, score=own + after)
                          for bars, (own, after) in zip(choices, scores)), key=lambda c: -c.score)
     mean = sum(c.score for c in candidates) / len(candidates) if candidates else 0.0
     for rank, candidate in enumerate(candidates, 1):

@@ -8,9 +8,20 @@ number of bars, each lasting the meter (a strain's last bar shortened to complem
 the selection are kept) and, where a chosen bar ends a strain, the written last note's pitch class as its cadence
 target (:mod:`studio.core.generation.cadence`). Each candidate, and the bars as written, is then read by the model with the
 rest of the tune kept as it is (:func:`read_after`, from the state after the bars before them): ``own`` is the log-likelihood of the
-candidate's characters, ``after`` that of everything after them; candidates are ranked by the sum, so the chosen bars
-lead into the next ones. The model reads the tune as its training text wrote it (comment lines and fields it never
+candidate's characters, ``after`` that of everything after them. Candidates are ranked by ``after`` alone
+(:func:`lead_in`: how much likelier the rest of the tune reads after a candidate than after the written bars), so the
+chosen bars lead into the next ones. The model reads the tune as its training text wrote it (comment lines and fields it never
 saw are left out: :func:`~studio.core.network.inspection.known_characters`); the tune's own text is kept around the bars.
+
+Why ``after`` alone and not ``own + after``: the candidates were drawn from the model itself, so how likely each is
+on its own was already weighed when it was drawn (at the dial's temperature: the user's choice of how adventurous
+they may be); adding it again prefers the plainest candidates whatever follows them. p(candidate | before, after) is
+proportional to p(candidate | before) p(after | before, candidate), and samples drawn by the first factor are weighed
+by the second; every candidate is followed by the same text, so ``after`` compares like with like. Measured
+(``bench/regenerate_quality.py``, O'Neill's validation tunes, bars 5-6 among 15 candidates): the written bars rank
+in the top half in 90% and 94% of two samples of tunes (own + after: 69% and 74%), and the top candidate's last note
+is a third or less from the next bar's first note in 77% and 82% (the written bars: 82% and 86%; a random candidate:
+49% and 45%).
 """
 
 from __future__ import annotations
@@ -162,19 +173,18 @@ def select_characters(text: str, start: int, end: int) -> Selection:
 @dataclass
 class Candidate:
     """A choice of bars: ``bars`` (their text), ``text`` (the tune with them in place), the log-likelihoods in nats
-    of the bars (``own``) and of the rest of the tune after them (``after``), and a reason in words."""
+    of the bars (``own``) and of the rest of the tune after them (``after``), the ``score`` in nats it was ranked by
+    (higher first; what it measures is the ranking's: :func:`lead_in` for bars, own plus after for a new strain), and
+    a reason in words."""
 
     bars: str
     text: str
     own: float
     after: float
+    score: float = 0.0
     original: bool = False
     rank: int = 0
     reason: str = ""
-
-    @property
-    def score(self) -> float:
-        return self.own + self.after
 
 
 @dataclass
@@ -310,8 +320,14 @@ def read_after(model, primer: list[int], continuations: list[list[int]], splits:
     return [(-float(a), -float(b)) for a, b in zip(first, rest)]
 
 
+def lead_in(candidate: Candidate, original: Candidate) -> float:
+    """The score regenerated bars are ranked by (see the module docstring): how much likelier, in nats, the rest of
+    the tune reads after ``candidate`` than after the bars as written (``original``); positive leads in better."""
+    return candidate.after - original.after
+
+
 def _ranked(sampler, text, selection, choices, gaps, model_gaps, primer, suffix) -> Regeneration:
-    """Scores each choice (the written bars first) with the rest of the tune after it, best first."""
+    """Scores each choice (the written bars first) by what follows it (:func:`lead_in`), best first."""
     encode = sampler.vocabulary.encode
     heads = [encode(joined(bars, model_gaps)) for bars in choices]
     tail = encode(tune_ending(suffix))
@@ -319,6 +335,8 @@ def _ranked(sampler, text, selection, choices, gaps, model_gaps, primer, suffix)
     made = [Candidate(joined(bars, gaps), text[:selection.start] + joined(bars, gaps) + text[selection.end:],
                       own=own, after=after, original=i == 0)
             for i, (bars, (own, after)) in enumerate(zip(choices, scores))]
+    for candidate in made:
+        candidate.score = lead_in(candidate, made[0])
     original, candidates = made[0], sorted(made[1:], key=lambda c: -c.score)
     for rank, candidate in enumerate(candidates, 1):
         candidate.rank = rank
@@ -329,8 +347,7 @@ def _ranked(sampler, text, selection, choices, gaps, model_gaps, primer, suffix)
 
 
 def _reason(candidate: Candidate, original: Candidate) -> str:
-    ahead = candidate.after - original.after
     own = candidate.own - original.own
-    lead = "leads into the next bars" + (" better" if ahead >= 0 else " less well")
-    return (f"{lead} than the written bars ({ahead:+.1f} nats); "
-            f"{'likelier' if own >= 0 else 'less likely'} on its own ({own:+.1f} nats)")
+    lead = "leads into the next bars" + (" better" if candidate.score >= 0 else " less well")
+    return (f"{lead} than the written bars; {'likelier' if own >= 0 else 'less likely'} on its own "
+            f"({own:+.1f} nats, not scored)")

@@ -255,7 +255,7 @@ class RegeneratePanel(QWidget):
         self.result = result
         self.list.clear()
         for candidate in result.candidates:
-            item = QListWidgetItem(f"{candidate.rank}. {candidate.bars.strip()}\n   {candidate.score:.1f} nats: "
+            item = QListWidgetItem(f"{candidate.rank}. {candidate.bars.strip()}\n   {candidate.score:+.1f} nats: "
                                    f"{candidate.reason}")
             item.setToolTip(f"the bars {candidate.own:.1f} nats, the rest of the tune after them "
                             f"{candidate.after:.1f} nats")
