@@ -274,6 +274,12 @@ class TextInspection:
         return lines
 
 
+def seen_text(text: str) -> str:
+    """``text`` without the lines a model never saw in its training text (as :func:`known_characters` leaves them
+    out): what a token model reads of it."""
+    return _UNSEEN_LINE.sub("", text)
+
+
 def known_characters(text: str, vocabulary: Vocabulary) -> tuple[tuple[int, ...], dict[str, int]]:
     """Offsets of the characters of ``text`` the model reads, and the count of each one the vocabulary lacks.
 
