@@ -44,6 +44,7 @@ QUICK_ARGS = {
     "strict_sampling.py": ["--smoke"],
     "time_to_quality.py": ["--scale", "smoke"],
     "train_throughput.py": ["--rounds", "1", "--block", "1", "--hidden-size", "64", "--threads", "1"],
+    "units_pilot.py": ["--smoke"],
 }
 
 

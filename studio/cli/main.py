@@ -43,11 +43,12 @@ def _user_error_types() -> tuple:
     from studio.core.learning.experiments import ExperimentError
     from studio.core.learning.training import TrainingError
     from studio.core.network.checkpoints import CheckpointError
+    from studio.core.network.token_vocabulary import CharactersOnly
     from studio.core.quality.evaluation import EvaluationError
     from studio.core.runs import RunStoreError
 
     return (UserError, CorpusError, CheckpointError, RunStoreError, SamplingError, TrainingError, KeyError,
-            EvaluationError, ExperimentError)
+            EvaluationError, ExperimentError, CharactersOnly)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,8 @@ from studio.core.abc.canonical import TEXT_LEVELS
 DEFAULT_PRIMER = "X:1\n"
 #: ``TrainConfig.context``: ``window`` (the lab's random windows from a zero state) or ``stream`` (whole tunes).
 CONTEXTS = ("window", "stream")
+#: ``TrainConfig.units``: what one step of the model reads: a character (the lab's) or an ABC token (folk-rnn's).
+UNITS = ("characters", "tokens")
 #: ``score``: which tunes of a corpus a model is scored on (as its training divided them, or all), and how they are
 #: read (whole tunes, or the trainer's validation windows). Here, not in the torch-using scoring module, so the
 #: command line and the window offer them without loading torch.
@@ -204,6 +206,9 @@ TEXT_LEVEL_HELP = {
 CONTEXT_HELP = {"stream": "stream: whole tunes, the network's memory carried from one window to the next (and "
                           "validated on whole tunes, as sampling reads them)",
                 "window": "window: random windows, each read from a blank memory (the lab's)"}
+UNITS_HELP = {"characters": "characters: one character at a time (the lab's)",
+              "tokens": "tokens: one ABC token at a time, as folk-rnn reads (a note with its length, a bar line, a "
+                        "field); a measurement for now: strict bars, regeneration and the inspector need characters"}
 
 
 @dataclass
@@ -226,6 +231,9 @@ class TrainConfig(ConfigFields):
     stream of whole tunes, read window after window with the state carried across steps (truncated backpropagation
     through time, :mod:`studio.core.learning.tune_streams`), and validates on whole tunes read from a zero state, as sampling
     reads them. Runs saved before the field existed load as ``window``.
+
+    ``units``: what the model reads at each step (:mod:`studio.core.network.token_vocabulary`): ``characters`` (the
+    lab's, the default) or ``tokens`` (:func:`studio.core.abc.units.abc_tokens`); ``seq_length`` counts them.
     """
 
     iterations: int = setting(3000, "Iterations", "Training steps (one batch each)", limits=(1, 1_000_000),
@@ -271,6 +279,8 @@ class TrainConfig(ConfigFields):
         "stream", "Context",
         "What each window of text is read after", choices=_choices(CONTEXTS, CONTEXT_HELP), group="text",
         column="Context", saved_before="window")
+    units: str = setting("characters", "Units", "What the model reads at each step",
+                         choices=_choices(UNITS, UNITS_HELP), group="text", form=False, saved_before="characters")
 
     def problems(self) -> dict[str, str]:
         out = super().problems()

@@ -24,8 +24,8 @@ from typing import Callable
 from studio.core.abc.keys import read_key
 from studio.core.abc.timeline import TICKS_PER_WHOLE, read_bars
 from studio.core.generation.regenerate import (
-    Candidate, Regeneration, RegenerationError, joined, model_text, primer_state, read_after, sample_bars,
-    tune_ending, tune_strains,
+    Candidate, Regeneration, RegenerationError, characters_only, joined, model_text, primer_state, read_after,
+    sample_bars, tune_ending, tune_strains,
 )
 from studio.core.generation.sampling_plans import RegionPlan
 
@@ -61,6 +61,7 @@ def new_strain(sampler, text: str, count: int = 16, temperature: float = 1.0, se
     """Samples ``count`` new strains after the tune's last one and ranks them (see the module docstring).
 
     Candidate ``i`` draws from a generator seeded ``seed + i``; repeated candidates are dropped."""
+    characters_only(sampler.vocabulary, "a new strain")
     vocabulary, strains = sampler.vocabulary, tune_strains(text)
     body = [bar for bar in strains[-1] if not bar.pickup] if strains else []
     if not body:

@@ -39,6 +39,7 @@ from studio.core.generation.cadence import CadenceState
 from studio.core.generation.sampling_plans import REGION_END, RegionCadence, RegionPlan
 from studio.core.generation.strict_sampling import CLOSING_MARGIN, MAX_BAR_CHARACTERS, StrictSamplingError, sample_strict
 from studio.core.network.inspection import known_characters, padded_codes
+from studio.core.network.token_vocabulary import CharactersOnly, require_characters
 from studio.core.quality.scoring import TUNE_ENDING
 
 #: Token kinds that are no bar's music: its bar lines, line breaks and spaces, fields and comments around it.
@@ -199,6 +200,14 @@ class Regeneration:
     notes: list[str] = field(default_factory=list)
 
 
+def characters_only(vocabulary, what: str) -> None:
+    """Raises RegenerationError when ``vocabulary`` is a token model's (regeneration samples characters)."""
+    try:
+        require_characters(vocabulary, what)
+    except CharactersOnly as exc:
+        raise RegenerationError(str(exc)) from exc
+
+
 def model_text(text: str, vocabulary) -> str:
     """The text as the model reads it (comment lines and fields it never saw left out)."""
     offsets, _unknown = known_characters(text, vocabulary)
@@ -277,6 +286,7 @@ def regenerate(sampler, text: str, selection: Selection, count: int = 16, temper
 
     ``sampler`` is a :class:`~studio.core.generation.sampling.Sampler` (model, vocabulary, device); candidate ``i`` draws from a
     generator seeded ``seed + i``. Candidates that repeat another (or the written bars) are dropped."""
+    characters_only(sampler.vocabulary, "regenerating bars")
     vocabulary, bars = sampler.vocabulary, selection.bars
     written = [text[b.start:b.end] for b in bars]
     gaps = [text[a.end:b.start] for a, b in zip(bars, bars[1:])]

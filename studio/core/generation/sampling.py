@@ -1,7 +1,8 @@
 """Sampling new tunes from a trained model: temperature, top-k, seed, primer, several tunes at once, streaming.
 
 ``bars="strict"`` (the default) hands the loop to :mod:`studio.core.generation.strict_sampling` (every bar adds up to the
-meter, strains as ``form`` asks); ``bars="free"`` is the lab's plain sampling below.
+meter, strains as ``form`` asks; character models only); ``bars="free"`` is the lab's plain sampling below, which
+draws the model's units (characters or tokens) and writes them as text.
 
 Each tune ``i`` draws its random numbers from its own generator seeded with ``seed + i`` and picks characters by
 inverse-CDF sampling, so tune ``i`` is the same whether it is generated alone or in a batch, and the same seed at two
@@ -24,6 +25,7 @@ from studio.core.generation.draw import draw
 from studio.core.generation.strict_sampling import StrictSamplingError, complete_primer_header, sample_strict
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint
 from studio.core.network.model import CharLSTM
+from studio.core.network.token_vocabulary import CharactersOnly, TokenVocabulary, require_characters
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.tune_book import TuneSettings
 
@@ -76,7 +78,7 @@ def _finalise(text: str, index: int) -> str:
 class Sampler:
     """A model ready to sample from; build it with ``Sampler.from_checkpoint(path)``."""
 
-    def __init__(self, model: CharLSTM, vocabulary: Vocabulary, name: str = ""):
+    def __init__(self, model: CharLSTM, vocabulary: Vocabulary | TokenVocabulary, name: str = ""):
         self.model = model.eval()
         self.vocabulary = vocabulary
         self.name = name
@@ -122,8 +124,7 @@ class Sampler:
         inputs = torch.tensor([primer_codes] * count, dtype=torch.long, device=self.device)
         logits, state = self.model(inputs)
         logits = logits[:, -1, :]
-        newline = self.vocabulary.chars.find("\n")
-        newline = None if newline < 0 else newline
+        newline = self.vocabulary.code_of("\n")
         log_likelihood = torch.zeros(count, dtype=torch.float64)
         written = [0] * count
         for _ in range(config.max_length):
@@ -136,7 +137,7 @@ class Sampler:
                         allowed = torch.ones_like(logits, dtype=torch.bool) if allowed is None else allowed
                         allowed[i, newline] = False
             codes = draw(logits, config.temperature, generators, config.top_k, allowed)
-            chars = self.vocabulary.decode(codes.tolist())
+            chars = [self.vocabulary.decode([code]) for code in codes.tolist()]  # one unit per tune
             step_log_likelihood = torch.log_softmax(logits.float(), dim=-1).gather(1, codes.view(count, 1)).squeeze(1)
             for i, ch in enumerate(chars):
                 if done[i]:
@@ -161,6 +162,10 @@ class Sampler:
 
     def _sample_strict(self, config, primer, seed, generators, on_text, should_stop) -> list[GeneratedTune]:
         """Strict bars (and form): see :mod:`studio.core.generation.strict_sampling`."""
+        try:
+            require_characters(self.vocabulary, "strict bars")
+        except CharactersOnly as exc:
+            raise SamplingError(str(exc)) from exc
         try:
             tunes = sample_strict(self.model, self.vocabulary, config, complete_primer_header(primer), generators,
                                   on_text, should_stop, self.device)

@@ -26,6 +26,7 @@ import torch
 
 from studio.core.configs import ModelConfig, TrainConfig
 from studio.core.network.checkpoints import Checkpoint, CheckpointError, load_checkpoint
+from studio.core.network.token_vocabulary import CharactersOnly, require_characters
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.runs import Run, RunStore, RunStoreError
@@ -75,7 +76,7 @@ class Base:
         """The run's settings with the base's shape and text level (dropout and the rest stay the run's)."""
         base = self.checkpoint.model_config
         shaped = replace(model_config, **{name: getattr(base, name) for name in SHAPE_FIELDS})
-        return shaped, replace(train_config, text_level=self.text_level)
+        return shaped, replace(train_config, text_level=self.text_level, units=self.checkpoint.train_config.units)
 
     def vocabulary_for(self, text: str) -> tuple[Vocabulary, str]:
         """The base's characters and those of ``text`` it lacks (sorted together), and the added ones."""
@@ -128,9 +129,13 @@ def load_base(spec: str | Path, store: RunStore | None = None) -> Base:
         if path is None:
             raise FineTuningError(f"run {run.name!r} has no checkpoint yet to start from")
     try:
-        return Base(load_checkpoint(path), path, run)
+        checkpoint = load_checkpoint(path)
+        require_characters(checkpoint.vocabulary, "fine-tuning (starting from a trained model)")
     except CheckpointError as exc:
         raise FineTuningError(f"cannot start from {text!r}: {exc}") from exc
+    except CharactersOnly as exc:
+        raise FineTuningError(f"cannot start from {text!r}: {exc}") from exc
+    return Base(checkpoint, path, run)
 
 
 def held_out_problem(split, tunes: int) -> str | None:

@@ -35,8 +35,9 @@ from studio.core.network.distributed import DistributedContext, context_from_env
 from studio.core.network.model import CharLSTM, pick_device
 from studio.core.network.precision import AutoPrecision, as_started
 from studio.core.network.precision_probe import auto_precision
+from studio.core.network.token_vocabulary import TokenVocabulary, stored_vocabulary
 from studio.core.network.vocabulary import Vocabulary
-from studio.core.quality.scoring import score_tunes, window_loss
+from studio.core.quality.scoring import TUNE_ENDING, score_tunes, window_loss
 from studio.core.runs import LossPoint, Run, RunStore
 from studio.core.text_levels import corpus_at_level
 
@@ -137,8 +138,12 @@ class Trainer:
             model_config, train_config = base.settings(model_config, train_config)
         corpus = corpus_at_level(corpus, train_config.text_level)
         split = corpus.split(train_config.validation_fraction, train_config.seed)
-        text = corpus.report.vocabulary + (TRANSPOSITION_ALPHABET if train_config.augment_keys else "")
-        vocabulary, added = base.vocabulary_for(text) if base is not None else (Vocabulary.from_text(text), "")
+        if train_config.units == "tokens" and base is None:  # the tokens of the corpus, as characters are taken
+            tunes = augmented_tunes(corpus.tunes, train_config.augment_keys)
+            vocabulary, added = TokenVocabulary.from_texts(tune.text + TUNE_ENDING for tune in tunes), ""
+        else:
+            text = corpus.report.vocabulary + (TRANSPOSITION_ALPHABET if train_config.augment_keys else "")
+            vocabulary, added = base.vocabulary_for(text) if base is not None else (Vocabulary.from_text(text), "")
         if base is not None and held_out_problem(split, len(corpus.tunes)):
             raise TrainingError(held_out_problem(split, len(corpus.tunes)))
         corpus_info = {
@@ -155,7 +160,7 @@ class Trainer:
                 "corpus": corpus_info,
                 "model_config": replace(model_config, vocab_size=len(vocabulary)).to_dict(),
                 "train_config": train_config.to_dict(),
-                "vocabulary": vocabulary.chars,
+                "vocabulary": stored_vocabulary(vocabulary),
                 "world_size": context_from_environment().world_size,
                 **({"parent": base.record(added)} if base is not None else {}),
             }
@@ -251,7 +256,7 @@ class Trainer:
             if not self.validation_tunes:
                 return None
             scores, _ = score_tunes(self.model, self.vocabulary, self.validation_tunes)
-            return sum(s.nats for s in scores) / max(sum(s.characters for s in scores), 1)
+            return sum(s.nats for s in scores) / max(sum(s.characters for s in scores), 1)  # per unit read
         data = self.validation_data
         if data is None or len(data) < 3:
             return None

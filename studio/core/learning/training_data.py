@@ -1,5 +1,7 @@
 """What each training step reads, by ``TrainConfig.context``, and where each process is in its reading.
 
+Windows and streams are of the vocabulary's units: characters, or tokens (``TrainConfig.units``).
+
 ``window`` (the lab's): random windows of the training text, each read from a zero LSTM state. ``stream``: each batch
 row reads its own shuffled stream of whole tunes (:class:`studio.core.learning.tune_streams.TuneStreams`) and starts from the
 state the previous step left (detached), zeroed where its stream starts over. :meth:`TrainingBatches.state_dict` is
@@ -12,7 +14,6 @@ from __future__ import annotations
 import torch
 
 from studio.core.configs import TrainConfig
-from studio.core.corpus import join_tunes
 from studio.core.learning.tune_streams import TuneStreams, carried_state
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.scoring import TUNE_ENDING, windows_at
@@ -22,8 +23,10 @@ class TrainingBatches:
     """The batches of one training process (``rank``) over ``tunes`` (the training tunes, augmented copies included)."""
 
     def __init__(self, tunes, vocabulary: Vocabulary, config: TrainConfig, rank: int = 0):
-        tunes = list(tunes)
-        self.data = torch.tensor(vocabulary.encode(join_tunes(tunes)), dtype=torch.long)
+        # each tune ends with its blank line, as in the training text (``join_tunes``); coded tune by tune, so a
+        # stream knows each tune's length in units (characters or tokens)
+        codes = [vocabulary.encode(tune.text + TUNE_ENDING) for tune in tunes]
+        self.data = torch.tensor([code for tune in codes for code in tune], dtype=torch.long)
         if len(self.data) < 3:
             raise ValueError("the training text is too short")
         self.window = min(config.seq_length, len(self.data) - 2)
@@ -32,7 +35,7 @@ class TrainingBatches:
         self.rng = torch.Generator().manual_seed(config.seed + 7919 * rank)
         self.streams = None
         if config.context == "stream":
-            lengths = [len(t.text) + len(TUNE_ENDING) for t in tunes]  # join_tunes ends every tune so
+            lengths = [len(tune) for tune in codes]
             self.streams = TuneStreams(self.data, lengths, self.rows, self.window, config.seed, rank)
         self.carried: tuple[torch.Tensor, torch.Tensor] | None = None
 

@@ -4,7 +4,8 @@
 stopped: its window generator and torch's RNG state (dropout) and, for stream-context runs, its stream position and
 the LSTM state it carries. Checkpoints from before it existed resume from ``rng_state`` (rank 0's generator).
 
-A checkpoint alone rebuilds the model (``load_checkpoint(path).build_model()``). Files are written atomically (a
+A checkpoint alone rebuilds the model (``load_checkpoint(path).build_model()``); its vocabulary says what the model
+reads (characters, or tokens: :mod:`studio.core.network.token_vocabulary`; files from before tokens read characters). Files are written atomically (a
 temporary file in the same folder, flushed, fsynced and renamed), so a crash or a full disk mid-write keeps the
 previous checkpoint; a write that fails says whether the disk was full (``studio.core.disk_space``). Loading uses
 ``weights_only`` unpickling: a foreign file cannot run code.
@@ -25,6 +26,7 @@ from studio.core.atomic_files import replacing
 from studio.core.configs import ModelConfig, TrainConfig
 from studio.core.disk_space import write_failure
 from studio.core.network.model import CharLSTM
+from studio.core.network.token_vocabulary import TokenVocabulary, stored_vocabulary, vocabulary_from_stored
 from studio.core.network.vocabulary import Vocabulary
 
 FORMAT_NAME = "abc-studio-checkpoint"
@@ -50,7 +52,7 @@ class Checkpoint:
 
     model_config: ModelConfig
     train_config: TrainConfig
-    vocabulary: Vocabulary
+    vocabulary: Vocabulary | TokenVocabulary
     step: int
     model_state: dict
     optimizer_state: dict | None = None
@@ -82,7 +84,7 @@ def save_checkpoint(path: Path | str, checkpoint: Checkpoint, *, half_precision:
         "created": checkpoint.created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model_config": checkpoint.model_config.to_dict(),
         "train_config": checkpoint.train_config.to_dict(),
-        "vocabulary": checkpoint.vocabulary.chars,
+        "vocabulary": stored_vocabulary(checkpoint.vocabulary),
         "step": int(checkpoint.step),
         "model_state": {k: v.detach().cpu() for k, v in weights.items()},
         "optimizer_state": checkpoint.optimizer_state,
@@ -140,11 +142,11 @@ def load_checkpoint(path: Path | str) -> Checkpoint:
     if payload.get("version", 0) > FORMAT_VERSION:
         raise CheckpointError(f"{path.name} was written by a newer ABC Studio (format {payload['version']})")
     try:
-        vocabulary = Vocabulary(payload["vocabulary"])
+        vocabulary = vocabulary_from_stored(payload["vocabulary"])
         model_config = ModelConfig.from_dict(payload["model_config"])
         if model_config.vocab_size != len(vocabulary):
             raise CheckpointError(
-                f"{path.name}: the vocabulary has {len(vocabulary)} characters but the model expects "
+                f"{path.name}: the vocabulary has {len(vocabulary)} {vocabulary.units} but the model expects "
                 f"{model_config.vocab_size}"
             )
         return Checkpoint(

@@ -31,6 +31,7 @@ from studio.core.configs import DEFAULT_PRIMER, SamplingConfig
 from studio.core.generation.draw import temperature_probabilities
 from studio.core.generation.strict_sampling import allowed_characters
 from studio.core.network.model import CharLSTM
+from studio.core.network.token_vocabulary import require_characters
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.metrics import TuneMetrics, tune_metrics
 
@@ -274,6 +275,12 @@ class TextInspection:
         return lines
 
 
+def seen_text(text: str) -> str:
+    """``text`` without the lines a model never saw in its training text (as :func:`known_characters` leaves them
+    out): what a token model reads of it."""
+    return _UNSEEN_LINE.sub("", text)
+
+
 def known_characters(text: str, vocabulary: Vocabulary) -> tuple[tuple[int, ...], dict[str, int]]:
     """Offsets of the characters of ``text`` the model reads, and the count of each one the vocabulary lacks.
 
@@ -299,6 +306,7 @@ def padded_codes(sequences: list[list[int]]) -> torch.Tensor:
 @torch.no_grad()
 def inspect_texts(model: CharLSTM, vocabulary: Vocabulary, texts: list[str], batch_size: int = 16) -> list[TextInspection]:
     """Inspections of ``texts``: one forward pass of the model per batch of ``batch_size`` texts."""
+    require_characters(vocabulary, "the inspector")
     model.eval()
     device = next(model.parameters()).device
     read = [known_characters(text, vocabulary) for text in texts]

@@ -14,6 +14,7 @@ class Vocabulary:
     """Maps characters to integer codes and back; ``chars`` is sorted and has no repeats."""
 
     chars: str
+    units = "characters"  # what one code stands for (a token model's vocabulary says ``tokens``)
 
     @classmethod
     def from_text(cls, text: str) -> "Vocabulary":
@@ -29,6 +30,10 @@ class Vocabulary:
 
     def __contains__(self, ch: str) -> bool:
         return ch in self._index
+
+    def code_of(self, unit: str) -> int | None:
+        """The code of one character, or None when the vocabulary lacks it."""
+        return self._index.get(unit)
 
     def unknown_chars(self, text: str) -> str:
         """The characters of ``text`` this vocabulary lacks, sorted, each once."""

@@ -38,8 +38,9 @@ from studio.core.configs import SCORE_METHODS as METHODS, SCORE_SPLITS as SPLITS
 from studio.core.corpus import COMBINED_CORPORA, Corpus, Tune, join_tunes, load_corpus
 from studio.core.learning.fine_tuning import parent_of, split_owner
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint
-from studio.core.network.inspection import LOG2, known_characters, padded_codes
+from studio.core.network.inspection import LOG2, known_characters, padded_codes, seen_text
 from studio.core.network.model import CharLSTM
+from studio.core.network.token_vocabulary import TokenVocabulary
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.position_losses import PositionTotals
 from studio.core.runs import Run
@@ -98,6 +99,7 @@ class CorpusScore(LossPerCharacter):
     seconds: float = 0.0
     notes: int = 0  # melody notes of the scored tunes (method ``tunes`` only): the same at every text level
     positions: PositionTotals | None = None  # the loss by position in the tune (method ``tunes`` only)
+    units: str = "characters"  # what ``characters`` counts: the model's units (characters or tokens)
 
     @property
     def nats_per_note(self) -> float:
@@ -118,15 +120,16 @@ class CorpusScore(LossPerCharacter):
 
     def summary_lines(self, count: int = 5) -> list[str]:
         """Lines for a terminal or a report."""
+        unit = self.units.rstrip("s")
         lines = [f"{self.model} on {self.corpus} ({self.split}, {self.method}): {self.nats_per_char:.4f} nats per "
-                 f"character = {self.bits_per_char:.4f} bits, over {self.characters:,} characters "
+                 f"{unit} = {self.bits_per_char:.4f} bits, over {self.characters:,} {self.units} "
                  f"({self.seconds:.1f} s)"]
         if self.notes:
             lines.append(f"per melody note: {self.nats_per_note:.4f} nats over {self.notes:,} notes (comparable "
                          f"across text levels)")
         bits = self.per_tune_bits()
         if self.positions is not None:
-            lines.append("by position in the tune, nats per character: " + ", ".join(
+            lines.append(f"by position in the tune, nats per {unit}: " + ", ".join(
                 f"{label} {nats:.3f}" for label, nats, count in self.positions.buckets() if count))
         if bits:
             lines.append(f"per tune ({len(bits):,} tunes), bits per character: mean {statistics.fmean(bits):.3f}, "
@@ -137,7 +140,7 @@ class CorpusScore(LossPerCharacter):
                 lines += [f"  {t.bits_per_char:6.3f} bits/char  {t.id}  {t.title}" for t in tunes]
         if self.unknown:
             listed = ", ".join(f"{ch!r} x{n}" for ch, n in sorted(self.unknown.items(), key=lambda kv: -kv[1]))
-            lines.append(f"{sum(self.unknown.values()):,} character(s) outside the model's vocabulary were skipped "
+            lines.append(f"{sum(self.unknown.values()):,} {unit}(s) outside the model's vocabulary were skipped "
                          f"(the model read the text without them): {listed}")
         return lines
 
@@ -237,17 +240,26 @@ def text_losses(model: CharLSTM, codes: list[list[int]], progress: Progress | No
     return losses
 
 
+def readable_codes(text: str, vocabulary: Vocabulary | TokenVocabulary) -> tuple[list[int], dict[str, int]]:
+    """The codes of what the model reads of ``text`` (lines it never saw left out, as
+    :func:`studio.core.network.inspection.known_characters` says) and the count of each unit (character or token) it
+    lacks, which is skipped."""
+    if vocabulary.units == "characters":
+        offsets, unknown = known_characters(text, vocabulary)
+        return vocabulary.encode("".join(text[i] for i in offsets)), unknown
+    return vocabulary.known_codes(seen_text(text))
+
+
 def score_tunes(model: CharLSTM, vocabulary: Vocabulary, tunes: list[Tune], progress: Progress | None = None,
                 positions: PositionTotals | None = None) -> tuple[list[TuneScore], dict[str, int]]:
     """Per-tune losses of ``tunes`` (each read whole, ending with its blank line) and the unknown characters."""
     unknown: dict[str, int] = {}
     codes = []
     for tune in tunes:
-        text = tune.text + TUNE_ENDING
-        offsets, missing = known_characters(text, vocabulary)
-        for ch, n in missing.items():
-            unknown[ch] = unknown.get(ch, 0) + n
-        codes.append(vocabulary.encode("".join(text[i] for i in offsets)))
+        tune_codes, missing = readable_codes(tune.text + TUNE_ENDING, vocabulary)
+        for unit, n in missing.items():
+            unknown[unit] = unknown.get(unit, 0) + n
+        codes.append(tune_codes)
     losses = text_losses(model, codes, progress, positions=positions)
     scores = [TuneScore(tune.id, tune.title, max(len(c) - 1, 0), loss) for tune, c, loss in zip(tunes, codes, losses)]
     return scores, unknown
@@ -319,18 +331,19 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
     name = Path(model_path).name if run is None else f"{run.id}/{Path(model_path).name}"
     if method == "windows":
         text = join_tunes(tunes)
-        offsets, unknown = known_characters(text, vocabulary)
-        data = torch.tensor(vocabulary.encode("".join(text[i] for i in offsets)), dtype=torch.long)
+        codes, unknown = readable_codes(text, vocabulary)
+        data = torch.tensor(codes, dtype=torch.long)
         settings = checkpoint.train_config
         nats, count = window_loss(model, data, settings.seq_length, settings.validation_windows,
                                   progress=progress)
-        return CorpusScore(name, corpus.name, split, method, count, nats, [], unknown, time.perf_counter() - began)
+        return CorpusScore(name, corpus.name, split, method, count, nats, [], unknown, time.perf_counter() - began,
+                           units=vocabulary.units)
     positions = PositionTotals()
     scores, unknown = score_tunes(model, vocabulary, tunes, progress, positions)
     notes = sum(len(scan_tune(tune.text).melody()) for tune in tunes)
     return CorpusScore(name, corpus.name, split, method, sum(s.characters for s in scores),
                        math.fsum(s.nats for s in scores), scores, unknown, time.perf_counter() - began, notes,
-                       positions)
+                       positions, vocabulary.units)
 
 
 # --- scores kept with a run -----------------------------------------------------------------------------------------
