@@ -1,6 +1,7 @@
 """Plain helpers shared by the tests (no fixtures: those live in the conftest files): where O'Neill's files are and
 one of its tunes, the one way to run ``python -m studio`` in a child process, with this checkout's code and a private
-data folder, abc2midi's complaints about a tune, and the one way to run a script as two ranks of a gloo group.
+data folder, abc2midi's complaints about a tune, a bench script as a module, and the one way to run a script as two
+ranks of a gloo group.
 """
 
 from __future__ import annotations
@@ -50,6 +51,21 @@ def start_studio(*args, home: Path | str | None = None, env: dict | None = None,
     """``python -m studio ARGS`` started in a child process (stdout and stderr piped as text) for a test to signal."""
     return subprocess.Popen([sys.executable, "-m", "studio", *map(str, args)], env=env or studio_env(home),
                             cwd=str(PROJECT_ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def bench_module(name: str):
+    """The script ``bench/NAME.py`` imported as a module (its ``main`` not run), for a test that reads what the bench
+    measures over (e.g. the strict meter matrix's primers), so the two share one list."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", PROJECT_ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))  # a bench script imports its neighbours by name
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(PROJECT_ROOT / "bench"))
+    return module
 
 
 def copy_run(run, runs_folder: Path):

@@ -40,6 +40,7 @@ QUICK_ARGS = {
     "reader_agreement.py": ["--only", "nottingham-dataset"],
     "regenerate_quality.py": ["--smoke"],
     "startup.py": ["--smoke"],
+    "strict_meters.py": ["--smoke"],
     "strict_quality.py": ["--smoke"],
     "strict_sampling.py": ["--smoke"],
     "time_to_quality.py": ["--scale", "smoke"],

@@ -13,13 +13,16 @@ from studio.core.abc.validate import validate_tune
 from studio.core.configs import SamplingConfig
 from studio.core.generation.sampling import Sampler, SamplingError
 
+from support import bench_module
+
 PINS = Path(__file__).parent / "data" / "free_sampling_pins.json"
-METER_PRIMERS = {
-    "2/4": "X:1\nM:2/4\nL:1/16\nK:G\n", "3/4": "X:1\nM:3/4\nK:D\n", "4/4": "X:1\nT:Reel\nM:4/4\nL:1/8\nK:Ador\n",
-    "6/8": "X:1\nM:6/8\nL:1/8\nK:G\n", "9/8": "X:1\nM:9/8\nL:1/8\nK:D\n", "12/8": "X:1\nM:12/8\nL:1/8\nK:Em\n",
-    "C": "X:1\nM:C\nL:1/8\nK:A\n", "C|": "X:1\nM:C|\nL:1/8\nK:D\n", "3/2": "X:1\nM:3/2\nL:1/8\nK:G\n",
-    "inline change": "X:1\nM:6/8\nL:1/8\nK:G\nD|GAB c3|[M:3/4]A2 B2",
-}
+#: Every meter's primer (bench/strict_meters.py runs them all at every temperature: the exhaustive matrix).
+METER_PRIMERS = bench_module("strict_meters").METER_PRIMERS
+#: Each meter once, each at a temperature that stresses its rhythm class: the most noise (2.0) on the sixteenth-note
+#: unit (2/4), compound time (6/8), the longest bars (3/2) and the meter change; the most repetition (0.5) on the
+#: default unit length (3/4), the longest compound bar (12/8) and a meter symbol (C|); the model's own (1.0) between.
+METER_CASES = [(2.0, "2/4"), (0.5, "3/4"), (1.0, "4/4"), (2.0, "6/8"), (1.0, "9/8"), (0.5, "12/8"), (1.0, "C"),
+               (0.5, "C|"), (2.0, "3/2"), (2.0, "inline change")]
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +46,7 @@ def test_free_sampling_is_unchanged(random_sampler):
         assert all(t.bars == "free" and t.log_likelihood < 0 for t in tunes)
 
 
-@pytest.mark.parametrize("meter", list(METER_PRIMERS))
-@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0])
+@pytest.mark.parametrize("temperature, meter", METER_CASES)
 def test_strict_tunes_are_valid_in_every_meter(sampler, meter, temperature):
     tunes = sampler.sample(SamplingConfig(count=6, seed=7, temperature=temperature, max_length=500,
                                           primer=METER_PRIMERS[meter], form="free"))

@@ -64,7 +64,7 @@ def augmented_tunes(tunes, shifts, report: AugmentationReport | None = None) -> 
     tunes = list(tunes)
     report.tunes = len(tunes)
     copies: list[Tune] = []
-    for tune in tunes:
+    for tune in tunes if shifts else ():  # no shifts: no copies, and no tune read for its span
         span = pitch_span(tune.text)
         for semitones in shifts:
             shift = fitting_shift(span, semitones)
