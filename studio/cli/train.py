@@ -186,6 +186,8 @@ def cmd_train(args) -> int:
           f"loss {result.final_loss if result.final_loss is None else round(result.final_loss, 4)}, "
           f"best validation {result.best_validation_loss and round(result.best_validation_loss, 4)}")
     print(f"run: {trainer.run_folder.id}")
+    if result.early_stop:
+        print(f"stopped early: {result.early_stop}")
     if result.reason == "failed":
         print(f"error: {result.error}", file=sys.stderr)
         return EXIT_FAILED

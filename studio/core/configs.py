@@ -256,6 +256,10 @@ class TrainConfig(ConfigFields):
                                       limits=(1, 10_000), form=False)
     checkpoint_interval: int = setting(250, "Checkpoint every", "Steps between saved checkpoints",
                                        limits=(1, 1_000_000))
+    early_stop_patience: int = setting(
+        0, "Early stopping", "End the run when the held-out loss has not improved for this many validations in a "
+        "row (0 = never); the best checkpoint is the one kept", unit="validations", limits=(0, 10_000),
+        group="optimisation", column="Patience", saved_before=0)
     validation_fraction: float = setting(0.1, "Validation share", "Share of the tunes held out for validation",
                                          limits=(0.0, 0.5), form=False)
     text_level: str = setting(

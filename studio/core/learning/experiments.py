@@ -21,6 +21,7 @@ from pathlib import Path
 from studio.core.atomic_files import write_json_atomic
 from studio.core.configs import PRESETS, ModelConfig, SamplingConfig, TrainConfig, preset
 from studio.core.corpus import DEFAULT_CORPUS, Corpus, load_corpus
+from studio.core.learning.early_stopping import COMPLETED_REASONS
 from studio.core.learning.training_listener import TrainingListener
 from studio.core.paths import data_home, file_name_part
 from studio.core.quality.curves import CurveStats, curve_stats
@@ -187,7 +188,6 @@ class ArmResult:
     def loss_log(self) -> list[LossPoint]:
         return Run(Path(self.run_path)).loss_log() if self.run_path else []
 
-
 @dataclass
 class ExperimentResult:
     """Everything an experiment produced; saved as ``results.json`` in :attr:`folder`."""
@@ -331,7 +331,7 @@ class ExperimentRunner:
             else:
                 arm = self._train(index, value, corpus)
                 shared_run = (arm,)
-            if arm.reason == "finished" and not self.stopped:
+            if arm.reason in COMPLETED_REASONS and not self.stopped:
                 self._sample_and_score(index, arm, reference_tunes, novelty)
             result.arms.append(arm)
             result.save()
