@@ -14,11 +14,13 @@ random weights, so a small collection (30 to 300 tunes) only has to teach the st
   its base's held-out tunes (what the new style cost: forgetting, :func:`studio.core.quality.scoring.forgetting`) as well
   as on its own.
 
-The run records the base in ``run.json`` under ``parent`` (:meth:`Base.record`), with the characters added.
+The run records the base in ``run.json`` under ``parent`` (:meth:`Base.record`), with the characters added and the
+digest of the base's file (:func:`file_digest`: which base exactly, should a file of that name be replaced later).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -103,12 +105,23 @@ class Base:
 
     def record(self, added: str) -> dict:
         """What the new run's ``run.json`` keeps of its base (``parent``)."""
-        parent = {"label": self.label, "path": str(self.path), "step": self.checkpoint.step,
-                  "corpus": self.checkpoint.corpus.get("name"), "text_level": self.text_level,
-                  "added_characters": added}
+        parent = {"label": self.label, "path": str(self.path), "digest": file_digest(self.path),
+                  "step": self.checkpoint.step, "corpus": self.checkpoint.corpus.get("name"),
+                  "text_level": self.text_level, "added_characters": added}
+        if self.checkpoint.parent:  # a packaged fine-tuned model: its own base too
+            parent["parent"] = self.checkpoint.parent
         if self.run is not None:
             parent.update(run=self.run.id, name=self.run.name, runs_dir=str(self.run.path.parent))
         return parent
+
+
+def file_digest(path: Path | str) -> str:
+    """The first 16 hex digits of the file's SHA-256."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def load_base(spec: str | Path, store: RunStore | None = None) -> Base:
