@@ -31,6 +31,10 @@ SCORE_METHODS = ("tunes", "windows")
 GROUPS = ("text", "optimisation", "network", "run", "machine")
 #: ``Setting.saved_before`` of a setting that runs have always saved.
 NEW = object()
+#: The network's shape, which a run started from a trained base (``train --from``) takes from it (dropout is a
+#: training choice and stays the run's own); ``BASE_FIELDS`` adds the text level it reads, also the base's.
+SHAPE_FIELDS = ("embedding_dim", "hidden_size", "num_layers")
+BASE_FIELDS = SHAPE_FIELDS + ("text_level",)
 
 
 def semitone_shifts(text: str) -> tuple[int, ...]:

@@ -61,3 +61,10 @@ def test_package_of_a_fine_tuned_run_keeps_its_parent_in_the_model_and_its_card(
     plain = tmp_path / "plain.pt"  # a run trained from nothing: no lineage, and the card says none
     assert cli("package", "--checkpoint", trained_run.best_checkpoint, "--out", plain).returncode == 0
     assert load_checkpoint(plain).parent == {} and "Lineage" not in (tmp_path / "plain.card.md").read_text()
+
+
+def test_experiment_from_a_base_refuses_a_variable_the_base_fixes_and_a_missing_base(cli):
+    out = cli("experiment", "--from", "shipped", "--vary", "text_level=raw,canonical")
+    assert out.returncode == 2 and "takes text level from the model it starts from (shipped)" in out.stderr
+    out = cli("experiment", "--from", "nope", "--vary", "learning_rate=1e-3,3e-4", "--iterations", "1")
+    assert out.returncode == 2 and "nothing to start from at 'nope'" in out.stderr and "Traceback" not in out.stderr

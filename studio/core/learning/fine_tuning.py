@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from studio.core.configs import ModelConfig, TrainConfig
+from studio.core.configs import SHAPE_FIELDS, ModelConfig, TrainConfig
 from studio.core.network.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.paths import SHIPPED_MODEL
@@ -36,8 +36,6 @@ from studio.core.runs import Run, RunStore, RunStoreError
 SHIPPED_NAMES = ("shipped", "default")
 #: The output bias of an added character: exp(-20) ~ 2e-9, so the base's other probabilities barely move.
 NEW_CHARACTER_BIAS = -20.0
-#: The network's shape, taken from the base (dropout is a training choice and stays the run's own).
-SHAPE_FIELDS = ("embedding_dim", "hidden_size", "num_layers")
 #: A fine-tuning run needs at least this many held-out tunes for its held-out score (and its early stopping).
 MIN_HELD_OUT = 3
 

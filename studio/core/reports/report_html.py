@@ -23,7 +23,8 @@ from pathlib import Path
 from studio.core.configs import ModelConfig, TrainConfig, training_settings
 from studio.core.corpus import DEFAULT_CORPUS
 from studio.core.learning.early_stopping import COMPLETED_REASONS
-from studio.core.learning.experiments import ArmResult, ExperimentError, ExperimentResult, load_experiment
+from studio.core.learning.experiment_spec import ExperimentError
+from studio.core.learning.experiments import ArmResult, ExperimentResult, load_experiment
 from studio.core.quality.curves import curve_stats
 from studio.core.quality.evaluation import corpus_reference, read_tunes_file, run_sample_tunes, EvaluationError
 from studio.core.quality.metrics import set_metrics, tune_metrics
