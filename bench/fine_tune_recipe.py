@@ -7,7 +7,8 @@ whole) on the collection's held-out tunes, at its last step and at its best chec
 stopping by selection), and on O'Neill's validation tunes (the base's own held-out tunes: forgetting). The shipped
 model's own scores on both come first, as the line to beat and the line not to lose. ``--iterations 300,1000`` trains
 every arm once per length, each with its own full schedule (a cosine run of 300 steps is not the first 300 steps of
-a run of 1,000). ``--sample N`` then samples N tunes (free bars, T=1.0, seed 0) from every fine-tuned arm's last
+a run of 1,000); ``--score-at 300`` also scores each run's checkpoint at those steps (multiples of the preset's
+checkpoint interval, 50), under the run's own longer schedule. ``--sample N`` then samples N tunes (free bars, T=1.0, seed 0) from every fine-tuned arm's last
 checkpoint and from the shipped model, and prints the Jensen-Shannon distance of their meter and mode distributions
 to the held-out tunes' (:mod:`studio.core.quality.meters_and_modes`).
 
@@ -20,6 +21,7 @@ to the held-out tunes' (:mod:`studio.core.quality.meters_and_modes`).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -32,6 +34,7 @@ from studio.core.corpus import load_corpus
 from studio.core.generation.sampling import Sampler
 from studio.core.learning.fine_tuning import load_base
 from studio.core.learning.training import Trainer
+from studio.core.learning.training_listener import TrainingListener
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.quality.meters_and_modes import distribution_distance, meter_mode_counts, shares_text
 from studio.core.quality.scoring import ScoringError, score_corpus
@@ -59,8 +62,19 @@ def _smoke_base(store: RunStore):
     return trainer.run_folder.last_checkpoint, home, load_corpus(next(f for f in files if "americanfife" in f))
 
 
+class KeepCheckpoints(TrainingListener):
+    """Keeps a copy of the run's checkpoint at each of ``steps`` (``checkpoints/step-N.pt``), to be scored later."""
+
+    def __init__(self, steps: set[int]):
+        self.steps = steps
+
+    def on_checkpoint(self, step: int, path: str) -> None:
+        if step in self.steps:
+            shutil.copyfile(path, f"{path.rsplit('/', 1)[0]}/step-{step}.pt")
+
+
 def train_arm(name: str, iterations: int, corpus, base_path, store: RunStore, validation_fraction: float | None,
-              precision: str):
+              precision: str, keep: set[int] = frozenset()):
     """One arm's run, trained to its end: (run, model config, train config, seconds)."""
     from_base, changes, dropout = ARMS[name]
     model_config, train_config = preset("fine-tune")
@@ -73,7 +87,7 @@ def train_arm(name: str, iterations: int, corpus, base_path, store: RunStore, va
     if not from_base:  # the control: the shipped model's shape and text level, random weights
         model_config, train_config = base.settings(model_config, train_config)
     began = time.perf_counter()
-    trainer = Trainer.new(corpus, model_config, train_config, store, f"{name}-{iterations}",
+    trainer = Trainer.new(corpus, model_config, train_config, store, f"{name}-{iterations}", KeepCheckpoints(keep),
                           base=base if from_base else None)
     trainer.run()
     return trainer.run_folder, model_config, train_config, time.perf_counter() - began
@@ -117,6 +131,7 @@ def main() -> int:
     parser.add_argument("--arms", default=",".join(ARMS))
     parser.add_argument("--validation-fraction", type=float, default=None,
                         help="share of the collection held out (the preset's 0.2 when not given)")
+    parser.add_argument("--score-at", default="", help="also score each run at these steps, e.g. 300 (multiples of 50)")
     parser.add_argument("--sample", type=int, default=0, help="tunes to sample from each fine-tuned arm and the base")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "auto"),
@@ -130,6 +145,7 @@ def main() -> int:
         base_path, home, corpus = _smoke_base(store)
         args.iterations, args.arms, args.sample = "3", "base,scratch", min(args.sample, 4) or 4
     lengths = [int(n) for n in args.iterations.split(",")]
+    keep = {int(n) for n in args.score_at.split(",") if n.strip()}
     print(f"{corpus.name}: {len(corpus.tunes)} tunes; {args.iterations} steps; torch threads {args.threads}")
     print("| arm | steps | lr | dropout | held-out nats/note at the last step | best step | held-out nats/note at "
           "the best | O'Neill's val nats/note (best) | s |")
@@ -139,7 +155,7 @@ def main() -> int:
     for iterations in lengths:
         for name in args.arms.split(","):
             run, model_config, train_config, seconds = train_arm(name, iterations, corpus, base_path, store,
-                                                                 args.validation_fraction, args.precision)
+                                                                 args.validation_fraction, args.precision, keep)
             validations = [p for p in run.loss_log() if p.kind == "validation"]
             best_step = min(validations, key=lambda p: p.value).step if validations else "-"
             if shipped_oneills is None:  # the base on the same held-out tunes, once
@@ -156,6 +172,9 @@ def main() -> int:
                 oneills = "-"
             print(f"| {name} | {iterations} | {train_config.learning_rate:g} | {model_config.dropout:g} | {last:.3f} | "
                   f"{best_step} | {best:.3f} | {oneills} | {seconds:.0f} |")
+            for step in sorted(s for s in keep if s < iterations):
+                kept = score_corpus(run.path / "checkpoints" / f"step-{step}.pt", corpus, run=run).nats_per_note
+                print(f"| {name}, at step {step} of {iterations} | {step} | | | {kept:.3f} | | | | |")
             sys.stdout.flush()
             if ARMS[name][0]:
                 fine_tuned[f"{name} {iterations}"] = run
