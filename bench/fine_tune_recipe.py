@@ -8,9 +8,10 @@ stopping by selection), and on O'Neill's validation tunes (the base's own held-o
 model's own scores on both come first, as the line to beat and the line not to lose. ``--iterations 300,1000`` trains
 every arm once per length, each with its own full schedule (a cosine run of 300 steps is not the first 300 steps of
 a run of 1,000); ``--score-at 300`` also scores each run's checkpoint at those steps (multiples of the preset's
-checkpoint interval, 50), under the run's own longer schedule. ``--sample N`` then samples N tunes (free bars, T=1.0, seed 0) from every fine-tuned arm's last
-checkpoint and from the shipped model, and prints the Jensen-Shannon distance of their meter and mode distributions
-to the held-out tunes' (:mod:`studio.core.quality.meters_and_modes`).
+checkpoint interval, 50), under the run's own longer schedule. Every run trains its full length: the preset's early
+stopping is off unless ``--early-stop-patience`` says otherwise. ``--sample N`` then samples N tunes (free bars,
+T=1.0, seed 0) from every fine-tuned arm's last checkpoint and from the shipped model, and prints the Jensen-Shannon
+distance of their meter and mode distributions to the held-out tunes' (:mod:`studio.core.quality.meters_and_modes`).
 
     python bench/fine_tune_recipe.py --corpus miscFolk --iterations 150 --arms base,lr3e-3,lr3e-4,scratch
     python bench/fine_tune_recipe.py --corpus essen300 --validation-fraction 0.3334 --iterations 300,1000 \
@@ -74,11 +75,12 @@ class KeepCheckpoints(TrainingListener):
 
 
 def train_arm(name: str, iterations: int, corpus, base_path, store: RunStore, validation_fraction: float | None,
-              precision: str, keep: set[int] = frozenset()):
+              precision: str, keep: set[int] = frozenset(), patience: int = 0):
     """One arm's run, trained to its end: (run, model config, train config, seconds)."""
     from_base, changes, dropout = ARMS[name]
     model_config, train_config = preset("fine-tune")
-    train_config = replace(train_config, iterations=iterations, precision=precision, **changes)
+    train_config = replace(train_config, iterations=iterations, precision=precision, early_stop_patience=patience,
+                           **changes)
     if validation_fraction is not None:
         train_config = replace(train_config, validation_fraction=validation_fraction)
     if dropout is not None:
@@ -131,7 +133,10 @@ def main() -> int:
     parser.add_argument("--arms", default=",".join(ARMS))
     parser.add_argument("--validation-fraction", type=float, default=None,
                         help="share of the collection held out (the preset's 0.2 when not given)")
-    parser.add_argument("--score-at", default="", help="also score each run at these steps, e.g. 300 (multiples of 50)")
+    parser.add_argument("--score-at", default="", help="also score each run at these steps, e.g. 300 (multiples "
+                                                         "of 50)")
+    parser.add_argument("--early-stop-patience", type=int, default=0, help="the preset's early stopping (0: off, "
+                                                                            "every run trains its full length)")
     parser.add_argument("--sample", type=int, default=0, help="tunes to sample from each fine-tuned arm and the base")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "auto"),
@@ -155,7 +160,8 @@ def main() -> int:
     for iterations in lengths:
         for name in args.arms.split(","):
             run, model_config, train_config, seconds = train_arm(name, iterations, corpus, base_path, store,
-                                                                 args.validation_fraction, args.precision, keep)
+                                                                 args.validation_fraction, args.precision, keep,
+                                                                 args.early_stop_patience)
             validations = [p for p in run.loss_log() if p.kind == "validation"]
             best_step = min(validations, key=lambda p: p.value).step if validations else "-"
             if shipped_oneills is None:  # the base on the same held-out tunes, once
@@ -170,8 +176,8 @@ def main() -> int:
                 oneills = f"{score_corpus(run.best_checkpoint, home, run=run).nats_per_note:.3f}"
             except ScoringError:
                 oneills = "-"
-            print(f"| {name} | {iterations} | {train_config.learning_rate:g} | {model_config.dropout:g} | {last:.3f} | "
-                  f"{best_step} | {best:.3f} | {oneills} | {seconds:.0f} |")
+            print(f"| {name} | {iterations} | {train_config.learning_rate:g} | {model_config.dropout:g} | "
+                  f"{last:.3f} | {best_step} | {best:.3f} | {oneills} | {seconds:.0f} |")
             for step in sorted(s for s in keep if s < iterations):
                 kept = score_corpus(run.path / "checkpoints" / f"step-{step}.pt", corpus, run=run).nats_per_note
                 print(f"| {name}, at step {step} of {iterations} | {step} | | | {kept:.3f} | | | | |")

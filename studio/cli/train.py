@@ -233,7 +233,8 @@ def cmd_package(args) -> int:
     source = resolve_checkpoint(args)
     run = run_store(args).open(args.run) if args.run else run_of_checkpoint(source)
     out, card, checkpoint = package_model(source, Path(args.out), run, half_precision=not args.full_precision)
-    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, step {checkpoint.step}) from {source}, and its card {card}")
+    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, step {checkpoint.step}) from {source}, and its card "
+          f"{card}")
     if checkpoint.parent:
         print(f"lineage: fine-tuned from {checkpoint.parent.get('name') or checkpoint.parent['label']} "
               f"(digest {checkpoint.parent.get('digest', 'not recorded')})")

@@ -39,8 +39,8 @@ def card_text(model_path: Path | str, checkpoint: Checkpoint, source: str) -> st
     best = checkpoint.metrics.get("best_validation_loss")
     lines = [f"# {Path(model_path).name}", "",
              f"Packaged from {source} at step {checkpoint.step:,}. Network: a character LSTM, embedding "
-             f"{shape.embedding_dim}, {shape.num_layers} layer(s) of {shape.hidden_size}, {len(checkpoint.vocabulary)} "
-             f"characters; reads {checkpoint.train_config.text_level} text.",
+             f"{shape.embedding_dim}, {shape.num_layers} layer(s) of {shape.hidden_size}, "
+             f"{len(checkpoint.vocabulary)} characters; reads {checkpoint.train_config.text_level} text.",
              f"Trained on {corpus.get('name', 'an unrecorded corpus')}"
              + (f" ({corpus['tunes']:,} tunes)" if corpus.get("tunes") else "")
              + (f"; best held-out loss {best:.3f} nats per character." if best is not None else ".")]
