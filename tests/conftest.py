@@ -125,7 +125,8 @@ def _recorder():
 def tiny_experiment(tmp_path_factory):
     """Two real tiny runs (batch 8 vs 4, 20 steps) on one O'Neill's file, 3 tunes each: ``(result, recorder)``.
     Shared by the session and not to be written into: a test that writes a report takes ``experiment_copy``."""
-    from studio.core.learning.experiments import ExperimentSpec, run_experiment
+    from studio.core.learning.experiment_spec import ExperimentSpec
+    from studio.core.learning.experiments import run_experiment
     from studio.core.runs import RunStore
 
     root = tmp_path_factory.mktemp("experiment")

@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _user_error_types() -> tuple:
     from studio.core.corpus import CorpusError
     from studio.core.generation.sampling import SamplingError
-    from studio.core.learning.experiments import ExperimentError
+    from studio.core.learning.experiment_spec import ExperimentError
     from studio.core.learning.training import TrainingError
     from studio.core.network.checkpoints import CheckpointError
     from studio.core.network.token_vocabulary import CharactersOnly

@@ -36,7 +36,10 @@ def _register_experiment(subparsers) -> None:
     from studio.core.corpus import DEFAULT_CORPUS
 
     p = subparsers.add_parser("experiment", help="compare values of one variable (runs, tunes, report)")
-    p.add_argument("--preset", default="lab", help="base configuration (lab, lab-batch4, lab-seq200, lab-window, tiny)")
+    p.add_argument("--preset", help="base configuration (lab, lab-batch4, lab-seq200, lab-window, fine-tune, tiny; "
+                                    "default lab, or fine-tune with --from)")
+    p.add_argument("--from", dest="from_model", metavar="MODEL|RUN",
+                   help="fine-tune every arm from this model: shipped, a run id or a model file (as train --from)")
     p.add_argument("--vary", required=True, metavar="NAME=V1,V2",
                    help="the variable and its values, e.g. batch_size=8,4 or seq_length=100,200 or temperature=0.8,1 "
                         "or text_level=raw,canonical or context=window,stream")
@@ -138,7 +141,8 @@ class _ExperimentProgress:
 
 
 def cmd_experiment(args) -> int:
-    from studio.core.learning.experiments import ExperimentRunner, ExperimentSpec, parse_values
+    from studio.core.learning.experiment_spec import ExperimentSpec, parse_values
+    from studio.core.learning.experiments import ExperimentRunner
 
     if args.threads:
         import torch
@@ -149,8 +153,9 @@ def cmd_experiment(args) -> int:
     if not values:
         raise UserError("--vary needs NAME=V1,V2, e.g. batch_size=8,4")
     spec = ExperimentSpec(variable=variable, values=parse_values(variable, values),
-                          preset=args.preset, corpus=args.corpus, iterations=args.iterations,
-                          tunes_per_run=args.tunes, sampling_seed=args.seed)
+                          preset=args.preset or ("fine-tune" if args.from_model else "lab"), corpus=args.corpus,
+                          iterations=args.iterations, tunes_per_run=args.tunes, sampling_seed=args.seed,
+                          base=args.from_model or "")
     runner = ExperimentRunner(spec, store=run_store(args), root=args.out, listener=_ExperimentProgress())
     print(f"experiment folder: {runner.folder}", file=sys.stderr)
     previous = signal.signal(signal.SIGINT, lambda *_: runner.stop())

@@ -186,6 +186,8 @@ def cmd_train(args) -> int:
           f"loss {result.final_loss if result.final_loss is None else round(result.final_loss, 4)}, "
           f"best validation {result.best_validation_loss and round(result.best_validation_loss, 4)}")
     print(f"run: {trainer.run_folder.id}")
+    if result.early_stop:
+        print(f"stopped early: {result.early_stop}")
     if result.reason == "failed":
         print(f"error: {result.error}", file=sys.stderr)
         return EXIT_FAILED
@@ -223,13 +225,17 @@ def cmd_runs(args) -> int:
 
 
 def cmd_package(args) -> int:
-    """Writes a run's best checkpoint as a compact model: half-precision weights, no optimizer state."""
-    from studio.core.network.checkpoints import load_checkpoint, save_checkpoint
+    """Writes a run's best checkpoint as a compact model (half-precision weights, no optimizer state) with its card;
+    a fine-tuned run's model keeps its parent."""
+    from studio.core.learning.packaging import package_model
+    from studio.core.quality.scoring import run_of_checkpoint
 
     source = resolve_checkpoint(args)
-    checkpoint = load_checkpoint(source)
-    checkpoint.optimizer_state = None
-    checkpoint.rng_state = None
-    out = save_checkpoint(Path(args.out), checkpoint, half_precision=not args.full_precision)
-    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, step {checkpoint.step}) from {source}")
+    run = run_store(args).open(args.run) if args.run else run_of_checkpoint(source)
+    out, card, checkpoint = package_model(source, Path(args.out), run, half_precision=not args.full_precision)
+    print(f"wrote {out} ({out.stat().st_size / 2**20:.1f} MB, step {checkpoint.step}) from {source}, and its card "
+          f"{card}")
+    if checkpoint.parent:
+        print(f"lineage: fine-tuned from {checkpoint.parent.get('name') or checkpoint.parent['label']} "
+              f"(digest {checkpoint.parent.get('digest', 'not recorded')})")
     return EXIT_OK

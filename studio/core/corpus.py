@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 
@@ -29,6 +29,8 @@ BUILTIN_CORPORA: dict[str, str] = {
     "airdsAirs": "Aird's Selection of Scotch, English, Irish and Foreign Airs",
     "miscFolk": "Miscellaneous folk tunes",
     "essenFolksong": "The Essen folksong collection: about 8,500 mostly German songs",
+    "essen300": "300 songs of the Essen collection (a fixed choice): a small collection in a style unlike "
+                "O'Neill's, to fine-tune on",
     "irishCombined": "O'Neill's, with Ryan's Mammoth and Aird's airs added to its training side: about 4,200 tunes "
                      "of one tradition; O'Neill's validation tunes stay held out",
 }
@@ -39,6 +41,12 @@ DEFAULT_CORPUS = "oneills1850"
 #: a near-copy of a validation tune is dropped, so scores on the primary's held-out tunes stay honest.
 COMBINED_CORPORA: dict[str, tuple[str, tuple[str, ...]]] = {
     "irishCombined": ("oneills1850", ("ryansMammoth", "airdsAirs")),
+}
+
+#: Built-in samples of a large collection: name -> (collection, tunes, seed). The same tunes every time (a fixed
+#: random choice among the collection's usable tunes, kept in the collection's order), so runs and scores compare.
+SAMPLED_CORPORA: dict[str, tuple[str, int, int]] = {
+    "essen300": ("essenFolksong", 300, 0),
 }
 
 MIN_BODY_NOTES = 4
@@ -301,6 +309,8 @@ def load_corpus(spec: str | Path = DEFAULT_CORPUS) -> Corpus:
     Raises CorpusError with a readable message for a missing path, an unreadable file or no usable tune.
     """
     spec_str = str(spec)
+    if spec_str in SAMPLED_CORPORA:
+        return _sampled_corpus(spec_str)
     primary_file_count = None
     if spec_str in COMBINED_CORPORA:
         primary, extras = COMBINED_CORPORA[spec_str]
@@ -346,3 +356,15 @@ def load_corpus(spec: str | Path = DEFAULT_CORPUS) -> Corpus:
     report.characters = len(text)
     report.vocabulary = "".join(sorted(set(text)))
     return corpus
+
+
+def _sampled_corpus(name: str) -> Corpus:
+    """A built-in sample (``SAMPLED_CORPORA``): ``count`` tunes of a collection chosen with a fixed seed."""
+    collection, count, seed = SAMPLED_CORPORA[name]
+    whole = load_corpus(collection)
+    chosen = sorted(random.Random(seed).sample(range(len(whole.tunes)), min(count, len(whole.tunes))))
+    tunes = [whole.tunes[i] for i in chosen]
+    text = join_tunes(tunes)
+    report = replace(whole.report, name=name, tunes=len(tunes), characters=len(text),
+                     vocabulary="".join(sorted(set(text))))
+    return Corpus(name=name, source=name, tunes=tunes, report=report)

@@ -14,7 +14,7 @@ from studio.core.abc.meaning import music21_note_sequence, music21_sounding_note
 from studio.core.abc.tokenizer import tokenize
 from studio.core.configs import TrainConfig
 from studio.core.corpus import load_corpus
-from studio.core.learning.experiments import ExperimentError, ExperimentSpec, parse_values
+from studio.core.learning.experiment_spec import ExperimentError, ExperimentSpec, parse_values
 from studio.core.learning.training import Trainer
 from studio.core.text_levels import corpus_at_level, load_corpus_at_level
 

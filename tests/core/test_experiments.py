@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.learning.experiments import ExperimentError, ExperimentSpec, load_experiment, parse_values
+from studio.core.learning.experiment_spec import ExperimentError, ExperimentSpec, parse_values
+from studio.core.learning.experiments import load_experiment
 from studio.core.quality.curves import curve_stats
 from studio.core.runs import LossPoint
 

@@ -112,3 +112,30 @@ def test_a_shape_or_text_level_the_base_cannot_follow_is_named(trained_run):
     assert base.conflicts({"hidden_size": 64, "embedding_dim": None, "text_level": "raw"}) == []
     assert base.conflicts({"hidden_size": 512, "text_level": "canonical"}) == [
         "hidden size 512 (the base has 64)", "text level canonical (the base reads raw text)"]
+
+
+def test_an_experiment_varies_a_fine_tuning_setting_with_every_arm_started_from_the_base(trained_run, fife, tmp_path):
+    from studio.core.learning.experiment_spec import ExperimentSpec
+    from studio.core.learning.experiments import run_experiment
+    from support import copy_run
+
+    store = RunStore(tmp_path / "runs")
+    base = copy_run(trained_run, tmp_path / "runs")
+    spec = ExperimentSpec(variable="learning_rate", values=[1e-3, 3e-4], preset="fine-tune", corpus=fife.source,
+                          iterations=2, tunes_per_run=1, base=base.id)
+    result = run_experiment(spec, store=store, root=tmp_path / "experiments", corpus=fife)
+    assert result.status == "finished" and [arm.reason for arm in result.arms] == ["finished", "finished"]
+    for arm, rate in zip(result.arms, (1e-3, 3e-4)):
+        meta = store.open(arm.run_id).meta()
+        assert meta["parent"]["run"] == base.id and meta["train_config"]["learning_rate"] == rate
+        assert meta["model_config"]["hidden_size"] == 64 and arm.train_config["text_level"] == "raw"  # the base's
+        assert len(arm.tune_metrics) == 1
+    assert "from " + base.id in result.spec.title()
+
+
+def test_an_experiment_from_a_base_cannot_vary_what_the_base_fixes():
+    from studio.core.learning.experiment_spec import ExperimentSpec
+
+    spec = ExperimentSpec(variable="hidden_size", values=[64, 128], preset="fine-tune", base="shipped")
+    assert "takes hidden size from the model it starts from" in spec.problems()["variable"]
+    assert "variable" not in ExperimentSpec(variable="dropout", values=[0.0, 0.2], base="shipped").problems()

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from studio.core.learning.experiments import ExperimentSpec, run_experiment
+from studio.core.learning.experiment_spec import ExperimentSpec
+from studio.core.learning.experiments import run_experiment
 from studio.core.quality.evaluation import read_tunes_file
 from studio.core.reports.report_html import write_html_report
 from studio.core.runs import RunStore

@@ -137,3 +137,13 @@ def test_a_split_that_is_not_of_the_corpus_says_why(qtbot, panel, two_runs, monk
     assert panel.score_models(panel.models_to_score("selected"), "airdsAirs", "validation")
     qtbot.waitUntil(lambda: not panel.scoring.is_busy(), timeout=300_000)
     assert warnings and "use split all" in warnings[0]
+
+
+def test_a_run_stopped_early_shows_why_in_its_status():
+    from studio.core.learning.early_stopping import STOPPED_EARLY
+    from studio.ui.run_history.runs_table import status_of
+
+    why = "the held-out loss did not improve for 2 validations in a row: the best checkpoint is kept"
+    assert status_of({"status": STOPPED_EARLY, "early_stop": why}) == f"stopped early ({why})"
+    assert status_of({"status": "stopped", "stop_reason": "disk full", "early_stop": why}) == "stopped (disk full)"
+    assert status_of({"status": "finished", "early_stop": None}) == "finished"

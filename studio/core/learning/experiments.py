@@ -1,7 +1,8 @@
 """Controlled experiments: one base configuration, one variable, several values; train, sample, score, compare.
 
-An :class:`ExperimentSpec` names a preset, a variable (a field of ``ModelConfig`` or ``TrainConfig``, or
-``temperature`` at generation time) and its values. :class:`ExperimentRunner` trains one run per value, one after
+An :class:`~studio.core.learning.experiment_spec.ExperimentSpec` names a preset, a variable (a field of
+``ModelConfig`` or ``TrainConfig``, or ``temperature`` at generation time) and its values, and what every arm starts
+from (nothing, or a base to fine-tune: ``--from``). :class:`ExperimentRunner` trains one run per value, one after
 the other, with the same corpus split and seed (a generation-time variable trains a single run and samples it at
 each value); each arm then generates the same number of tunes at the same fixed seeds and is scored against the
 corpus with :mod:`studio.core.quality.metrics`. Everything lands in an experiment folder
@@ -14,13 +15,15 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from studio.core.atomic_files import write_json_atomic
-from studio.core.configs import PRESETS, ModelConfig, SamplingConfig, TrainConfig, preset
-from studio.core.corpus import DEFAULT_CORPUS, Corpus, load_corpus
+from studio.core.configs import SamplingConfig
+from studio.core.corpus import Corpus, load_corpus
+from studio.core.learning.early_stopping import COMPLETED_REASONS
+from studio.core.learning.experiment_spec import ExperimentError, ExperimentSpec
 from studio.core.learning.training_listener import TrainingListener
 from studio.core.paths import data_home, file_name_part
 from studio.core.quality.curves import CurveStats, curve_stats
@@ -29,141 +32,10 @@ from studio.core.quality.metrics import set_metrics, tune_metrics
 from studio.core.quality.novelty import NoveltyIndex
 from studio.core.runs import LossPoint, Run, RunStore
 
-#: Variables applied when sampling, not when training.
-GENERATION_VARIABLES = ("temperature",)
-MODEL_VARIABLES = tuple(f.name for f in fields(ModelConfig) if f.name != "vocab_size")
-#: augment_keys is a list itself (``-5,-2,2,5``): compare it with two experiments' runs, not as one variable.
-TRAIN_VARIABLES = tuple(f.name for f in fields(TrainConfig) if f.name not in ("device", "precision", "augment_keys"))
-VARIABLES = TRAIN_VARIABLES + MODEL_VARIABLES + GENERATION_VARIABLES
-
-
-class ExperimentError(Exception):
-    """An experiment cannot be defined, run or read; the message says why, for the user."""
-
 
 def experiments_home() -> Path:
     """Where experiment folders live (inside the user's data folder)."""
     return data_home() / "experiments"
-
-
-def variable_type(variable: str) -> type:
-    """The Python type of a variable's values (int or float)."""
-    if variable in GENERATION_VARIABLES:
-        return float
-    for config in (TrainConfig, ModelConfig):
-        for f in fields(config):
-            if f.name == variable and variable in VARIABLES:
-                return next((kind for kind in (float, str) if kind.__name__ in str(f.type)), int)
-    raise ExperimentError(f"unknown variable {variable!r}; choose one of {', '.join(VARIABLES)}")
-
-
-def parse_values(variable: str, text: str) -> list:
-    """``'8,4'`` -> ``[8, 4]`` typed for ``variable``; raises ExperimentError on a bad or repeated value."""
-    kind = variable_type(variable)
-    values = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        try:
-            value = kind(float(part)) if kind is int and float(part).is_integer() else kind(part)
-        except ValueError:
-            raise ExperimentError(f"{variable} needs {kind.__name__} values, not {part!r}") from None
-        if value in values:
-            raise ExperimentError(f"{variable}={part} is listed twice")
-        values.append(value)
-    if len(values) < 2:
-        raise ExperimentError(f"give at least two values to compare, e.g. {variable}=8,4")
-    return values
-
-
-@dataclass
-class ExperimentSpec:
-    """What to compare. ``iterations`` overrides the preset's; ``overrides`` sets other base fields."""
-
-    variable: str
-    values: list
-    preset: str = "lab"
-    corpus: str = DEFAULT_CORPUS
-    iterations: int | None = None
-    tunes_per_run: int = 20
-    sampling_seed: int = 1000
-    temperature: float = 1.0
-    max_length: int = 1000
-    overrides: dict = field(default_factory=dict)
-    name: str = ""
-
-    @property
-    def generation_time(self) -> bool:
-        return self.variable in GENERATION_VARIABLES
-
-    def problems(self) -> dict[str, str]:
-        """Field -> why it cannot be used (empty when the spec can run)."""
-        out = {}
-        if self.preset not in PRESETS:
-            out["preset"] = f"unknown preset {self.preset!r}; known: {', '.join(PRESETS)}"
-        if self.variable not in VARIABLES:
-            out["variable"] = f"unknown variable {self.variable!r}; choose one of {', '.join(VARIABLES)}"
-        if len(self.values) < 2:
-            out["values"] = "give at least two values"
-        elif len(set(map(str, self.values))) != len(self.values):
-            out["values"] = "values must differ"
-        if not 1 <= self.tunes_per_run <= 256:
-            out["tunes_per_run"] = "must be between 1 and 256"
-        if self.iterations is not None and self.iterations < 1:
-            out["iterations"] = "must be at least 1"
-        if out:
-            return out
-        for value in self.values:
-            try:
-                model_config, train_config, temperature = self.configs_for(value)
-            except (TypeError, ValueError) as exc:
-                out["values"] = str(exc)
-                break
-            sampling = SamplingConfig(temperature=temperature, max_length=self.max_length, count=self.tunes_per_run,
-                                      bars="free")  # experiments judge the model itself: the lab's sampling
-            bad = {**model_config.problems(), **train_config.problems(), **sampling.problems()}
-            if bad:
-                out["values"] = "; ".join(f"{self.variable}={value}: {k} {v}" for k, v in bad.items())
-                break
-        return out
-
-    def check(self) -> None:
-        """Raises ExperimentError naming every problem."""
-        problems = self.problems()
-        if problems:
-            raise ExperimentError("; ".join(f"{k}: {v}" for k, v in problems.items()))
-
-    def base_configs(self) -> tuple[ModelConfig, TrainConfig]:
-        model_config, train_config = preset(self.preset)
-        model_fields = {k: v for k, v in self.overrides.items() if k in MODEL_VARIABLES}
-        train_fields = {k: v for k, v in self.overrides.items() if k not in MODEL_VARIABLES}
-        if self.iterations is not None:
-            train_fields["iterations"] = self.iterations
-        return replace(model_config, **model_fields), replace(train_config, **train_fields)
-
-    def configs_for(self, value) -> tuple[ModelConfig, TrainConfig, float]:
-        """Model config, train config and sampling temperature of the arm with ``value``."""
-        model_config, train_config = self.base_configs()
-        if self.variable in MODEL_VARIABLES:
-            model_config = replace(model_config, **{self.variable: value})
-        elif self.variable in TRAIN_VARIABLES:
-            train_config = replace(train_config, **{self.variable: value})
-        temperature = float(value) if self.variable == "temperature" else self.temperature
-        return model_config, train_config, temperature
-
-    def label(self, value) -> str:
-        return f"{self.variable}={value:g}" if isinstance(value, float) else f"{self.variable}={value}"
-
-    def title(self) -> str:
-        return self.name or f"{self.preset}: {self.variable} " + " vs ".join(str(v) for v in self.values)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ExperimentSpec":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
@@ -186,7 +58,6 @@ class ArmResult:
 
     def loss_log(self) -> list[LossPoint]:
         return Run(Path(self.run_path)).loss_log() if self.run_path else []
-
 
 @dataclass
 class ExperimentResult:
@@ -291,6 +162,15 @@ class ExperimentRunner:
         self._stop = threading.Event()
         self._trainer = None  # the Trainer of the arm in progress (torch is imported when training starts)
         self._auto = None  # the first arm's auto precision (AutoPrecision): every arm's, one variable
+        self._base = self._load_base(spec.base) if spec.base else None  # what every arm is fine-tuned from
+
+    def _load_base(self, spec: str):
+        from studio.core.learning.fine_tuning import FineTuningError, load_base  # torch: only to fine-tune
+
+        try:
+            return load_base(spec, self.store)
+        except FineTuningError as exc:
+            raise ExperimentError(str(exc)) from exc
 
     def stop(self) -> None:
         self._stop.set()
@@ -331,7 +211,7 @@ class ExperimentRunner:
             else:
                 arm = self._train(index, value, corpus)
                 shared_run = (arm,)
-            if arm.reason == "finished" and not self.stopped:
+            if arm.reason in COMPLETED_REASONS and not self.stopped:
                 self._sample_and_score(index, arm, reference_tunes, novelty)
             result.arms.append(arm)
             result.save()
@@ -351,7 +231,8 @@ class ExperimentRunner:
 
         trainer = Trainer.new(corpus, model_config, train_config, self.store,
                               f"{_slug(self.spec.title())} [{label}]",
-                              _ArmTrainingListener(self.listener, index, train_config.iterations), auto=self._auto)
+                              _ArmTrainingListener(self.listener, index, train_config.iterations), base=self._base,
+                              auto=self._auto)
         if self.spec.variable != "precision":
             self._auto = self._auto or trainer.auto_precision
         self._trainer = trainer
@@ -365,7 +246,7 @@ class ExperimentRunner:
         return ArmResult(
             label=label, value=value, run_id=run.id if run else None, run_path=str(run.path) if run else None,
             reason=outcome.reason, error=outcome.error, model_config=trainer.model_config.to_dict(),
-            train_config=train_config.to_dict(), temperature=temperature, curve=asdict(stats),
+            train_config=trainer.config.to_dict(), temperature=temperature, curve=asdict(stats),
         )
 
     def _sample_and_score(self, index: int, arm: ArmResult, reference: list[str], novelty: NoveltyIndex) -> None:

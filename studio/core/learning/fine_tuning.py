@@ -14,17 +14,19 @@ random weights, so a small collection (30 to 300 tunes) only has to teach the st
   its base's held-out tunes (what the new style cost: forgetting, :func:`studio.core.quality.scoring.forgetting`) as well
   as on its own.
 
-The run records the base in ``run.json`` under ``parent`` (:meth:`Base.record`), with the characters added.
+The run records the base in ``run.json`` under ``parent`` (:meth:`Base.record`), with the characters added and the
+digest of the base's file (:func:`file_digest`: which base exactly, should a file of that name be replaced later).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
-from studio.core.configs import ModelConfig, TrainConfig
+from studio.core.configs import SHAPE_FIELDS, ModelConfig, TrainConfig
 from studio.core.network.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from studio.core.network.token_vocabulary import CharactersOnly, require_characters
 from studio.core.network.vocabulary import Vocabulary
@@ -35,8 +37,6 @@ from studio.core.runs import Run, RunStore, RunStoreError
 SHIPPED_NAMES = ("shipped", "default")
 #: The output bias of an added character: exp(-20) ~ 2e-9, so the base's other probabilities barely move.
 NEW_CHARACTER_BIAS = -20.0
-#: The network's shape, taken from the base (dropout is a training choice and stays the run's own).
-SHAPE_FIELDS = ("embedding_dim", "hidden_size", "num_layers")
 #: A fine-tuning run needs at least this many held-out tunes for its held-out score (and its early stopping).
 MIN_HELD_OUT = 3
 
@@ -104,12 +104,23 @@ class Base:
 
     def record(self, added: str) -> dict:
         """What the new run's ``run.json`` keeps of its base (``parent``)."""
-        parent = {"label": self.label, "path": str(self.path), "step": self.checkpoint.step,
-                  "corpus": self.checkpoint.corpus.get("name"), "text_level": self.text_level,
-                  "added_characters": added}
+        parent = {"label": self.label, "path": str(self.path), "digest": file_digest(self.path),
+                  "step": self.checkpoint.step, "corpus": self.checkpoint.corpus.get("name"),
+                  "text_level": self.text_level, "added_characters": added}
+        if self.checkpoint.parent:  # a packaged fine-tuned model: its own base too
+            parent["parent"] = self.checkpoint.parent
         if self.run is not None:
             parent.update(run=self.run.id, name=self.run.name, runs_dir=str(self.run.path.parent))
         return parent
+
+
+def file_digest(path: Path | str) -> str:
+    """The first 16 hex digits of the file's SHA-256."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def load_base(spec: str | Path, store: RunStore | None = None) -> Base:

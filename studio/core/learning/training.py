@@ -24,6 +24,7 @@ from studio.core.configs import ModelConfig, TrainConfig
 from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.disk_space import write_failure
 from studio.core.learning.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes
+from studio.core.learning.early_stopping import STOPPED_EARLY, EarlyStopping
 from studio.core.learning.fine_tuning import Base, held_out_problem, start_from
 from studio.core.learning.run_writer import RunWriter
 from studio.core.learning.training_data import TrainingBatches
@@ -109,6 +110,7 @@ class Trainer:
         self.elapsed_before = 0.0
         self.best_validation = float("inf")
         self.last_loss: float | None = None
+        self.early_stopping = EarlyStopping(train_config.early_stop_patience)
         if checkpoint is not None:
             self._restore(checkpoint)
 
@@ -218,6 +220,7 @@ class Trainer:
         self.elapsed_before = float(checkpoint.metrics.get("elapsed", 0.0))
         self.best_validation = float(checkpoint.metrics.get("best_validation_loss") or float("inf"))
         self.last_loss = checkpoint.metrics.get("loss")
+        self.early_stopping = EarlyStopping.from_metrics(self.config.early_stop_patience, checkpoint.metrics)
 
     # --- control (thread-safe) -----------------------------------------------------------------------------------
 
@@ -281,6 +284,7 @@ class Trainer:
                 "loss": self.last_loss,
                 "best_validation_loss": None if self.best_validation == float("inf") else self.best_validation,
                 "elapsed": elapsed,
+                **self.early_stopping.to_metrics(),
             },
         )
 
@@ -308,7 +312,7 @@ class Trainer:
         self._set_state("running")
         started = time.perf_counter()
         paused_time = 0.0
-        reason, error = "finished", None
+        reason, error, early_stop = "finished", None, None
         recent: list[float] = []
 
         def elapsed() -> float:
@@ -339,6 +343,9 @@ class Trainer:
                 at_end = self.step == self.config.iterations
                 if self.step % self.config.validation_interval == 0 or at_end:
                     self._validate(now)
+                    if self.distributed.any(self.early_stopping.exhausted) and not at_end:  # rank 0 validates
+                        reason, early_stop = STOPPED_EARLY, self.early_stopping.reason(self.best_validation)
+                        break
                 if self.step % self.config.checkpoint_interval == 0 and not at_end and self._weights_are_finite():
                     self._save_last(now)
         except Exception as exc:  # noqa: BLE001 - reported through the result, the run is kept
@@ -362,11 +369,11 @@ class Trainer:
         result = TrainingResult(
             self.run_folder, reason, self.step, self.last_loss,
             None if self.best_validation == float("inf") else self.best_validation, wall, error, stop_reason, unsaved,
-        )
+            early_stop)
         self._writer.release()
         self._set_state(reason)
         self._writer.close(wall_time=wall, last_loss=self.last_loss, best_val_loss=result.best_validation_loss,
-                           error=error, stop_reason=stop_reason)
+                           error=error, stop_reason=stop_reason, early_stop=early_stop)
         self.listener.on_finished(result)
         return result
 
@@ -378,6 +385,7 @@ class Trainer:
             return
         self._log(LossPoint(self.step, "validation", val, now))
         self.listener.on_validation(self.step, val)
+        self.early_stopping.observe(self.step, val < self.best_validation)
         if val < self.best_validation:
             self.best_validation = val
             if self.run_folder is not None:

@@ -10,9 +10,10 @@ from studio.core.runs import Run
 
 @dataclass
 class TrainingResult:
-    """How a run ended: ``reason`` is finished, stopped or failed (then ``error`` says why). A run whose last state
-    could not be written (a full disk) is never finished: ``stop_reason`` says why and what to do, and ``unsaved``
-    holds that state (a ``Checkpoint`` in memory) so it can still be saved elsewhere."""
+    """How a run ended: ``reason`` is finished, stopped, stopped early (``early_stop`` says why:
+    :mod:`studio.core.learning.early_stopping`) or failed (then ``error`` says why). A run whose last state could not
+    be written (a full disk) is never finished: ``stop_reason`` says why and what to do, and ``unsaved`` holds that
+    state (a ``Checkpoint`` in memory) so it can still be saved elsewhere."""
 
     run: Run | None
     reason: str
@@ -23,6 +24,7 @@ class TrainingResult:
     error: str | None = None
     stop_reason: str | None = None
     unsaved: object | None = None
+    early_stop: str | None = None
 
 
 class TrainingListener:

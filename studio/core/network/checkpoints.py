@@ -61,6 +61,8 @@ class Checkpoint:
     metrics: dict = field(default_factory=dict)
     created: str = ""
     rank_states: list[dict] | None = None
+    #: the model it was fine-tuned from (a packaged fine-tuned model: :mod:`studio.core.learning.packaging`)
+    parent: dict = field(default_factory=dict)
 
     def build_model(self, device: torch.device | str = "cpu") -> CharLSTM:
         """The network with these weights, in fp32, in eval mode."""
@@ -92,6 +94,7 @@ def save_checkpoint(path: Path | str, checkpoint: Checkpoint, *, half_precision:
         "corpus": dict(checkpoint.corpus),
         "metrics": dict(checkpoint.metrics),
         "rank_states": checkpoint.rank_states,
+        **({"parent": dict(checkpoint.parent)} if checkpoint.parent else {}),
     }
     had_one = path.exists()
     try:
@@ -161,6 +164,7 @@ def load_checkpoint(path: Path | str) -> Checkpoint:
             metrics=payload.get("metrics", {}),
             created=payload.get("created", ""),
             rank_states=payload.get("rank_states"),
+            parent=payload.get("parent") or {},
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path.name} is missing or has malformed fields: {exc}") from exc

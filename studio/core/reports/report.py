@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from studio.core.formatting import format_value  # noqa: E402
+from studio.core.learning.early_stopping import COMPLETED_REASONS  # noqa: E402
 from studio.core.learning.experiments import ArmResult, ExperimentResult, load_experiment  # noqa: E402
 from studio.core.quality.curves import CURVE_WINDOW, FINAL_LOSS_STEPS  # noqa: E402
 from studio.core.quality.evaluation import TABLE_FEATURES  # noqa: E402
@@ -167,7 +168,7 @@ def _compare(arms: list[ArmResult], key, lower_is_better: bool, what: str, unit:
 
 def written_analysis(result: ExperimentResult) -> list[str]:
     """Sentences comparing the runs, generated from the curve statistics and quality metrics."""
-    arms = [a for a in result.arms if a.reason == "finished"]
+    arms = [a for a in result.arms if a.reason in COMPLETED_REASONS]
     lines = []
     if not result.spec.generation_time and len(arms) >= 2:
         sentences = [

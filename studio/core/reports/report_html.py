@@ -22,7 +22,9 @@ from pathlib import Path
 
 from studio.core.configs import ModelConfig, TrainConfig, training_settings
 from studio.core.corpus import DEFAULT_CORPUS
-from studio.core.learning.experiments import ArmResult, ExperimentError, ExperimentResult, load_experiment
+from studio.core.learning.early_stopping import COMPLETED_REASONS
+from studio.core.learning.experiment_spec import ExperimentError
+from studio.core.learning.experiments import ArmResult, ExperimentResult, load_experiment
 from studio.core.quality.curves import curve_stats
 from studio.core.quality.evaluation import corpus_reference, read_tunes_file, run_sample_tunes, EvaluationError
 from studio.core.quality.metrics import set_metrics, tune_metrics
@@ -159,7 +161,7 @@ def temperature_section(checkpoint: Path, seed: int, temperatures, max_length: i
 
 
 def _best_arm(arms: list[ArmResult]) -> ArmResult | None:
-    finished = [a for a in arms if a.reason == "finished" and a.run_path]
+    finished = [a for a in arms if a.reason in COMPLETED_REASONS and a.run_path]
     key = "best_validation_loss" if all(a.curve.get("best_validation_loss") is not None for a in finished) \
         else "final_loss"
     return min(finished, key=lambda a: a.curve.get(key) or float("inf"), default=None)

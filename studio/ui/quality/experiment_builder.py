@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 from studio.core.configs import PRESETS
-from studio.core.learning.experiments import VARIABLES, ExperimentError, ExperimentSpec, parse_values
+from studio.core.learning.experiment_spec import VARIABLES, ExperimentError, ExperimentSpec, parse_values
 
 #: Typical comparisons offered first in the variable list, with their default values.
 SUGGESTED_VALUES = {"batch_size": "8,4", "seq_length": "100,200", "learning_rate": "0.005,0.002",

@@ -14,7 +14,8 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from studio.core.corpus import DEFAULT_CORPUS
-from studio.core.learning.experiments import ExperimentError, experiments_home, load_experiment
+from studio.core.learning.experiment_spec import ExperimentError
+from studio.core.learning.experiments import experiments_home, load_experiment
 from studio.core.runs import RunStore
 from studio.ui.quality.experiment_builder import ExperimentBuilder
 from studio.ui.quality.experiment_worker import ExperimentSession

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from studio.core.configs import training_settings
 from studio.core.formatting import score_label
+from studio.core.learning.early_stopping import STOPPED_EARLY
 
 _SHOWN = [setting for setting in training_settings() if setting.about.column]
 #: (header, how to read the cell from a run summary): the settings with a ``Setting.column``, words before the
@@ -34,10 +35,11 @@ FIRST_NUMBER_COLUMN = STATUS_COLUMN + 1
 
 
 def status_of(summary: dict) -> str:
-    """The run's status, with the reason a run stopped by itself (``stopped (disk full: free some space, ...)``)."""
+    """The run's status, with the reason a run stopped by itself (``stopped (disk full: free some space, ...)``,
+    ``stopped early (the held-out loss did not improve ...)``)."""
     status = summary.get("status")
-    reason = summary.get("stop_reason")
-    return f"{status} ({reason})" if status == "stopped" and reason else status
+    reason = summary.get({"stopped": "stop_reason", STOPPED_EARLY: "early_stop"}.get(status, ""))
+    return f"{status} ({reason})" if reason else status
 
 
 def _corpus_of(summary: dict) -> str | None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from studio.core.learning.early_stopping import STOPPED_EARLY
 from studio.core.runs import RunStore
 from studio.ui.run_history.runs_panel import RunsPanel
 from studio.ui.train.corpus_picker import CorpusPicker
@@ -341,10 +342,11 @@ class TrainPanel(QWidget):
                                      result.unsaved)
         if result.reason == "failed":
             return  # the failed signal said why
-        words = {"finished": "Finished", "stopped": "Stopped"}
+        words = {"finished": "Finished", "stopped": "Stopped", STOPPED_EARLY: "Stopped early"}
         best = f", best validation loss {result.best_validation_loss:.3f}" if result.best_validation_loss else ""
         final = f", final loss {result.final_loss:.3f}" if result.final_loss is not None else ""
-        self._say(f"{words.get(result.reason, result.reason)} at step {result.steps_done:,}{final}{best}. "
+        why = f" ({result.early_stop})" if result.early_stop else ""
+        self._say(f"{words.get(result.reason, result.reason)} at step {result.steps_done:,}{final}{best}{why}. "
                   "The run is kept in Runs.")
         if result.run is not None and result.run.last_checkpoint.exists():
             self.checkpoint_saved.emit(str(result.run.last_checkpoint), self._label(result.steps_done))
