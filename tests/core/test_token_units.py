@@ -16,7 +16,8 @@ from studio.core.configs import SamplingConfig, TrainConfig, preset
 from studio.core.corpus import load_corpus
 from studio.core.generation.regenerate import RegenerationError, regenerate, select_bars
 from studio.core.generation.sampling import Sampler, SamplingError
-from studio.core.learning.experiments import ExperimentSpec, parse_values, run_experiment
+from studio.core.learning.experiment_spec import ExperimentSpec, parse_values
+from studio.core.learning.experiments import run_experiment
 from studio.core.learning.training import Trainer
 from studio.core.network.checkpoints import load_checkpoint
 from studio.core.network.inspection import inspect_text

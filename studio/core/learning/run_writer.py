@@ -74,6 +74,16 @@ class RunWriter:
             return
         self._waiting, self._log_warned = [], False
 
+    def write_traceback(self, text: str) -> None:
+        """Keeps a failed run's traceback in error.txt (a disk too full for it loses only the file: the error
+        still reaches the result and the listener)."""
+        if self.run is None:
+            return
+        try:
+            (self.run.path / "error.txt").write_text(text)
+        except OSError:
+            pass
+
     def write_meta(self, **changes) -> bool:
         """Updates run.json; False (the person told why) when it cannot be written."""
         if self.run is None:

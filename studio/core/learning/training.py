@@ -113,7 +113,6 @@ class Trainer:
         self.early_stopping = EarlyStopping(train_config.early_stop_patience)
         if checkpoint is not None:
             self._restore(checkpoint)
-
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -351,11 +350,7 @@ class Trainer:
         except Exception as exc:  # noqa: BLE001 - reported through the result, the run is kept
             reason = "failed"
             error = str(exc) if isinstance(exc, TrainingError) else f"{type(exc).__name__}: {exc}"
-            if self.run_folder is not None:
-                try:
-                    (self.run_folder.path / "error.txt").write_text(traceback.format_exc())
-                except OSError:
-                    pass  # e.g. the disk is full: the error still reaches the result and the listener
+            self._writer.write_traceback(traceback.format_exc())
         wall = elapsed()
         unsaved, stop_reason = None, None
         # on every rank (gathering positions is a collective); weights that diverged never replace the last good ones
