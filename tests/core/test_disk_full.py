@@ -21,7 +21,7 @@ from studio.core.runs import LossPoint, RunStore
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ITERATIONS, INTERVAL = 60, 20
 TINY_ARGS = ["--preset", "tiny", "--iterations", str(ITERATIONS), "--checkpoint-interval", str(INTERVAL),
-             "--validation-interval", str(INTERVAL), "--threads", "1"]
+             "--validation-interval", str(INTERVAL), "--threads", "1", "--precision", "fp32"]  # one precision: curves compared
 
 
 class Warnings(TrainingListener):
@@ -39,7 +39,7 @@ class Warnings(TrainingListener):
 
 def tiny_run_configs():
     model_config, train_config = preset("tiny")
-    train_config.iterations = ITERATIONS
+    train_config.iterations, train_config.precision = ITERATIONS, "fp32"  # auto could measure differently per run
     train_config.checkpoint_interval = train_config.validation_interval = INTERVAL
     return model_config, train_config
 
