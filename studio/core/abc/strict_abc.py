@@ -2,9 +2,9 @@
 
 Strict sampling reads any ABC (a primer may use all of it) but writes a plain subset: note lengths from
 :data:`SUFFIXES`, header values from :data:`METERS`, :data:`UNIT_LENGTHS` and :data:`KEYS`, chord symbols that
-abc2midi reads as chords, short ``!..!`` decorations, no ties, comments or inline fields. :func:`fillable` answers
-whether the time left in a bar can be filled exactly with such notes; :func:`feed_header` applies the header rules
-to a :class:`~studio.core.abc.rhythm.RhythmState`.
+abc2midi reads as chords (:func:`written_chord_symbols`), short ``!..!`` decorations, no ties, comments or inline
+fields. :func:`fillable` answers whether the time left in a bar can be filled exactly with such notes;
+:func:`feed_header` applies the header rules to a :class:`~studio.core.abc.rhythm.RhythmState`.
 """
 
 from __future__ import annotations
@@ -28,13 +28,15 @@ KEYS = tuple(t + a + m for t in "ABCDEFG" for a in ("", "#", "b") for m in _MODE
 NOTE_LETTERS = frozenset("ABCDEFGabcdefg")
 GENERATED_DECORATIONS = frozenset("~.Tuv")  # no H: abc2midi lengthens notes under a fermata
 ALL_DECORATIONS = frozenset("~.HLMOPSTuvJRk")
-CHORD_SYMBOL = re.compile(r"[A-G][#b]?(m|maj|min|dim|aug|sus)?[2-9]?(/[A-G][#b]?)?")
-CHORD_SYMBOL_CHARS = frozenset("ABCDEFG#bmajindugs23456789/")
+#: Chord qualities strict sampling writes: those of :data:`~studio.core.abc.chords.CHORD_QUALITIES` that abc2midi
+#: reads (it refuses ``maj``, ``min``, ``M``, ``-``, ``o``, and a bare number other than 5, 6, 7 and 9: ``"D2"``).
+WRITTEN_CHORD_QUALITIES = ("", "m", "5", "6", "7", "9", "m6", "m7", "maj7", "M7", "m7b5", "dim", "dim7", "aug", "+",
+                           "sus", "sus2", "sus4")
+_ROOTS = tuple(letter + accidental for letter in "ABCDEFG" for accidental in ("", "#", "b"))
 FIELD = re.compile(r"[ \t]*\[?([A-Za-z+]):([^\]]*)")
 HEADER_LETTERS = frozenset("XTMLRK")
 MAX_HEADER_LINES = 6
 MAX_TEXT_VALUE = 40
-MAX_QUOTE = 10
 MAX_DECORATION = 20
 MAX_GRACE_NOTES = 6
 MAX_CHORD_NOTES = 4  # fiddle double and triple stops; abc2midi refuses long chords
@@ -133,6 +135,19 @@ def _end_header_line(state) -> None:
         state.line_start = True
 
 
+@lru_cache(maxsize=1)
+def written_chord_symbols() -> frozenset[str]:
+    """Every chord symbol strict sampling may write: a root, a quality of :data:`WRITTEN_CHORD_QUALITIES` and an
+    optional slash bass (``D``, ``Em7``, ``Bbmaj7``, ``G/B``)."""
+    chords = {root + quality for root in _ROOTS for quality in WRITTEN_CHORD_QUALITIES}
+    return frozenset(chords | {chord + "/" + bass for chord in chords for bass in _ROOTS})
+
+
+@lru_cache(maxsize=1)
+def written_chord_symbol_prefixes() -> frozenset[str]:
+    """The beginnings of :func:`written_chord_symbols` (inside the quotes, each character must begin one)."""
+    return frozenset(symbol[:end] for symbol in written_chord_symbols() for end in range(1, len(symbol) + 1))
+
 
 class TextModes:
     """The lexical modes of a :class:`~studio.core.abc.rhythm.RhythmState` that take no time: endings, fields,
@@ -168,7 +183,7 @@ class TextModes:
 
     def _mode_quote(self, ch: str) -> None:
         if ch == '"':
-            if not CHORD_SYMBOL.fullmatch(self.tok):
+            if self.tok not in written_chord_symbols():
                 self._deny()
             self.mode, self.tok = "idle", ""
         elif ch == "\n":
@@ -176,7 +191,7 @@ class TextModes:
             self.mode, self.tok = "idle", ""
             self._mode_idle(ch)
         else:
-            if ch not in CHORD_SYMBOL_CHARS or len(self.tok) >= MAX_QUOTE:
+            if self.tok + ch not in written_chord_symbol_prefixes():
                 self._deny()
             self.tok += ch
 
