@@ -19,8 +19,7 @@ from studio.core.text_levels import load_corpus_at_level
 from studio.core.tune_book import generation_note
 
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "default.pt"
-#: Strict tunes (cadence free) as written before cadences existed (commit 128cd04), by a noise model and by the shipped
-#: model; rewritten only where the strict grammar changed on purpose (chord symbols abc2midi reads, 4 December 2026).
+#: Strict tunes written before cadences existed (commit 128cd04), by a noise model and by the shipped model.
 PINS = Path(__file__).parent / "data" / "strict_form_pins.json"
 needs_shipped = pytest.mark.skipif(not SHIPPED.exists(), reason="models/default.pt is not in this checkout")
 

@@ -29,10 +29,16 @@ NOTE_LETTERS = frozenset("ABCDEFGabcdefg")
 GENERATED_DECORATIONS = frozenset("~.Tuv")  # no H: abc2midi lengthens notes under a fermata
 ALL_DECORATIONS = frozenset("~.HLMOPSTuvJRk")
 #: Chord qualities strict sampling writes: those of :data:`~studio.core.abc.chords.CHORD_QUALITIES` that abc2midi
-#: reads (it refuses ``maj``, ``min``, ``M``, ``-``, ``o``, and a bare number other than 5, 6, 7 and 9: ``"D2"``).
-WRITTEN_CHORD_QUALITIES = ("", "m", "5", "6", "7", "9", "m6", "m7", "maj7", "M7", "m7b5", "dim", "dim7", "aug", "+",
+#: reads (it refuses ``maj``, ``min``, ``M``, ``-``, ``o``, and a bare number other than 5, 6, 7 and 9: ``"D2"``),
+#: written with :data:`CHORD_SYMBOL_CHARS`.
+WRITTEN_CHORD_QUALITIES = ("", "m", "5", "6", "7", "9", "m6", "m7", "maj7", "m7b5", "dim", "dim7", "aug",
                            "sus", "sus2", "sus4")
 _ROOTS = tuple(letter + accidental for letter in "ABCDEFG" for accidental in ("", "#", "b"))
+#: Characters that may stand inside quotes; the closing quote only after one of :func:`written_chord_symbols`. Not a
+#: prefix mask on purpose: the models mostly open quotes for fingerings and annotations (``"4"``, ``"^Segno"``), and a
+#: quote that cannot close sends strict sampling back to the bar's start, where a prefix mask would make a chord of it.
+CHORD_SYMBOL_CHARS = frozenset("ABCDEFG#bmajindugs23456789/")
+MAX_QUOTE = 10
 FIELD = re.compile(r"[ \t]*\[?([A-Za-z+]):([^\]]*)")
 HEADER_LETTERS = frozenset("XTMLRK")
 MAX_HEADER_LINES = 6
@@ -143,12 +149,6 @@ def written_chord_symbols() -> frozenset[str]:
     return frozenset(chords | {chord + "/" + bass for chord in chords for bass in _ROOTS})
 
 
-@lru_cache(maxsize=1)
-def written_chord_symbol_prefixes() -> frozenset[str]:
-    """The beginnings of :func:`written_chord_symbols` (inside the quotes, each character must begin one)."""
-    return frozenset(symbol[:end] for symbol in written_chord_symbols() for end in range(1, len(symbol) + 1))
-
-
 class TextModes:
     """The lexical modes of a :class:`~studio.core.abc.rhythm.RhythmState` that take no time: endings, fields,
     comments, quoted chord symbols and ``!..!`` decorations (each ends at its closing character)."""
@@ -191,7 +191,7 @@ class TextModes:
             self.mode, self.tok = "idle", ""
             self._mode_idle(ch)
         else:
-            if self.tok + ch not in written_chord_symbol_prefixes():
+            if ch not in CHORD_SYMBOL_CHARS or len(self.tok) >= MAX_QUOTE:
                 self._deny()
             self.tok += ch
 
