@@ -48,6 +48,8 @@ ARMS = {
     "lr3e-3": (True, {"learning_rate": 3e-3}, None),
     "drop0": (True, {}, 0.0),
     "scratch": (False, {}, None),
+    "scratch-lr3e-4": (False, {"learning_rate": 3e-4}, None),
+    "scratch-lr3e-3": (False, {"learning_rate": 3e-3}, None),
 }
 
 
