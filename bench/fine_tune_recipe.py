@@ -140,6 +140,7 @@ def main() -> int:
     parser.add_argument("--early-stop-patience", type=int, default=0, help="the preset's early stopping (0: off, "
                                                                             "every run trains its full length)")
     parser.add_argument("--sample", type=int, default=0, help="tunes to sample from each fine-tuned arm and the base")
+    parser.add_argument("--base", default=str(SHIPPED_MODEL), help="the model fine-tuned (default: the shipped one)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "auto"),
                         help="the same for every arm (auto could choose differently between them)")
@@ -147,7 +148,7 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     store = RunStore(tempfile.mkdtemp(prefix="fine-tune-bench-"))
-    base_path, home, corpus = SHIPPED_MODEL, "oneills1850", load_corpus(args.corpus)
+    base_path, home, corpus = args.base, "oneills1850", load_corpus(args.corpus)
     if args.smoke:
         base_path, home, corpus = _smoke_base(store)
         args.iterations, args.arms, args.sample = "3", "base,scratch", min(args.sample, 4) or 4
