@@ -38,8 +38,8 @@ def abc2midi_verdict(text: str) -> tuple[bool, bool]:
     """(no error, no bar warning) from ``abc2midi FILE -c``."""
     with tempfile.NamedTemporaryFile("w", suffix=".abc", delete=False) as handle:
         handle.write(text)
-    out = subprocess.run(["abc2midi", handle.name, "-c"], capture_output=True, text=True, timeout=60,
-                         cwd=tempfile.gettempdir())  # it writes barloc.txt into its working folder
+    out = subprocess.run(["abc2midi", handle.name, "-c"], capture_output=True, text=True, errors="replace",
+                         timeout=60, cwd=tempfile.gettempdir())  # it writes barloc.txt into its working folder
     Path(handle.name).unlink()
     lines = (out.stdout + out.stderr).splitlines()
     errors = any(line.startswith("Error") for line in lines)

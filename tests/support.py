@@ -81,9 +81,16 @@ def abc2midi_complaints(text: str, folder: Path) -> list[str]:
     complaints of two versions of a tune compare as lists."""
     path = Path(folder) / "tune.abc"
     path.write_text(text)
-    out = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=60, cwd=folder)
-    return sorted(line.split(" : ", 1)[-1] for line in (out.stdout + out.stderr).splitlines()
+    return sorted(line.split(" : ", 1)[-1] for line in abc2midi_output(path).splitlines()
                   if line.startswith("Error") or "time units" in line)
+
+
+def abc2midi_output(path: Path) -> str:
+    """What ``abc2midi FILE -c`` prints (stdout, then stderr), run in the file's folder (it leaves a barloc.txt
+    there); bytes that are not UTF-8 (abc2midi echoes a tune's bytes, cut anywhere) are replaced, never raised."""
+    done = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, errors="replace", timeout=60,
+                          cwd=Path(path).parent)
+    return done.stdout + done.stderr
 
 
 def oneills_tune(oneills, number: int) -> str:

@@ -9,11 +9,11 @@ except where a row says abc2midi refuses it. Below, the real mistakes that must 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from support import abc2midi_output
 from studio.core.abc.lexer import plain_spellings
 from studio.core.abc.meaning import music21_note_sequence, music21_sounding_notes, sounding_notes
 from studio.core.abc.validate import validate_tune
@@ -72,7 +72,7 @@ def test_abc2midi_reads_the_spellings_it_accepts(construct, tmp_path):
     written, _, accepted = TABLE[construct]
     path = tmp_path / "tune.abc"
     path.write_text(written, encoding="utf-8")
-    out = subprocess.run(["abc2midi", str(path), "-c"], cwd=tmp_path, capture_output=True, text=True).stdout
+    out = abc2midi_output(path)
     assert ("Error" not in out) == accepted, out
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 import re
 import shutil
-import subprocess
 
 import pytest
 
+from support import abc2midi_output
 from studio.core.abc.repair import repair_tune
 from studio.core.abc.validate import is_safe_for_verovio, validate_tune
 
@@ -98,8 +98,7 @@ def test_repair_makes_broken_tunes_structurally_valid():
 
 def _abc2midi_bar_warnings(path) -> set[tuple[int, int]]:
     """Locations (line, column) of abc2midi's bar warnings; replayed repeats add only new locations, bar 0 aside."""
-    output = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=30,
-                            cwd=path.parent).stdout  # abc2midi leaves a barloc.txt in its working folder
+    output = abc2midi_output(path)
     found = set()
     for line in output.splitlines():
         match = _ABC2MIDI_BAR.search(line)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from support import abc2midi_complaints
+from support import abc2midi_complaints, abc2midi_output
 from studio.core.abc.chords import CHORD_QUALITIES
 from studio.core.abc.rhythm import RhythmState
 from studio.core.abc.strict_abc import CHORD_SYMBOL_CHARS, WRITTEN_CHORD_QUALITIES, written_chord_symbols
@@ -156,8 +155,7 @@ ABC2MIDI_HEADER = "X:1\nM:4/4\nL:1/8\nK:D\n"
 def abc2midi_errors(body: str, folder) -> list[str]:
     path = folder / "t.abc"
     path.write_text(ABC2MIDI_HEADER + body + "\n")
-    done = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=60, cwd=folder)
-    return [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("Error")]
+    return [line for line in abc2midi_output(path).splitlines() if line.startswith("Error")]
 
 
 @pytest.mark.parametrize("before, forbidden, fine, rest", [
@@ -187,7 +185,6 @@ def test_a_hornpipe_is_in_two_or_four_time_and_has_no_staccato(meter, allowed_he
     assert allowed(header, "\n") is allowed_here
     path = tmp_path / "h.abc"
     path.write_text(header + "\nK:D\n" + ("A2B2 c2d2|" if meter != "3/2" else "A2B2 c2d2 e2f2|") + "\n")
-    done = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert ("Hornpipe must be in 2/4 or 4/4" in done.stdout + done.stderr) is not allowed_here
+    assert ("Hornpipe must be in 2/4 or 4/4" in abc2midi_output(path)) is not allowed_here
     if allowed_here:
         assert not allowed(header + "\nK:D\nA", ".") and allowed(header.replace("hornpipe", "reel") + "\nK:D\nA", ".")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from studio.core.abc.validate import validate_tune
 from studio.core.configs import SamplingConfig
 from studio.core.generation.sampling import Sampler, SamplingError
 
-from support import bench_module
+from support import abc2midi_output, bench_module
 
 PINS = Path(__file__).parent / "data" / "free_sampling_pins.json"
 #: Every meter's primer (bench/strict_meters.py runs them all at every temperature: the exhaustive matrix).
@@ -89,8 +88,7 @@ def test_strict_tunes_satisfy_abc2midi(sampler, tmp_path):
     for tune in tunes:
         path = tmp_path / f"t{tune.index}.abc"
         path.write_text(tune.text)
-        out = subprocess.run(["abc2midi", str(path), "-c"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
-        lines = (out.stdout + out.stderr).splitlines()
+        lines = abc2midi_output(path).splitlines()
         assert not [line for line in lines if line.startswith("Error")], (tune.text, lines)
         assert not [line for line in lines if "time units" in line], (tune.text, lines)
 
