@@ -37,7 +37,10 @@ def start_long_tiny_run(qtbot, window):
                         ("validation_interval", "100000")):
         panel.form.set_value(name, value)
     qtbot.mouseClick(panel.train_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: len(panel.chart.train_data()[0]) >= 3, timeout=TIMEOUT)
+    # train_data() drains the points itself, so it can see steps before the queued run_created has been delivered:
+    # wait for both (a loaded machine once ran 3 tiny steps between two polls)
+    qtbot.waitUntil(lambda: len(panel.chart.train_data()[0]) >= 3 and panel.current_run() is not None,
+                    timeout=TIMEOUT)
 
 
 def show_tune(qtbot, panel, text: str):
