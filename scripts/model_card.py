@@ -1,13 +1,14 @@
 """Writes the model card of a shipped model: data, configuration, training figures and quality metrics.
 
     python scripts/model_card.py --model models/default.pt --run RUN_ID [--tunes 100] [--out models/MODEL_CARD.md]
-        [--reference oneills1850] [--extra bench-table.md]
+        [--reference oneills1850] [--recipe "$(cat how-it-was-made.md)"] [--extra bench-table.md]
 
 It samples ``--tunes`` tunes at each temperature (fixed seeds 0..N-1) with free bars and with the window's defaults
 (strict bars, AABB, phrase repeats, cadence home), scores them with the project's metrics against the reference corpus (O'Neill's:
 the tradition the studio is about, and the held-out tunes every model is scored on), and puts them beside the
 real-vs-real baseline (two halves of the corpus). ``--extra`` appends a Markdown file (e.g. the table of
-``bench/strict_quality.py``, which adds abc2midi's verdicts and best-of-N).
+``bench/strict_quality.py``, which adds abc2midi's verdicts and best-of-N); ``--recipe`` is the hand-written part:
+how the model was made and chosen, the figures of the arms tried, what it gained over the model before it.
 """
 
 from __future__ import annotations
@@ -46,36 +47,6 @@ PREVIOUS_MODEL = ("the model shipped on 3 December 2026 (the same recipe with 3,
                   "/ 1.726; the one shipped until then (the lab's network trained 7,000 steps of random windows at "
                   "batch 8 on irishCombined, canonical text, key augmentation, dropout 0.2) 1.202 and 2.798, by "
                   "position 1.129 / 1.235 / 1.204 / 1.304 / 1.592 nats per character.")
-
-#: The recipe the next shipped model is to try (issue 13), written before it was trained: not measured yet.
-NEXT_MODEL = """
-## Next model (not yet trained: a recipe to try, no figure below is measured)
-Target: at most 1.10 nats per character on O'Neill's validation tunes with `python -m studio score` (whole tunes;
-this model: 1.150), Yang & Lerch mean overlap at least 0.90 at temperature 1.0 (this model: 0.84), median repeated-bar
-share inside the corpus's 5-95% band, and under 25 MB as shipped (half precision). What to try, one change at a time
-against the same held-out tunes, keeping what lowers the held-out score:
-- more data of the same tradition: `irishCombined` (O'Neill's, plus Ryan's Mammoth and Aird's airs on the training
-  side only; O'Neill's validation tunes stay held out and near-copies of them are dropped from the extras);
-- key transposition as data augmentation: `--augment-keys=-5,-2,2,5` (each training tune also in the keys a fourth and
-  a whole tone away: a tune in D also in A, C, E and G; copies kept within G3-E6; validation tunes never transposed);
-- dropout (0.2 to 0.3) and, within the size limit, two LSTM layers of 768 units (about 7.9 M parameters, 16 MB in half
-  precision; two layers of 1024 would be 28 MB);
-- a longer run with the cosine schedule (12,000 steps: about an hour at this CPU's 0.3 s per step on a free core).
-
-```sh
-python -m studio train --preset lab --corpus irishCombined --iterations 12000 --lr-schedule cosine --dropout 0.2 \\
-    --augment-keys=-5,-2,2,5 --name next-1x1024
-python -m studio train --preset lab --corpus irishCombined --iterations 12000 --lr-schedule cosine --dropout 0.2 \\
-    --num-layers 2 --hidden-size 768 --augment-keys=-5,-2,2,5 --name next-2x768
-python -m studio score --run RUN_ID --corpus oneills1850 --split validation      # the same held-out tunes for every run
-python -m studio package --run RUN_ID --out models/default.pt
-python scripts/model_card.py --model models/default.pt --run RUN_ID
-```
-The window does the same: Runs tab, Score on corpus... (oneills1850, validation) adds the score to each run's row.
-New runs train on the canonical text level (this model read the raw text): a score is per character of the text the
-model reads, so compare runs of one level, or vary the level in an experiment
-(`python -m studio experiment --preset lab --vary text_level=raw,canonical`).
-"""
 
 SHOWN_FEATURES = ("pitch_range", "pitch_class_entropy", "mean_abs_interval", "step_rate", "leap_rate",
                   "repeated_bar_share", "bar_error_rate")
@@ -136,7 +107,7 @@ def main() -> None:
     parser.add_argument("--reference", default="oneills1850",
                         help="the corpus the tunes are compared with and whose validation tunes are scored")
     parser.add_argument("--extra", help="a Markdown file appended to the card (e.g. bench/strict_quality.py's table)")
-    parser.add_argument("--recipe", default="", help="Markdown: how this model was chosen (replaces 'Next model')")
+    parser.add_argument("--recipe", default="", help="Markdown: how this model was made and chosen, and what it gained")
     args = parser.parse_args()
 
     model_path = Path(args.model)
@@ -236,7 +207,7 @@ form by construction; what remains is the melody itself, which the held-out scor
 python -m studio package --run RUN_ID --out models/default.pt
 python scripts/model_card.py --model models/default.pt --run RUN_ID
 ```
-{args.recipe or NEXT_MODEL}{Path(args.extra).read_text(encoding="utf-8") if args.extra else ""}"""
+{args.recipe}{Path(args.extra).read_text(encoding="utf-8") if args.extra else ""}"""
     Path(args.out).write_text(card, encoding="utf-8")
     Path(args.out).with_suffix(".json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(card)
