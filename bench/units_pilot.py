@@ -89,7 +89,8 @@ def sampled(checkpoint: Path, count: int, seed: int, temperature: float, batch: 
 
 
 def arm(units: str, args, corpus, held_out, store: RunStore) -> dict:
-    model_config = ModelConfig(**({"embedding_dim": 16, "hidden_size": 32} if args.smoke else {"hidden_size": 512}))
+    model_config = ModelConfig(**({"embedding_dim": 16, "hidden_size": 32} if args.smoke else
+                                  {"hidden_size": args.hidden_size, "num_layers": args.num_layers}))
     train_config = TrainConfig(iterations=args.steps, batch_size=args.batch, seq_length=args.seq, lr_schedule="cosine",
                                context="stream", precision="fp32", seed=args.seed, units=units, text_level="canonical",
                                validation_interval=args.steps, checkpoint_interval=args.steps)
@@ -131,6 +132,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--seq", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--hidden-size", type=int, default=512)
+    parser.add_argument("--num-layers", type=int, default=1)
     parser.add_argument("--tunes", type=int, default=100)
     parser.add_argument("--sample-seed", type=int, default=5000)
     parser.add_argument("--sample-batch", type=int, default=50)
@@ -147,6 +150,7 @@ def main() -> None:
     corpus = load_corpus(source)
     held_out = corpus_at_level(corpus, "canonical")
     print(f"units pilot: {source}, {args.steps} steps, batch {args.batch}, sequence {args.seq}, seed {args.seed}, "
+          f"network {args.num_layers} x {args.hidden_size}, "
           f"1 thread; {args.tunes} free tunes at T={args.temperature} from seed {args.sample_seed}; out {out}",
           flush=True)
     rows = [arm(units, args, corpus, held_out, RunStore(out / "runs")) for units in args.units.split(",")]
