@@ -21,7 +21,8 @@ from studio.core.runs import LossPoint, RunStore
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ITERATIONS, INTERVAL = 60, 20
 TINY_ARGS = ["--preset", "tiny", "--iterations", str(ITERATIONS), "--checkpoint-interval", str(INTERVAL),
-             "--validation-interval", str(INTERVAL), "--threads", "1", "--precision", "fp32"]  # one precision: curves compared
+             "--validation-interval", str(INTERVAL), "--threads", "1",
+             "--precision", "fp32"]  # one precision: the curves are compared
 
 
 class Warnings(TrainingListener):
