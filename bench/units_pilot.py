@@ -17,6 +17,11 @@ steps at Adam 5e-3, stream context, fp32), one arm after the other in this proce
 
     python bench/units_pilot.py --out /tmp/units-pilot          # both arms: about 20 minutes of one core each
     python bench/units_pilot.py --smoke                          # a tiny network, 20 steps on O'Neill's first file
+
+``--one-tonic D`` writes every tune of the corpus (training and held-out alike) with the tonic D before anything
+else, mode kept (a tune in G major becomes D major, one in A dorian D dorian; the move of -5 to +6 semitones that
+keeps the tune in O'Neill's range, an octave further when it must; tunes without a tonic or that fit no octave stay
+as written): the pilot of training in one key, as folk-rnn's later data did, so a cadence is learnt on one pitch.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -34,11 +40,15 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from strict_sampling import abc2midi_verdict  # noqa: E402
 
+from studio.core.abc.keys import read_key  # noqa: E402
+from studio.core.abc.tokenizer import scan_tune  # noqa: E402
+from studio.core.abc.transpose import transpose_abc  # noqa: E402
 from studio.core.abc.units import abc_tokens  # noqa: E402
 from studio.core.abc.validate import validate_tune  # noqa: E402
 from studio.core.configs import ModelConfig, SamplingConfig, TrainConfig  # noqa: E402
-from studio.core.corpus import DEFAULT_CORPUS, builtin_corpus_files, load_corpus  # noqa: E402
+from studio.core.corpus import DEFAULT_CORPUS, Tune, builtin_corpus_files, load_corpus  # noqa: E402
 from studio.core.generation.sampling import Sampler  # noqa: E402
+from studio.core.learning.augmentation import fitting_shift, pitch_span  # noqa: E402
 from studio.core.learning.training import Trainer  # noqa: E402
 from studio.core.quality.metrics import tune_metrics  # noqa: E402
 from studio.core.quality.scoring import TUNE_ENDING, score_corpus  # noqa: E402
@@ -54,6 +64,22 @@ SHARES = ("valid", "bars_ok", "final_tonic", "strain_tonic", "a2m_clean", "compl
 
 def units_of(text: str, units: str) -> list[str]:
     return abc_tokens(text) if units == "tokens" else list(text)
+
+
+def in_one_tonic(corpus, tonic_letter: str):
+    """``corpus`` with every tune moved to the tonic ``tonic_letter`` (see the module docstring) and how many moved."""
+    target = read_key(tonic_letter).tonic_pitch_class
+    tunes, moved = [], 0
+    for tune in corpus.tunes:
+        key = read_key(scan_tune(tune.text).fields.get("K", ""))
+        shift = None
+        if key is not None:
+            semitones = (target - key.tonic_pitch_class + 5) % 12 - 5  # -5..+6
+            shift = fitting_shift(pitch_span(tune.text), semitones) if semitones else 0
+        if shift:
+            tune, moved = Tune(tune.id, tune.title, transpose_abc(tune.text, shift)), moved + 1
+        tunes.append(tune)
+    return replace(corpus, tunes=tunes), moved
 
 
 def unseen_units(split, units: str) -> tuple[int, int]:
@@ -134,6 +160,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hidden-size", type=int, default=512)
     parser.add_argument("--num-layers", type=int, default=1)
+    parser.add_argument("--one-tonic", default="", help="write every tune with this tonic first (e.g. D)")
     parser.add_argument("--tunes", type=int, default=100)
     parser.add_argument("--sample-seed", type=int, default=5000)
     parser.add_argument("--sample-batch", type=int, default=50)
@@ -148,6 +175,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     source = str(builtin_corpus_files(DEFAULT_CORPUS)[0]) if args.smoke else DEFAULT_CORPUS
     corpus = load_corpus(source)
+    if args.one_tonic:
+        corpus, moved = in_one_tonic(corpus, args.one_tonic)
+        print(f"one tonic {args.one_tonic}: {moved} of {len(corpus.tunes)} tunes moved", flush=True)
     held_out = corpus_at_level(corpus, "canonical")
     print(f"units pilot: {source}, {args.steps} steps, batch {args.batch}, sequence {args.seq}, seed {args.seed}, "
           f"network {args.num_layers} x {args.hidden_size}, "
