@@ -90,9 +90,10 @@ def _base_from_args(args):
     except FineTuningError as exc:
         raise UserError(str(exc)) from exc
     conflicts = base.conflicts({"embedding_dim": args.embedding_dim, "hidden_size": args.hidden_size,
-                                "num_layers": args.num_layers, "text_level": args.text_level})
+                                "num_layers": args.num_layers, "text_level": args.text_level,
+                                "tonic": args.tonic})
     if conflicts:
-        raise UserError(f"--from {args.from_model}: the run takes {base.label}'s network and text level, so it "
+        raise UserError(f"--from {args.from_model}: the run takes {base.label}'s network, text level and tonic, so it "
                         f"cannot have {'; '.join(conflicts)}")
     return base
 

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Callable
 
 from studio.core.abc.canonical import TEXT_LEVELS
+from studio.core.abc.key_moves import TONICS
 
 DEFAULT_PRIMER = "X:1\n"
 #: ``TrainConfig.context``: ``window`` (the lab's random windows from a zero state) or ``stream`` (whole tunes).
@@ -210,6 +211,10 @@ TEXT_LEVEL_HELP = {
 CONTEXT_HELP = {"stream": "stream: whole tunes, the network's memory carried from one window to the next (and "
                           "validated on whole tunes, as sampling reads them)",
                 "window": "window: random windows, each read from a blank memory (the lab's)"}
+TONIC_HELP = {"written": "as written: every tune in its own key (the lab's)",
+              **{letter: f"{letter}: every tune written with the tonic {letter}, its mode kept (a reel in G major "
+                         f"in {letter} major, a jig in A dorian in {letter} dorian), so cadences are learnt on one "
+                         "note; the model then writes in that key" for letter in TONICS[1:]}}
 UNITS_HELP = {"characters": "characters: one character at a time (the lab's)",
               "tokens": "tokens: one ABC token at a time, as folk-rnn reads (a note with its length, a bar line, a "
                         "field); a measurement for now: strict bars, regeneration and the inspector need characters"}
@@ -235,6 +240,11 @@ class TrainConfig(ConfigFields):
     stream of whole tunes, read window after window with the state carried across steps (truncated backpropagation
     through time, :mod:`studio.core.learning.tune_streams`), and validates on whole tunes read from a zero state, as sampling
     reads them. Runs saved before the field existed load as ``window``.
+
+    ``tonic``: ``written`` (the lab's) trains on every tune in its own key; a letter (``D``) writes every tune,
+    training and held-out alike, with that tonic first, mode kept (:mod:`studio.core.abc.key_moves`): cadences are
+    learnt on one note, and the model writes its tunes in that key. Not with ``augment_keys``, which undoes it.
+    Runs saved before the field existed load as ``written``.
 
     ``units``: what the model reads at each step (:mod:`studio.core.network.token_vocabulary`): ``characters`` (the
     lab's, the default) or ``tokens`` (:func:`studio.core.abc.units.abc_tokens`); ``seq_length`` counts them.
@@ -287,6 +297,8 @@ class TrainConfig(ConfigFields):
         "stream", "Context",
         "What each window of text is read after", choices=_choices(CONTEXTS, CONTEXT_HELP), group="text",
         column="Context", saved_before="window")
+    tonic: str = setting("written", "Tonic", "The key the tunes are written in for training",
+                         choices=_choices(TONICS, TONIC_HELP), group="text", column="Tonic", saved_before="written")
     units: str = setting("characters", "Units", "What the model reads at each step",
                          choices=_choices(UNITS, UNITS_HELP), group="text", form=False, saved_before="characters")
 
@@ -297,6 +309,9 @@ class TrainConfig(ConfigFields):
             out["augment_keys"] = "must be semitone shifts from -11 to 11, none of them 0"
         elif len({s % 12 for s in shifts}) != len(shifts):
             out["augment_keys"] = "must name each key once (a shift and the same shift 12 apart give one key)"
+        elif shifts and self.tonic != "written":
+            out["augment_keys"] = (f"cannot go with one tonic ({self.tonic}): key augmentation writes the tunes in "
+                                   "other keys again")
         return out
 
     def learning_rate_at(self, step: int) -> float:

@@ -8,7 +8,8 @@ from studio.core.abc.keys import read_key
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.configs import TrainConfig
 from studio.core.corpus import load_corpus
-from studio.core.learning.augmentation import PLAYABLE_RANGE, augmented_tunes, fitting_shift, pitch_span
+from studio.core.abc.key_moves import PLAYABLE_RANGE, fitting_shift, pitch_span
+from studio.core.learning.augmentation import augmented_tunes
 from studio.core.learning.training import Trainer
 
 SHIFTS = (-5, 2)

@@ -1,24 +1,26 @@
-"""Key transposition as data augmentation: the training tunes written again in other keys the instruments use.
+"""Key moves of the training tunes: augmentation (written again in other keys) and one tonic (all in one key).
 
 ``TrainConfig.augment_keys`` lists semitone shifts (e.g. ``(-5, -2, 2, 5)``: a tune in D is added in A, C, E and
 G). Each training tune gets one transposed copy per shift, through :func:`studio.core.abc.transpose.transpose_abc`
 (``K:``, notes, accidentals and chord symbols move; bar lengths stay). The range check: a copy must lie within
-:data:`PLAYABLE_RANGE` (the span O'Neill's tunes use, G3 to E6: the fiddle's lowest string to the top of the flute's
-and whistle's second octave); when the shift itself would leave it, the same key an octave lower or higher is taken,
-and a tune that fits neither way gets no copy for that shift. Validation tunes are never transposed, so the held-out
-score stays the score of the corpus as written.
+:data:`~studio.core.abc.key_moves.PLAYABLE_RANGE` (the span O'Neill's tunes use, G3 to E6: the fiddle's lowest
+string to the top of the flute's and whistle's second octave); when the shift itself would leave it, the same key an
+octave lower or higher is taken, and a tune that fits neither way gets no copy for that shift. Validation tunes are
+never transposed, so the held-out score stays the score of the corpus as written.
+
+``TrainConfig.tonic`` (a letter) writes every tune, training and held-out alike, with that tonic before anything
+else (:func:`tunes_in_tonic`): the model then reads and writes tunes in one key, and its held-out score is the
+score of the held-out tunes in that key (:func:`studio.core.quality.scoring.score_corpus` moves them the same way).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from studio.core.abc.tokenizer import scan_tune
+from studio.core.abc.key_moves import fitting_shift, in_tonic, pitch_span
 from studio.core.abc.transpose import transpose_abc
 from studio.core.corpus import Tune
 
-#: MIDI pitches a transposed copy may use: G3 (55) to E6 (88), the lowest and highest notes of O'Neill's 1850.
-PLAYABLE_RANGE = (55, 88)
 #: Characters a transposition can write that the original tune may lack (note letters, accidentals, octave marks,
 #: the sharp and flat of ``K:`` and chord symbols): a vocabulary for augmented training holds them all.
 TRANSPOSITION_ALPHABET = "ABCDEFGabcdefg^_=',#b"
@@ -40,22 +42,10 @@ class AugmentationReport:
                 "octave_moved": self.octave_moved, "skipped": len(self.skipped)}
 
 
-def pitch_span(text: str) -> tuple[int, int] | None:
-    """The lowest and highest MIDI pitch of a tune's notes (grace notes included), or None without notes."""
-    pitches = [t.pitch for t in scan_tune(text).tokens if t.kind in ("note", "grace_note") and t.pitch is not None]
-    return (min(pitches), max(pitches)) if pitches else None
-
-
-def fitting_shift(span: tuple[int, int] | None, semitones: int, playable=PLAYABLE_RANGE) -> int | None:
-    """``semitones``, or the same key an octave lower or higher, whichever keeps ``span`` inside ``playable`` (the
-    smallest move first); None when no octave fits."""
-    if span is None:
-        return None
-    low, high = span
-    for shift in sorted((semitones, semitones - 12, semitones + 12), key=abs):
-        if playable[0] <= low + shift and high + shift <= playable[1]:
-            return shift
-    return None
+def tunes_in_tonic(tunes, tonic: str) -> list[Tune]:
+    """``tunes`` written with the tonic ``tonic`` (``TrainConfig.tonic``; ``written``: as they are), ids kept; a tune
+    without a readable tonic or that fits no octave stays as written."""
+    return list(tunes) if tonic == "written" else [replace(t, text=in_tonic(t.text, tonic)) for t in tunes]
 
 
 def augmented_tunes(tunes, shifts, report: AugmentationReport | None = None) -> list[Tune]:

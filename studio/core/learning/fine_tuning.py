@@ -70,13 +70,18 @@ class Base:
                for name in SHAPE_FIELDS if asked.get(name) is not None and asked[name] != getattr(base, name)]
         if asked.get("text_level") is not None and asked["text_level"] != self.text_level:
             out.append(f"text level {asked['text_level']} (the base reads {self.text_level} text)")
+        tonic = self.checkpoint.train_config.tonic
+        if asked.get("tonic") is not None and asked["tonic"] != tonic:
+            out.append(f"tonic {asked['tonic']} (the base reads tunes {_tonic_words(tonic)})")
         return out
 
     def settings(self, model_config: ModelConfig, train_config: TrainConfig) -> tuple[ModelConfig, TrainConfig]:
-        """The run's settings with the base's shape and text level (dropout and the rest stay the run's)."""
+        """The run's settings with the base's shape, text level, units and tonic (dropout and the rest stay the
+        run's)."""
         base = self.checkpoint.model_config
         shaped = replace(model_config, **{name: getattr(base, name) for name in SHAPE_FIELDS})
-        return shaped, replace(train_config, text_level=self.text_level, units=self.checkpoint.train_config.units)
+        taken = self.checkpoint.train_config
+        return shaped, replace(train_config, text_level=self.text_level, units=taken.units, tonic=taken.tonic)
 
     def vocabulary_for(self, text: str) -> tuple[Vocabulary, str]:
         """The base's characters and those of ``text`` it lacks (sorted together), and the added ones."""
@@ -177,6 +182,10 @@ def parent_of(run: Run) -> Base | None:
         return load_base(parent["path"])
     except FineTuningError:
         return None
+
+
+def _tonic_words(tonic: str) -> str:
+    return "in their own keys" if tonic == "written" else f"with the tonic {tonic}"
 
 
 def split_owner(checkpoint: Checkpoint, run: Run | None, corpus_identity: str, corpus_name: str

@@ -23,7 +23,9 @@ from torch import nn
 from studio.core.configs import ModelConfig, TrainConfig
 from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.disk_space import write_failure
-from studio.core.learning.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes
+from studio.core.learning.augmentation import (
+    TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes, tunes_in_tonic,
+)
 from studio.core.learning.early_stopping import STOPPED_EARLY, EarlyStopping
 from studio.core.learning.fine_tuning import Base, held_out_problem, start_from
 from studio.core.learning.run_writer import RunWriter
@@ -65,6 +67,9 @@ class Trainer:
         problems = {**model_config.problems(), **train_config.problems()}
         if problems:
             raise TrainingError("; ".join(f"{k} {v}" for k, v in problems.items()))
+        if train_config.tonic != "written":  # every tune in one key, before anything reads them
+            split = replace(split, train=tuple(tunes_in_tonic(split.train, train_config.tonic)),
+                            validation=tuple(tunes_in_tonic(split.validation, train_config.tonic)))
         self.split = split
         self.vocabulary = vocabulary
         self.model_config = replace(model_config, vocab_size=len(vocabulary))
@@ -140,10 +145,11 @@ class Trainer:
         corpus = corpus_at_level(corpus, train_config.text_level)
         split = corpus.split(train_config.validation_fraction, train_config.seed)
         if train_config.units == "tokens" and base is None:  # the tokens of the corpus, as characters are taken
-            tunes = augmented_tunes(corpus.tunes, train_config.augment_keys)
+            tunes = augmented_tunes(tunes_in_tonic(corpus.tunes, train_config.tonic), train_config.augment_keys)
             vocabulary, added = TokenVocabulary.from_texts(tune.text + TUNE_ENDING for tune in tunes), ""
         else:
-            text = corpus.report.vocabulary + (TRANSPOSITION_ALPHABET if train_config.augment_keys else "")
+            moved = train_config.augment_keys or train_config.tonic != "written"
+            text = corpus.report.vocabulary + (TRANSPOSITION_ALPHABET if moved else "")
             vocabulary, added = base.vocabulary_for(text) if base is not None else (Vocabulary.from_text(text), "")
         if base is not None and held_out_problem(split, len(corpus.tunes)):
             raise TrainingError(held_out_problem(split, len(corpus.tunes)))

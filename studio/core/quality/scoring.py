@@ -36,6 +36,7 @@ from torch import nn
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.configs import SCORE_METHODS as METHODS, SCORE_SPLITS as SPLITS
 from studio.core.corpus import COMBINED_CORPORA, Corpus, Tune, join_tunes, load_corpus
+from studio.core.learning.augmentation import tunes_in_tonic
 from studio.core.learning.fine_tuning import parent_of, split_owner
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint
 from studio.core.network.inspection import LOG2, known_characters, padded_codes, seen_text
@@ -311,7 +312,8 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
 
     ``run``: the run whose stored split to use (found from the checkpoint's folder when not given). ``method``:
     ``tunes`` (whole tunes) or ``windows`` (the trainer's validation windows, with the checkpoint's sequence length
-    and window count). The corpus is read at the model's text level (raw, canonical or melody), as it trained.
+    and window count). The corpus is read at the model's text level (raw, canonical or melody) and, for a model
+    trained in one tonic, in that key, as it trained.
     """
     if method not in METHODS:
         raise ScoringError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
@@ -326,6 +328,7 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
     tunes = tunes_of_split(corpus, split, *split_owner(checkpoint, run, corpus.identity(), corpus.name))
     if not tunes:
         raise ScoringError(f"the {split} split of {corpus.name} holds no tune")
+    tunes = tunes_in_tonic(tunes, checkpoint.train_config.tonic)  # a one-tonic model reads every tune in its key
     model = checkpoint.build_model()
     vocabulary = checkpoint.vocabulary
     name = Path(model_path).name if run is None else f"{run.id}/{Path(model_path).name}"

@@ -26,7 +26,7 @@ NOTHING = "nothing (random weights)"
 SHIPPED = "the shipped model"
 A_FILE = "a model file..."
 #: The form fields a base decides (locked while one is chosen).
-LOCKED_FIELDS = ("embedding_dim", "hidden_size", "num_layers", "text_level")
+LOCKED_FIELDS = ("embedding_dim", "hidden_size", "num_layers", "text_level", "tonic")
 FINE_TUNE_PRESET = "fine-tune"
 
 
@@ -174,7 +174,8 @@ def _lock_form(form, base) -> None:
         form.set_preset(FINE_TUNE_PRESET)
         config, level = base.checkpoint.model_config, base.text_level
         for name, value in (("embedding_dim", config.embedding_dim), ("hidden_size", config.hidden_size),
-                            ("num_layers", config.num_layers), ("text_level", level)):
+                            ("num_layers", config.num_layers), ("text_level", level),
+                            ("tonic", base.checkpoint.train_config.tonic)):
             form.set_value(name, str(value))
         form.preset_box.setCurrentText(next(k for k, v in _preset_labels().items() if v == FINE_TUNE_PRESET))
     for name in LOCKED_FIELDS:

@@ -1,0 +1,58 @@
+"""Moving a whole tune to another key within the range the instruments play: by a shift, or to one tonic.
+
+Key augmentation (:mod:`studio.core.learning.augmentation`) writes a training tune again a few semitones away; the
+one-tonic setting (``TrainConfig.tonic``) writes every tune with the same tonic, mode kept (a reel in G major
+becomes a reel in D major, a jig in A dorian one in D dorian), so a model learns its cadences on one pitch, as
+folk-rnn's later data were written in one key. Both move notes, accidentals, ``K:`` and chord symbols through
+:func:`~studio.core.abc.transpose.transpose_abc` (bar lengths stay) and keep the tune inside :data:`PLAYABLE_RANGE`:
+when the plain move would leave it, the same key an octave lower or higher is taken.
+"""
+
+from __future__ import annotations
+
+from studio.core.abc.keys import read_key
+from studio.core.abc.tokenizer import scan_tune
+from studio.core.abc.transpose import transpose_abc
+
+#: MIDI pitches a moved tune may use: G3 (55) to E6 (88), the lowest and highest notes of O'Neill's 1850.
+PLAYABLE_RANGE = (55, 88)
+#: ``TrainConfig.tonic``: ``written`` leaves every tune in its own key; a letter writes every tune with that tonic.
+TONICS = ("written", "C", "D", "E", "F", "G", "A", "B")
+
+
+def pitch_span(text: str) -> tuple[int, int] | None:
+    """The lowest and highest MIDI pitch of a tune's notes (grace notes included), or None without notes."""
+    pitches = [t.pitch for t in scan_tune(text).tokens if t.kind in ("note", "grace_note") and t.pitch is not None]
+    return (min(pitches), max(pitches)) if pitches else None
+
+
+def fitting_shift(span: tuple[int, int] | None, semitones: int, playable=PLAYABLE_RANGE) -> int | None:
+    """``semitones``, or the same key an octave lower or higher, whichever keeps ``span`` inside ``playable`` (the
+    smallest move first); None when no octave fits."""
+    if span is None:
+        return None
+    low, high = span
+    for shift in sorted((semitones, semitones - 12, semitones + 12), key=abs):
+        if playable[0] <= low + shift and high + shift <= playable[1]:
+            return shift
+    return None
+
+
+def shift_to_tonic(text: str, tonic: str) -> int | None:
+    """The semitones that write ``text`` with the tonic ``tonic`` (a letter, see :data:`TONICS`): the nearer way
+    (-5 to +6), an octave further when the range asks; 0 when the tune is already there; None when the tune has no
+    readable tonic (``K:none``, no ``K:``) or fits no octave."""
+    key = read_key(scan_tune(text).fields.get("K", ""))
+    target = read_key(tonic)
+    if key is None or target is None:
+        return None
+    semitones = (target.tonic_pitch_class - key.tonic_pitch_class + 5) % 12 - 5
+    return fitting_shift(pitch_span(text), semitones) if semitones else 0
+
+
+def in_tonic(text: str, tonic: str) -> str:
+    """``text`` written with the tonic ``tonic`` (``written``: unchanged); a tune that cannot move stays as it is."""
+    if tonic == "written":
+        return text
+    shift = shift_to_tonic(text, tonic)
+    return transpose_abc(text, shift) if shift else text
