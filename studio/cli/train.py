@@ -161,6 +161,9 @@ def cmd_train(args) -> int:
                   "minute; then cached)...", file=sys.stderr)
             corpus = corpus_at_level(corpus, train_config.text_level)
             print(corpus.normalisation.summary().split("\n")[0], file=sys.stderr)
+        if train_config.tonic != "written":
+            print(f"every tune written with the tonic {train_config.tonic}, its mode kept (a tune that fits no octave "
+                  "of the range stays as written)", file=sys.stderr)
         listener = _CliListener(train_config.iterations)
         try:
             trainer = Trainer.new(corpus, model_config, train_config, store, args.name, listener, base)

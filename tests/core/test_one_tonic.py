@@ -14,6 +14,7 @@ from studio.core.configs import TrainConfig
 from studio.core.corpus import load_corpus
 from studio.core.learning.augmentation import TRANSPOSITION_ALPHABET
 from studio.core.learning.fine_tuning import load_base
+from studio.core.learning.packaging import card_text
 from studio.core.learning.training import Trainer
 from studio.core.quality.scoring import TUNE_ENDING, score_corpus
 
@@ -88,3 +89,4 @@ def test_a_one_tonic_run_trains_scores_and_hands_its_key_to_a_fine_tuned_run(sma
     _, settings = base.settings(*tiny_configs(5))
     assert settings.tonic == "D"
     assert base.conflicts({"tonic": "G"}) and not base.conflicts({"tonic": "D"})
+    assert "every tune written with the tonic D (so it writes in D)" in card_text(checkpoint, base.checkpoint, "a run")

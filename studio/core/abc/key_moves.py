@@ -56,3 +56,8 @@ def in_tonic(text: str, tonic: str) -> str:
         return text
     shift = shift_to_tonic(text, tonic)
     return transpose_abc(text, shift) if shift else text
+
+
+def tonic_clause(tonic: str) -> str:
+    """How a run's or model's ``tonic`` setting reads after what it reads: ``""`` for ``written``."""
+    return "" if tonic == "written" else f", every tune written with the tonic {tonic} (so it writes in {tonic})"

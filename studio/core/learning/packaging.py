@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from studio.core.abc.key_moves import tonic_clause
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
 from studio.core.runs import Run
 
@@ -40,7 +41,8 @@ def card_text(model_path: Path | str, checkpoint: Checkpoint, source: str) -> st
     lines = [f"# {Path(model_path).name}", "",
              f"Packaged from {source} at step {checkpoint.step:,}. Network: a character LSTM, embedding "
              f"{shape.embedding_dim}, {shape.num_layers} layer(s) of {shape.hidden_size}, "
-             f"{len(checkpoint.vocabulary)} characters; reads {checkpoint.train_config.text_level} text.",
+             f"{len(checkpoint.vocabulary)} characters; reads {checkpoint.train_config.text_level} text"
+             + tonic_clause(checkpoint.train_config.tonic) + ".",
              f"Trained on {corpus.get('name', 'an unrecorded corpus')}"
              + (f" ({corpus['tunes']:,} tunes)" if corpus.get("tunes") else "")
              + (f"; best held-out loss {best:.3f} nats per character." if best is not None else ".")]

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from studio.core.abc.key_moves import tonic_clause
 from studio.core.learning.early_stopping import STOPPED_EARLY
 from studio.core.runs import RunStore
 from studio.ui.run_history.runs_panel import RunsPanel
@@ -193,7 +194,7 @@ class TrainPanel(QWidget):
 
     def _start_run(self, corpus, model_config, train_config) -> None:
         self._begin(self.start_from.trainer_maker(corpus, model_config, train_config), train_config.iterations, 0)
-        self._say(f"Training on {corpus.name} ({corpus.text_level} text): {train_config.iterations:,} steps, "
+        self._say(f"Training on {corpus.name} ({corpus.text_level} text{tonic_clause(train_config.tonic)}): {train_config.iterations:,} steps, "
                   f"batch {train_config.batch_size}, sequence {train_config.seq_length}.")
 
     def _with_level(self, corpus, level: str, then) -> None:
