@@ -17,12 +17,13 @@ the tune's ending after them (the closing bar line, then the end of the tune), a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Callable
 
 from studio.core.abc.keys import read_key
 from studio.core.abc.timeline import TICKS_PER_WHOLE, read_bars
+from studio.core.generation.model_key import ModelKey
 from studio.core.generation.regenerate import (
     Candidate, Regeneration, RegenerationError, characters_only, joined, model_text, primer_state, read_after,
     sample_bars, tune_ending, tune_strains,
@@ -60,13 +61,28 @@ def new_strain(sampler, text: str, count: int = 16, temperature: float = 1.0, se
                progress: Callable[[str], None] | None = None) -> Regeneration:
     """Samples ``count`` new strains after the tune's last one and ranks them (see the module docstring).
 
-    Candidate ``i`` draws from a generator seeded ``seed + i``; repeated candidates are dropped."""
+    Candidate ``i`` draws from a generator seeded ``seed + i``; repeated candidates are dropped. A model that
+    learnt every tune in one key reads the tune in that key (:mod:`studio.core.generation.model_key`)."""
     characters_only(sampler.vocabulary, "a new strain")
-    vocabulary, strains = sampler.vocabulary, tune_strains(text)
-    body = [bar for bar in strains[-1] if not bar.pickup] if strains else []
-    if not body:
+    key = ModelKey.for_tune(sampler, text)
+    made = _new_strain_as_written(sampler, key.into(text), count, temperature, seed, should_stop, progress)
+    if not key.moves:
+        return made
+    insert = _last_strain(text)[-1].end
+    return key.back(made, text, insert, insert, replace(made.selection, start=insert, end=insert))
+
+
+def _last_strain(text: str):
+    """The bars of the tune's last strain (RegenerationError when it has no bars of music)."""
+    strains = tune_strains(text)
+    if not strains or all(bar.pickup for bar in strains[-1]):
         raise RegenerationError("the tune has no bars of music to follow with a new strain")
-    last = strains[-1]
+    return strains[-1]
+
+
+def _new_strain_as_written(sampler, text, count, temperature, seed, should_stop, progress) -> Regeneration:
+    vocabulary, strains, last = sampler.vocabulary, tune_strains(text), _last_strain(text)
+    body = [bar for bar in last if not bar.pickup]
     insert, opening = last[-1].end, _opening(text, last)
     gaps = [text[a.end:b.start] for a, b in zip(body, body[1:])]
     start = primer_state(model_text(text[:insert] + opening, vocabulary))

@@ -36,6 +36,7 @@ from studio.core.abc.timeline import TICKS_PER_WHOLE, read_bars, ticks
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.configs import SamplingConfig
 from studio.core.generation.cadence import CadenceState
+from studio.core.generation.model_key import ModelKey
 from studio.core.generation.sampling_plans import REGION_END, RegionCadence, RegionPlan
 from studio.core.generation.strict_sampling import CLOSING_MARGIN, MAX_BAR_CHARACTERS, StrictSamplingError, sample_strict
 from studio.core.network.inspection import known_characters, padded_codes
@@ -285,8 +286,19 @@ def regenerate(sampler, text: str, selection: Selection, count: int = 16, temper
     """Samples ``count`` candidates for the chosen bars and ranks them (see the module docstring).
 
     ``sampler`` is a :class:`~studio.core.generation.sampling.Sampler` (model, vocabulary, device); candidate ``i`` draws from a
-    generator seeded ``seed + i``. Candidates that repeat another (or the written bars) are dropped."""
+    generator seeded ``seed + i``. Candidates that repeat another (or the written bars) are dropped. A model that
+    learnt every tune in one key reads the tune in that key (:mod:`studio.core.generation.model_key`)."""
     characters_only(sampler.vocabulary, "regenerating bars")
+    key = ModelKey.for_tune(sampler, text)
+    if not key.moves:
+        return _regenerate_as_written(sampler, text, selection, count, temperature, seed, should_stop, progress)
+    moved = key.into(text)
+    moved_selection = replace(select_bars(moved, selection.first, selection.last), note=selection.note)
+    made = _regenerate_as_written(sampler, moved, moved_selection, count, temperature, seed, should_stop, progress)
+    return key.back(made, text, selection.start, selection.end, selection)
+
+
+def _regenerate_as_written(sampler, text, selection, count, temperature, seed, should_stop, progress) -> Regeneration:
     vocabulary, bars = sampler.vocabulary, selection.bars
     written = [text[b.start:b.end] for b in bars]
     gaps = [text[a.end:b.start] for a, b in zip(bars, bars[1:])]

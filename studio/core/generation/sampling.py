@@ -78,17 +78,20 @@ def _finalise(text: str, index: int) -> str:
 class Sampler:
     """A model ready to sample from; build it with ``Sampler.from_checkpoint(path)``."""
 
-    def __init__(self, model: CharLSTM, vocabulary: Vocabulary | TokenVocabulary, name: str = ""):
+    def __init__(self, model: CharLSTM, vocabulary: Vocabulary | TokenVocabulary, name: str = "",
+                 tonic: str = "written"):
         self.model = model.eval()
         self.vocabulary = vocabulary
         self.name = name
+        #: the key the model learnt every tune in (``TrainConfig.tonic``; ``written``: each tune's own)
+        self.tonic = tonic
         self.device = next(model.parameters()).device
 
     @classmethod
     def from_checkpoint(cls, source: Path | str | Checkpoint, device: str = "cpu") -> "Sampler":
         checkpoint = source if isinstance(source, Checkpoint) else load_checkpoint(source)
         name = "" if isinstance(source, Checkpoint) else str(source)
-        return cls(checkpoint.build_model(device), checkpoint.vocabulary, name)
+        return cls(checkpoint.build_model(device), checkpoint.vocabulary, name, checkpoint.train_config.tonic)
 
     @torch.no_grad()
     def sample(

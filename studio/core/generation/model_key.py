@@ -1,0 +1,69 @@
+"""Composing with a model that learnt every tune in one key: the tune is read in that key, the new bars come back in
+the tune's own.
+
+A model trained with one tonic (``TrainConfig.tonic``, e.g. D) has read every tune written with that tonic; a tune
+in G is, to it, a tune in a key it never learnt to continue. Regenerating bars or writing a new strain
+(:mod:`~studio.core.generation.regenerate`, :mod:`~studio.core.generation.new_strain`) therefore moves the tune into
+the model's key first (:func:`~studio.core.abc.key_moves.shift_to_tonic`: mode kept, within the playable range),
+samples and ranks there, and writes each candidate's new text back in the tune's key: the candidate tune moved back
+must read as the tune as written around the new text (so only the new bars are taken from it), else the candidate
+is dropped. The likelihoods and ranking are the model's, read in its key. A tune already in the model's key, one
+without a readable key and a model of tunes in their own keys are read as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from studio.core.abc.key_moves import shift_to_tonic
+from studio.core.abc.keys import read_key
+from studio.core.abc.tokenizer import scan_tune
+from studio.core.abc.transpose import transpose_abc
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    """How a tune is moved for a model: ``shift`` semitones into the model's ``tonic`` (0: read as written)."""
+
+    tonic: str
+    shift: int = 0
+
+    @classmethod
+    def for_tune(cls, sampler, text: str) -> "ModelKey":
+        """The move of ``text`` into ``sampler``'s key (none for a model of tunes in their own keys)."""
+        tonic = getattr(sampler, "tonic", "written")
+        if tonic == "written":
+            return cls(tonic)
+        return cls(tonic, shift_to_tonic(text, tonic) or 0)
+
+    @property
+    def moves(self) -> bool:
+        return self.shift != 0
+
+    def into(self, text: str) -> str:
+        """``text`` in the model's key."""
+        return transpose_abc(text, self.shift) if self.shift else text
+
+    def back(self, regeneration, text: str, start: int, end: int, selection):
+        """``regeneration`` (made on ``self.into(text)``) with each candidate written back in ``text``'s key: the
+        candidate's new text replaces ``text[start:end]``; ``selection`` is the choice as made on ``text``."""
+        tail = len(text) - end
+        written_back, dropped = [], 0
+        for candidate in regeneration.candidates + ([regeneration.original] if regeneration.original else []):
+            moved_back = transpose_abc(candidate.text, -self.shift)
+            if not (moved_back.startswith(text[:start]) and moved_back.endswith(text[end:])
+                    and len(moved_back) - tail >= start):
+                dropped += 1
+                continue
+            bars = moved_back[start:len(moved_back) - tail]
+            written_back.append(replace(candidate, bars=bars, text=text[:start] + bars + text[end:]))
+        original = next((c for c in written_back if c.original), None)
+        candidates = [c for c in written_back if not c.original]
+        key = read_key(scan_tune(text).fields.get("K", ""))
+        notes = [f"read in {self.tonic}, the key this model learnt every tune in; the new bars are written back in "
+                 f"{key.letter + {1: '#', -1: 'b'}.get(key.alteration, '') if key else 'the tune key'}"]
+        if dropped:
+            notes.append(f"{dropped} candidate(s) left out: moved back to the tune's key, the bars around them "
+                         "would not read as written")
+        return replace(regeneration, selection=selection, candidates=candidates, original=original,
+                       notes=regeneration.notes + notes)

@@ -1,0 +1,60 @@
+"""A model that learnt every tune in one key composes in that key: regenerated bars and a new strain are sampled on
+the tune moved into it and written back in the tune's own key, the rest of the tune untouched."""
+
+from __future__ import annotations
+
+import pytest
+from support import abc2midi_complaints
+from test_regenerate import JIG
+
+from studio.core.abc.tokenizer import scan_tune
+from studio.core.abc.transpose import transpose_abc
+from studio.core.generation.model_key import ModelKey
+from studio.core.generation.new_strain import new_strain
+from studio.core.generation.regenerate import regenerate, select_bars
+from studio.core.generation.sampling import Sampler
+
+
+@pytest.fixture(scope="module")
+def in_d(shipped_sampler):
+    """The shipped model's weights, taken as a model that learnt every tune in D (the mechanics, not the music)."""
+    return Sampler(shipped_sampler.model, shipped_sampler.vocabulary, "in D", tonic="D")
+
+
+def _melody(text: str) -> list[int]:
+    return [t.pitch for t in scan_tune(text).melody()]
+
+
+def test_regenerated_bars_are_the_models_bars_in_d_written_back_in_g(in_d, tmp_path):
+    assert ModelKey.for_tune(in_d, JIG).shift == -5  # G down a fourth to D fits the range
+    result = regenerate(in_d, JIG, select_bars(JIG, 3, 4), count=4, seed=7)
+    moved = transpose_abc(JIG, -5)
+    in_its_key = regenerate(in_d, moved, select_bars(moved, 3, 4), count=4, seed=7)
+    assert len(result.candidates) == len(in_its_key.candidates) > 0
+    assert any("read in D" in note and "written back in G" in note for note in result.notes)
+    selection = select_bars(JIG, 3, 4)
+    for back, there in zip(result.candidates, in_its_key.candidates):
+        assert back.text[:selection.start] == JIG[:selection.start]
+        assert back.text[len(back.text) - (len(JIG) - selection.end):] == JIG[selection.end:]
+        assert _melody(back.text) == [p + 5 for p in _melody(there.text)]  # the same notes, a fourth up
+        assert (back.own, back.after) == (there.own, there.after)
+        assert not abc2midi_complaints(back.text, tmp_path)
+    assert result.original.text == JIG
+
+
+def test_a_new_strain_is_written_back_in_the_tunes_key_and_ends_on_its_tonic(in_d, tmp_path):
+    result = new_strain(in_d, JIG, count=2, seed=1)
+    insert = JIG.rindex("G3 G3") + len("G3 G3")  # after the last strain's last note
+    assert result.candidates and result.selection.start == insert
+    for candidate in result.candidates:
+        assert candidate.text.startswith(JIG[:insert]) and candidate.text.endswith(JIG[insert:])
+        assert _melody(candidate.text)[-1] % 12 == 7  # home on G
+        assert not abc2midi_complaints(candidate.text, tmp_path)
+
+
+def test_a_tune_in_the_models_key_or_a_model_of_tunes_in_their_own_keys_reads_the_tune_as_written(in_d,
+                                                                                                 shipped_sampler):
+    in_d_already = transpose_abc(JIG, -5)
+    assert not ModelKey.for_tune(in_d, in_d_already).moves
+    assert not ModelKey.for_tune(shipped_sampler, JIG).moves
+    assert not ModelKey.for_tune(in_d, JIG.replace("K:G", "K:none")).moves
