@@ -3,12 +3,16 @@ the tune moved into it and written back in the tune's own key, the rest of the t
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from support import abc2midi_complaints
 from test_regenerate import JIG
 
+from studio.core.abc.key_moves import PLAYABLE_RANGE
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.abc.transpose import transpose_abc
+from studio.core.configs import SamplingConfig
 from studio.core.generation.model_key import ModelKey
 from studio.core.generation.new_strain import new_strain
 from studio.core.generation.regenerate import regenerate, select_bars
@@ -58,3 +62,18 @@ def test_a_tune_in_the_models_key_or_a_model_of_tunes_in_their_own_keys_reads_th
     assert not ModelKey.for_tune(in_d, in_d_already).moves
     assert not ModelKey.for_tune(shipped_sampler, JIG).moves
     assert not ModelKey.for_tune(in_d, JIG.replace("K:G", "K:none")).moves
+
+
+def test_a_key_asked_in_the_primer_is_written_in_the_models_key_and_the_tunes_moved_to_it(in_d, tmp_path):
+    asked = SamplingConfig(primer="X:1\nM:6/8\nL:1/8\nK:Em\n", seed=11, count=2, temperature=0.8)
+    tunes = in_d.sample(asked)
+    as_the_model_wrote = in_d.sample(replace(asked, primer="X:1\nM:6/8\nL:1/8\nK:Dm\n"))
+    for tune, written in zip(tunes, as_the_model_wrote):
+        assert "K:Em" in tune.text and tune.primer == asked.primer
+        moved, own = _melody(tune.text), _melody(written.text)
+        assert (moved[0] - own[0]) % 12 == 2 and moved == [p + moved[0] - own[0] for p in own]
+        assert moved[-1] % 12 == 4  # home on E (cadence home, the default)
+        assert PLAYABLE_RANGE[0] <= min(moved) and max(moved) <= PLAYABLE_RANGE[1]
+        assert not abc2midi_complaints(tune.text, tmp_path)
+    no_key = replace(asked, primer="X:1\nM:6/8\nL:1/8\n", count=1)  # the model writes in its own key, unmoved
+    assert in_d.sample(no_key)[0].text == Sampler(in_d.model, in_d.vocabulary, "in D").sample(no_key)[0].text

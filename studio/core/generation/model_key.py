@@ -1,5 +1,5 @@
 """Composing with a model that learnt every tune in one key: the tune is read in that key, the new bars come back in
-the tune's own.
+the tune's own; a key asked for in the primer is written in the model's key and the finished tunes moved to it.
 
 A model trained with one tonic (``TrainConfig.tonic``, e.g. D) has read every tune written with that tonic; a tune
 in G is, to it, a tune in a key it never learnt to continue. Regenerating bars or writing a new strain
@@ -9,13 +9,18 @@ samples and ranks there, and writes each candidate's new text back in the tune's
 must read as the tune as written around the new text (so only the new bars are taken from it), else the candidate
 is dropped. The likelihoods and ranking are the model's, read in its key. A tune already in the model's key, one
 without a readable key and a model of tunes in their own keys are read as written.
+
+Generating (:meth:`~studio.core.generation.sampling.Sampler.sample`) with a primer that asks for a key (the Generate
+tab's Key, ``K:G`` in ``--primer``): the primer's ``K:`` is moved into the model's key (the nearer way: G major to D
+major, E minor to D minor), the model writes there, and each finished tune is moved back to the key asked, in the
+octave that keeps it in the playable range. Without a key in the primer the model writes in its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from studio.core.abc.key_moves import shift_to_tonic
+from studio.core.abc.key_moves import fitting_shift, pitch_span, shift_to_tonic
 from studio.core.abc.keys import read_key
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.abc.transpose import transpose_abc
@@ -35,6 +40,22 @@ class ModelKey:
         if tonic == "written":
             return cls(tonic)
         return cls(tonic, shift_to_tonic(text, tonic) or 0)
+
+    @classmethod
+    def for_primer(cls, sampler, primer: str) -> "ModelKey":
+        """The move of a primer's ``K:`` into ``sampler``'s key, the nearer way (a primer has few notes or none, so
+        the range is the finished tune's to keep: :meth:`tune_back`)."""
+        tonic = getattr(sampler, "tonic", "written")
+        key, target = read_key(scan_tune(primer).fields.get("K", "")), read_key(tonic)
+        if key is None or target is None:
+            return cls(tonic)
+        return cls(tonic, (target.tonic_pitch_class - key.tonic_pitch_class + 5) % 12 - 5)
+
+    def tune_back(self, text: str) -> str:
+        """A tune the model wrote in its key, moved back to the key asked: the octave that keeps it in the
+        playable range (the nearer way when none does)."""
+        shift = fitting_shift(pitch_span(text), -self.shift)
+        return transpose_abc(text, -self.shift if shift is None else shift)
 
     @property
     def moves(self) -> bool:

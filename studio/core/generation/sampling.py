@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -22,6 +22,7 @@ import torch
 from studio.core.abc.text import tune_title
 from studio.core.configs import SamplingConfig
 from studio.core.generation.draw import draw
+from studio.core.generation.model_key import ModelKey
 from studio.core.generation.strict_sampling import StrictSamplingError, complete_primer_header, sample_strict
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint
 from studio.core.network.model import CharLSTM
@@ -93,7 +94,6 @@ class Sampler:
         name = "" if isinstance(source, Checkpoint) else str(source)
         return cls(checkpoint.build_model(device), checkpoint.vocabulary, name, checkpoint.train_config.tonic)
 
-    @torch.no_grad()
     def sample(
         self,
         config: SamplingConfig,
@@ -103,8 +103,17 @@ class Sampler:
         """Samples ``config.count`` tunes in one batch.
 
         ``on_text(index, chunk)`` receives characters as they are sampled (the primer first); ``should_stop()`` is
-        polled every step and ends sampling early (the tunes so far are returned, marked incomplete).
-        """
+        polled every step and ends sampling early (the tunes so far are returned, marked incomplete). A model that
+        learnt every tune in one key writes a primer's key in its own and moves the finished tunes to the key asked
+        (:meth:`studio.core.generation.model_key.ModelKey.for_primer`; the characters streamed are its own)."""
+        key = ModelKey.for_primer(self, config.primer)
+        if not key.moves:
+            return self._sample(config, on_text, should_stop)
+        tunes = self._sample(replace(config, primer=key.into(config.primer)), on_text, should_stop)
+        return [replace(tune, text=key.tune_back(tune.text), primer=config.primer) for tune in tunes]
+
+    @torch.no_grad()
+    def _sample(self, config: SamplingConfig, on_text, should_stop) -> list[GeneratedTune]:
         problems = config.problems()
         if problems:
             raise SamplingError("; ".join(f"{k} {v}" for k, v in problems.items()))
