@@ -60,6 +60,7 @@ def parse_position(at: str, text: str) -> int:
 
 
 def cmd_inspect(args) -> int:
+    from studio.core.generation.model_key import ModelKey
     from studio.core.generation.sampling import Sampler
     from studio.core.network.inspection import inspect_text
 
@@ -68,6 +69,9 @@ def cmd_inspect(args) -> int:
     text, count = read_tune(args.tune_file, args.tune)
     sampler = Sampler.from_checkpoint(resolve_checkpoint(args))
     seen = inspect_text(sampler.model, sampler.vocabulary, text)
+    note = ModelKey.for_tune(sampler, text).reading_note()
+    if note:
+        print(note)
     if seen.predicted_count == 0:
         raise UserError("the model knows fewer than two characters of this tune: nothing to inspect")
     if args.at:

@@ -60,6 +60,8 @@ def test_a_tune_in_the_models_key_or_a_model_of_tunes_in_their_own_keys_reads_th
                                                                                                  shipped_sampler):
     in_d_already = transpose_abc(JIG, -5)
     assert not ModelKey.for_tune(in_d, in_d_already).moves
+    assert ModelKey.for_tune(in_d, in_d_already).reading_note() == ""
+    assert "Transpose the text by -5 semitones" in ModelKey.for_tune(in_d, JIG).reading_note()  # the inspector's
     assert not ModelKey.for_tune(shipped_sampler, JIG).moves
     assert not ModelKey.for_tune(in_d, JIG.replace("K:G", "K:none")).moves
 

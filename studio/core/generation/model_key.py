@@ -10,6 +10,9 @@ must read as the tune as written around the new text (so only the new bars are t
 is dropped. The likelihoods and ranking are the model's, read in its key. A tune already in the model's key, one
 without a readable key and a model of tunes in their own keys are read as written.
 
+The inspector reads a tune as written (its chart follows the text on screen); :meth:`ModelKey.reading_note` says
+when that text is in a key the model never learnt to read.
+
 Generating (:meth:`~studio.core.generation.sampling.Sampler.sample`) with a primer that asks for a key (the Generate
 tab's Key, ``K:G`` in ``--primer``): the primer's ``K:`` is moved into the model's key (the nearer way: G major to D
 major, E minor to D minor), the model writes there, and each finished tune is moved back to the key asked, in the
@@ -60,6 +63,14 @@ class ModelKey:
     @property
     def moves(self) -> bool:
         return self.shift != 0
+
+    def reading_note(self) -> str:
+        """For the inspector, which reads a tune as written: what a tune outside the model's key means ("" when it
+        is in it, or the model learnt tunes in their own keys)."""
+        if not self.moves:
+            return ""
+        return (f"This model learnt every tune in {self.tonic}: it reads this tune as one in a key it never learnt. "
+                f"Transpose the text by {self.shift:+d} semitones to see what it expects in {self.tonic}.")
 
     def into(self, text: str) -> str:
         """``text`` in the model's key."""

@@ -31,6 +31,14 @@ def inspect_with_checkpoint(checkpoint_path: str, text: str):
     return inspect_text(sampler.model, sampler.vocabulary, text)
 
 
+def reading_note(checkpoint_path: str, text: str) -> str:
+    """What it means that the model reads ``text`` as written (a one-tonic model and a tune in another key)."""
+    from studio.core.generation.model_key import ModelKey
+    from studio.ui.generate.sampling_worker import load_sampler
+
+    return ModelKey.for_tune(load_sampler(checkpoint_path), text).reading_note()
+
+
 class InspectionService(QObject):
     """Inspects texts on a background thread, one at a time, newest first; keeps the last few inspections.
 
@@ -167,6 +175,9 @@ class ModelInspector(QWidget):
         if checkpoint_path != self.checkpoint_path or inspection.text != self.editor.toPlainText():
             return  # an older text or another model
         self.inspection = inspection
+        note = reading_note(checkpoint_path, inspection.text)
+        if note:
+            self.status_changed.emit(note)
         self.show_at_cursor()
         if self.surprise.toggle.isChecked():
             self._show_surprise()
