@@ -126,3 +126,11 @@ def run_two_ranks(script: Path, *args: str, env: dict[str, str] | None = None) -
             assert process.returncode == 0, err[-2000:]
         return [dict(line.split(" ", 1) for line in out.splitlines()) for out, _err in done]
     raise AssertionError("three free ports were taken before rank 0 could bind them")
+
+
+def melody_pitches(text: str, graces: bool = True) -> list[int]:
+    """The MIDI pitches of a tune's notes in order (grace notes too unless ``graces`` is false)."""
+    from studio.core.abc.tokenizer import scan_tune
+
+    kinds = ("note", "grace_note") if graces else ("note",)
+    return [t.pitch for t in scan_tune(text).tokens if t.kind in kinds]

@@ -52,3 +52,14 @@ def renderer():
     """One crash-safe verovio child process shared by the notation and MIDI tests."""
     with NotationRenderer() as r:
         yield r
+
+
+@pytest.fixture(scope="session")
+def forty_oneills(oneills, tmp_path_factory):
+    """Every 50th of O'Neill's tunes (41 tunes in many keys) as a corpus file of its own: a small real corpus."""
+    from studio.core.corpus import load_corpus
+
+    path = tmp_path_factory.mktemp("forty") / "forty.abc"
+    path.write_text("\n\n".join(t.text for t in oneills.tunes[::50]) + "\n", encoding="utf-8")
+    return load_corpus(path)
+

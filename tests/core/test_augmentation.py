@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from support import melody_pitches
 
 from studio.core.abc.keys import read_key
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.configs import TrainConfig
-from studio.core.corpus import load_corpus
 from studio.core.abc.key_moves import PLAYABLE_RANGE, fitting_shift, pitch_span
 from studio.core.learning.augmentation import augmented_tunes
 from studio.core.learning.training import Trainer
@@ -15,22 +15,11 @@ from studio.core.learning.training import Trainer
 SHIFTS = (-5, 2)
 
 
-def _pitches(text: str) -> list[int]:
-    return [t.pitch for t in scan_tune(text).tokens if t.kind in ("note", "grace_note")]
-
-
-@pytest.fixture(scope="module")
-def small_corpus(oneills, tmp_path_factory):
-    path = tmp_path_factory.mktemp("augment") / "forty.abc"
-    path.write_text("\n\n".join(t.text for t in oneills.tunes[::50]) + "\n", encoding="utf-8")
-    return load_corpus(path)
-
-
-def test_only_training_tunes_are_transposed_and_the_text_grows_by_the_copies(small_corpus, tiny_configs, store):
+def test_only_training_tunes_are_transposed_and_the_text_grows_by_the_copies(forty_oneills, tiny_configs, store):
     # random windows: the joined training text and the validation windows are what this test reads
     model_config, train_config = tiny_configs(5, augment_keys=SHIFTS, context="window")
-    augmented = Trainer.new(small_corpus, model_config, train_config, store, "augmented")
-    plain = Trainer.new(small_corpus, *tiny_configs(5, context="window"))
+    augmented = Trainer.new(forty_oneills, model_config, train_config, store, "augmented")
+    plain = Trainer.new(forty_oneills, *tiny_configs(5, context="window"))
     assert augmented.split.validation == plain.split.validation
     assert augmented.validation_data.tolist() == augmented.vocabulary.encode(plain.split.validation_text)
     report = augmented.augmentation
@@ -45,14 +34,14 @@ def test_only_training_tunes_are_transposed_and_the_text_grows_by_the_copies(sma
     assert recorded["augmentation"]["copies"] == report.copies
 
 
-def test_every_copy_keeps_its_intervals_bars_and_mode_within_the_playable_range(small_corpus):
-    tunes = small_corpus.tunes
+def test_every_copy_keeps_its_intervals_bars_and_mode_within_the_playable_range(forty_oneills):
+    tunes = forty_oneills.tunes
     by_id = {t.id: t for t in tunes}
     copies = augmented_tunes(tunes, SHIFTS)[len(tunes):]
     assert copies
     for copy in copies:
         original = by_id[copy.id.rsplit("@", 1)[0]]
-        before, after = _pitches(original.text), _pitches(copy.text)
+        before, after = melody_pitches(original.text), melody_pitches(copy.text)
         shift = after[0] - before[0]
         assert shift % 12 == int(copy.id.rsplit("@", 1)[1]) % 12
         assert after == [p + shift for p in before]

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
+from support import melody_pitches
 
 from studio.core.abc.key_moves import PLAYABLE_RANGE, in_tonic, shift_to_tonic
 from studio.core.abc.keys import read_key
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.configs import TrainConfig
-from studio.core.corpus import load_corpus
 from studio.core.learning.augmentation import TRANSPOSITION_ALPHABET
 from studio.core.learning.fine_tuning import load_base
 from studio.core.learning.packaging import card_text
@@ -21,17 +20,6 @@ from studio.core.quality.scoring import TUNE_ENDING, score_corpus
 
 def _key(text: str):
     return read_key(scan_tune(text).fields.get("K", ""))
-
-
-def _pitches(text: str) -> list[int]:
-    return [t.pitch for t in scan_tune(text).tokens if t.kind in ("note", "grace_note")]
-
-
-@pytest.fixture(scope="module")
-def small_corpus(oneills, tmp_path_factory):
-    path = tmp_path_factory.mktemp("one-tonic") / "forty.abc"
-    path.write_text("\n\n".join(t.text for t in oneills.tunes[::50]) + "\n", encoding="utf-8")
-    return load_corpus(path)
 
 
 def test_oneills_tunes_that_can_move_are_written_in_d_with_their_mode_intervals_bars_and_range(oneills):
@@ -45,7 +33,7 @@ def test_oneills_tunes_that_can_move_are_written_in_d_with_their_mode_intervals_
             continue
         before, after = _key(tune.text), _key(text)
         assert after.letter == "D" and after.alteration == 0 and after.mode == before.mode, tune.id
-        old, new = _pitches(tune.text), _pitches(text)
+        old, new = melody_pitches(tune.text), melody_pitches(text)
         shift = new[0] - old[0]
         assert new == [p + shift for p in old], tune.id
         assert PLAYABLE_RANGE[0] <= min(new) and max(new) <= PLAYABLE_RANGE[1], tune.id
@@ -68,19 +56,19 @@ def test_one_tonic_and_key_augmentation_cannot_be_asked_together():
     assert TrainConfig.from_dict({"iterations": 5}).tonic == "written"  # runs saved before the field existed
 
 
-def test_a_one_tonic_run_trains_scores_and_hands_its_key_to_a_fine_tuned_run(small_corpus, tiny_configs, store):
-    trainer = Trainer.new(small_corpus, *tiny_configs(6, tonic="D"), store, "in-d")
-    plain = Trainer.new(small_corpus, *tiny_configs(6))
+def test_a_one_tonic_run_trains_scores_and_hands_its_key_to_a_fine_tuned_run(forty_oneills, tiny_configs, store):
+    trainer = Trainer.new(forty_oneills, *tiny_configs(6, tonic="D"), store, "in-d")
+    plain = Trainer.new(forty_oneills, *tiny_configs(6))
     assert [t.id for t in trainer.split.validation] == [t.id for t in plain.split.validation]
     tonics = Counter(_key(t.text).letter for t in trainer.split.train + trainer.split.validation)
-    assert tonics["D"] >= len(small_corpus.tunes) - 2, tonics
+    assert tonics["D"] >= len(forty_oneills.tunes) - 2, tonics
     assert Counter(_key(t.text).letter for t in plain.split.train)["D"] < len(plain.split.train) / 2
     assert set(TRANSPOSITION_ALPHABET) <= set(trainer.vocabulary.chars)
     trainer.run()
     assert trainer.run_folder.meta()["train_config"]["tonic"] == "D"
 
     checkpoint = trainer.run_folder.last_checkpoint
-    score = score_corpus(checkpoint, small_corpus, run=trainer.run_folder)
+    score = score_corpus(checkpoint, forty_oneills, run=trainer.run_folder)
     in_d = [in_tonic(t.text, "D") for t in plain.split.validation]
     assert [s.characters for s in score.tunes] == [len(text + TUNE_ENDING) - 1 for text in in_d]  # the first is read, not predicted
     assert in_d != [t.text for t in plain.split.validation]  # the held-out tunes really moved
