@@ -212,9 +212,9 @@ CONTEXT_HELP = {"stream": "stream: whole tunes, the network's memory carried fro
                           "validated on whole tunes, as sampling reads them)",
                 "window": "window: random windows, each read from a blank memory (the lab's)"}
 TONIC_HELP = {"written": "as written: every tune in its own key (the lab's)",
-              **{letter: f"{letter}: every tune written with the tonic {letter}, its mode kept (a reel in G major "
-                         f"in {letter} major, a jig in A dorian in {letter} dorian), so cadences are learnt on one "
-                         "note; the model then writes in that key" for letter in TONICS[1:]}}
+              "D": "D (or another letter): every tune written with that tonic, its mode kept (a reel in G major in "
+                   "D major, a jig in A dorian in D dorian), so cadences are learnt on one note; the model writes in "
+                   "that key, and the Generate tab's Key moves its tunes to yours"}
 UNITS_HELP = {"characters": "characters: one character at a time (the lab's)",
               "tokens": "tokens: one ABC token at a time, as folk-rnn reads (a note with its length, a bar line, a "
                         "field); a measurement for now: strict bars, regeneration and the inspector need characters"}
