@@ -113,7 +113,8 @@ class SamplingForm(QGroupBox):
         self.meter_combo.setToolTip("Meter written into the primer (M:). 'any' lets the model choose.")
         self.key_combo = QComboBox()
         self.key_combo.addItems(KEYS)
-        self.key_combo.setToolTip("Key written into the primer (K:). 'any' lets the model choose.")
+        self.key_combo.setToolTip("Key written into the primer (K:). 'any' lets the model choose. A model trained "
+                                  "with one tonic writes in its key, and a key chosen here moves its tunes there.")
         self.primer_edit = QLineEdit()
         self.primer_edit.setPlaceholderText("e.g. |:d2B A2F|  (\\n for a new line)")
         self.primer_edit.setToolTip("Free ABC the model continues from (after the meter and key lines).")
