@@ -22,6 +22,8 @@ steps at Adam 5e-3, stream context, fp32), one arm after the other in this proce
 else, mode kept (a tune in G major becomes D major, one in A dorian D dorian; the move of -5 to +6 semitones that
 keeps the tune in O'Neill's range, an octave further when it must; tunes without a tonic or that fit no octave stay
 as written): the pilot of training in one key, as folk-rnn's later data did, so a cadence is learnt on one pitch.
+``--unit-eighth`` first writes every tune with ``L:1/8`` (:func:`studio.core.abc.unit_length.in_unit_length`; O'Neill's
+writes about one tune in ten, mostly hornpipes, in sixteenths): the pilot of one unit note length.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from strict_sampling import abc2midi_verdict  # noqa: E402
 from studio.core.abc.keys import read_key  # noqa: E402
 from studio.core.abc.tokenizer import scan_tune  # noqa: E402
 from studio.core.abc.transpose import transpose_abc  # noqa: E402
+from studio.core.abc.unit_length import in_unit_length  # noqa: E402
 from studio.core.abc.units import abc_tokens  # noqa: E402
 from studio.core.abc.validate import validate_tune  # noqa: E402
 from studio.core.configs import ModelConfig, SamplingConfig, TrainConfig  # noqa: E402
@@ -80,6 +83,12 @@ def in_one_tonic(corpus, tonic_letter: str):
             tune, moved = Tune(tune.id, tune.title, transpose_abc(tune.text, shift)), moved + 1
         tunes.append(tune)
     return replace(corpus, tunes=tunes), moved
+
+
+def in_eighths(corpus):
+    """``corpus`` with every tune written in ``L:1/8`` where it can be, and how many were rewritten."""
+    tunes = [replace(t, text=in_unit_length(t.text) or t.text) for t in corpus.tunes]
+    return replace(corpus, tunes=tunes), sum(a.text != b.text for a, b in zip(tunes, corpus.tunes))
 
 
 def unseen_units(split, units: str) -> tuple[int, int]:
@@ -161,6 +170,7 @@ def main() -> None:
     parser.add_argument("--hidden-size", type=int, default=512)
     parser.add_argument("--num-layers", type=int, default=1)
     parser.add_argument("--one-tonic", default="", help="write every tune with this tonic first (e.g. D)")
+    parser.add_argument("--unit-eighth", action="store_true", help="write every tune with L:1/8 first")
     parser.add_argument("--tunes", type=int, default=100)
     parser.add_argument("--sample-seed", type=int, default=5000)
     parser.add_argument("--sample-batch", type=int, default=50)
@@ -175,6 +185,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     source = str(builtin_corpus_files(DEFAULT_CORPUS)[0]) if args.smoke else DEFAULT_CORPUS
     corpus = load_corpus(source)
+    if args.unit_eighth:
+        corpus, rewritten = in_eighths(corpus)
+        print(f"unit 1/8: {rewritten} of {len(corpus.tunes)} tunes rewritten", flush=True)
     if args.one_tonic:
         corpus, moved = in_one_tonic(corpus, args.one_tonic)
         print(f"one tonic {args.one_tonic}: {moved} of {len(corpus.tunes)} tunes moved", flush=True)
