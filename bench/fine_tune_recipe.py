@@ -30,6 +30,7 @@ from dataclasses import replace
 
 import torch
 
+from studio.core.abc.unit_length import in_unit_length
 from studio.core.configs import SamplingConfig, preset
 from studio.core.corpus import load_corpus
 from studio.core.generation.sampling import Sampler
@@ -141,6 +142,8 @@ def main() -> int:
                                                                             "every run trains its full length)")
     parser.add_argument("--sample", type=int, default=0, help="tunes to sample from each fine-tuned arm and the base")
     parser.add_argument("--base", default=str(SHIPPED_MODEL), help="the model fine-tuned (default: the shipped one)")
+    parser.add_argument("--unit-eighth", action="store_true",
+                        help="write the collection's tunes with L:1/8 first (studio.core.abc.unit_length)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "auto"),
                         help="the same for every arm (auto could choose differently between them)")
@@ -152,6 +155,8 @@ def main() -> int:
     if args.smoke:
         base_path, home, corpus = _smoke_base(store)
         args.iterations, args.arms, args.sample = "3", "base,scratch", min(args.sample, 4) or 4
+    if args.unit_eighth:  # the collection written in the unit the base read most
+        corpus = replace(corpus, tunes=[replace(t, text=in_unit_length(t.text) or t.text) for t in corpus.tunes])
     lengths = [int(n) for n in args.iterations.split(",")]
     keep = {int(n) for n in args.score_at.split(",") if n.strip()}
     print(f"{corpus.name}: {len(corpus.tunes)} tunes; {args.iterations} steps; torch threads {args.threads}")
