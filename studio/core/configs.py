@@ -241,10 +241,8 @@ class TrainConfig(ConfigFields):
     through time, :mod:`studio.core.learning.tune_streams`), and validates on whole tunes read from a zero state, as sampling
     reads them. Runs saved before the field existed load as ``window``.
 
-    ``tonic``: ``written`` (the lab's) trains on every tune in its own key; a letter (``D``) writes every tune,
-    training and held-out alike, with that tonic first, mode kept (:mod:`studio.core.abc.key_moves`): cadences are
-    learnt on one note, and the model writes its tunes in that key. Not with ``augment_keys``, which undoes it.
-    Runs saved before the field existed load as ``written``.
+    ``tonic``: ``written`` (the lab's) or a letter: every tune, training and held-out, written with that tonic first,
+    mode kept (:mod:`studio.core.abc.key_moves`), so cadences are learnt on one note. Not with ``augment_keys``.
 
     ``units``: what the model reads at each step (:mod:`studio.core.network.token_vocabulary`): ``characters`` (the
     lab's, the default) or ``tokens`` (:func:`studio.core.abc.units.abc_tokens`); ``seq_length`` counts them.

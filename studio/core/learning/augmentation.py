@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from studio.core.abc.key_moves import fitting_shift, in_tonic, pitch_span
 from studio.core.abc.transpose import transpose_abc
-from studio.core.corpus import Tune
+from studio.core.corpus import Split, Tune
 
 #: Characters a transposition can write that the original tune may lack (note letters, accidentals, octave marks,
 #: the sharp and flat of ``K:`` and chord symbols): a vocabulary for augmented training holds them all.
@@ -46,6 +46,14 @@ def tunes_in_tonic(tunes, tonic: str) -> list[Tune]:
     """``tunes`` written with the tonic ``tonic`` (``TrainConfig.tonic``; ``written``: as they are), ids kept; a tune
     without a readable tonic or that fits no octave stays as written."""
     return list(tunes) if tonic == "written" else [replace(t, text=in_tonic(t.text, tonic)) for t in tunes]
+
+
+def split_in_tonic(split: Split, tonic: str) -> Split:
+    """``split`` with its training and held-out tunes written with the tonic ``tonic`` (the same ids)."""
+    if tonic == "written":
+        return split
+    return replace(split, train=tuple(tunes_in_tonic(split.train, tonic)),
+                   validation=tuple(tunes_in_tonic(split.validation, tonic)))
 
 
 def augmented_tunes(tunes, shifts, report: AugmentationReport | None = None) -> list[Tune]:

@@ -5,9 +5,8 @@ The Trainer is plain Python (no Qt). ``Trainer.run()`` blocks, so a window runs 
 validation loss (nats per character) goes to the listener and to the run's loss log on disk; checkpoints are
 written atomically every ``checkpoint_interval`` steps and when training ends, so a run is never lost.
 
-What a step reads depends on ``TrainConfig.context`` (:mod:`studio.core.learning.training_data`): random windows from a zero
-state, or tune streams with the LSTM state carried across steps. A stream run's validation loss is the whole-tune
-loss (a fixed subset of the validation tunes, each read whole from a zero state, as sampling reads).
+What a step reads depends on ``TrainConfig.context`` (:mod:`studio.core.learning.training_data`): random windows from
+a zero state, or tune streams with the state carried across steps (validated on whole held-out tunes, as sampled).
 """
 
 from __future__ import annotations
@@ -23,9 +22,8 @@ from torch import nn
 from studio.core.configs import ModelConfig, TrainConfig
 from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.disk_space import write_failure
-from studio.core.learning.augmentation import (
-    TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes, tunes_in_tonic,
-)
+from studio.core.learning.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes
+from studio.core.learning.augmentation import split_in_tonic, tunes_in_tonic
 from studio.core.learning.early_stopping import STOPPED_EARLY, EarlyStopping
 from studio.core.learning.fine_tuning import Base, held_out_problem, start_from
 from studio.core.learning.run_writer import RunWriter
@@ -67,10 +65,7 @@ class Trainer:
         problems = {**model_config.problems(), **train_config.problems()}
         if problems:
             raise TrainingError("; ".join(f"{k} {v}" for k, v in problems.items()))
-        if train_config.tonic != "written":  # every tune in one key, before anything reads them
-            split = replace(split, train=tuple(tunes_in_tonic(split.train, train_config.tonic)),
-                            validation=tuple(tunes_in_tonic(split.validation, train_config.tonic)))
-        self.split = split
+        self.split = split = split_in_tonic(split, train_config.tonic)  # one key first, if asked, for all that reads
         self.vocabulary = vocabulary
         self.model_config = replace(model_config, vocab_size=len(vocabulary))
         self.config = train_config
@@ -148,8 +143,8 @@ class Trainer:
             tunes = augmented_tunes(tunes_in_tonic(corpus.tunes, train_config.tonic), train_config.augment_keys)
             vocabulary, added = TokenVocabulary.from_texts(tune.text + TUNE_ENDING for tune in tunes), ""
         else:
-            moved = train_config.augment_keys or train_config.tonic != "written"
-            text = corpus.report.vocabulary + (TRANSPOSITION_ALPHABET if moved else "")
+            moves = train_config.augment_keys or train_config.tonic != "written"  # notes written in other keys
+            text = corpus.report.vocabulary + (TRANSPOSITION_ALPHABET if moves else "")
             vocabulary, added = base.vocabulary_for(text) if base is not None else (Vocabulary.from_text(text), "")
         if base is not None and held_out_problem(split, len(corpus.tunes)):
             raise TrainingError(held_out_problem(split, len(corpus.tunes)))
