@@ -7,7 +7,7 @@ character under the unmasked model (nats) and seconds per tune. The price of the
 mean log-likelihood per character, home minus free, at each temperature (the issue's target: at most 0.05 nats).
 
     python bench/cadence_quality.py                  # seeds 0-99, T 1.0 and 0.8 (a few minutes per row)
-    python bench/cadence_quality.py --smoke          # 4 seeds, T=1.0
+    python bench/cadence_quality.py --smoke          # 2 seeds, T=1.0, at most 250 characters
 """
 
 from __future__ import annotations
@@ -55,11 +55,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--temperatures", default="1.0,0.8")
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--max-length", type=int, default=1000)
     parser.add_argument("--out", default="", help="append each row to this JSON-lines file")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     if args.smoke:
-        args.seeds, args.temperatures = 4, "1.0"
+        args.seeds, args.temperatures, args.max_length = 2, "1.0", 250  # short tunes (strict bars still end them)
     torch.set_num_threads(1)
     sampler = Sampler.from_checkpoint(args.checkpoint)
     print(f"model {args.checkpoint}, seeds 0-{args.seeds - 1}, strict AABB, 1 thread", flush=True)
@@ -69,7 +70,8 @@ def main() -> None:
             tunes, start = [], time.perf_counter()
             for first in range(0, args.seeds, args.batch):
                 config = SamplingConfig(count=min(args.batch, args.seeds - first), seed=first, temperature=temperature,
-                                        bars="strict", form="AABB", cadence=cadence)
+                                        bars="strict", form="AABB", cadence=cadence,
+                                        max_length=args.max_length)
                 tunes.extend(sampler.sample(config))
             row = {"temperature": temperature, "cadence": cadence, **measure(tunes, time.perf_counter() - start)}
             rows.append(row)

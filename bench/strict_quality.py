@@ -110,10 +110,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100, help="most candidates sampled in one batch")
     parser.add_argument("--max-length", type=int, default=1000)
     parser.add_argument("--out", default="", help="append each row to this JSON-lines file")
-    parser.add_argument("--smoke", action="store_true", help="seconds: 2 seeds, T=1.0, short tunes")
+    parser.add_argument("--smoke", action="store_true", help="seconds: 2 seeds, T=1.0, 120 characters")
     args = parser.parse_args()
     if args.smoke:
-        args.seeds, args.temperatures, args.max_length = 2, "1.0", 200
+        args.seeds, args.temperatures, args.max_length = 2, "1.0", 120
     torch.set_num_threads(1)
     sampler = Sampler.from_checkpoint(args.checkpoint)
     reference = corpus_reference("oneills1850")

@@ -43,8 +43,13 @@ def cmd_generate(args) -> int:
     from studio.core.disk_space import write_failure
     from studio.core.generation.primer import primer_from_argument
     from studio.core.generation.sampling import Sampler
-    from studio.core.tune_book import TuneBookError, append_to_tune_book, write_tune_book
+    from studio.core.tune_book import TuneBookError, append_to_tune_book, read_tune_book, write_tune_book
 
+    if args.out and Path(args.out).is_file():  # a file that is no tune book is refused before any sampling
+        try:
+            read_tune_book(args.out)
+        except TuneBookError as exc:
+            raise UserError(f"cannot add the tunes to {args.out}: {exc}") from None
     checkpoint = resolve_checkpoint(args)
     sampler = Sampler.from_checkpoint(checkpoint)
     config = SamplingConfig(temperature=args.temperature, top_k=args.top_k, seed=args.seed,

@@ -111,6 +111,8 @@ def test_generate_out_adds_to_a_tune_book_the_window_can_open(cli, tmp_path):
     binary.write_bytes(os.urandom(4000))
     refused = cli("generate", "--max-length", "50", "--quiet", "--out", binary)
     assert refused.returncode == 2 and "not a text file" in refused.stderr and "Traceback" not in refused.stderr
+    early = cli("generate", "--checkpoint", tmp_path / "no-such-model.pt", "--quiet", "--out", binary)
+    assert early.returncode == 2 and "not a text file" in early.stderr  # refused before a model is even looked for
 
 
 def _small_oneills_file(oneills, tmp_path, count=30):

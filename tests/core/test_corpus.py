@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from studio.core.abc.text import clean_tune, read_headers, split_tunes
-from studio.core.corpus import CorpusError, load_corpus
+from studio.core.corpus import BUILTIN_CORPORA, CorpusError, builtin_corpus_files, load_corpus
 
 ODD_TUNES = (
     "% a tune book header comment\n"
@@ -16,6 +16,19 @@ ODD_TUNES = (
     "X:4\nT:No key\nM:3/4\nabc|\n\n"
     "X:5\nT:Headers only\nM:3/4\nL:1/8\nK:A\n"
 )
+
+
+def test_the_builtin_files_are_the_ones_music21_lists():
+    """The collections' files, found without importing music21, are those of music21's own corpus listing."""
+    from pathlib import Path
+
+    from music21 import corpus as m21corpus
+
+    listed = [Path(p) for p in m21corpus.getCorePaths(fileExtensions=("abc",))]
+    for name in BUILTIN_CORPORA:
+        files = builtin_corpus_files(name)
+        assert files == sorted(p for p in listed if name in p.parts), name
+    assert len(builtin_corpus_files("oneills1850")) == 39
 
 
 def test_oneills_loads_clean_tunes(oneills):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from support import run_two_ranks
 
 CHILD = textwrap.dedent("""
@@ -55,10 +57,21 @@ TRAINER_CHILD = textwrap.dedent("""
 """)
 
 
-def test_two_gloo_processes_agree_on_means_stops_and_weights(tmp_path):
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    outputs = run_two_ranks(script)
+@pytest.fixture(scope="module")
+def two_ranks(tmp_path_factory):
+    """Both children's lines from one pair of gloo processes (each process pays for torch once): the context and a
+    bare DDP model, then the real Trainer on O'Neill's first file (its lines prefixed ``trainer_``)."""
+    from support import oneills_first_file
+
+    script = tmp_path_factory.mktemp("ranks") / "child.py"
+    trainer = TRAINER_CHILD.replace('print("windows"', 'print("trainer_windows"').replace(
+        'print("weights"', 'print("trainer_weights"')
+    script.write_text(CHILD + trainer)
+    return run_two_ranks(script, oneills_first_file())
+
+
+def test_two_gloo_processes_agree_on_means_stops_and_weights(two_ranks):
+    outputs = two_ranks
     assert [o["main"] for o in outputs] == ["True", "False"] and {o["world"] for o in outputs} == {"2"}
     assert [float(o["mean"]) for o in outputs] == [3.0, 3.0]
     assert [o["stop_if_rank1_asks"] for o in outputs] == ["True", "True"]
@@ -66,14 +79,10 @@ def test_two_gloo_processes_agree_on_means_stops_and_weights(tmp_path):
     assert outputs[0]["weights"] == outputs[1]["weights"]  # different data per rank, averaged gradients
 
 
-def test_the_trainer_draws_its_own_windows_per_rank_and_keeps_the_weights_identical(tmp_path):
+def test_the_trainer_draws_its_own_windows_per_rank_and_keeps_the_weights_identical(two_ranks):
     """The real Trainer under two ranks: each rank trains on its own windows (the per-rank seed offset: without it
     both would draw the same ones), and DDP averages the gradients so the weights stay identical on both (without
     the DDP wrapper each rank would follow its own windows)."""
-    from support import oneills_first_file
-
-    script = tmp_path / "trainer_child.py"
-    script.write_text(TRAINER_CHILD)
-    outputs = run_two_ranks(script, oneills_first_file())
-    assert outputs[0]["windows"] != outputs[1]["windows"]
-    assert outputs[0]["weights"] == outputs[1]["weights"]
+    outputs = two_ranks
+    assert outputs[0]["trainer_windows"] != outputs[1]["trainer_windows"]
+    assert outputs[0]["trainer_weights"] == outputs[1]["trainer_weights"]

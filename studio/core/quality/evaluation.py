@@ -161,12 +161,34 @@ def corpus_reference(corpus: Corpus | str) -> CorpusReference:
         loaded = load_corpus(corpus)
         corpus_key = slot = loaded.identity()
     key = cache_key(corpus_key, slot)
-    cached = read_cached(key)
-    reference = _from_cache(*cached, loaded) if cached is not None else None
+    reference = _cached(key, loaded)
     if reference is None:
-        reference = _measure(loaded if loaded is not None else load_corpus(corpus))
+        loaded = loaded if loaded is not None else load_corpus(corpus)
+        reference = _cached_under_the_other_key(key, loaded)  # the same tunes, measured as a spec or as loaded
+        if reference is None:
+            reference = _measure(loaded)
         write_cached(key, *_to_cache(reference))
     return reference
+
+
+def _cached(key: str, loaded: Corpus | None) -> CorpusReference | None:
+    cached = read_cached(key)
+    return _from_cache(*cached, loaded) if cached is not None else None
+
+
+def _cached_under_the_other_key(key: str, loaded: Corpus) -> CorpusReference | None:
+    """The reference of ``loaded``'s tunes cached under their other key (a corpus measured by its spec, then
+    loaded, or the other way round), when its stored identity is ``loaded``'s: O'Neill's is measured once."""
+    identity = loaded.identity()
+    fingerprint = source_fingerprint(loaded.source)
+    others = [cache_key(identity, identity)]
+    if fingerprint is not None:
+        others.append(cache_key(fingerprint, spec_slot(loaded.source)))
+    for other in others:
+        reference = _cached(other, loaded) if other != key else None
+        if reference is not None and reference.identity == identity:
+            return reference
+    return None
 
 
 def set_histograms(tunes: list[str]) -> dict[str, list[int]]:

@@ -20,7 +20,6 @@ and an unwritable folder only costs time: neither is ever fatal.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import zipfile
 from pathlib import Path
@@ -61,22 +60,13 @@ def metrics_version(sources: tuple[Path, ...] | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def _builtin_folder(name: str) -> Path | None:
-    """music21's folder of a built-in collection, found without importing music21 (about a second saved)."""
-    spec = importlib.util.find_spec("music21")
-    if spec is None or not spec.origin:
-        return None
-    folder = Path(spec.origin).parent / "corpus" / name
-    return folder if folder.is_dir() else None
-
-
 def source_fingerprint(spec: str) -> str | None:
     """A cheap fingerprint of a corpus spec's files (None when they cannot be listed: load the corpus instead)."""
-    from studio.core.corpus import BUILTIN_CORPORA, CorpusError, _user_files
+    from studio.core.corpus import BUILTIN_CORPORA, CorpusError, _user_files, builtin_corpus_folder
 
     try:
         if spec in BUILTIN_CORPORA:
-            folder = _builtin_folder(spec)
+            folder = builtin_corpus_folder(spec)
             if folder is None:
                 return None
             files = sorted(p for p in folder.rglob("*") if p.is_file())
