@@ -165,6 +165,7 @@ The model ABC Studio opens with: the lab's character-level LSTM trained on `{tra
   validation tunes).
 - Text level: `{level}` (how the tunes are written for training; see `python -m studio corpus --text {level}`).
 - Key augmentation: {augmentation}.
+- Tonic: {'every tune in its own key' if tc.tonic == 'written' else f"every tune, training and validation alike, written with the tonic {tc.tonic} first, its mode kept (`--tonic {tc.tonic}`): the model writes in {tc.tonic}, a key asked for moves its tunes there, and the held-out tunes below are read in {tc.tonic}"}.
 
 ## Configuration
 - Model: embedding {mc.embedding_dim}, {mc.num_layers} LSTM layer(s) of {mc.hidden_size} units, dropout {mc.dropout},
@@ -188,8 +189,8 @@ The model ABC Studio opens with: the lab's character-level LSTM trained on `{tra
 "valid": parses, has M, L and K, no unclosed chord, slur, tuplet or grace group. "bars all correct": every bar adds up
 to the meter (pickup and final bars may be short). "novel": no corpus tune shares 85% or more of its note n-grams.
 Yang & Lerch overlap: 1 means the feature distributions cannot be told from the corpus's. "pitch-class-from-tonic
-JS": the Jensen-Shannon distance of the pitch classes counted from each tune's tonic (key augmentation leaves it
-alone). "final note on tonic", "strain ends on ...": the last melody note of the tune and of each strain (second
+JS": the Jensen-Shannon distance of the pitch classes counted from each tune's tonic (key augmentation and one
+tonic leave it alone; they move the plain pitch-class JS). "final note on tonic", "strain ends on ...": the last melody note of the tune and of each strain (second
 endings go on) against the `K:` tonic and its triad (`studio/core/quality/tonal.py`; strain shares averaged over tunes).
 Thresholds used by `tests/core/test_default_model.py` ({test_sample} tunes at temperature {args.temperatures[0]:g}, seed 0):
 at least {floor_for_test(validity):.0%} valid (measured here: {validity:.0%}) and at least {floor_for_test(bar_correct):.0%}
