@@ -131,10 +131,9 @@ class Trainer:
         base: Base | None = None,
         auto: AutoPrecision | None = None,
     ) -> "Trainer":
-        """A fresh run on ``corpus`` (rewritten at ``train_config.text_level``); with a store, a run folder is created
-        and everything is logged to it. With a ``base`` (:mod:`studio.core.learning.fine_tuning`) the run starts from its
-        weights, shape, text level and characters (extended with the corpus's), and records it as its parent. ``auto``:
-        what precision ``auto`` chose already (an experiment's first arm, for every arm), not measured again."""
+        """A fresh run on ``corpus`` (at ``train_config.text_level``), logged to a new run folder of ``store``. From a
+        ``base`` (:mod:`studio.core.learning.fine_tuning`) it starts from its weights, shape, text level, tonic and
+        characters (and the corpus's), its parent. ``auto``: the precision an experiment's first arm chose."""
         if base is not None:
             model_config, train_config = base.settings(model_config, train_config)
         corpus = corpus_at_level(corpus, train_config.text_level)
