@@ -35,7 +35,7 @@ def test_regenerated_bars_are_the_models_bars_in_d_written_back_in_g(in_d, tmp_p
     moved = transpose_abc(JIG, -5)
     in_its_key = regenerate(in_d, moved, select_bars(moved, 3, 4), count=4, seed=7)
     assert len(result.candidates) == len(in_its_key.candidates) > 0
-    assert any("read in D" in note and "written back in G" in note for note in result.notes)
+    assert any("read in D" in note and "written back in the tune's K:G" in note for note in result.notes)
     selection = select_bars(JIG, 3, 4)
     for back, there in zip(result.candidates, in_its_key.candidates):
         assert back.text[:selection.start] == JIG[:selection.start]

@@ -49,6 +49,8 @@ class ModelKey:
         """The move of a primer's ``K:`` into ``sampler``'s key, the nearer way (a primer has few notes or none, so
         the range is the finished tune's to keep: :meth:`tune_back`)."""
         tonic = getattr(sampler, "tonic", "written")
+        if tonic == "written":
+            return cls(tonic)
         key, target = read_key(scan_tune(primer).fields.get("K", "")), read_key(tonic)
         if key is None or target is None:
             return cls(tonic)
@@ -91,9 +93,8 @@ class ModelKey:
             written_back.append(replace(candidate, bars=bars, text=text[:start] + bars + text[end:]))
         original = next((c for c in written_back if c.original), None)
         candidates = [c for c in written_back if not c.original]
-        key = read_key(scan_tune(text).fields.get("K", ""))
         notes = [f"read in {self.tonic}, the key this model learnt every tune in; the new bars are written back in "
-                 f"{key.letter + {1: '#', -1: 'b'}.get(key.alteration, '') if key else 'the tune key'}"]
+                 f"the tune's K:{scan_tune(text).fields.get('K', '').strip()}"]
         if dropped:
             notes.append(f"{dropped} candidate(s) left out: moved back to the tune's key, the bars around them "
                          "would not read as written")
