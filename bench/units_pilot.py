@@ -42,16 +42,13 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from strict_sampling import abc2midi_verdict  # noqa: E402
 
-from studio.core.abc.keys import read_key  # noqa: E402
-from studio.core.abc.tokenizer import scan_tune  # noqa: E402
-from studio.core.abc.transpose import transpose_abc  # noqa: E402
 from studio.core.abc.unit_length import in_unit_length  # noqa: E402
 from studio.core.abc.units import abc_tokens  # noqa: E402
 from studio.core.abc.validate import validate_tune  # noqa: E402
 from studio.core.configs import ModelConfig, SamplingConfig, TrainConfig  # noqa: E402
-from studio.core.corpus import DEFAULT_CORPUS, Tune, builtin_corpus_files, load_corpus  # noqa: E402
+from studio.core.corpus import DEFAULT_CORPUS, builtin_corpus_files, load_corpus  # noqa: E402
 from studio.core.generation.sampling import Sampler  # noqa: E402
-from studio.core.learning.augmentation import fitting_shift, pitch_span  # noqa: E402
+from studio.core.learning.augmentation import tunes_in_tonic  # noqa: E402
 from studio.core.learning.training import Trainer  # noqa: E402
 from studio.core.quality.metrics import tune_metrics  # noqa: E402
 from studio.core.quality.scoring import TUNE_ENDING, score_corpus  # noqa: E402
@@ -71,18 +68,8 @@ def units_of(text: str, units: str) -> list[str]:
 
 def in_one_tonic(corpus, tonic_letter: str):
     """``corpus`` with every tune moved to the tonic ``tonic_letter`` (see the module docstring) and how many moved."""
-    target = read_key(tonic_letter).tonic_pitch_class
-    tunes, moved = [], 0
-    for tune in corpus.tunes:
-        key = read_key(scan_tune(tune.text).fields.get("K", ""))
-        shift = None
-        if key is not None:
-            semitones = (target - key.tonic_pitch_class + 5) % 12 - 5  # -5..+6
-            shift = fitting_shift(pitch_span(tune.text), semitones) if semitones else 0
-        if shift:
-            tune, moved = Tune(tune.id, tune.title, transpose_abc(tune.text, shift)), moved + 1
-        tunes.append(tune)
-    return replace(corpus, tunes=tunes), moved
+    tunes = tunes_in_tonic(corpus.tunes, tonic_letter)
+    return replace(corpus, tunes=tunes), sum(a.text != b.text for a, b in zip(tunes, corpus.tunes))
 
 
 def in_eighths(corpus):

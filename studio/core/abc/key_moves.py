@@ -38,15 +38,21 @@ def fitting_shift(span: tuple[int, int] | None, semitones: int, playable=PLAYABL
     return None
 
 
-def shift_to_tonic(text: str, tonic: str) -> int | None:
-    """The semitones that write ``text`` with the tonic ``tonic`` (a letter, see :data:`TONICS`): the nearer way
-    (-5 to +6), an octave further when the range asks; 0 when the tune is already there; None when the tune has no
-    readable tonic (``K:none``, no ``K:``) or fits no octave."""
-    key = read_key(scan_tune(text).fields.get("K", ""))
-    target = read_key(tonic)
+def nearer_way_to_tonic(text: str, tonic: str) -> int | None:
+    """The semitones (-5 to +6) from the tonic of ``text``'s ``K:`` to ``tonic`` (a letter, see :data:`TONICS`);
+    None without a readable tonic (``K:none``, no ``K:``). The range is not looked at (a primer has few notes)."""
+    key, target = read_key(scan_tune(text).fields.get("K", "")), read_key(tonic)
     if key is None or target is None:
         return None
-    semitones = (target.tonic_pitch_class - key.tonic_pitch_class + 5) % 12 - 5
+    return (target.tonic_pitch_class - key.tonic_pitch_class + 5) % 12 - 5
+
+
+def shift_to_tonic(text: str, tonic: str) -> int | None:
+    """The semitones that write ``text`` with the tonic ``tonic``: the nearer way, an octave further when the range
+    asks; 0 when the tune is already there; None when the tune has no readable tonic or fits no octave."""
+    semitones = nearer_way_to_tonic(text, tonic)
+    if semitones is None:
+        return None
     return fitting_shift(pitch_span(text), semitones) if semitones else 0
 
 

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from studio.core.abc.key_moves import fitting_shift, pitch_span, shift_to_tonic
-from studio.core.abc.keys import read_key
+from studio.core.abc.key_moves import fitting_shift, nearer_way_to_tonic, pitch_span, shift_to_tonic
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.abc.transpose import transpose_abc
 
@@ -51,10 +50,7 @@ class ModelKey:
         tonic = getattr(sampler, "tonic", "written")
         if tonic == "written":
             return cls(tonic)
-        key, target = read_key(scan_tune(primer).fields.get("K", "")), read_key(tonic)
-        if key is None or target is None:
-            return cls(tonic)
-        return cls(tonic, (target.tonic_pitch_class - key.tonic_pitch_class + 5) % 12 - 5)
+        return cls(tonic, nearer_way_to_tonic(primer, tonic) or 0)
 
     def tune_back(self, text: str) -> str:
         """A tune the model wrote in its key, moved back to the key asked: the octave that keeps it in the
