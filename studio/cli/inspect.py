@@ -60,18 +60,16 @@ def parse_position(at: str, text: str) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from studio.core.generation.model_key import ModelKey
+    from studio.core.generation.model_key import inspect_as_written
     from studio.core.generation.sampling import Sampler
-    from studio.core.network.inspection import inspect_text
 
     if args.temperature <= 0:
         raise UserError("--temperature must be above 0")
     text, count = read_tune(args.tune_file, args.tune)
     sampler = Sampler.from_checkpoint(resolve_checkpoint(args))
-    seen = inspect_text(sampler.model, sampler.vocabulary, text)
-    note = ModelKey.for_tune(sampler, text).reading_note()
-    if note:
-        print(note)
+    seen = inspect_as_written(sampler, text)
+    if seen.note:
+        print(seen.note)
     if seen.predicted_count == 0:
         raise UserError("the model knows fewer than two characters of this tune: nothing to inspect")
     if args.at:

@@ -13,7 +13,7 @@ from studio.core.abc.key_moves import PLAYABLE_RANGE
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.abc.transpose import transpose_abc
 from studio.core.configs import SamplingConfig
-from studio.core.generation.model_key import ModelKey
+from studio.core.generation.model_key import ModelKey, inspect_as_written
 from studio.core.generation.new_strain import new_strain
 from studio.core.generation.regenerate import regenerate, select_bars
 from studio.core.generation.sampling import Sampler
@@ -62,6 +62,8 @@ def test_a_tune_in_the_models_key_or_a_model_of_tunes_in_their_own_keys_reads_th
     assert not ModelKey.for_tune(in_d, in_d_already).moves
     assert ModelKey.for_tune(in_d, in_d_already).reading_note() == ""
     assert "Transpose the text by -5 semitones" in ModelKey.for_tune(in_d, JIG).reading_note()  # the inspector's
+    assert inspect_as_written(in_d, JIG).note == ModelKey.for_tune(in_d, JIG).reading_note()
+    assert inspect_as_written(in_d, in_d_already).note == ""
     assert not ModelKey.for_tune(shipped_sampler, JIG).moves
     assert not ModelKey.for_tune(in_d, JIG.replace("K:G", "K:none")).moves
 

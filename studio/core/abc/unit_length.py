@@ -4,7 +4,8 @@ O'Neill's writes most tunes with ``L:1/8`` and its hornpipes often with ``L:1/16
 Essen songs mostly with ``L:1/16`` or ``L:1/4``: the same rhythm spelled in different numbers, which a character
 model must learn once per spelling. :func:`in_unit_length` rewrites a tune to one unit: the ``L:`` field and the
 length of every note, rest, chord and grace note (a chord's bracket carries the change, ``[df]4`` -> ``[df]2``,
-unless only its notes have lengths, ``[d2f2]`` -> ``[df]``); broken rhythms, tuplets and multi-measure rests are relative and stay.
+unless only its notes have lengths, ``[d2f2]`` -> ``[df]``); broken rhythms, tuplets and multi-measure rests are
+relative and stay.
 The rewrite is checked: the tune's notes read back (:func:`~studio.core.abc.meaning.note_sequence`: pitch, duration
 and bar of every note) must be those of the text as it came, else None.
 """

@@ -10,8 +10,8 @@ must read as the tune as written around the new text (so only the new bars are t
 is dropped. The likelihoods and ranking are the model's, read in its key. A tune already in the model's key, one
 without a readable key and a model of tunes in their own keys are read as written.
 
-The inspector reads a tune as written (its chart follows the text on screen); :meth:`ModelKey.reading_note` says
-when that text is in a key the model never learnt to read.
+The inspector reads a tune as written (its chart follows the text on screen); :func:`inspect_as_written` adds
+:meth:`ModelKey.reading_note` to the inspection when that text is in a key the model never learnt to read.
 
 Generating (:meth:`~studio.core.generation.sampling.Sampler.sample`) with a primer that asks for a key (the Generate
 tab's Key, ``K:G`` in ``--primer``): the primer's ``K:`` is moved into the model's key (the nearer way: G major to D
@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from studio.core.abc.key_moves import fitting_shift, nearer_way_to_tonic, pitch_span, shift_to_tonic
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.abc.transpose import transpose_abc
+from studio.core.network.inspection import TextInspection, inspect_text
 
 
 @dataclass(frozen=True)
@@ -96,3 +97,11 @@ class ModelKey:
                          "would not read as written")
         return replace(regeneration, selection=selection, candidates=candidates, original=original,
                        notes=regeneration.notes + notes)
+
+
+def inspect_as_written(sampler, text: str) -> TextInspection:
+    """The inspector's reading of ``text`` by ``sampler``'s model, as written, with its ``note`` when the tune is
+    in a key a one-tonic model never learnt."""
+    inspection = inspect_text(sampler.model, sampler.vocabulary, text)
+    inspection.note = ModelKey.for_tune(sampler, text).reading_note()
+    return inspection

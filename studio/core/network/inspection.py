@@ -143,6 +143,8 @@ class TextInspection:
     offsets: tuple[int, ...]
     log_probs: torch.Tensor
     unknown: dict[str, int] = field(default_factory=dict)
+    #: what reading the text as written means, when it means something (a one-tonic model, a tune in another key)
+    note: str = ""
     _strict_rows: dict[int, torch.Tensor | None] = field(default_factory=dict, init=False, repr=False)
 
     # --- surprise -------------------------------------------------------------------------------------------------

@@ -23,20 +23,12 @@ CACHED_INSPECTIONS = 8
 
 
 def inspect_with_checkpoint(checkpoint_path: str, text: str):
-    """The inspection of ``text`` by the model in ``checkpoint_path`` (the sampler is loaded once and cached)."""
-    from studio.core.network.inspection import inspect_text
+    """The inspection of ``text`` by the model in ``checkpoint_path`` (the sampler is loaded once and cached), with
+    its note on the key the model reads in (made here, on the background thread)."""
+    from studio.core.generation.model_key import inspect_as_written
     from studio.ui.generate.sampling_worker import load_sampler
 
-    sampler = load_sampler(checkpoint_path)
-    return inspect_text(sampler.model, sampler.vocabulary, text)
-
-
-def reading_note(checkpoint_path: str, text: str) -> str:
-    """What it means that the model reads ``text`` as written (a one-tonic model and a tune in another key)."""
-    from studio.core.generation.model_key import ModelKey
-    from studio.ui.generate.sampling_worker import load_sampler
-
-    return ModelKey.for_tune(load_sampler(checkpoint_path), text).reading_note()
+    return inspect_as_written(load_sampler(checkpoint_path), text)
 
 
 class InspectionService(QObject):
@@ -175,9 +167,8 @@ class ModelInspector(QWidget):
         if checkpoint_path != self.checkpoint_path or inspection.text != self.editor.toPlainText():
             return  # an older text or another model
         self.inspection = inspection
-        note = reading_note(checkpoint_path, inspection.text)
-        if note:
-            self.status_changed.emit(note)
+        if inspection.note:
+            self.status_changed.emit(inspection.note)
         self.show_at_cursor()
         if self.surprise.toggle.isChecked():
             self._show_surprise()

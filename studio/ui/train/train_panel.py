@@ -194,8 +194,9 @@ class TrainPanel(QWidget):
 
     def _start_run(self, corpus, model_config, train_config) -> None:
         self._begin(self.start_from.trainer_maker(corpus, model_config, train_config), train_config.iterations, 0)
-        self._say(f"Training on {corpus.name} ({corpus.text_level} text{tonic_clause(train_config.tonic)}): {train_config.iterations:,} steps, "
-                  f"batch {train_config.batch_size}, sequence {train_config.seq_length}.")
+        self._say(f"Training on {corpus.name} ({corpus.text_level} text{tonic_clause(train_config.tonic)}): "
+                  f"{train_config.iterations:,} steps, batch {train_config.batch_size}, "
+                  f"sequence {train_config.seq_length}.")
 
     def _with_level(self, corpus, level: str, then) -> None:
         """Calls ``then(corpus at level)``: now when it is at hand, else after a rewrite on a worker thread."""
