@@ -7,17 +7,17 @@ tune's tokens (:mod:`studio.core.abc.tokenizer`, never a second parser) at one o
 ``raw``
     the text unchanged (today's training text, for the lab's exact replication).
 ``canonical``
-    the same notes, lengths, bar lines, repeats, endings, tuplets, ties, chords and ornaments, written one way:
-    headers X T M L Q R K only, ``L:`` always written; key, meter and unit length in one spelling (``K:Em``,
-    ``K:Ador``, ``K:G``; ``M:4/4`` for ``C``, ``M:2/2`` for ``C|``); ``\\`` continuations and ``!`` line breaks
-    joined; back quotes and ``y`` spacers dropped; a stray octave mark (``,`` marking no note) dropped; ``::``
-    written ``:|:``, ``[:`` and ``:]`` written ``|:`` and ``:|``; a bar line written twice across a line break
-    written once; ``| [2`` written ``|2``; a space only where it breaks a beam between two notes
-    shorter than a quarter (as written); the music re-broken into lines of **four bars**, and a new line after every
-    section end (``:|``, ``||``, ``|]``) and before a ``|:``. Four bars: most tunes are 8-bar strains, so a line is
-    half a strain and every line break is a phrase boundary the model can count to, and the lines stay about as long
-    as O'Neill's own (one line per 8 bars would give lines of 80-120 characters, longer than the lab's 100-character
-    training window).
+    the same notes, lengths, bar lines, repeats, endings, tuplets, ties, chords and ornaments, written one way: headers
+    X T M L Q R K only, ``L:`` always written; key, meter and unit length in one spelling (``K:Em``, ``K:Ador``,
+    ``K:G``; ``M:4/4`` for ``C``, ``M:2/2`` for ``C|``); ``\\`` continuations and ``!`` line breaks joined; back quotes
+    and ``y`` spacers dropped; decorations right before their note (``u(AG)`` written ``(uAG)``) and free text in quotes
+    placed above the staff (``"p"`` written ``"^p"``); a stray octave mark (``,`` marking no note) dropped; ``::``
+    written ``:|:``, ``[:`` and ``:]`` written ``|:`` and ``:|``; a bar line written twice across a line break written
+    once; ``| [2`` written ``|2``; a space only where it breaks a beam between two notes shorter than a quarter (as
+    written); the music re-broken into lines of **four bars**, and a new line after every section end (``:|``, ``||``,
+    ``|]``) and before a ``|:``. Four bars: most tunes are 8-bar strains, so a line is half a strain and every line
+    break is a phrase boundary the model can count to, and the lines stay about as long as O'Neill's own (one line per 8
+    bars would give lines of 80-120 characters, longer than the lab's 100-character training window).
 ``melody``
     canonical without slurs, decorations, grace notes, chord symbols and annotations (what folk-rnn learns from).
 
@@ -36,13 +36,14 @@ from fractions import Fraction
 from studio.core.abc.fields import default_unit_length, parse_meter, parse_unit_length
 from studio.core.abc.lexer import REPEAT_SPELLINGS
 from studio.core.abc.meaning import note_sequence
+from studio.core.abc.note_prefixes import standard_prefixes
 from studio.core.abc.text import KEPT_BODY_FIELDS
 from studio.core.abc.tokenizer import Token, scan_tune
 
 #: The text levels a corpus can be trained on, plainest last.
 TEXT_LEVELS = ("raw", "canonical", "melody")
 #: Raise when the rules change: cached rewrites and the identity of corpora at a level depend on it.
-CANONICAL_VERSION = 4
+CANONICAL_VERSION = 5
 #: Header fields a canonical tune keeps, in the order it writes them.
 CANONICAL_HEADER_FIELDS = ("X", "T", "M", "L", "Q", "R", "K")
 #: Bars per music line in the canonical form.
@@ -198,7 +199,9 @@ class _Rewriter:
         for name in CANONICAL_HEADER_FIELDS:
             if name in header:
                 self.lines.append(f"{name}:{self._field_value(name, header[name])}")
-        self._body(self.tokens[index + 1:])
+        body, changes = standard_prefixes(self.tokens[index + 1:])
+        self.changes.update(changes)
+        self._body(body)
         self._end_line()
         return None if self.refused else "\n".join(self.lines)
 
