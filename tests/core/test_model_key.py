@@ -3,13 +3,15 @@ the tune moved into it and written back in the tune's own key, the rest of the t
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import pytest
 from support import abc2midi_complaints
 from test_regenerate import JIG
 
-from studio.core.abc.key_moves import PLAYABLE_RANGE
+from studio.core.abc.key_moves import PLAYABLE_RANGE, keys_by_mode
+from studio.core.abc.keys import note_name, read_key
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.abc.transpose import transpose_abc
 from studio.core.configs import SamplingConfig
@@ -81,3 +83,26 @@ def test_a_key_asked_in_the_primer_is_written_in_the_models_key_and_the_tunes_mo
         assert not abc2midi_complaints(tune.text, tmp_path)
     no_key = replace(asked, primer="X:1\nM:6/8\nL:1/8\n", count=1)  # the model writes in its own key, unmoved
     assert in_d.sample(no_key)[0].text == Sampler(in_d.model, in_d.vocabulary, "in D").sample(no_key)[0].text
+
+
+def test_without_a_key_asked_each_tune_goes_to_a_key_its_corpus_writes_for_that_mode(in_d, oneills):
+    keys = keys_by_mode(t.text for t in oneills.tunes)
+    drawing = Sampler(in_d.model, in_d.vocabulary, "in D", tonic="D", keys=keys)
+    asked = SamplingConfig(primer="X:1\nM:6/8\n", seed=40, count=5, temperature=0.8, bars="free", max_length=250)
+    tunes, again, in_its_key = drawing.sample(asked), drawing.sample(asked), in_d.sample(asked)
+    assert [t.text for t in tunes] == [t.text for t in again]  # the seed draws the key
+    tonics = Counter()
+    for tune, own in zip(tunes, in_its_key):
+        key, model_key = _key(tune.text), _key(own.text)
+        assert key.mode == model_key.mode and tune.primer == asked.primer  # (these weights write in many keys)
+        assert keys[key.mode][note_name(key.letter, key.alteration)] > 0  # a key O'Neill's writes in this mode
+        moved, written = _melody(tune.text), _melody(own.text)
+        assert moved == [p + moved[0] - written[0] for p in written]  # the model's own notes, moved
+        assert PLAYABLE_RANGE[0] <= min(moved) and max(moved) <= PLAYABLE_RANGE[1]
+        tonics[key.name()] += 1
+    assert len(tonics) >= 2, tonics  # O'Neill's major tunes: G 748, D 544, A 221...
+    assert all(_key(t.text).letter == "D" for t in drawing.sample(replace(asked, primer="X:1\nM:6/8\nK:D\n")))
+
+
+def _key(text: str):
+    return read_key(scan_tune(text).fields.get("K", ""))

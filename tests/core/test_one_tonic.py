@@ -7,14 +7,15 @@ from collections import Counter
 
 from support import melody_pitches
 
-from studio.core.abc.key_moves import PLAYABLE_RANGE, in_tonic, shift_to_tonic
+from studio.core.abc.key_moves import PLAYABLE_RANGE, in_tonic, keys_by_mode, shift_to_tonic
 from studio.core.abc.keys import read_key
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.configs import TrainConfig
 from studio.core.learning.augmentation import TRANSPOSITION_ALPHABET
 from studio.core.learning.fine_tuning import load_base
-from studio.core.learning.packaging import card_text
+from studio.core.learning.packaging import card_text, package_model
 from studio.core.learning.training import Trainer
+from studio.core.network.checkpoints import load_checkpoint, save_checkpoint
 from studio.core.quality.scoring import TUNE_ENDING, score_corpus
 
 
@@ -56,7 +57,8 @@ def test_one_tonic_and_key_augmentation_cannot_be_asked_together():
     assert TrainConfig.from_dict({"iterations": 5}).tonic == "written"  # runs saved before the field existed
 
 
-def test_a_one_tonic_run_trains_scores_and_hands_its_key_to_a_fine_tuned_run(forty_oneills, tiny_configs, store):
+def test_a_one_tonic_run_trains_scores_and_hands_its_key_to_a_fine_tuned_run(forty_oneills, tiny_configs, store,
+                                                                             tmp_path):
     trainer = Trainer.new(forty_oneills, *tiny_configs(6, tonic="D"), store, "in-d")
     plain = Trainer.new(forty_oneills, *tiny_configs(6))
     assert [t.id for t in trainer.split.validation] == [t.id for t in plain.split.validation]
@@ -66,6 +68,13 @@ def test_a_one_tonic_run_trains_scores_and_hands_its_key_to_a_fine_tuned_run(for
     assert set(TRANSPOSITION_ALPHABET) <= set(trainer.vocabulary.chars)
     trainer.run()
     assert trainer.run_folder.meta()["train_config"]["tonic"] == "D"
+    as_written = keys_by_mode(t.text for t in plain.split.train)  # the keys before the move, kept for sampling
+    assert load_checkpoint(trainer.run_folder.last_checkpoint).corpus["keys"] == as_written
+    assert len(as_written[""]) >= 3 and "keys" not in plain.corpus_info  # tunes in their own keys: nothing to keep
+    older = load_checkpoint(trainer.run_folder.last_checkpoint)  # a run trained before checkpoints kept the keys:
+    older.corpus.pop("keys")  # packaging reads them from its training tunes again
+    save_checkpoint(tmp_path / "older.pt", older)
+    assert package_model(tmp_path / "older.pt", tmp_path / "m.pt", trainer.run_folder)[2].corpus["keys"] == as_written
 
     checkpoint = trainer.run_folder.last_checkpoint
     score = score_corpus(checkpoint, forty_oneills, run=trainer.run_folder)

@@ -5,12 +5,15 @@ one-tonic setting (``TrainConfig.tonic``) writes every tune with the same tonic,
 becomes a reel in D major, a jig in A dorian one in D dorian), so a model learns its cadences on one pitch, as
 folk-rnn's later data were written in one key. Both move notes, accidentals, ``K:`` and chord symbols through
 :func:`~studio.core.abc.transpose.transpose_abc` (bar lengths stay) and keep the tune inside :data:`PLAYABLE_RANGE`:
-when the plain move would leave it, the same key an octave lower or higher is taken.
+when the plain move would leave it, the same key an octave lower or higher is taken. :func:`keys_by_mode` counts the
+keys a collection writes, so a one-tonic model's new tune can be moved to a key as the collection would write it.
 """
 
 from __future__ import annotations
 
-from studio.core.abc.keys import read_key
+from collections import Counter
+
+from studio.core.abc.keys import note_name, read_key
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.abc.transpose import transpose_abc
 
@@ -67,3 +70,14 @@ def in_tonic(text: str, tonic: str) -> str:
 def tonic_clause(tonic: str) -> str:
     """How a run's or model's ``tonic`` setting reads after what it reads: ``""`` for ``written``."""
     return "" if tonic == "written" else f", every tune written with the tonic {tonic} (so it writes in {tonic})"
+
+
+def keys_by_mode(texts) -> dict[str, dict[str, int]]:
+    """How many of ``texts`` are written with each tonic, per mode (``""`` major, ``m``, ``dor``, ``mix``...):
+    ``{"": {"G": 812, "D": 640, ...}, "m": {"E": 150, ...}}``; tunes without a readable key are not counted."""
+    counts: dict[str, Counter] = {}
+    for text in texts:
+        key = read_key(scan_tune(text).fields.get("K", ""))
+        if key is not None:
+            counts.setdefault(key.mode, Counter())[note_name(key.letter, key.alteration)] += 1
+    return {mode: dict(tonics.most_common()) for mode, tonics in counts.items()}

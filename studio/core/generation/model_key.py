@@ -16,14 +16,20 @@ The inspector reads a tune as written (its chart follows the text on screen); :f
 Generating (:meth:`~studio.core.generation.sampling.Sampler.sample`) with a primer that asks for a key (the Generate
 tab's Key, ``K:G`` in ``--primer``): the primer's ``K:`` is moved into the model's key (the nearer way: G major to D
 major, E minor to D minor), the model writes there, and each finished tune is moved back to the key asked, in the
-octave that keeps it in the playable range. Without a key in the primer the model writes in its own.
+octave that keeps it in the playable range. Without a key in the primer the model writes in its own, and each
+finished tune is moved to a key drawn as the model's training tunes were written in the mode it chose
+(:func:`in_a_corpus_key`: the keys its checkpoint keeps; a reel in D major goes to G major as often as its corpus
+writes major tunes in G), the draw seeded by the tune's seed. A model whose checkpoint keeps no keys (trained before
+they were kept) leaves its tunes in its own key.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, replace
 
 from studio.core.abc.key_moves import fitting_shift, nearer_way_to_tonic, pitch_span, shift_to_tonic
+from studio.core.abc.keys import read_key
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.abc.transpose import transpose_abc
 from studio.core.network.inspection import TextInspection, inspect_text
@@ -97,6 +103,19 @@ class ModelKey:
                          "would not read as written")
         return replace(regeneration, selection=selection, candidates=candidates, original=original,
                        notes=regeneration.notes + notes)
+
+
+def in_a_corpus_key(text: str, keys: dict[str, dict[str, int]] | None, seed: int) -> str:
+    """A tune a one-tonic model wrote in its key, moved to a tonic drawn (by ``seed``) from ``keys`` (mode -> tonic
+    -> tunes, :func:`studio.core.abc.key_moves.keys_by_mode`) for its own mode, in the octave the playable range
+    keeps; unchanged without keys for its mode, without a readable key, or when no octave fits."""
+    key = read_key(scan_tune(text).fields.get("K", ""))
+    tonics = (keys or {}).get(key.mode) if key is not None else None
+    if not tonics:
+        return text
+    tonic = random.Random(seed).choices(list(tonics), weights=list(tonics.values()))[0]
+    shift = fitting_shift(pitch_span(text), nearer_way_to_tonic(text, tonic) or 0)
+    return transpose_abc(text, shift) if shift else text
 
 
 def inspect_as_written(sampler, text: str) -> TextInspection:

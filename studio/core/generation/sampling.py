@@ -20,9 +20,10 @@ from typing import Callable
 import torch
 
 from studio.core.abc.text import tune_title
+from studio.core.abc.tokenizer import scan_tune
 from studio.core.configs import SamplingConfig
 from studio.core.generation.draw import draw
-from studio.core.generation.model_key import ModelKey
+from studio.core.generation.model_key import ModelKey, in_a_corpus_key
 from studio.core.generation.strict_sampling import StrictSamplingError, complete_primer_header, sample_strict
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint
 from studio.core.network.model import CharLSTM
@@ -80,19 +81,22 @@ class Sampler:
     """A model ready to sample from; build it with ``Sampler.from_checkpoint(path)``."""
 
     def __init__(self, model: CharLSTM, vocabulary: Vocabulary | TokenVocabulary, name: str = "",
-                 tonic: str = "written"):
+                 tonic: str = "written", keys: dict[str, dict[str, int]] | None = None):
         self.model = model.eval()
         self.vocabulary = vocabulary
         self.name = name
         #: the key the model learnt every tune in (``TrainConfig.tonic``; ``written``: each tune's own)
         self.tonic = tonic
+        #: a one-tonic model's training tunes' keys as written (mode -> tonic -> tunes): where its new tunes go
+        self.keys = keys
         self.device = next(model.parameters()).device
 
     @classmethod
     def from_checkpoint(cls, source: Path | str | Checkpoint, device: str = "cpu") -> "Sampler":
         checkpoint = source if isinstance(source, Checkpoint) else load_checkpoint(source)
         name = "" if isinstance(source, Checkpoint) else str(source)
-        return cls(checkpoint.build_model(device), checkpoint.vocabulary, name, checkpoint.train_config.tonic)
+        return cls(checkpoint.build_model(device), checkpoint.vocabulary, name, checkpoint.train_config.tonic,
+                   checkpoint.corpus.get("keys"))
 
     def sample(
         self,
@@ -105,8 +109,12 @@ class Sampler:
         ``on_text(index, chunk)`` receives characters as they are sampled (the primer first); ``should_stop()`` is
         polled every step and ends sampling early (the tunes so far are returned, marked incomplete). A model that
         learnt every tune in one key writes a primer's key in its own and moves the finished tunes to the key asked
-        (:meth:`studio.core.generation.model_key.ModelKey.for_primer`; the characters streamed are its own)."""
+        (:meth:`studio.core.generation.model_key.ModelKey.for_primer`; the characters streamed are its own), or,
+        with no key asked, each to a key as its corpus writes that mode (:func:`~.model_key.in_a_corpus_key`)."""
         key = ModelKey.for_primer(self, config.primer)
+        if self.tonic != "written" and "K" not in scan_tune(config.primer or "X").fields:
+            tunes = self._sample(config, on_text, should_stop)
+            return [replace(tune, text=in_a_corpus_key(tune.text, self.keys, tune.seed)) for tune in tunes]
         if not key.moves:
             return self._sample(config, on_text, should_stop)
         tunes = self._sample(replace(config, primer=key.into(config.primer)), on_text, should_stop)

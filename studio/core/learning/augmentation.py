@@ -11,13 +11,15 @@ never transposed, so the held-out score stays the score of the corpus as written
 ``TrainConfig.tonic`` (a letter) writes every tune, training and held-out alike, with that tonic before anything
 else (:func:`tunes_in_tonic`): the model then reads and writes tunes in one key, and its held-out score is the
 score of the held-out tunes in that key (:func:`studio.core.quality.scoring.score_corpus` moves them the same way).
+The keys the training tunes were written in are kept with the run's checkpoints (:func:`keys_written`), so the model
+can write each new tune in a key as its corpus would (:mod:`studio.core.generation.model_key`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from studio.core.abc.key_moves import fitting_shift, in_tonic, pitch_span
+from studio.core.abc.key_moves import fitting_shift, in_tonic, keys_by_mode, pitch_span
 from studio.core.abc.transpose import transpose_abc
 from studio.core.corpus import Split, Tune
 
@@ -46,6 +48,12 @@ def tunes_in_tonic(tunes, tonic: str) -> list[Tune]:
     """``tunes`` written with the tonic ``tonic`` (``TrainConfig.tonic``; ``written``: as they are), ids kept; a tune
     without a readable tonic or that fits no octave stays as written."""
     return list(tunes) if tonic == "written" else [replace(t, text=in_tonic(t.text, tonic)) for t in tunes]
+
+
+def keys_written(tunes, tonic: str) -> dict:
+    """For a one-tonic run, the keys its training ``tunes`` are written in before the move, as a checkpoint's corpus
+    record keeps them (``{"keys": {mode: {tonic: count}}}``); ``{}`` for tunes left in their own keys."""
+    return {} if tonic == "written" else {"keys": keys_by_mode(t.text for t in tunes)}
 
 
 def split_in_tonic(split: Split, tonic: str) -> Split:

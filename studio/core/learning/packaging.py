@@ -6,7 +6,7 @@ it started from (its label, step and corpus, and the digest its file had when th
 the run added, and the base's held-out loss on the new corpus at step 0 (the line to beat). The model file holds it
 (``Checkpoint.parent``, so a model fine-tuned again from this file records it in turn), and the card written beside
 the file (``NAME.card.md``, :func:`card_text`) says it in words, next to what the model was trained on and its best
-held-out loss.
+held-out loss. A one-tonic model keeps the keys its training tunes were written in (:func:`corpus_record`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from studio.core.abc.key_moves import tonic_clause
+from studio.core.corpus import CorpusError, load_corpus
+from studio.core.learning.augmentation import keys_written
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
 from studio.core.runs import Run
 
@@ -64,13 +66,27 @@ def card_text(model_path: Path | str, checkpoint: Checkpoint, source: str) -> st
     return "\n".join(lines) + "\n"
 
 
+def corpus_record(checkpoint: Checkpoint, run: Run | None) -> dict:
+    """The checkpoint's corpus record; for a one-tonic run trained before its checkpoints kept the keys its tunes
+    were written in (:func:`studio.core.learning.augmentation.keys_written`), those keys read from its training tunes
+    again, so the packaged model writes its tunes in its corpus's keys."""
+    tonic, corpus = checkpoint.train_config.tonic, checkpoint.corpus
+    if tonic == "written" or "keys" in corpus or run is None or not corpus.get("source"):
+        return corpus
+    try:
+        split = load_corpus(corpus["source"]).split_from_ids(run.split_identity())
+    except (CorpusError, OSError):  # the corpus is gone or changed: the model keeps writing in its own key
+        return corpus
+    return {**corpus, **keys_written(split.train, tonic)}
+
+
 def package_model(source: Path | str, out: Path | str, run: Run | None = None, half_precision: bool = True
                   ) -> tuple[Path, Path, Checkpoint]:
     """Writes the checkpoint at ``source`` (of ``run``, whose lineage it keeps) as a compact model file at ``out``
     and its card beside it; returns the model's path, the card's and the packaged checkpoint."""
     checkpoint = load_checkpoint(source)
     checkpoint = replace(checkpoint, optimizer_state=None, rng_state=None, rank_states=None,
-                         parent=lineage(run) or checkpoint.parent)
+                         parent=lineage(run) or checkpoint.parent, corpus=corpus_record(checkpoint, run))
     written = save_checkpoint(Path(out), checkpoint, half_precision=half_precision)
     card = card_path(written)
     card.write_text(card_text(written, checkpoint, f"run {run.name} ({run.id})" if run else str(source)),

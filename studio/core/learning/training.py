@@ -23,7 +23,7 @@ from studio.core.configs import ModelConfig, TrainConfig
 from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.disk_space import write_failure
 from studio.core.learning.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes
-from studio.core.learning.augmentation import split_in_tonic, tunes_in_tonic
+from studio.core.learning.augmentation import keys_written, split_in_tonic, tunes_in_tonic
 from studio.core.learning.early_stopping import STOPPED_EARLY, EarlyStopping
 from studio.core.learning.fine_tuning import Base, held_out_problem, start_from
 from studio.core.learning.run_writer import RunWriter
@@ -65,13 +65,13 @@ class Trainer:
         problems = {**model_config.problems(), **train_config.problems()}
         if problems:
             raise TrainingError("; ".join(f"{k} {v}" for k, v in problems.items()))
+        self.corpus_info = {**(corpus_info or {}), **keys_written(split.train, train_config.tonic)}  # as written
         self.split = split = split_in_tonic(split, train_config.tonic)  # one key first, if asked, for all that reads
         self.vocabulary = vocabulary
         self.model_config = replace(model_config, vocab_size=len(vocabulary))
         self.config = train_config
         self.run_folder = run
         self.listener = listener or TrainingListener()
-        self.corpus_info = corpus_info or {}
         try:
             self.device = pick_device(train_config.device)
         except ValueError as exc:

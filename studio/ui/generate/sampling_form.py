@@ -114,7 +114,8 @@ class SamplingForm(QGroupBox):
         self.key_combo = QComboBox()
         self.key_combo.addItems(KEYS)
         self.key_combo.setToolTip("Key written into the primer (K:). 'any' lets the model choose. A model trained "
-                                  "with one tonic writes in its key, and a key chosen here moves its tunes there.")
+                                  "with one tonic writes in its key: a key chosen here moves its tunes there, and "
+                                  "with 'any' each tune goes to a key its corpus writes tunes of that mode in.")
         self.primer_edit = QLineEdit()
         self.primer_edit.setPlaceholderText("e.g. |:d2B A2F|  (\\n for a new line)")
         self.primer_edit.setToolTip("Free ABC the model continues from (after the meter and key lines).")
