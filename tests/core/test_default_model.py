@@ -13,13 +13,17 @@ import sys
 
 import pytest
 
+from studio.core.abc.keys import read_key
+from studio.core.abc.tokenizer import scan_tune
 from studio.core.abc.validate import validate_tune
 from studio.core.configs import SamplingConfig
 from studio.core.network.checkpoints import load_checkpoint
 from studio.core.paths import SHIPPED_MODEL
+from studio.core.quality.tonal import tonal_measures
 
-MIN_VALID_SHARE = 0.90  # free bars, models/MODEL_CARD.md: 97% measured on 100 tunes, less two standard errors of 24
-MIN_BAR_CORRECT_SHARE = 0.65  # free bars, models/MODEL_CARD.md: 82% measured on 100 tunes, less two standard errors
+MIN_VALID_SHARE = 0.85  # free bars, models/MODEL_CARD.md: 96% measured on 100 tunes, less two standard errors of 24
+MIN_BAR_CORRECT_SHARE = 0.60  # free bars, models/MODEL_CARD.md: 78% measured on 100 tunes, less two standard errors
+MIN_FINAL_TONIC_SHARE = 0.65  # free bars: 84% of 100 tunes end on the tonic (O'Neill's 82%), less two standard errors
 
 pytestmark = pytest.mark.skipif(not SHIPPED_MODEL.exists(), reason="models/default.pt is not in this checkout")
 
@@ -30,6 +34,7 @@ def test_shipped_model_is_small_and_self_describing():
     assert checkpoint.corpus["name"] == "irishCombined" and checkpoint.train_config.text_level == "canonical"
     assert checkpoint.optimizer_state is None
     assert checkpoint.model_config.hidden_size == 1024  # the lab's network, so it plays the lab's role
+    assert checkpoint.train_config.tonic == "D" and checkpoint.corpus["keys"][""]["G"] > 1000  # and where tunes go
 
 
 def _valid_and_bars_ok(tunes) -> tuple[float, float, list]:
@@ -55,6 +60,9 @@ def test_most_free_tunes_are_valid_with_bars_that_add_up(shipped_sampler):
     valid, bars_ok, problems = _valid_and_bars_ok(tunes)
     assert valid >= MIN_VALID_SHARE, problems
     assert bars_ok >= MIN_BAR_CORRECT_SHARE
+    home = sum(tonal_measures(t.text).final_on_tonic for t in tunes) / len(tunes)
+    assert home >= MIN_FINAL_TONIC_SHARE  # on its own the model brings the tune home (issue 29)
+    assert len({read_key(scan_tune(t.text).fields["K"]).tonic_pitch_class for t in tunes}) >= 3  # in its corpus's keys
 
 
 def test_generate_without_a_model_uses_the_shipped_one(tmp_path):
