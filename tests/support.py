@@ -7,6 +7,7 @@ ranks of a gloo group.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -77,11 +78,12 @@ def copy_run(run, runs_folder: Path):
 
 
 def abc2midi_complaints(text: str, folder: Path) -> list[str]:
-    """abc2midi's errors and bar warnings on a tune (``abc2midi -c``), each without its line and column, so the
-    complaints of two versions of a tune compare as lists."""
+    """abc2midi's errors and bar warnings on a tune (``abc2midi -c``), each without its line and column, and without
+    its track number (a chord symbol gives the melody track 1 instead of 0), so the complaints of two versions of a
+    tune compare as lists."""
     path = Path(folder) / "tune.abc"
     path.write_text(text)
-    return sorted(line.split(" : ", 1)[-1] for line in abc2midi_output(path).splitlines()
+    return sorted(re.sub(r"^Track \d+ ", "", line.split(" : ", 1)[-1]) for line in abc2midi_output(path).splitlines()
                   if line.startswith("Error") or "time units" in line)
 
 
