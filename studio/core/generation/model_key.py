@@ -28,7 +28,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from studio.core.abc.key_moves import fitting_shift, nearer_way_to_tonic, pitch_span, shift_to_tonic
+from studio.core.abc.key_moves import fitting_shift, in_tonic, nearer_way_to_tonic, pitch_span, shift_to_tonic
 from studio.core.abc.keys import read_key
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.abc.transpose import transpose_abc
@@ -113,9 +113,7 @@ def in_a_corpus_key(text: str, keys: dict[str, dict[str, int]] | None, seed: int
     tonics = (keys or {}).get(key.mode) if key is not None else None
     if not tonics:
         return text
-    tonic = random.Random(seed).choices(list(tonics), weights=list(tonics.values()))[0]
-    shift = fitting_shift(pitch_span(text), nearer_way_to_tonic(text, tonic) or 0)
-    return transpose_abc(text, shift) if shift else text
+    return in_tonic(text, random.Random(seed).choices(list(tonics), weights=list(tonics.values()))[0])
 
 
 def inspect_as_written(sampler, text: str) -> TextInspection:

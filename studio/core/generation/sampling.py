@@ -111,10 +111,10 @@ class Sampler:
         learnt every tune in one key writes a primer's key in its own and moves the finished tunes to the key asked
         (:meth:`studio.core.generation.model_key.ModelKey.for_primer`; the characters streamed are its own), or,
         with no key asked, each to a key as its corpus writes that mode (:func:`~.model_key.in_a_corpus_key`)."""
-        key = ModelKey.for_primer(self, config.primer)
         if self.tonic != "written" and "K" not in scan_tune(config.primer or "X").fields:
             tunes = self._sample(config, on_text, should_stop)
             return [replace(tune, text=in_a_corpus_key(tune.text, self.keys, tune.seed)) for tune in tunes]
+        key = ModelKey.for_primer(self, config.primer)
         if not key.moves:
             return self._sample(config, on_text, should_stop)
         tunes = self._sample(replace(config, primer=key.into(config.primer)), on_text, should_stop)
