@@ -171,6 +171,10 @@ IMPLIED_REPEATS = {
     "before a variant ending": ("G2:||2D2:|", "G2:||2D2|"),
     "already paired": ("|:dA:|\n|:B2:|", "|:dA:|\n|:B2:|"),
     "double repeat": ("dA::B2:|", "dA:||:B2:|"),  # verovio ignores '::' (no repeat drawn or played)
+    "double repeat with a bar line": ("dA:|:B2:|", "dA:||:B2:|"),  # verovio 6 crashes on ':|:'
+    # an empty bar after a start-repeat at a line's start (a tiny model wrote it): verovio 6 crashes
+    "empty bar after a start-repeat": ("dA:|\n|:| B2 dA:|", "dA:|\n|: B2 dA:|"),
+    "empty bar after a double repeat": ("dA:|:|B2:|", "dA:||:B2:|"),
 }
 SEED_5_TUNE = """X:1
 T:The Bontrock Eye

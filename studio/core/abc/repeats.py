@@ -15,8 +15,9 @@ def open_implied_repeats(abc_text: str) -> str:
     put where the new strain starts: the plain bar line right after the previous ``:|`` becomes ``|:``, or ``|:``
     is added after that ``:|``. When the previous ``:|`` leads into a variant ending (``:|2``) there is no safe
     place, and the later end-repeat is drawn as a plain bar line instead. Only what verovio reads changes, never
-    the user's text. A ``::`` (end one strain, start the next: strict sampling's AABB writes it) becomes ``:||:``,
-    which verovio engraves and plays as two repeats."""
+    the user's text. A ``::`` (end one strain, start the next: strict sampling's AABB writes it) or ``:|:`` (which
+    crashes verovio 6) becomes ``:||:``, which verovio engraves and plays as two repeats. An empty bar right after a
+    start-repeat (``:|\n|:| d2``, ``:|:|``: verovio 6 crashes at the start of a line) loses its second bar line."""
     end = first_tune_end(abc_text)  # verovio engraves the first tune only: the rest is passed on untouched
     tune, rest = abc_text[:end], abc_text[end:]
     if tune.count(":") < 2 or ":|" not in tune and "::" not in tune:
@@ -27,9 +28,13 @@ def open_implied_repeats(abc_text: str) -> str:
     for index, token in enumerate(tokens):
         if token.kind != "bar":
             continue
+        after_start = index and tokens[index - 1].kind == "bar" and tokens[index - 1].text[-1] == ":"
+        if token.text in ("|", "||") and after_start:
+            edits.append((token.offset, token.offset + len(token.text), ""))  # the empty bar after a start-repeat
+            continue
         ends, starts = token.text.startswith(":"), token.text.endswith(":")
-        if token.text == "::" and previous_end is None:  # verovio reads '::' as no repeat at all, ':||:' right
-            edits.append((token.offset, token.offset + 2, ":||:"))
+        if token.text in ("::", ":|:") and previous_end is None:  # verovio reads '::' as no repeat, ':||:' right
+            edits.append((token.offset, token.offset + len(token.text), ":||:"))
         elif ends and previous_end is not None:
             edits.append(_start_after(tokens, previous_end) or _plain_bar(token))
         if starts:
