@@ -28,19 +28,24 @@ def cmd_score(args) -> int:
     import torch
 
     from studio.core.corpus import load_corpus
+    from studio.core.network.checkpoints import CheckpointError, load_checkpoint
     from studio.core.quality.scoring import ScoringError, record_score, run_of_checkpoint, score_corpus
 
     if args.threads:
         torch.set_num_threads(args.threads)
     model = resolve_checkpoint(args)
     corpus = load_corpus(args.corpus)
+    try:
+        units = load_checkpoint(model).vocabulary.units  # what the bar counts: characters, or a token model's tokens
+    except CheckpointError as exc:
+        raise UserError(str(exc)) from exc
     bar: ProgressBar | None = None
 
     def progress(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
             bar = ProgressBar(total, "score")
-        bar.update(done, "characters")
+        bar.update(done, units)
 
     try:
         score = score_corpus(model, corpus, args.split, args.method, progress=progress)

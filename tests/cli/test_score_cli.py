@@ -68,3 +68,11 @@ def test_the_loss_per_note_counts_the_same_notes_at_every_text_level(trained_run
     assert main(["--runs-dir", str(trained_run.path.parent), "score", "--run", trained_run.id, "--corpus",
                  "oneills1850"]) == 0
     assert f"per melody note: {raw.nats_per_note:.4f} nats over {raw.notes:,} notes" in capsys.readouterr().out
+
+
+def test_a_corrupt_model_file_is_a_clear_message(oneills, tmp_path, capsys):
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(b"not a model at all")
+    assert main(["score", "--model", str(broken), "--corpus", "oneills1850"]) == 2
+    err = capsys.readouterr().err
+    assert "broken.pt" in err and "Traceback" not in err
