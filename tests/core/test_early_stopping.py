@@ -3,6 +3,8 @@ has not improved for ``early_stop_patience`` validations, keeps its best checkpo
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from studio.core.configs import preset
@@ -13,6 +15,7 @@ from studio.core.learning.training import Trainer
 from studio.core.learning.training_listener import TrainingListener
 from studio.core.network.checkpoints import load_checkpoint
 from studio.core.runs import RunStore
+from support import run_two_ranks, studio_env
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +96,31 @@ def test_the_rule_counts_validations_since_the_best():
     assert EarlyStopping.from_metrics(2, rule.to_metrics()) == rule
     assert not EarlyStopping.from_metrics(0, rule.to_metrics()).exhausted  # 0: never
     assert EarlyStopping.from_metrics(2, {"loss": 1.0}).since_best == 0  # a checkpoint from before the rule
+
+
+DDP_CHILD = textwrap.dedent("""
+    import sys, torch
+    torch.set_num_threads(1)
+    from studio.core.configs import preset
+    from studio.core.corpus import load_corpus
+    from studio.core.learning.training import Trainer
+    Trainer.validation_loss = lambda self: 5.0  # never better than the first: the rule ends the run at step 4
+    model_config, train_config = preset("tiny")
+    train_config.iterations, train_config.validation_interval, train_config.checkpoint_interval = 30, 2, 1000
+    train_config.early_stop_patience = 1
+    result = Trainer.new(load_corpus(sys.argv[1]), model_config, train_config).run()
+    print("reason", result.reason)
+    print("why", result.early_stop)
+""")
+
+
+def test_under_ddp_every_rank_says_why_as_rank_0_counted(tmp_path):
+    """Only rank 0 validates: the other rank's own count stays 0, so it reports rank 0's reason."""
+    corpus = next(f for f in builtin_corpus_files("miscFolk") if "fife" in str(f))
+    script = tmp_path / "child.py"
+    script.write_text(DDP_CHILD)
+    env = studio_env(tmp_path)
+    env.pop("WORLD_SIZE", None)
+    rank0, rank1 = run_two_ranks(script, str(corpus), env=env)
+    assert rank0["reason"] == rank1["reason"] == STOPPED_EARLY
+    assert rank0["why"] == rank1["why"] and "for 1 validation in a row" in rank0["why"]

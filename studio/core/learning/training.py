@@ -92,10 +92,8 @@ class Trainer:
         except ValueError as exc:
             raise TrainingError(str(exc)) from exc
         self.window = self.batches.window
-        self.validation_data = (
-            torch.tensor(vocabulary.encode(split.validation_text), dtype=torch.long)
-            if split.validation and train_config.context == "window" else None
-        )
+        self.validation_data = (torch.tensor(vocabulary.encode(split.validation_text), dtype=torch.long)
+                                if split.validation and train_config.context == "window" else None)
         self.validation_tunes = (validation_tunes(split.validation, train_config.validation_windows * self.window)
                                  if train_config.context == "stream" else [])
         if self.distributed.enabled and self.device.type == "cuda":
@@ -252,8 +250,8 @@ class Trainer:
 
     def validation_loss(self) -> float | None:
         """None without validation tunes. A stream run: the loss per character of a fixed subset of the validation
-        tunes read whole (``studio.core.quality.scoring``'s ``tunes`` method on those tunes). A window run: the mean loss over
-        fixed, evenly spaced windows of the validation text (``studio.core.quality.scoring`` with method ``windows``)."""
+        tunes read whole (:mod:`studio.core.quality.scoring`, method ``tunes``). A window run: the mean loss over fixed,
+        evenly spaced windows of the validation text (method ``windows``)."""
         if self.config.context == "stream":
             if not self.validation_tunes:
                 return None
@@ -343,7 +341,8 @@ class Trainer:
                 if self.step % self.config.validation_interval == 0 or at_end:
                     self._validate(now)
                     if self.distributed.any(self.early_stopping.exhausted) and not at_end:  # rank 0 validates
-                        reason, early_stop = STOPPED_EARLY, self.early_stopping.reason(self.best_validation)
+                        reason = STOPPED_EARLY  # the count rank 0 kept, on every rank:
+                        early_stop = self.distributed.gather(self.early_stopping.reason(self.best_validation))[0]
                         break
                 if self.step % self.config.checkpoint_interval == 0 and not at_end and self._weights_are_finite():
                     self._save_last(now)
