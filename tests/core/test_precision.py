@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from studio.core.configs import ModelConfig, TrainConfig
-from studio.core.network.precision import MARGIN, ProbeKey, auto_precision_label, decide, lookup, remember
-from studio.core.network.precision_probe import auto_precision
+from studio.core.network.precision import (MARGIN, MAX_GRADIENT_ERROR, ProbeKey, auto_precision_label, cpu_has_amx,
+                                            decide, lookup, remember)
+from studio.core.network.precision_probe import auto_precision, gradient_error
 from support import oneills_first_file
 
 CPU = torch.device("cpu")
@@ -22,12 +23,13 @@ def tiny(batch_size: int = 2, vocab_size: int = 12) -> tuple[ModelConfig, TrainC
 
 
 class Timings:
-    """Measured step times handed to ``auto_precision`` in place of timing real steps; counts the measurements."""
+    """Measured step times (and optionally bf16's gradient error) handed to ``auto_precision`` in place of real
+    steps; counts the measurements."""
 
-    def __init__(self, fp32_ms: float, bf16_ms: float):
-        self.times, self.calls = (fp32_ms, bf16_ms), 0
+    def __init__(self, fp32_ms: float, bf16_ms: float, *gradient_error: float):
+        self.times, self.calls = (fp32_ms, bf16_ms, *gradient_error), 0
 
-    def __call__(self) -> tuple[float, float]:
+    def __call__(self) -> tuple[float, ...]:
         self.calls += 1
         return self.times
 
@@ -44,6 +46,49 @@ def test_the_choice_follows_the_measured_times(fp32_ms, bf16_ms, chosen):
     assert result.precision == chosen and (result.fp32_ms, result.bf16_ms) == (fp32_ms, bf16_ms)
     assert result.speed_up == pytest.approx(fp32_ms / bf16_ms) and not result.cached
     assert f"{fp32_ms / bf16_ms:.2f}x" in result.reason and f"{chosen}:" in result.words()
+
+
+
+@pytest.mark.parametrize("error, chosen", [(0.004, "bf16"), (0.05, "bf16"), (0.21, "fp32")])
+def test_bf16_whose_gradients_stray_from_fp32s_is_refused_however_fast(error, chosen):
+    result = decide(750.0, 280.0, error)  # 2.7x: AMX's bf16 step on an Intel Xeon
+    assert result.precision == chosen and result.gradient_error == error
+    assert ("gradients" in result.reason) == (chosen == "fp32") and f"{error:.1%} from fp32's" in result.words()
+
+
+def test_the_gradient_check_is_cached_and_shown_in_the_form(tmp_path):
+    path = tmp_path / "precision.json"
+    model_config, train_config = tiny()
+    first = auto_precision(CPU, model_config, train_config, threads=1, path=path, measure=Timings(750.0, 280.0, 0.21))
+    again = auto_precision(CPU, model_config, train_config, threads=1, path=path, measure=Timings(1.0, 2.0))
+    assert first.precision == again.precision == "fp32" and again.cached and again.gradient_error == 0.21
+    label, why = auto_precision_label(model_config, train_config, 1, path=path)
+    assert label == "auto (fp32 here: bf16's gradients 21% off)" and "21.0% from fp32's" in why
+
+
+def test_a_cache_from_before_the_gradient_check_is_measured_again(tmp_path):
+    path = tmp_path / "precision.json"
+    model_config, train_config = tiny()
+    remember(ProbeKey.here(model_config, train_config, 1), decide(750.0, 280.0), path)
+    stored = json.loads(path.read_text())
+    stored["format"] = 1  # what a studio before the check wrote: bf16 chosen on speed alone
+    path.write_text(json.dumps(stored))
+    timings = Timings(750.0, 280.0, 0.3)
+    assert auto_precision(CPU, model_config, train_config, threads=1, path=path, measure=timings).precision == "fp32"
+    assert timings.calls == 1
+
+
+def test_the_lab_networks_bf16_gradients_stray_only_on_amx():
+    """Measured on real kernels at the lab's shapes: oneDNN's AMX LSTM kernels (torch 2.13) leave 16-40% errors;
+    bf16 without AMX only its rounding (0.2-0.4%)."""
+    from studio.core.network.model import CharLSTM
+
+    torch.manual_seed(0)
+    model = CharLSTM(ModelConfig(vocab_size=93, embedding_dim=256, hidden_size=1024))
+    inputs, targets = torch.randint(0, 93, (32, 100)), torch.randint(0, 93, (32, 100))
+    error = gradient_error(model, inputs, targets)
+    assert all(p.grad is None for p in model.parameters())
+    assert (error > MAX_GRADIENT_ERROR) == cpu_has_amx(), error
 
 
 def test_measured_once_per_shape_then_read_back_from_the_cache(tmp_path):
@@ -121,8 +166,9 @@ def test_a_real_probe_at_tiny_shapes_end_to_end(tmp_path):
     path = tmp_path / "precision.json"
     result = auto_precision(CPU, model_config, train_config, path=path)  # real steps, timed
     assert torch.equal(torch.get_rng_state(), rng)  # the probe leaves a run's random numbers alone
-    assert result.source == "measured" and result.fp32_ms > 0 and result.bf16_ms > 0
-    assert result.precision == ("bf16" if result.fp32_ms / result.bf16_ms >= MARGIN else "fp32")
+    assert result.source == "measured" and result.fp32_ms > 0 and result.bf16_ms > 0 and result.gradient_error >= 0
+    accurate = result.gradient_error <= MAX_GRADIENT_ERROR
+    assert result.precision == ("bf16" if result.fp32_ms / result.bf16_ms >= MARGIN and accurate else "fp32")
     [entry] = json.loads(path.read_text())["entries"]
     assert entry["key"] == {**entry["key"], "threads": torch.get_num_threads(), "hidden_size": 16, "vocab_size": 12}
     assert lookup(ProbeKey.here(model_config, train_config, torch.get_num_threads()), path).cached

@@ -4,7 +4,9 @@ CPU flags do not say whether bf16 autocast pays: on an AMD EPYC with AVX-512 BF1
 run at half fp32's speed, yet the lab's training step, bound by streaming the recurrent weights, was 1.17-1.30x
 faster under bf16. So ``auto`` measures: :mod:`studio.core.network.precision_probe` times a few training steps of each
 precision on the run's own shapes, and :func:`decide` takes bf16 only when it is at least :data:`MARGIN` times as
-fast. The answer is kept in ``<data folder>/cache/precision.json``, keyed by :class:`ProbeKey` (the CPU's model
+fast and its gradients agree with fp32's (:data:`MAX_GRADIENT_ERROR`: on an Intel Xeon with AMX, oneDNN's bf16 LSTM
+kernels in torch 2.13 gave gradients 16-40% away from fp32's, and a run trained under them scored 11% worse, though
+2.7x faster). The answer is kept in ``<data folder>/cache/precision.json``, keyed by :class:`ProbeKey` (the CPU's model
 name, torch's version, the threads and the shapes), so each machine and shape is measured once; a missing or corrupt
 file only means measuring again.
 
@@ -28,8 +30,12 @@ from studio.core.paths import data_home
 
 #: bf16 must make a step at least this many times as fast as fp32 to be chosen (noise and bf16's rounding aside).
 MARGIN = 1.1
-#: Raised by hand when the cache file's layout changes (a file of another layout reads as empty).
-CACHE_FORMAT = 1
+#: bf16 is refused when one batch's gradients under it differ from fp32's by more than this (the worst weight
+#: tensor's relative error): bf16's own rounding leaves 0.2-0.4% on the lab's network; AMX's LSTM kernels 16-40%.
+MAX_GRADIENT_ERROR = 0.05
+#: Raised by hand when the cache file's layout changes (a file of another layout reads as empty). 2: the gradients
+#: are compared too, so a choice cached before that is measured again.
+CACHE_FORMAT = 2
 #: The cache keeps the most recent entries only.
 MAX_ENTRIES = 200
 #: How :meth:`AutoPrecision.words` ends for each ``source``.
@@ -100,7 +106,8 @@ class ProbeKey:
 class AutoPrecision:
     """What ``auto`` chose and why: ``precision`` (fp32 or bf16), the measured milliseconds per step of each (None
     where nothing was measured), ``reason`` in words, where the answer came from (``source``: ``measured`` now,
-    the ``cache``, or the ``run``'s own record when it is resumed) and when it was measured."""
+    the ``cache``, or the ``run``'s own record when it is resumed), when it was measured and how far bf16's
+    gradients were from fp32's (``gradient_error``, relative; None where not measured)."""
 
     precision: str
     reason: str
@@ -108,6 +115,7 @@ class AutoPrecision:
     bf16_ms: float | None = None
     source: str = "measured"
     measured_at: str = ""
+    gradient_error: float | None = None
 
     @property
     def cached(self) -> bool:
@@ -130,8 +138,9 @@ class AutoPrecision:
         times = [data.get("fp32_ms"), data.get("bf16_ms")]
         if not all(isinstance(t, (int, float)) and t > 0 for t in times):
             raise ValueError("a measurement without both step times")
+        error = data.get("gradient_error")
         return cls(data["precision"], str(data.get("reason", "")), float(times[0]), float(times[1]), source,
-                   str(data.get("measured_at", "")))
+                   str(data.get("measured_at", "")), float(error) if isinstance(error, (int, float)) else None)
 
     def words(self) -> str:
         """The choice and what it rests on, e.g. ``bf16: 624 ms a step under bf16 autocast, 750 in fp32 (1.20x
@@ -139,8 +148,10 @@ class AutoPrecision:
         if self.speed_up is None:
             return f"{self.precision}: {self.reason}"
         when = f", measured {self.measured_at[:10]}" if self.measured_at else ""
+        gradients = ("" if self.gradient_error is None else
+                     f"; its gradients {self.gradient_error:.1%} from fp32's, at most {MAX_GRADIENT_ERROR:.0%} allowed")
         return (f"{self.precision}: {_ms(self.bf16_ms)} ms a step under bf16 autocast, {_ms(self.fp32_ms)} in fp32 "
-                f"(bf16 {self.speed_up:.2f}x as fast; bf16 from {MARGIN:.2f}x){when}"
+                f"(bf16 {self.speed_up:.2f}x as fast; bf16 from {MARGIN:.2f}x{gradients}){when}"
                 f"{SOURCE_WORDS.get(self.source, '')}")
 
 
@@ -149,14 +160,22 @@ def _ms(milliseconds: float) -> str:
     return f"{milliseconds:,.0f}" if milliseconds >= 100 else f"{milliseconds:.1f}"
 
 
-def decide(fp32_ms: float, bf16_ms: float, margin: float = MARGIN) -> AutoPrecision:
-    """``auto``'s choice from one measurement of each: bf16 when its step is at least ``margin`` times as fast."""
+def decide(fp32_ms: float, bf16_ms: float, gradient_error: float | None = None, *,
+           margin: float = MARGIN) -> AutoPrecision:
+    """``auto``'s choice from one measurement of each: bf16 when its step is at least ``margin`` times as fast and
+    its gradients (when measured: ``gradient_error``) within :data:`MAX_GRADIENT_ERROR` of fp32's."""
     speed_up = fp32_ms / bf16_ms
-    chosen = "bf16" if speed_up >= margin - 1e-9 else "fp32"
-    reason = (f"bf16 measured {speed_up:.2f}x as fast as fp32" if chosen == "bf16" else
-              f"bf16 measured {speed_up:.2f}x as fast as fp32, under the {margin:.2f}x it must reach")
+    fast = speed_up >= margin - 1e-9
+    accurate = gradient_error is None or gradient_error <= MAX_GRADIENT_ERROR
+    chosen = "bf16" if fast and accurate else "fp32"
+    reason = f"bf16 measured {speed_up:.2f}x as fast as fp32"
+    if not fast:
+        reason += f", under the {margin:.2f}x it must reach"
+    elif not accurate:
+        reason += (f", but its gradients were {gradient_error:.0%} away from fp32's (at most "
+                   f"{MAX_GRADIENT_ERROR:.0%}): this CPU's bf16 kernels lose too much precision to train well")
     return AutoPrecision(chosen, reason, fp32_ms, bf16_ms, "measured",
-                         datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                         datetime.now(timezone.utc).isoformat(timespec="seconds"), gradient_error)
 
 
 def failed(reason: str) -> AutoPrecision:
@@ -236,9 +255,11 @@ def auto_precision_label(model_config: ModelConfig | None, train_config: TrainCo
         return ("auto (measured when training starts)",
                 f"When training starts, auto times a few steps in fp32 and in bf16 at these shapes on this CPU "
                 f"({cpu_model_name()}, {threads} thread{'s' if threads != 1 else ''}) and takes bf16 if it is at "
-                f"least {MARGIN:.1f}x as fast; the answer is kept, so this is done once per machine and shape.")
-    ratio = found.speed_up
+                f"least {MARGIN:.1f}x as fast and its gradients agree with fp32's; the answer is kept, so this is "
+                f"done once per machine and shape.")
+    ratio, error = found.speed_up, found.gradient_error
     short = (f"bf16 here: measured {ratio:.2f}x faster" if found.precision == "bf16" else
+             f"fp32 here: bf16's gradients {error:.0%} off" if error is not None and error > MAX_GRADIENT_ERROR else
              f"fp32 here: bf16 measured only {ratio:.2f}x faster" if ratio >= 1 else "fp32 here: bf16 measured slower")
     return (f"auto ({short})",
             f"Measured on this CPU ({cpu_model_name()}, {threads} thread{'s' if threads != 1 else ''}) at these "

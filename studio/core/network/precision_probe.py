@@ -1,17 +1,20 @@
-"""Precision ``auto`` decided by measurement: a few training steps in fp32 and under bf16 autocast, timed.
+"""Precision ``auto`` decided by measurement: a few training steps in fp32 and under bf16 autocast, timed, and one
+batch's gradients in both compared.
 
 :func:`measure_steps` builds the run's network (its embedding, hidden size, layers and vocabulary) with Adam and
-takes :func:`studio.core.learning.training_step.optimisation_step` on random characters at the run's batch size and sequence
-length, with the torch threads set now: one warm-up step of each precision (allocations, oneDNN's kernels), then
-turns of one step each (so the machine's noise hits both alike), at least ``min_rounds`` and more while the time
-budget lasts (a large network's steps take a second or more each and stop at the minimum; a small one's take
+takes :func:`studio.core.learning.training_step.optimisation_step` on random characters at the run's batch size and
+sequence length, with the torch threads set now: one warm-up step of each precision (allocations, oneDNN's kernels),
+then turns of one step each (so the machine's noise hits both alike), at least ``min_rounds`` and more while the
+time budget lasts (a large network's steps take a second or more each and stop at the minimum; a small one's take
 milliseconds, where one preempted step would decide, and get up to ``max_rounds``). Each precision's fastest step
 counts (other work on the machine only adds time). On one thread a step is timed in CPU time (:func:`step_clock`):
-beside another job, a step of the lab's network took 3.3-4.7 s of wall time but 0.64-0.93 s of CPU time.
+beside another job, a step of the lab's network took 3.3-4.7 s of wall time but 0.64-0.93 s of CPU time. Before any
+step, :func:`gradient_error` compares the gradients of the same batch in both precisions: fast bf16 kernels can be
+inaccurate ones (AMX's LSTM kernels, :data:`studio.core.network.precision.MAX_GRADIENT_ERROR`).
 
-:func:`auto_precision` answers for a run: from the cache (:mod:`studio.core.network.precision`) when this machine measured
-these shapes before, else by measuring and keeping the answer. Any failure means fp32 with the reason. The probe
-leaves torch's random state as it found it, so a run's weights and batches do not depend on it.
+:func:`auto_precision` answers for a run: from the cache (:mod:`studio.core.network.precision`) when this machine
+measured these shapes before, else by measuring and keeping the answer. Any failure means fp32 with the reason. The
+probe leaves torch's random state as it found it, so a run's weights and batches do not depend on it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Callable
 import torch
 
 from studio.core.configs import ModelConfig, TrainConfig
-from studio.core.learning.training_step import optimisation_step
+from studio.core.learning.training_step import autocast, optimisation_step
 from studio.core.network.model import CharLSTM
 from studio.core.network.precision import AutoPrecision, ProbeKey, decide, failed, lookup, remember
 
@@ -39,11 +42,27 @@ def step_clock(device: torch.device) -> Callable[[], float]:
     return time.process_time if device.type == "cpu" and torch.get_num_threads() == 1 else time.perf_counter
 
 
+def gradient_error(model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> float:
+    """How far the gradients of one batch's loss under bf16 autocast are from fp32's: the largest relative error
+    ``|g_bf16 - g_fp32| / |g_fp32|`` over the model's weight tensors. Leaves no gradient behind."""
+    gradients = {}
+    for bf16 in (False, True):
+        model.zero_grad(set_to_none=True)
+        with autocast(inputs.device, bf16):
+            logits, _ = model(inputs)
+            loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        loss.backward()
+        gradients[bf16] = [p.grad.detach().float().clone() for p in model.parameters() if p.grad is not None]
+    model.zero_grad(set_to_none=True)
+    return max(float((b - f).norm() / f.norm().clamp_min(1e-12)) for f, b in zip(gradients[False], gradients[True]))
+
+
 def measure_steps(model_config: ModelConfig, train_config: TrainConfig, device: torch.device | str = "cpu", *,
                   min_rounds: int = 2, max_rounds: int = 10,
-                  budget_seconds: float = BUDGET_SECONDS) -> tuple[float, float]:
-    """Milliseconds per training step at these shapes: (fp32, bf16), each the fastest of its timed steps.
-    ``model_config.vocab_size`` must be set. Raises whatever torch raises (e.g. bf16 autocast unsupported)."""
+                  budget_seconds: float = BUDGET_SECONDS) -> tuple[float, float, float]:
+    """Milliseconds per training step at these shapes, (fp32, bf16), each the fastest of its timed steps, and
+    :func:`gradient_error` at the network's first weights. ``model_config.vocab_size`` must be set. Raises whatever
+    torch raises (e.g. bf16 autocast unsupported)."""
     device = torch.device(device)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
@@ -53,6 +72,7 @@ def measure_steps(model_config: ModelConfig, train_config: TrainConfig, device: 
         shape = (train_config.batch_size, train_config.seq_length)
         inputs = torch.randint(0, model_config.vocab_size, shape, device=device)
         targets = torch.randint(0, model_config.vocab_size, shape, device=device)
+        error = gradient_error(model, inputs, targets)
         clock = step_clock(device)
 
         def step(bf16: bool) -> float:
@@ -70,7 +90,7 @@ def measure_steps(model_config: ModelConfig, train_config: TrainConfig, device: 
                 break
             for bf16 in (False, True):
                 times[bf16].append(step(bf16))
-    return min(times[False]), min(times[True])
+    return min(times[False]), min(times[True]), error
 
 
 def auto_precision(device: torch.device, model_config: ModelConfig, train_config: TrainConfig,
@@ -91,10 +111,10 @@ def auto_precision(device: torch.device, model_config: ModelConfig, train_config
     if known is not None:
         return known
     try:
-        fp32_ms, bf16_ms = (measure or (lambda: measure_steps(model_config, train_config, device)))()
+        measured = (measure or (lambda: measure_steps(model_config, train_config, device)))()
     except Exception as exc:  # noqa: BLE001 - bf16 unsupported, out of memory...: fp32, and why
         return failed(f"measuring the step in fp32 and bf16 failed: {type(exc).__name__}: {exc}")
-    result = decide(fp32_ms, bf16_ms)
+    result = decide(*measured)
     try:
         remember(key, result, path)
     except OSError as exc:
