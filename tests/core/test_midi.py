@@ -83,6 +83,14 @@ def test_music21_takes_over_when_verovio_crashes(renderer):
     assert [m.tempo for m in metas(midi, "set_tempo")] == [mido.bpm2tempo(120)]
 
 
+def test_music21_takes_over_a_tune_whose_first_bar_is_overfull(renderer):
+    """A model's tune: 7 eighths in a 6/8 first bar, then a stray ']' that crashes verovio; music21 reads it but
+    cannot put its first bar in measures for MIDI, so its notes are played as they come."""
+    tune = "X:1\nM:6/8\nL:1/8\nK:G\nABcdefg|A2 c]|\n"
+    midi = abc_to_midi(tune, renderer=renderer)
+    assert played_pitches(midi) == [69, 71, 72, 74, 76, 78, 79, 69, 72]
+
+
 def test_bad_requests_raise_readable_errors(renderer):
     with pytest.raises(MidiExportError, match="program"):
         abc_to_midi("X:1\nK:C\nCDEF|", program=200, renderer=renderer)

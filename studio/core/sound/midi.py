@@ -1,7 +1,9 @@
-"""ABC -> MIDI files (mido) with the tune's tempo, meter, key and instrument (output ports: :mod:`studio.core.sound.midi_ports`).
+"""ABC -> MIDI files (mido) with the tune's tempo, meter, key and instrument (output ports:
+:mod:`studio.core.sound.midi_ports`).
 
-Notes come from verovio's MIDI (rendered in the safe child process of :mod:`studio.core.engraving.notation`; verovio plays
-repeats), falling back to music21 when verovio fails. Whatever the source, the tempo, time signature, key signature
+Notes come from verovio's MIDI (rendered in the safe child process of :mod:`studio.core.engraving.notation`; verovio
+plays repeats), falling back to music21 when verovio fails (and to music21's notes without measures when it cannot
+measure them). Whatever the source, the tempo, time signature, key signature
 and program change are rewritten from the tune's headers so every export looks the same.
 
 Default tempo when the tune has no ``Q:`` and none is given: 120 quarter notes per minute, except compound meters
@@ -122,13 +124,20 @@ def _notes_from_verovio(abc_text: str, renderer: NotationRenderer, rendering: Re
 
 
 def _notes_from_music21(abc_text: str) -> mido.MidiFile:
-    from music21 import converter
+    from music21 import converter, stream
+    from music21.exceptions21 import StreamException
     from music21.midi import translate
 
     from studio.core.abc.lexer import plain_spellings
 
     score = converter.parse(plain_spellings(abc_text), format="abc")
-    data = translate.music21ObjectToMidiFile(score).writestr()
+    try:
+        data = translate.music21ObjectToMidiFile(score).writestr()
+    except StreamException:  # music21 10 cannot measure an overfull first bar (its meter "already found"): notes only
+        notes = stream.Stream()
+        for note in score.flatten().notesAndRests:
+            notes.insert(note.getOffsetInHierarchy(score), note)
+        data = translate.music21ObjectToMidiFile(notes).writestr()
     return mido.MidiFile(file=io.BytesIO(data))
 
 
