@@ -99,6 +99,13 @@ they can: {PREVIOUS_MODEL}
 """
 
 
+#: Under the Reproduce command of a model trained in bf16: where bf16 trains badly (bench/README.md, bf16_quality.py).
+BF16_CAVEAT = (
+    "bf16 trained this model well on a CPU without AMX; on one with AMX (a recent Intel Xeon) torch 2.13's bf16\n"
+    "LSTM kernels give gradients far from fp32's and the same command trains a worse model: there use `--precision auto`\n"
+    "(it measures this and takes fp32) or `--precision fp32`.\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="models/default.pt")
@@ -210,7 +217,7 @@ form by construction; what remains is the melody itself, which the held-out scor
 python -m studio package --run RUN_ID --out models/default.pt
 python scripts/model_card.py --model models/default.pt --run RUN_ID
 ```
-{args.recipe}{Path(args.extra).read_text(encoding="utf-8") if args.extra else ""}"""
+{BF16_CAVEAT if tc.precision == "bf16" else ""}{args.recipe}{Path(args.extra).read_text(encoding="utf-8") if args.extra else ""}"""
     Path(args.out).write_text(card, encoding="utf-8")
     Path(args.out).with_suffix(".json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(card)
