@@ -5,8 +5,8 @@ run at half fp32's speed, yet the lab's training step, bound by streaming the re
 faster under bf16. So ``auto`` measures: :mod:`studio.core.network.precision_probe` times a few training steps of each
 precision on the run's own shapes, and :func:`decide` takes bf16 only when it is at least :data:`MARGIN` times as
 fast and its gradients agree with fp32's (:data:`MAX_GRADIENT_ERROR`: on an Intel Xeon with AMX, oneDNN's bf16 LSTM
-kernels in torch 2.13 gave gradients 16-40% away from fp32's, and a run trained under them scored 11% worse, though
-2.7x faster). The answer is kept in ``<data folder>/cache/precision.json``, keyed by :class:`ProbeKey` (the CPU's model
+kernels in torch 2.13 gave gradients 16-107% away from fp32's, and a run trained under them scored 12% worse per
+note, though 2.7x faster). The answer is kept in ``<data folder>/cache/precision.json``, keyed by :class:`ProbeKey` (the CPU's model
 name, torch's version, the threads and the shapes), so each machine and shape is measured once; a missing or corrupt
 file only means measuring again.
 
