@@ -2,13 +2,13 @@
 
 CPU flags do not say whether bf16 autocast pays: on an AMD EPYC with AVX-512 BF16 and no AMX, bf16 matrix products
 run at half fp32's speed, yet the lab's training step, bound by streaming the recurrent weights, was 1.17-1.30x
-faster under bf16. So ``auto`` measures: :mod:`studio.core.network.precision_probe` times a few training steps of each
-precision on the run's own shapes, and :func:`decide` takes bf16 only when it is at least :data:`MARGIN` times as
-fast and its gradients agree with fp32's (:data:`MAX_GRADIENT_ERROR`: on an Intel Xeon with AMX, oneDNN's bf16 LSTM
-kernels in torch 2.13 gave gradients 16-107% away from fp32's, and a run trained under them scored 12% worse per
-note, though 2.7x faster). The answer is kept in ``<data folder>/cache/precision.json``, keyed by :class:`ProbeKey` (the CPU's model
-name, torch's version, the threads and the shapes), so each machine and shape is measured once; a missing or corrupt
-file only means measuring again.
+faster under bf16. So ``auto`` measures: :mod:`studio.core.network.precision_probe` times a few training steps of
+each precision on the run's own shapes, and :func:`decide` takes bf16 only when it is at least :data:`MARGIN` times
+as fast and its gradients agree with fp32's (:data:`MAX_GRADIENT_ERROR`: on an Intel Xeon with AMX, oneDNN's bf16
+LSTM kernels in torch 2.13 gave gradients 16-107% away from fp32's, and a run trained under them scored 12% worse
+per note, though 2.7x faster). The answer is kept in ``<data folder>/cache/precision.json``, keyed by
+:class:`ProbeKey` (the CPU's model name, torch's version, the threads and the shapes), so each machine and shape is
+measured once; a missing or corrupt file only means measuring again.
 
 The Train form shows what ``auto`` will do from this cache (:func:`auto_precision_label`), so this module imports
 neither torch nor Qt.
