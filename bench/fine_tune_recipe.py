@@ -48,6 +48,7 @@ ARMS = {
     "lr3e-4": (True, {"learning_rate": 3e-4}, None),
     "lr3e-3": (True, {"learning_rate": 3e-3}, None),
     "drop0": (True, {}, 0.0),
+    "drop0.5": (True, {}, 0.5),  # the shipped one-tonic base's own dropout
     "scratch": (False, {}, None),
     "scratch-lr3e-4": (False, {"learning_rate": 3e-4}, None),
     "scratch-lr3e-3": (False, {"learning_rate": 3e-3}, None),
