@@ -138,6 +138,7 @@ def cmd_train(args) -> int:
     from studio.core.learning.fine_tuning import describe_start
     from studio.core.learning.training import Trainer, TrainingError
     from studio.core.learning.training_listener import TrainingListener
+    from studio.core.network.precision import bf16_warning
     from studio.core.text_levels import corpus_at_level
 
     if args.threads:
@@ -180,6 +181,8 @@ def cmd_train(args) -> int:
     listener.bar.update(trainer.step)
     if trainer.auto_precision is not None:  # what precision auto measured (or found measured) on this machine
         print(f"precision auto: {trainer.auto_precision.words()}", file=sys.stderr)
+    elif trainer.use_bf16 and (warning := bf16_warning(trainer.model_config, trainer.config, torch.get_num_threads())):
+        print(f"warning: {warning}", file=sys.stderr)  # asked for, and obeyed
     world = trainer.distributed.world_size
     print(f"run folder: {trainer.run_folder.path}  (device {trainer.device}, "
           f"{'bf16' if trainer.use_bf16 else 'fp32'}, {trainer.model.parameter_count():,} parameters"

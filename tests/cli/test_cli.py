@@ -202,3 +202,20 @@ def test_the_context_flag_and_the_train_again_command_give_back_the_settings(con
     assert again_train == TrainConfig.from_dict(saved) and again_model == model_config
     assert again_train.context == (context or "window")
     assert build_parser().parse_args(["train"]).context is None  # the preset's (stream for the lab presets)
+
+
+def test_bf16_asked_for_where_its_gradients_strayed_trains_with_a_warning(cli, tmp_path, monkeypatch):
+    """bf16 given by hand is obeyed, with a warning where ``auto`` found its gradients too far from fp32's (a data
+    folder of the test's own: the session's shared cache must not learn this made-up measurement)."""
+    import torch
+
+    from studio.core.configs import preset
+    from studio.core.network.precision import ProbeKey, decide, remember
+
+    monkeypatch.setenv("ABC_STUDIO_HOME", str(tmp_path / "own"))
+    model_config, train_config = preset("tiny")
+    remember(ProbeKey.here(model_config, train_config, torch.get_num_threads()), decide(10.0, 4.0, 0.9))  # as AMX
+    out = cli("train", "--preset", "tiny", "--iterations", "4", "--precision", "bf16")
+    assert out.returncode == 0, out.stderr
+    assert "warning: bf16 trains worse on this CPU: its gradients were 90% away" in out.stderr
+    assert "bf16" in out.stdout + out.stderr and "finished after 4 steps" in out.stdout

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from studio.core.configs import ModelConfig, TrainConfig
-from studio.core.network.precision import (MARGIN, MAX_GRADIENT_ERROR, ProbeKey, auto_precision_label, cpu_has_amx,
-                                            decide, lookup, remember)
+from studio.core.network.precision import (MARGIN, MAX_GRADIENT_ERROR, ProbeKey, auto_precision_label, bf16_warning,
+                                            cpu_has_amx, decide, lookup, remember)
 from studio.core.network.precision_probe import auto_precision, gradient_error
 from support import oneills_first_file
 
@@ -64,6 +64,16 @@ def test_the_gradient_check_is_cached_and_shown_in_the_form(tmp_path):
     assert first.precision == again.precision == "fp32" and again.cached and again.gradient_error == 0.21
     label, why = auto_precision_label(model_config, train_config, 1, path=path)
     assert label == "auto (fp32 here: bf16's gradients 21% off)" and "21.0% from fp32's" in why
+
+
+def test_bf16_asked_for_is_warned_of_only_where_its_gradients_strayed(tmp_path):
+    path = tmp_path / "precision.json"
+    model_config, train_config = tiny()
+    assert bf16_warning(model_config, train_config, 1, path) == ""  # not measured
+    remember(ProbeKey.here(model_config, train_config, 1), decide(750.0, 624.0, 0.004), path)
+    assert bf16_warning(model_config, train_config, 1, path) == ""  # accurate here
+    remember(ProbeKey.here(model_config, train_config, 1), decide(750.0, 280.0, 0.21), path)
+    assert "21% away from fp32's" in bf16_warning(ModelConfig(embedding_dim=8, hidden_size=16), train_config, 1, path)
 
 
 def test_a_cache_from_before_the_gradient_check_is_measured_again(tmp_path):

@@ -50,6 +50,23 @@ def test_auto_precision_says_what_was_measured_here_and_still_means_auto(qtbot, 
     assert again.configs()[1].precision == "fp32"
 
 
+def test_bf16_asked_for_where_its_gradients_stray_is_warned_of_not_refused(qtbot, own_cache):
+    form = HyperparameterForm()
+    qtbot.addWidget(form)
+    form.set_preset("lab")
+    model_config, train_config = preset("lab")
+    remember(ProbeKey.here(model_config, train_config, training_threads()), decide(736.0, 416.0, 1.063))  # AMX
+    form.show_auto_precision()
+    assert form.editors["precision"].currentText() == "auto (fp32 here: bf16's gradients 106% off)"
+    note = form.errors["precision"]
+    assert note.text() == ""  # auto: nothing to warn of
+    form.set_value("precision", "bf16")
+    assert "trains worse on this CPU" in note.text() and "106%" in note.text()
+    assert form.configs()[1].precision == "bf16"  # obeyed: a warning, not a problem
+    form.set_value("batch_size", "32")  # another shape, not measured: no warning
+    assert note.text() == ""
+
+
 def test_a_corrupt_measurement_file_leaves_the_form_working(qtbot, own_cache):
     own_cache.parent.mkdir(parents=True)
     own_cache.write_text("{ half a file")

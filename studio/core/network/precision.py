@@ -240,6 +240,18 @@ def remember(key: ProbeKey, result: AutoPrecision, path: Path | None = None) -> 
     write_json_atomic(path, {"format": CACHE_FORMAT, "entries": kept[-MAX_ENTRIES:]})
 
 
+def bf16_warning(model_config: ModelConfig | None, train_config: TrainConfig | None, threads: int,
+                 path: Path | None = None) -> str:
+    """A warning for someone who asks for bf16 at these shapes on a CPU where ``auto`` measured bf16's gradients
+    too far from fp32's (whatever the corpus's characters); "" when it did not, or has not measured them."""
+    found = (lookup(ProbeKey.here(model_config, train_config, threads), path, any_vocabulary=True)
+             if model_config is not None and train_config is not None else None)
+    if found is None or found.gradient_error is None or found.gradient_error <= MAX_GRADIENT_ERROR:
+        return ""
+    return (f"bf16 trains worse on this CPU: its gradients were {found.gradient_error:.0%} away from fp32's at these "
+            f"shapes (auto takes fp32)")
+
+
 def auto_precision_label(model_config: ModelConfig | None, train_config: TrainConfig | None, threads: int,
                          device: str = "auto", path: Path | None = None) -> tuple[str, str]:
     """``auto`` as the Train form shows it for these settings: a short label, e.g. ``auto (bf16 here: measured 1.24x

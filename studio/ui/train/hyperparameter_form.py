@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from studio.core.configs import ModelConfig, TrainConfig, preset, training_settings
-from studio.core.network.precision import auto_precision_label
+from studio.core.network.precision import auto_precision_label, bf16_warning
 from studio.ui.train.training_worker import training_threads
 from studio.ui.widgets import settings
 
@@ -179,9 +179,11 @@ class HyperparameterForm(QWidget):
 
     def _validate(self) -> None:
         self.show_auto_precision()
-        problems = self.problems()
+        model_config, train_config, problems = self._parse()
+        warnings = {"precision": bf16_warning(model_config, train_config, training_threads())} if (
+            not problems and self._text("precision") == "bf16") else {}  # a warning: the form stays valid
         for name, label in self.errors.items():
-            label.setText(problems.get(name, ""))
+            label.setText(problems.get(name) or warnings.get(name, ""))
         valid = not problems
         if valid != self._valid:
             self._valid = valid
