@@ -58,13 +58,14 @@ def test_bf16_asked_for_where_its_gradients_stray_is_warned_of_not_refused(qtbot
     remember(ProbeKey.here(model_config, train_config, training_threads()), decide(736.0, 416.0, 1.063))  # AMX
     form.show_auto_precision()
     assert form.editors["precision"].currentText() == "auto (fp32 here: bf16's gradients 106% off)"
-    note = form.errors["precision"]
-    assert note.text() == ""  # auto: nothing to warn of
+    combo = form.editors["precision"]
     form.set_value("precision", "bf16")
-    assert "trains worse on this CPU" in note.text() and "106%" in note.text()
-    assert form.configs()[1].precision == "bf16"  # obeyed: a warning, not a problem
+    assert combo.currentText() == "bf16 (trains worse here: gradients off)"
+    why = combo.itemData(combo.currentIndex(), Qt.ToolTipRole)
+    assert "trains worse on this CPU" in why and "106%" in why
+    assert form.configs()[1].precision == "bf16" and form.errors["precision"].text() == ""  # obeyed: not a problem
     form.set_value("batch_size", "32")  # another shape, not measured: no warning
-    assert note.text() == ""
+    assert combo.currentText() == "bf16"
 
 
 def test_a_corrupt_measurement_file_leaves_the_form_working(qtbot, own_cache):

@@ -167,7 +167,8 @@ class HyperparameterForm(QWidget):
     def show_auto_precision(self) -> None:
         """Labels the ``auto`` precision with what it will do for the form's settings on this machine (measured
         before at these shapes, or measured when training starts: :func:`studio.core.network.precision.auto_precision_label`),
-        the whole measurement in its tooltip. Reads a small JSON file, no torch."""
+        the whole measurement in its tooltip, and ``bf16`` with a warning where auto found its gradients straying
+        (:func:`studio.core.network.precision.bf16_warning`). Reads a small JSON file, no torch."""
         model_config, train_config, problems = self._parse()
         label, about = auto_precision_label(None if problems else model_config, None if problems else train_config,
                                             training_threads(), self._text("device"))
@@ -176,14 +177,18 @@ class HyperparameterForm(QWidget):
         if editor.itemText(index) != label:
             editor.setItemText(index, label)
         editor.setItemData(index, about, Qt.ToolTipRole)
+        # bf16 asked for where auto found its gradients straying: obeyed, but its label says what it costs
+        warning = bf16_warning(None if problems else model_config, None if problems else train_config,
+                               training_threads())
+        bf16 = editor.findData("bf16")
+        editor.setItemText(bf16, "bf16 (trains worse here: gradients off)" if warning else "bf16")
+        editor.setItemData(bf16, warning, Qt.ToolTipRole)
 
     def _validate(self) -> None:
         self.show_auto_precision()
-        model_config, train_config, problems = self._parse()
-        warnings = {"precision": bf16_warning(model_config, train_config, training_threads())} if (
-            not problems and self._text("precision") == "bf16") else {}  # a warning: the form stays valid
+        problems = self.problems()
         for name, label in self.errors.items():
-            label.setText(problems.get(name) or warnings.get(name, ""))
+            label.setText(problems.get(name, ""))
         valid = not problems
         if valid != self._valid:
             self._valid = valid
