@@ -2,8 +2,9 @@
 
 The rows are generated from the core's description of the settings (``studio.core.configs.training_settings``:
 label, help, range, choices, group), so the window and the command line offer and accept exactly the same values.
-Fields are text boxes, not clamping spin boxes: a value out of range stays visible with the reason beside it, and ``configs()`` refuses to build configs until every field is valid.
-The last values used are remembered in QSettings ("train/form/...").
+Fields are text boxes, not clamping spin boxes: a value out of range stays visible with the reason beside it, and
+``configs()`` refuses to build configs until every field is valid. The last values used are remembered in QSettings
+("train/form/...").
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ class HyperparameterForm(QWidget):
     def show_auto_precision(self) -> None:
         """Labels the ``auto`` precision with what it will do for the form's settings on this machine (measured
         before at these shapes, or measured when training starts:
-        :func:`studio.core.network.precision.auto_precision_label`), the whole measurement in its tooltip, and ``bf16`` with a warning where auto found its gradients straying
+        :func:`studio.core.network.precision.auto_precision_label`), the whole measurement in its tooltip, and
+        ``bf16`` with a warning where auto found its gradients straying
         (:func:`studio.core.network.precision.bf16_warning`). Reads a small JSON file, no torch."""
         model_config, train_config, problems = self._parse()
         label, about = auto_precision_label(None if problems else model_config, None if problems else train_config,
