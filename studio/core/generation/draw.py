@@ -1,9 +1,10 @@
 """The one draw step of every sampler: temperature, top-k, an optional mask of allowed characters, one generator per
 tune (nanoGPT's ``generate`` written once).
 
-Free sampling (:mod:`studio.core.generation.sampling`), strict sampling (:mod:`studio.core.generation.strict_sampling`, which masks what
-would make a bar miss the meter), best-of (through them) and the inspector (:mod:`studio.core.network.inspection`, which shows
-the distribution drawn from) all use these functions, so a tune sampled with a seed is the same wherever it is drawn.
+Free sampling (:mod:`studio.core.generation.sampling`), strict sampling
+(:mod:`studio.core.generation.strict_sampling`, which masks what would make a bar miss the meter), best-of (through
+them) and the inspector (:mod:`studio.core.network.inspection`, which shows the distribution drawn from) all use
+these functions, so a tune sampled with a seed is the same wherever it is drawn.
 """
 
 from __future__ import annotations
