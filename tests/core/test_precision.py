@@ -96,7 +96,10 @@ def test_the_lab_networks_bf16_gradients_stray_only_on_amx():
     torch.manual_seed(0)
     model = CharLSTM(ModelConfig(vocab_size=93, embedding_dim=256, hidden_size=1024))
     inputs, targets = torch.randint(0, 93, (32, 100)), torch.randint(0, 93, (32, 100))
-    error = gradient_error(model, inputs, targets)
+    try:
+        error = gradient_error(model, inputs, targets)
+    except RuntimeError as exc:  # no bf16 LSTM kernel on this CPU at all: auto's probe falls back to fp32 (tested above)
+        pytest.skip(f"bf16 autocast cannot run the LSTM here: {exc}")
     assert all(p.grad is None for p in model.parameters())
     assert (error > MAX_GRADIENT_ERROR) == cpu_has_amx(), error
 
