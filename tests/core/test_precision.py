@@ -98,7 +98,7 @@ def test_the_lab_networks_bf16_gradients_stray_only_on_amx():
     inputs, targets = torch.randint(0, 93, (32, 100)), torch.randint(0, 93, (32, 100))
     try:
         error = gradient_error(model, inputs, targets)
-    except RuntimeError as exc:  # no bf16 LSTM kernel on this CPU at all: auto's probe falls back to fp32 (tested above)
+    except RuntimeError as exc:  # no bf16 LSTM kernel on this CPU at all: the probe then falls back to fp32
         pytest.skip(f"bf16 autocast cannot run the LSTM here: {exc}")
     assert all(p.grad is None for p in model.parameters())
     assert (error > MAX_GRADIENT_ERROR) == cpu_has_amx(), error
