@@ -27,7 +27,7 @@ from typing import Callable
 import torch
 
 from studio.core.configs import ModelConfig, TrainConfig
-from studio.core.learning.training_step import autocast, optimisation_step
+from studio.core.learning.training_step import forward_loss, optimisation_step
 from studio.core.network.model import CharLSTM
 from studio.core.network.precision import AutoPrecision, ProbeKey, decide, failed, lookup, remember
 
@@ -48,10 +48,7 @@ def gradient_error(model: torch.nn.Module, inputs: torch.Tensor, targets: torch.
     gradients = {}
     for bf16 in (False, True):
         model.zero_grad(set_to_none=True)
-        with autocast(inputs.device, bf16):
-            logits, _ = model(inputs)
-            loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
-        loss.backward()
+        forward_loss(model, inputs, targets, None, bf16=bf16)[0].backward()
         gradients[bf16] = [p.grad.detach().float().clone() for p in model.parameters() if p.grad is not None]
     model.zero_grad(set_to_none=True)
     return max(float((b - f).norm() / f.norm().clamp_min(1e-12)) for f, b in zip(gradients[False], gradients[True]))
