@@ -22,6 +22,8 @@ steps at Adam 5e-3, stream context, fp32), one arm after the other in this proce
 else, mode kept (a tune in G major becomes D major, one in A dorian D dorian; the move of -5 to +6 semitones that
 keeps the tune in O'Neill's range, an octave further when it must; tunes without a tonic or that fit no octave stay
 as written): the pilot of training in one key, as folk-rnn's later data did, so a cadence is learnt on one pitch.
+``--clock bar`` gives the network the bar clock (:mod:`studio.core.abc.bar_clock`): the pilot of telling the network
+how far into its bar it stands.
 ``--unit-eighth`` first writes every tune with ``L:1/8`` (:func:`studio.core.abc.unit_length.in_unit_length`; O'Neill's
 writes about one tune in ten, mostly hornpipes, in sixteenths): the pilot of one unit note length.
 """
@@ -42,6 +44,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from strict_sampling import abc2midi_verdict  # noqa: E402
 
+from studio.core.abc.bar_clock import CLOCKS  # noqa: E402
 from studio.core.abc.unit_length import in_unit_length  # noqa: E402
 from studio.core.abc.units import abc_tokens  # noqa: E402
 from studio.core.abc.validate import validate_tune  # noqa: E402
@@ -111,12 +114,12 @@ def sampled(checkpoint: Path, count: int, seed: int, temperature: float, batch: 
 
 
 def arm(units: str, args, corpus, held_out, store: RunStore) -> dict:
-    model_config = ModelConfig(**({"embedding_dim": 16, "hidden_size": 32} if args.smoke else
-                                  {"hidden_size": args.hidden_size, "num_layers": args.num_layers}))
+    model_config = ModelConfig(clock=args.clock, **({"embedding_dim": 16, "hidden_size": 32} if args.smoke else
+                                                    {"hidden_size": args.hidden_size, "num_layers": args.num_layers}))
     train_config = TrainConfig(iterations=args.steps, batch_size=args.batch, seq_length=args.seq, lr_schedule="cosine",
                                context="stream", precision="fp32", seed=args.seed, units=units, text_level="canonical",
                                validation_interval=args.steps, checkpoint_interval=args.steps)
-    trainer = Trainer.new(corpus, model_config, train_config, store, f"units-{units}")
+    trainer = Trainer.new(corpus, model_config, train_config, store, f"units-{units}-clock-{args.clock}")
     data_units = len(trainer.batches.data)
     print(f"{units}: vocabulary {len(trainer.vocabulary)} units; training text {data_units:,} units", flush=True)
     result = trainer.run()
@@ -156,6 +159,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hidden-size", type=int, default=512)
     parser.add_argument("--num-layers", type=int, default=1)
+    parser.add_argument("--clock", default="none", choices=CLOCKS, help="the network's bar clock (ModelConfig.clock)")
     parser.add_argument("--one-tonic", default="", help="write every tune with this tonic first (e.g. D)")
     parser.add_argument("--unit-eighth", action="store_true", help="write every tune with L:1/8 first")
     parser.add_argument("--tunes", type=int, default=100)
@@ -183,7 +187,8 @@ def main() -> None:
           f"network {args.num_layers} x {args.hidden_size}, "
           f"1 thread; {args.tunes} free tunes at T={args.temperature} from seed {args.sample_seed}; out {out}",
           flush=True)
-    rows = [arm(units, args, corpus, held_out, RunStore(out / "runs")) for units in args.units.split(",")]
+    rows = [{**arm(units, args, corpus, held_out, RunStore(out / "runs")), "clock": args.clock}
+            for units in args.units.split(",")]
     (out / "result.json").write_text(json.dumps(rows, indent=1))
     print("| units | vocabulary | " + " | ".join(title for _, title in COLUMNS) + " |")
     print("|---|---|" + "---|" * len(COLUMNS))

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Callable
 
 from studio.core.abc.canonical import TEXT_LEVELS
+from studio.core.abc.bar_clock import CLOCKS
 from studio.core.abc.key_moves import TONICS
 
 DEFAULT_PRIMER = "X:1\n"
@@ -36,7 +37,7 @@ GROUPS = ("text", "optimisation", "network", "run", "machine")
 NEW = object()
 #: The network's shape, which a run started from a trained base (``train --from``) takes from it (dropout is a
 #: training choice and stays the run's own); ``BASE_FIELDS`` adds the text level it reads, also the base's.
-SHAPE_FIELDS = ("embedding_dim", "hidden_size", "num_layers")
+SHAPE_FIELDS = ("embedding_dim", "hidden_size", "num_layers", "clock")
 BASE_FIELDS = SHAPE_FIELDS + ("text_level",)
 
 
@@ -186,6 +187,11 @@ def _choices(values, explained: dict[str, str] | None = None) -> dict[str, str]:
     return {value: (explained or {}).get(value, "") for value in values}
 
 
+CLOCK_HELP = {"none": "none: the text alone (the lab's network)",
+              "bar": "bar: beside each character, how far into its bar the tune stands (a share of the meter), so "
+                     "the network need not count a bar's time from the characters alone"}
+
+
 @dataclass
 class ModelConfig(ConfigFields):
     """Network shape. The defaults are the lab's: embedding 256, one LSTM layer of 1024 units, no dropout."""
@@ -198,6 +204,8 @@ class ModelConfig(ConfigFields):
     num_layers: int = setting(1, "Layers", "Stacked LSTM layers", limits=(1, 8), group="network", column="Layers")
     dropout: float = setting(0.0, "Dropout", "Dropout between layers and before the output (0 = none)",
                              limits=(0.0, 0.9), group="network")
+    clock: str = setting("none", "Clock", "What the network reads beside the text",
+                         choices=_choices(CLOCKS, CLOCK_HELP), group="network", form=False, saved_before="none")
 
 
 TEXT_LEVEL_HELP = {

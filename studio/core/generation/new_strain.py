@@ -109,7 +109,8 @@ def _new_strain_as_written(sampler, text, count, temperature, seed, should_stop,
     encode = sampler.vocabulary.encode
     heads = [encode(joined(bars, model_gaps)) for bars in choices]
     tail = encode(tune_ending(model_text(text[insert:], vocabulary)))
-    scores = read_after(sampler.model, encode(primer), [head + tail for head in heads], [len(h) for h in heads])
+    scores = read_after(sampler.model, encode(primer), [head + tail for head in heads], [len(h) for h in heads],
+                        sampler.vocabulary)
     candidates = sorted((Candidate(opening + joined(bars, gaps), text[:insert] + opening + joined(bars, gaps)
                                    + text[insert:], own=own, after=after, score=own + after)
                          for bars, (own, after) in zip(choices, scores)), key=lambda c: -c.score)

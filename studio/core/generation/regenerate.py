@@ -40,6 +40,7 @@ from studio.core.generation.model_key import ModelKey
 from studio.core.generation.sampling_plans import REGION_END, RegionCadence, RegionPlan
 from studio.core.generation.strict_sampling import CLOSING_MARGIN, MAX_BAR_CHARACTERS, StrictSamplingError, sample_strict
 from studio.core.network.inspection import known_characters, padded_codes
+from studio.core.network.network_inputs import network_inputs, unit_codes
 from studio.core.network.token_vocabulary import CharactersOnly, require_characters
 from studio.core.quality.scoring import TUNE_ENDING
 
@@ -322,18 +323,24 @@ def joined(bars: list[str], gaps: list[str]) -> str:
 
 
 @torch.no_grad()
-def read_after(model, primer: list[int], continuations: list[list[int]], splits: list[int]) -> list[tuple[float, float]]:
+def read_after(model, primer: list[int], continuations: list[list[int]], splits: list[int],
+               vocabulary=None) -> list[tuple[float, float]]:
     """Log-likelihoods (nats) of each continuation after ``primer`` (read once, its state shared by every row),
-    split at ``splits[i]`` characters: ``(first part, the rest)``."""
+    split at ``splits[i]`` characters: ``(first part, the rest)``. A network with a bar clock needs the
+    ``vocabulary`` (the clock is read from the text)."""
     model.eval()
     device = next(model.parameters()).device
+    clock = model.config.clock
+    if clock != "none":
+        whole = [network_inputs(primer + more, vocabulary, clock) for more in continuations]
+        primer, continuations = whole[0][:len(primer)], [inputs[len(primer):] for inputs in whole]
     logits, (hidden, cell) = model(torch.tensor([primer], dtype=torch.long, device=device))
     rows = len(continuations)
     data = padded_codes(continuations).to(device)
     state = (hidden.expand(-1, rows, -1).contiguous(), cell.expand(-1, rows, -1).contiguous())
     read, _ = model(data, state)
     predicted = torch.cat([logits[:, -1:].expand(rows, -1, -1), read[:, :-1]], dim=1)
-    nll = -torch.log_softmax(predicted.float(), dim=-1).gather(2, data[..., None]).squeeze(2)
+    nll = -torch.log_softmax(predicted.float(), dim=-1).gather(2, unit_codes(data)[..., None]).squeeze(2)
     positions = torch.arange(data.shape[1], device=device)[None, :]
     lengths = torch.tensor([len(c) for c in continuations], device=device)[:, None]
     cuts = torch.tensor(splits, device=device)[:, None]
@@ -353,7 +360,8 @@ def _ranked(sampler, text, selection, choices, gaps, model_gaps, primer, suffix)
     encode = sampler.vocabulary.encode
     heads = [encode(joined(bars, model_gaps)) for bars in choices]
     tail = encode(tune_ending(suffix))
-    scores = read_after(sampler.model, encode(primer), [head + tail for head in heads], [len(h) for h in heads])
+    scores = read_after(sampler.model, encode(primer), [head + tail for head in heads], [len(h) for h in heads],
+                        sampler.vocabulary)
     made = [Candidate(joined(bars, gaps), text[:selection.start] + joined(bars, gaps) + text[selection.end:],
                       own=own, after=after, original=i == 0)
             for i, (bars, (own, after)) in enumerate(zip(choices, scores))]

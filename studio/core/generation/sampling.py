@@ -27,6 +27,7 @@ from studio.core.generation.model_key import ModelKey, in_a_corpus_key
 from studio.core.generation.strict_sampling import StrictSamplingError, complete_primer_header, sample_strict
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint
 from studio.core.network.model import CharLSTM
+from studio.core.network.network_inputs import RowClocks
 from studio.core.network.token_vocabulary import CharactersOnly, TokenVocabulary, require_characters
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.tune_book import TuneSettings
@@ -141,8 +142,9 @@ class Sampler:
             for i in range(count):
                 on_text(i, primer)
 
-        inputs = torch.tensor([primer_codes] * count, dtype=torch.long, device=self.device)
-        logits, state = self.model(inputs)
+        clocks = RowClocks(self.model.config.clock, count)
+        primer_units = [self.vocabulary.decode([code]) for code in primer_codes]
+        logits, state = self.model(clocks.primer(primer_codes, primer_units).to(self.device))
         logits = logits[:, -1, :]
         newline = self.vocabulary.code_of("\n")
         log_likelihood = torch.zeros(count, dtype=torch.float64)
@@ -171,7 +173,7 @@ class Sampler:
                     done[i] = True
             if all(done):
                 break
-            logits, state = self.model(codes.view(count, 1).to(self.device), state)
+            logits, state = self.model(clocks.step(codes, chars).to(self.device), state)
             logits = logits[:, -1, :]
         return [
             GeneratedTune(text=_finalise(texts[i], i), index=i, seed=seed + i, temperature=config.temperature,

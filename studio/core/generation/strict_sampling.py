@@ -25,6 +25,7 @@ from typing import Callable
 
 import torch
 
+from studio.core.abc.bar_clock import clock_code
 from studio.core.abc.fields import default_unit_length, parse_meter
 from studio.core.abc.rhythm import RhythmState
 from studio.core.abc.strict_abc import GENERATED_DECORATIONS, NOTE_LETTERS
@@ -33,6 +34,7 @@ from studio.core.configs import SamplingConfig
 from studio.core.generation.cadence import CadencePlan, CadenceState
 from studio.core.generation.draw import draw, uniform
 from studio.core.generation.sampling_plans import FormPlan
+from studio.core.network.network_inputs import clocked, network_inputs
 from studio.core.network.vocabulary import Vocabulary
 
 #: Tries at sampling one bar before it is completed greedily.
@@ -325,7 +327,8 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
     if on_text:
         for i in range(count):
             on_text(i, primer)
-    inputs = torch.tensor([vocabulary.encode(primer)] * count, dtype=torch.long, device=device)
+    inputs = torch.tensor([network_inputs(vocabulary.encode(primer), vocabulary, model.config.clock)] * count,
+                          dtype=torch.long, device=device)
     logits, (hidden, cell) = model(inputs)
     logits = logits[:, -1, :].clone()
     step = 0
@@ -364,7 +367,8 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
                 code = int(allowed[i].nonzero()[-1])
             codes[i] = code
             tune.accept(vocabulary.chars[code], float(log_probs[i, code]))
-        logits, (hidden, cell) = model(codes.view(count, 1).to(device), (hidden, cell))
+        ticks = [clock_code(tune.state) for tune in tunes] if model.config.clock != "none" else None
+        logits, (hidden, cell) = model(clocked(codes, ticks).to(device), (hidden, cell))
         logits = logits[:, -1, :].clone()
     for i, tune in enumerate(tunes):
         if not tune.done and tune.saved is not None and tune.state.in_body and not stopped:

@@ -29,8 +29,8 @@ from studio.core.learning.fine_tuning import Base, held_out_problem, start_from
 from studio.core.learning.run_writer import RunWriter
 from studio.core.learning.training_data import TrainingBatches
 from studio.core.learning.training_listener import TrainingListener, TrainingResult
-from studio.core.learning.training_step import autocast, optimisation_step
-from studio.core.learning.tune_streams import validation_tunes
+from studio.core.learning.training_step import optimisation_step
+from studio.core.learning.validation import HeldOut
 from studio.core.network.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from studio.core.network.distributed import DistributedContext, context_from_environment
 from studio.core.network.model import CharLSTM, pick_device
@@ -38,7 +38,7 @@ from studio.core.network.precision import AutoPrecision, as_started
 from studio.core.network.precision_probe import auto_precision
 from studio.core.network.token_vocabulary import TokenVocabulary, stored_vocabulary
 from studio.core.network.vocabulary import Vocabulary
-from studio.core.quality.scoring import TUNE_ENDING, score_tunes, window_loss
+from studio.core.quality.scoring import TUNE_ENDING
 from studio.core.runs import LossPoint, Run, RunStore
 from studio.core.text_levels import corpus_at_level
 
@@ -88,14 +88,12 @@ class Trainer:
         self.augmentation = AugmentationReport(tuple(train_config.augment_keys))
         train_tunes = augmented_tunes(split.train, train_config.augment_keys, self.augmentation)
         try:
-            self.batches = TrainingBatches(train_tunes, vocabulary, train_config, self.distributed.rank)
+            self.batches = TrainingBatches(train_tunes, vocabulary, train_config, self.distributed.rank,
+                                           model_config.clock)
         except ValueError as exc:
             raise TrainingError(str(exc)) from exc
         self.window = self.batches.window
-        self.validation_data = (torch.tensor(vocabulary.encode(split.validation_text), dtype=torch.long)
-                                if split.validation and train_config.context == "window" else None)
-        self.validation_tunes = (validation_tunes(split.validation, train_config.validation_windows * self.window)
-                                 if train_config.context == "stream" else [])
+        self.held_out = HeldOut(split, vocabulary, train_config, self.window, model_config.clock)
         if self.distributed.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.distributed.local_rank)
         torch.manual_seed(train_config.seed)
@@ -249,20 +247,9 @@ class Trainer:
         return self.distributed.mean(float(loss.detach()))
 
     def validation_loss(self) -> float | None:
-        """None without validation tunes. A stream run: the loss per character of a fixed subset of the validation
-        tunes read whole (:mod:`studio.core.quality.scoring`, method ``tunes``). A window run: the mean loss over fixed,
-        evenly spaced windows of the validation text (method ``windows``)."""
-        if self.config.context == "stream":
-            if not self.validation_tunes:
-                return None
-            scores, _ = score_tunes(self.model, self.vocabulary, self.validation_tunes)
-            return sum(s.nats for s in scores) / max(sum(s.characters for s in scores), 1)  # per unit read
-        data = self.validation_data
-        if data is None or len(data) < 3:
-            return None
-        total, n = window_loss(self.model, data, self.window, self.config.validation_windows,
-                               autocast(self.device, self.use_bf16))
-        return total / n
+        """The held-out loss in nats per unit (:class:`studio.core.learning.validation.HeldOut`); None without
+        validation tunes."""
+        return self.held_out.loss(self.model, self.device, self.use_bf16)
 
     def snapshot(self, elapsed: float, with_optimizer: bool = True, rank_states=None) -> Checkpoint:
         """The run's state as a checkpoint in memory (the live weights, not a copy); ``rank_states`` are every

@@ -1,6 +1,7 @@
 """What each training step reads, by ``TrainConfig.context``, and where each process is in its reading.
 
-Windows and streams are of the vocabulary's units: characters, or tokens (``TrainConfig.units``).
+Windows and streams are of the vocabulary's units: characters, or tokens (``TrainConfig.units``), each with its bar
+clock for a network that reads one (:mod:`studio.core.network.network_inputs`).
 
 ``window`` (the lab's): random windows of the training text, each read from a zero LSTM state. ``stream``: each batch
 row reads its own shuffled stream of whole tunes (:class:`studio.core.learning.tune_streams.TuneStreams`) and starts from the
@@ -15,6 +16,7 @@ import torch
 
 from studio.core.configs import TrainConfig
 from studio.core.learning.tune_streams import TuneStreams, carried_state
+from studio.core.network.network_inputs import network_inputs, unit_codes
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.scoring import TUNE_ENDING, windows_at
 
@@ -22,10 +24,10 @@ from studio.core.quality.scoring import TUNE_ENDING, windows_at
 class TrainingBatches:
     """The batches of one training process (``rank``) over ``tunes`` (the training tunes, augmented copies included)."""
 
-    def __init__(self, tunes, vocabulary: Vocabulary, config: TrainConfig, rank: int = 0):
+    def __init__(self, tunes, vocabulary: Vocabulary, config: TrainConfig, rank: int = 0, clock: str = "none"):
         # each tune ends with its blank line, as in the training text (``join_tunes``); coded tune by tune, so a
         # stream knows each tune's length in units (characters or tokens)
-        codes = [vocabulary.encode(tune.text + TUNE_ENDING) for tune in tunes]
+        codes = [network_inputs(vocabulary.encode(tune.text + TUNE_ENDING), vocabulary, clock) for tune in tunes]
         self.data = torch.tensor([code for tune in codes for code in tune], dtype=torch.long)
         if len(self.data) < 3:
             raise ValueError("the training text is too short")
@@ -45,9 +47,9 @@ class TrainingBatches:
             high = len(self.data) - self.window - 1
             starts = torch.randint(0, high + 1, (self.rows,), generator=self.rng)
             inputs, targets = windows_at(self.data, starts, self.window)
-            return inputs.to(device), targets.to(device), None
+            return inputs.to(device), unit_codes(targets).to(device), None
         inputs, targets, reset = self.streams.next_batch()
-        return inputs.to(device), targets.to(device), carried_state(self.carried, reset)
+        return inputs.to(device), unit_codes(targets).to(device), carried_state(self.carried, reset)
 
     def carry(self, state) -> None:
         """Keeps the state a step ended with (detached: truncated backpropagation) for the next step of the stream."""

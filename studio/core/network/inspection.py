@@ -31,6 +31,7 @@ from studio.core.configs import DEFAULT_PRIMER, SamplingConfig
 from studio.core.generation.draw import temperature_probabilities
 from studio.core.generation.strict_sampling import allowed_characters
 from studio.core.network.model import CharLSTM
+from studio.core.network.network_inputs import network_inputs
 from studio.core.network.token_vocabulary import require_characters
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.metrics import TuneMetrics, tune_metrics
@@ -297,11 +298,12 @@ def known_characters(text: str, vocabulary: Vocabulary) -> tuple[tuple[int, ...]
 
 def padded_codes(sequences: list[list[int]]) -> torch.Tensor:
     """A (batch, longest) tensor of codes, shorter rows padded at the end with code 0 (the LSTM reads left to right,
-    so padding after a row's last character changes none of its outputs)."""
-    longest = max(len(s) for s in sequences)
-    out = torch.zeros(len(sequences), longest, dtype=torch.long)
-    for row, codes in enumerate(sequences):
-        out[row, : len(codes)] = torch.tensor(codes, dtype=torch.long)
+    so padding after a row's last character changes none of its outputs); (batch, longest, 2) for a clocked network's
+    inputs (:mod:`studio.core.network.network_inputs`)."""
+    rows = [torch.tensor(codes, dtype=torch.long) for codes in sequences]
+    out = torch.zeros((len(rows), max(len(r) for r in rows)) + rows[0].shape[1:], dtype=torch.long)
+    for row, codes in enumerate(rows):
+        out[row, : len(codes)] = codes
     return out
 
 
@@ -319,7 +321,8 @@ def inspect_texts(model: CharLSTM, vocabulary: Vocabulary, texts: list[str], bat
             results[i] = TextInspection(texts[i], vocabulary, (), torch.zeros(0, len(vocabulary)), unknown)
     for start in range(0, len(pending), batch_size):
         batch = pending[start: start + batch_size]
-        sequences = [vocabulary.encode("".join(texts[i][o] for o in read[i][0])) for i in batch]
+        sequences = [network_inputs(vocabulary.encode("".join(texts[i][o] for o in read[i][0])), vocabulary,
+                                    model.config.clock) for i in batch]
         logits, _ = model(padded_codes(sequences).to(device))
         log_probs = torch.log_softmax(logits.float(), dim=-1).cpu()
         for row, i in enumerate(batch):

@@ -41,6 +41,7 @@ from studio.core.learning.fine_tuning import parent_of, split_owner
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint
 from studio.core.network.inspection import LOG2, known_characters, padded_codes, seen_text
 from studio.core.network.model import CharLSTM
+from studio.core.network.network_inputs import network_inputs, unit_codes
 from studio.core.network.token_vocabulary import TokenVocabulary
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.position_losses import PositionTotals
@@ -178,7 +179,7 @@ def window_loss(model: nn.Module, data: torch.Tensor, length: int, count: int | 
         with autocast or contextlib.nullcontext():
             logits, _ = model(inputs.to(device))
         loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]),
-                                           targets.to(device).reshape(-1), reduction="sum")
+                                           unit_codes(targets).to(device).reshape(-1), reduction="sum")
         total += float(loss)
         n += targets.numel()
         if progress:
@@ -221,7 +222,7 @@ def text_losses(model: CharLSTM, codes: list[list[int]], progress: Progress | No
         while rows:
             steps = max(16, characters_per_call // rows)
             inputs = data[:rows, position: position + steps]
-            targets = data[:rows, position + 1: position + steps + 1]
+            targets = unit_codes(data[:rows, position + 1: position + steps + 1])
             logits, state = model(inputs, state)
             logits = logits[:, : targets.shape[1]]
             nll = -torch.log_softmax(logits.float(), dim=-1).gather(2, targets[..., None]).squeeze(2)
@@ -260,7 +261,7 @@ def score_tunes(model: CharLSTM, vocabulary: Vocabulary, tunes: list[Tune], prog
         tune_codes, missing = readable_codes(tune.text + TUNE_ENDING, vocabulary)
         for unit, n in missing.items():
             unknown[unit] = unknown.get(unit, 0) + n
-        codes.append(tune_codes)
+        codes.append(network_inputs(tune_codes, vocabulary, model.config.clock))
     losses = text_losses(model, codes, progress, positions=positions)
     scores = [TuneScore(tune.id, tune.title, max(len(c) - 1, 0), loss) for tune, c, loss in zip(tunes, codes, losses)]
     return scores, unknown
@@ -335,7 +336,7 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
     if method == "windows":
         text = join_tunes(tunes)
         codes, unknown = readable_codes(text, vocabulary)
-        data = torch.tensor(codes, dtype=torch.long)
+        data = torch.tensor(network_inputs(codes, vocabulary, model.config.clock), dtype=torch.long)
         settings = checkpoint.train_config
         nats, count = window_loss(model, data, settings.seq_length, settings.validation_windows,
                                   progress=progress)

@@ -1,0 +1,58 @@
+"""What the network reads at each step: a unit's code, or (``ModelConfig.clock`` ``bar``) the code and the bar clock.
+
+Inputs are kept as one tensor so that everything that cuts, pads, batches and streams codes handles both alike: codes
+alone are (..., time) and a clocked network's inputs (..., time, 2), the unit's code first and the clock's code
+(:mod:`studio.core.abc.bar_clock`) second. Targets are always the unit codes (:func:`unit_codes`). The clock is read
+from the units the model reads (decoded back from their codes), so training, scoring and sampling agree.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from studio.core.abc.bar_clock import BarClock, clock_codes
+
+__all__ = ["RowClocks", "clocked", "network_inputs", "unit_codes"]
+
+
+def network_inputs(codes: list[int], vocabulary, clock: str) -> list:
+    """``codes`` (a text of whole tunes, coded by ``vocabulary``) as the network reads them: the codes themselves, or
+    ``[code, clock code]`` pairs for a clocked network."""
+    if clock == "none":
+        return codes
+    units = [vocabulary.decode([code]) for code in range(len(vocabulary))]
+    return [[code, tick] for code, tick in zip(codes, clock_codes(units[code] for code in codes))]
+
+
+def clocked(codes: torch.Tensor, ticks: list[int] | None) -> torch.Tensor:
+    """One step's inputs for a batch of rows: ``codes`` (rows,) with each row's clock code (``ticks``; None for a
+    network without a clock) -> (rows, 1) or (rows, 1, 2)."""
+    codes = codes.view(-1, 1)
+    if ticks is None:
+        return codes
+    return torch.stack([codes, torch.tensor(ticks, dtype=torch.long, device=codes.device).view(-1, 1)], dim=-1)
+
+
+def unit_codes(inputs: torch.Tensor) -> torch.Tensor:
+    """The unit codes of network inputs (the inputs themselves for a network without a clock)."""
+    return inputs[..., 0] if inputs.dim() == 3 else inputs
+
+
+class RowClocks:
+    """The clocks of the rows a sampler writes, one :class:`BarClock` per row (nothing for a network without one)."""
+
+    def __init__(self, clock: str, rows: int):
+        self.rows = rows
+        self.clocks = [BarClock() for _ in range(rows)] if clock != "none" else None
+
+    def primer(self, codes: list[int], units: list[str]) -> torch.Tensor:
+        """The network's inputs for the primer every row starts from: (rows, time) or (rows, time, 2)."""
+        rows = torch.tensor([codes] * self.rows, dtype=torch.long)
+        if self.clocks is None:
+            return rows
+        ticks = [[clock.feed(unit) for unit in units] for clock in self.clocks]
+        return torch.stack([rows, torch.tensor(ticks, dtype=torch.long)], dim=-1)
+
+    def step(self, codes: torch.Tensor, units: list[str]) -> torch.Tensor:
+        """One step's inputs: each row's next code (``codes``, (rows,)) and its text (``units``)."""
+        return clocked(codes, None if self.clocks is None else [c.feed(u) for c, u in zip(self.clocks, units)])
