@@ -21,7 +21,7 @@ def test_only_training_tunes_are_transposed_and_the_text_grows_by_the_copies(for
     augmented = Trainer.new(forty_oneills, model_config, train_config, store, "augmented")
     plain = Trainer.new(forty_oneills, *tiny_configs(5, context="window"))
     assert augmented.split.validation == plain.split.validation
-    assert augmented.validation_data.tolist() == augmented.vocabulary.encode(plain.split.validation_text)
+    assert augmented.held_out.data.tolist() == augmented.vocabulary.encode(plain.split.validation_text)
     report = augmented.augmentation
     assert report.copies + len(report.skipped) == len(SHIFTS) * len(plain.split.train)
     assert report.copies >= len(plain.split.train)  # most tunes fit the range both ways

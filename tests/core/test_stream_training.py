@@ -50,13 +50,13 @@ def test_a_stream_run_validates_on_whole_tunes_as_score_reads_them(oneills, stor
     # a budget that holds every validation tune: the figure is then the score command's on the validation split
     model_config, train_config = tiny_configs(4, validation_windows=10_000, validation_interval=4)
     trainer = Trainer.new(oneills, model_config, train_config, store)
-    assert len(trainer.validation_tunes) == len(trainer.split.validation)
+    assert len(trainer.held_out.tunes) == len(trainer.split.validation)
     result = trainer.run()
     scored = score_corpus(result.run.best_checkpoint, oneills, "validation", run=result.run)
     assert result.best_validation_loss == pytest.approx(scored.nats_per_char, rel=1e-5)
     # the default budget: a fixed subset, validation_windows * seq_length characters at most
     small = Trainer.new(oneills, *tiny_configs(4))
-    assert 0 < sum(len(t.text) + 2 for t in small.validation_tunes) <= 64 * 100
+    assert 0 < sum(len(t.text) + 2 for t in small.held_out.tunes) <= 64 * 100
 
 
 def test_runs_from_before_contexts_resume_as_window_runs(oneills, store, tiny_configs):
