@@ -205,7 +205,7 @@ class ModelConfig(ConfigFields):
     dropout: float = setting(0.0, "Dropout", "Dropout between layers and before the output (0 = none)",
                              limits=(0.0, 0.9), group="network")
     clock: str = setting("none", "Clock", "What the network reads beside the text",
-                         choices=_choices(CLOCKS, CLOCK_HELP), group="network", form=False, saved_before="none")
+                         choices=_choices(CLOCKS, CLOCK_HELP), group="network", column="Clock", saved_before="none")
 
 
 TEXT_LEVEL_HELP = {
