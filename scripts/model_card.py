@@ -99,6 +99,12 @@ they can: {PREVIOUS_MODEL}
 """
 
 
+#: After the network's shape, for a model that reads the bar clock.
+CLOCK_NOTE = ("\n- Bar clock (`--clock bar`): beside each character the network reads how far into its bar the tune "
+              "stands (the time\n  written so far as a share of the meter, in 24 steps; `studio/core/abc/bar_clock.py`); "
+              "it still writes every character\n  itself.")
+
+
 #: Under the Reproduce command of a model trained in bf16: where bf16 trains badly (bench/README.md, bf16_quality.py).
 BF16_CAVEAT = (
     "bf16 trained this model well on a CPU without AMX; on one with AMX (a recent Intel Xeon) torch 2.13's bf16\n"
@@ -177,7 +183,7 @@ The model ABC Studio opens with: the lab's character-level LSTM trained on `{tra
 
 ## Configuration
 - Model: embedding {mc.embedding_dim}, {mc.num_layers} LSTM layer(s) of {mc.hidden_size} units, dropout {mc.dropout},
-  {sum(v.numel() for v in checkpoint.model_state.values()):,} parameters, stored in half precision.
+  {sum(v.numel() for v in checkpoint.model_state.values()):,} parameters, stored in half precision.{CLOCK_NOTE if mc.clock == "bar" else ""}
 - Training: Adam, learning rate {tc.learning_rate} ({schedule} schedule), batch {tc.batch_size}, sequence
   {tc.seq_length}, gradient clipping {tc.grad_clip}, {tc.precision} precision, seed {tc.seed}; context
   `{tc.context}` ({'each batch row reads its own stream of whole tunes, the LSTM state carried from one window to the next' if tc.context == 'stream' else "random windows, each from a zero state: the lab's"}).
