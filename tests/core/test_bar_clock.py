@@ -19,7 +19,7 @@ from studio.core.network.checkpoints import load_checkpoint
 from studio.core.network.model import CharLSTM
 from studio.core.network.network_inputs import network_inputs
 from studio.core.network.vocabulary import Vocabulary
-from studio.core.quality.scoring import TUNE_ENDING, text_losses
+from studio.core.quality.scoring import TUNE_ENDING, text_losses, window_loss
 from support import oneills_first_file
 from test_training import Recorder
 
@@ -105,6 +105,14 @@ def test_a_clocked_run_resumes_to_the_same_curve_and_its_checkpoint_keeps_the_cl
     for step in range(14, 25):
         assert second.losses[step] == pytest.approx(straight.losses[step], rel=1e-5, abs=1e-6)
     assert load_checkpoint(store.list()[0].last_checkpoint).model_config.clock == "bar"
+
+
+def test_the_validation_windows_of_a_clocked_network_count_characters_not_inputs(first_file, clocked_sampler):
+    vocabulary = clocked_sampler.vocabulary
+    text = "".join(t.text + TUNE_ENDING for t in first_file.tunes[:20])
+    data = torch.tensor(network_inputs(vocabulary.encode(text), vocabulary, "bar"))
+    total, counted = window_loss(clocked_sampler.model, data, 50, 4)
+    assert counted == 4 * 50 and 2 < total / counted < 10  # an untrained network: about log(96) = 4.6 nats a character
 
 
 @pytest.fixture(scope="module")

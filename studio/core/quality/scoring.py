@@ -176,10 +176,11 @@ def window_loss(model: nn.Module, data: torch.Tensor, length: int, count: int | 
     total, n = 0.0, 0
     for chunk in starts.split(64):
         inputs, targets = windows_at(data, chunk, length)
+        targets = unit_codes(targets)
         with autocast or contextlib.nullcontext():
             logits, _ = model(inputs.to(device))
         loss = nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]),
-                                           unit_codes(targets).to(device).reshape(-1), reduction="sum")
+                                           targets.to(device).reshape(-1), reduction="sum")
         total += float(loss)
         n += targets.numel()
         if progress:
