@@ -36,7 +36,7 @@ def cmd_score(args) -> int:
     model = resolve_checkpoint(args)
     corpus = load_corpus(args.corpus)
     try:
-        units = load_checkpoint(model).vocabulary.units  # what the bar counts: characters, or a token model's tokens
+        checkpoint = load_checkpoint(model)
     except CheckpointError as exc:
         raise UserError(str(exc)) from exc
     bar: ProgressBar | None = None
@@ -45,10 +45,10 @@ def cmd_score(args) -> int:
         nonlocal bar
         if bar is None:
             bar = ProgressBar(total, "score")
-        bar.update(done, units)
+        bar.update(done, checkpoint.vocabulary.units)  # characters, or a token model's tokens
 
     try:
-        score = score_corpus(model, corpus, args.split, args.method, progress=progress)
+        score = score_corpus(model, corpus, args.split, args.method, progress=progress, checkpoint=checkpoint)
     except ScoringError as exc:
         raise UserError(str(exc)) from exc
     print("\n".join(score.summary_lines(args.top)))

@@ -309,18 +309,20 @@ def tunes_of_split(corpus: Corpus, split: str, checkpoint: Checkpoint, run: Run 
 
 
 def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "validation", method: str = "tunes",
-                 run: Run | None = None, progress: Progress | None = None) -> CorpusScore:
+                 run: Run | None = None, progress: Progress | None = None,
+                 checkpoint: Checkpoint | None = None) -> CorpusScore:
     """The loss of the checkpoint at ``model_path`` on a corpus (a loaded one, a built-in name or a path).
 
     ``run``: the run whose stored split to use (found from the checkpoint's folder when not given). ``method``:
     ``tunes`` (whole tunes) or ``windows`` (the trainer's validation windows, with the checkpoint's sequence length
     and window count). The corpus is read at the model's text level (raw, canonical or melody) and, for a model
-    trained in one tonic, in that key, as it trained.
+    trained in one tonic, in that key, as it trained. ``checkpoint``: the one at ``model_path``, when the caller has
+    already loaded it.
     """
     if method not in METHODS:
         raise ScoringError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
     began = time.perf_counter()
-    checkpoint = load_checkpoint(model_path)
+    checkpoint = checkpoint or load_checkpoint(model_path)
     level = checkpoint.train_config.text_level
     try:
         corpus = corpus_at_level(corpus if isinstance(corpus, Corpus) else load_corpus(corpus), level)
