@@ -81,6 +81,7 @@ def _configs_from_args(args):
 
 def _base_from_args(args):
     """The model ``--from`` names (None without it); refuses shape or text-level flags the base cannot follow."""
+    from studio.core.configs import SHAPE_FIELDS
     from studio.core.learning.fine_tuning import FineTuningError, load_base
 
     if not args.from_model:
@@ -89,9 +90,8 @@ def _base_from_args(args):
         base = load_base(args.from_model, run_store(args))
     except FineTuningError as exc:
         raise UserError(str(exc)) from exc
-    conflicts = base.conflicts({"embedding_dim": args.embedding_dim, "hidden_size": args.hidden_size,
-                                "num_layers": args.num_layers, "text_level": args.text_level,
-                                "tonic": args.tonic})
+    conflicts = base.conflicts({name: getattr(args, name) for name in SHAPE_FIELDS}
+                               | {"text_level": args.text_level, "tonic": args.tonic})
     if conflicts:
         raise UserError(f"--from {args.from_model}: the run takes {base.label}'s network, text level and tonic, so it "
                         f"cannot have {'; '.join(conflicts)}")

@@ -24,11 +24,12 @@ def test_train_from_a_run_reports_what_it_took_and_records_its_parent(cli, train
 
 
 def test_train_from_refuses_what_the_base_cannot_follow(cli, trained_run):
-    out = cli("train", "--from", trained_run.best_checkpoint, "--hidden-size", "512", "--text", "canonical")
+    out = cli("train", "--from", trained_run.best_checkpoint, "--hidden-size", "512", "--clock", "bar", "--text",
+              "canonical")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert ("the run takes model file" in out.stderr
-            and "cannot have hidden size 512 (the base has 64); text level canonical (the base reads raw text)"
-            in out.stderr)
+            and "cannot have hidden size 512 (the base has 64); clock bar (the base has none); text level canonical "
+                "(the base reads raw text)" in out.stderr)
     out = cli("train", "--from", "nope")
     assert out.returncode == 2 and "nothing to start from at 'nope'" in out.stderr
 
