@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from support import copy_run
+from studio.core.configs import preset
+from studio.core.corpus import load_corpus
+from studio.core.learning.training import Trainer
+from studio.core.runs import RunStore
+from support import copy_run, oneills_first_file
 
 TIMEOUT = 120_000
 
@@ -40,3 +44,18 @@ def test_fine_tuning_a_run_in_the_window(qtbot, train_panel, trained_run, home):
     panel.start_from.choose("")  # nothing: the shape is the form's again
     assert form.editors["hidden_size"].isEnabled() and form.editors["text_level"].isEnabled()
     qtbot.waitUntil(lambda: not panel.is_training(), timeout=TIMEOUT)
+
+
+def test_a_clocked_base_locks_the_clock_row(qtbot, train_panel, trained_run, home):
+    """A base that reads the bar clock gives the run its clock, shown and locked like the network's size."""
+    model_config, train_config = preset("tiny")
+    model_config.clock, train_config.iterations, train_config.validation_interval = "bar", 2, 1
+    clocked = Trainer.new(load_corpus(oneills_first_file()), model_config, train_config, RunStore(home / "runs"), "clocked").run().run
+    panel = train_panel
+    panel.start_from.refresh()
+    assert panel.start_from.choose(clocked.id)
+    assert panel.form._text("clock") == "bar" and not panel.form.editors["clock"].isEnabled()
+    assert "bar clock" in panel.start_from.info.text()
+    assert panel.form.configs()[0].clock == "bar"
+    panel.start_from.choose("")
+    assert panel.form.editors["clock"].isEnabled()

@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from studio.core.configs import PRESETS
+from studio.core.configs import BASE_FIELDS, PRESETS, SHAPE_FIELDS
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.runs import RunStore
 from studio.ui.widgets.threads import Worker, start_worker
@@ -26,7 +26,7 @@ NOTHING = "nothing (random weights)"
 SHIPPED = "the shipped model"
 A_FILE = "a model file..."
 #: The form fields a base decides (locked while one is chosen).
-LOCKED_FIELDS = ("embedding_dim", "hidden_size", "num_layers", "text_level", "tonic")
+LOCKED_FIELDS = BASE_FIELDS + ("tonic",)
 FINE_TUNE_PRESET = "fine-tune"
 
 
@@ -147,6 +147,7 @@ class StartFromRow(QWidget):
             config = self._base.checkpoint.model_config
             self.info.setText(f"{describe_start(self._base.record('')).splitlines()[0]}: embedding "
                               f"{config.embedding_dim}, hidden {config.hidden_size}, {config.num_layers} layer(s), "
+                              f"{'bar clock, ' if config.clock != 'none' else ''}"
                               f"{len(self._base.checkpoint.vocabulary)} characters (locked below)")
         self.base_changed.emit(self._base)
         return True
@@ -172,10 +173,9 @@ class StartFromRow(QWidget):
 def _lock_form(form, base) -> None:
     if base is not None:
         form.set_preset(FINE_TUNE_PRESET)
-        config, level = base.checkpoint.model_config, base.text_level
-        for name, value in (("embedding_dim", config.embedding_dim), ("hidden_size", config.hidden_size),
-                            ("num_layers", config.num_layers), ("text_level", level),
-                            ("tonic", base.checkpoint.train_config.tonic)):
+        taken = {name: getattr(base.checkpoint.model_config, name) for name in SHAPE_FIELDS}
+        taken.update(text_level=base.text_level, tonic=base.checkpoint.train_config.tonic)
+        for name, value in taken.items():
             form.set_value(name, str(value))
         form.preset_box.setCurrentText(next(k for k, v in _preset_labels().items() if v == FINE_TUNE_PRESET))
     for name in LOCKED_FIELDS:
