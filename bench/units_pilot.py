@@ -117,7 +117,7 @@ def arm(units: str, args, corpus, held_out, store: RunStore) -> dict:
     model_config = ModelConfig(clock=args.clock, **({"embedding_dim": 16, "hidden_size": 32} if args.smoke else
                                                     {"hidden_size": args.hidden_size, "num_layers": args.num_layers}))
     train_config = TrainConfig(iterations=args.steps, batch_size=args.batch, seq_length=args.seq, lr_schedule="cosine",
-                               context="stream", precision="fp32", seed=args.seed, units=units, text_level="canonical",
+                               context="stream", precision=args.precision, seed=args.seed, units=units, text_level="canonical",
                                validation_interval=args.steps, checkpoint_interval=args.steps)
     trainer = Trainer.new(corpus, model_config, train_config, store, f"units-{units}-clock-{args.clock}")
     data_units = len(trainer.batches.data)
@@ -159,6 +159,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hidden-size", type=int, default=512)
     parser.add_argument("--num-layers", type=int, default=1)
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"),
+                        help="bf16: under autocast (with ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16 off AMX's kernels)")
     parser.add_argument("--clock", default="none", choices=CLOCKS, help="the network's bar clock (ModelConfig.clock)")
     parser.add_argument("--one-tonic", default="", help="write every tune with this tonic first (e.g. D)")
     parser.add_argument("--unit-eighth", action="store_true", help="write every tune with L:1/8 first")
