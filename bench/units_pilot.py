@@ -2,8 +2,8 @@
 
 Each arm trains the same recipe with ``TrainConfig.units`` changed and nothing else (O'Neill's at the canonical text
 level, the same seed and so the same split and training tunes; hidden 512, batch 16, sequence 100 units, 1,500 cosine
-steps at Adam 5e-3, stream context, fp32), one arm after the other in this process on one torch thread
-(``studio.core.learning.training.Trainer``, as ``python -m studio train`` does). For each arm it reports:
+steps at Adam 5e-3, stream context, fp32 unless ``--precision bf16``), one arm after the other in this process on one
+torch thread (``studio.core.learning.training.Trainer``, as ``python -m studio train`` does). For each arm it reports:
 
 - the training's wall seconds (the trainer's own clock);
 - the held-out loss on O'Neill's validation tunes read whole (``studio.core.quality.scoring``): per melody note (the
@@ -117,8 +117,8 @@ def arm(units: str, args, corpus, held_out, store: RunStore) -> dict:
     model_config = ModelConfig(clock=args.clock, **({"embedding_dim": 16, "hidden_size": 32} if args.smoke else
                                                     {"hidden_size": args.hidden_size, "num_layers": args.num_layers}))
     train_config = TrainConfig(iterations=args.steps, batch_size=args.batch, seq_length=args.seq, lr_schedule="cosine",
-                               context="stream", precision=args.precision, seed=args.seed, units=units, text_level="canonical",
-                               validation_interval=args.steps, checkpoint_interval=args.steps)
+                               context="stream", precision=args.precision, seed=args.seed, units=units,
+                               text_level="canonical", validation_interval=args.steps, checkpoint_interval=args.steps)
     trainer = Trainer.new(corpus, model_config, train_config, store, f"units-{units}-clock-{args.clock}")
     data_units = len(trainer.batches.data)
     print(f"{units}: vocabulary {len(trainer.vocabulary)} units; training text {data_units:,} units", flush=True)
