@@ -20,6 +20,7 @@ from typing import Any, Callable
 from studio.core.abc.canonical import TEXT_LEVELS
 from studio.core.abc.bar_clock import CLOCKS
 from studio.core.abc.key_moves import TONICS
+from studio.core.setting_help import CLOCK_HELP, CONTEXT_HELP, TEXT_LEVEL_HELP, TONIC_HELP, UNITS_HELP
 
 DEFAULT_PRIMER = "X:1\n"
 #: ``TrainConfig.context``: ``window`` (the lab's random windows from a zero state) or ``stream`` (whole tunes).
@@ -187,11 +188,6 @@ def _choices(values, explained: dict[str, str] | None = None) -> dict[str, str]:
     return {value: (explained or {}).get(value, "") for value in values}
 
 
-CLOCK_HELP = {"none": "none: the text alone (the lab's network)",
-              "bar": "bar: beside each character, how far into its bar the tune stands (a share of the meter), so "
-                     "the network need not count a bar's time from the characters alone"}
-
-
 @dataclass
 class ModelConfig(ConfigFields):
     """Network shape. The defaults are the lab's: embedding 256, one LSTM layer of 1024 units, no dropout."""
@@ -206,26 +202,6 @@ class ModelConfig(ConfigFields):
                              limits=(0.0, 0.9), group="network")
     clock: str = setting("none", "Clock", "What the network reads beside the text",
                          choices=_choices(CLOCKS, CLOCK_HELP), group="network", column="Clock", saved_before="none")
-
-
-TEXT_LEVEL_HELP = {
-    "raw": "raw: the tunes as collected (only cleaned), each transcriber's own writing: the lab's exact replication",
-    "canonical": "canonical: the same music written one way (one spelling of keys and meters, no line "
-                 "continuations, spaces only where they break beams, four bars a line), so the model learns the "
-                 "music rather than the writing; the default for new runs",
-    "melody": "melody: canonical without slurs, decorations, grace notes and chord symbols (what folk-rnn "
-              "learns from)",
-}
-CONTEXT_HELP = {"stream": "stream: whole tunes, the network's memory carried from one window to the next (and "
-                          "validated on whole tunes, as sampling reads them)",
-                "window": "window: random windows, each read from a blank memory (the lab's)"}
-TONIC_HELP = {"written": "as written: every tune in its own key (the lab's)",
-              "D": "D (or another letter): every tune written with that tonic, its mode kept (a reel in G major in "
-                   "D major, a jig in A dorian in D dorian), so cadences are learnt on one note; the model writes in "
-                   "that key, and the Generate tab's Key moves its tunes to yours"}
-UNITS_HELP = {"characters": "characters: one character at a time (the lab's)",
-              "tokens": "tokens: one ABC token at a time, as folk-rnn reads (a note with its length, a bar line, a "
-                        "field); a measurement for now: strict bars, regeneration and the inspector need characters"}
 
 
 @dataclass
