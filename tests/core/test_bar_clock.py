@@ -12,6 +12,7 @@ import torch
 from studio.core.abc.bar_clock import FIRST_STEP, HEADER, OVERFULL, STEPS, UNMEASURED, BarClock, clock_codes
 from studio.core.configs import ModelConfig, SamplingConfig
 from studio.core.corpus import load_corpus
+from studio.core.generation.regenerate import read_after
 from studio.core.generation.sampling import Sampler
 from studio.core.learning.training import Trainer
 from studio.core.learning.training_data import TrainingBatches
@@ -151,3 +152,14 @@ def test_the_sampler_feeds_the_clock_of_the_text_it_writes(clocked_sampler, bars
         sampled = len(written) - len(primer)
         assert tune.log_likelihood * sampled == pytest.approx(
             _read_log_likelihood(clocked_sampler, written, primer), rel=1e-4, abs=1e-3)
+
+
+def test_bars_read_after_a_primer_hear_the_clock_of_the_whole_text(clocked_sampler):
+    """Regeneration's reading of candidates after a shared primer gives what reading each whole text gives."""
+    encode = clocked_sampler.vocabulary.encode
+    primer, candidates = HEADER_TEXT + "A2 B>c d2|", ["e6|]\n\n", "f2 e2 d2|A6|]\n\n"]
+    read = read_after(clocked_sampler.model, encode(primer), [encode(c) for c in candidates], [2, 3],
+                      clocked_sampler.vocabulary)
+    for candidate, (first, rest) in zip(candidates, read):
+        assert first + rest == pytest.approx(_read_log_likelihood(clocked_sampler, primer + candidate, primer),
+                                             rel=1e-4, abs=1e-3)

@@ -58,6 +58,12 @@ class BarClock:
         self.state = RhythmState()
         self._fed = ""  # the last two characters fed
 
+    def copy(self) -> "BarClock":
+        """A clock that has read what this one has (cheap: the state is a flat record)."""
+        clone = BarClock()
+        clone.state, clone._fed = self.state.copy(), self._fed
+        return clone
+
     def feed(self, unit: str) -> int:
         if self._fed == "\n\n":
             self.state, self._fed = RhythmState(), ""
@@ -67,8 +73,8 @@ class BarClock:
         return clock_code(self.state)
 
 
-def clock_codes(units) -> list[int]:
-    """The clock's code after each of ``units`` (characters, or tokens) of a text of whole tunes, read from its
-    start."""
-    clock = BarClock()
+def clock_codes(units, clock: BarClock | None = None) -> list[int]:
+    """The clock's code after each of ``units`` (characters, or tokens) of a text of whole tunes, read from its start
+    (or on from what ``clock`` has read: it is fed)."""
+    clock = clock or BarClock()
     return [clock.feed(unit) for unit in units]

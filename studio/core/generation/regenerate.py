@@ -32,6 +32,7 @@ from typing import Callable
 
 import torch
 
+from studio.core.abc.bar_clock import BarClock
 from studio.core.abc.timeline import TICKS_PER_WHOLE, read_bars, ticks
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.configs import SamplingConfig
@@ -331,9 +332,10 @@ def read_after(model, primer: list[int], continuations: list[list[int]], splits:
     model.eval()
     device = next(model.parameters()).device
     clock = model.config.clock
-    if clock != "none":
-        whole = [network_inputs(primer + more, vocabulary, clock) for more in continuations]
-        primer, continuations = whole[0][:len(primer)], [inputs[len(primer):] for inputs in whole]
+    if clock != "none":  # the primer's clock read once, each continuation's on from there
+        reader = BarClock()
+        primer = network_inputs(primer, vocabulary, clock, reader)
+        continuations = [network_inputs(more, vocabulary, clock, reader.copy()) for more in continuations]
     logits, (hidden, cell) = model(torch.tensor([primer], dtype=torch.long, device=device))
     rows = len(continuations)
     data = padded_codes(continuations).to(device)

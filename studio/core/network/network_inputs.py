@@ -15,13 +15,14 @@ from studio.core.abc.bar_clock import BarClock, clock_codes
 __all__ = ["RowClocks", "clocked", "network_inputs", "unit_codes"]
 
 
-def network_inputs(codes: list[int], vocabulary, clock: str) -> list:
+def network_inputs(codes: list[int], vocabulary, clock: str, reader: BarClock | None = None) -> list:
     """``codes`` (a text of whole tunes, coded by ``vocabulary``) as the network reads them: the codes themselves, or
-    ``[code, clock code]`` pairs for a clocked network."""
+    ``[code, clock code]`` pairs for a clocked network, read from the text's start or on from what ``reader`` has
+    read (it is fed)."""
     if clock == "none":
         return codes
     units = [vocabulary.decode([code]) for code in range(len(vocabulary))]
-    return [[code, tick] for code, tick in zip(codes, clock_codes(units[code] for code in codes))]
+    return [[code, tick] for code, tick in zip(codes, clock_codes((units[code] for code in codes), reader))]
 
 
 def clocked(codes: torch.Tensor, ticks: list[int] | None) -> torch.Tensor:
@@ -50,8 +51,9 @@ class RowClocks:
         rows = torch.tensor([codes] * self.rows, dtype=torch.long)
         if self.clocks is None:
             return rows
-        ticks = [[clock.feed(unit) for unit in units] for clock in self.clocks]
-        return torch.stack([rows, torch.tensor(ticks, dtype=torch.long)], dim=-1)
+        ticks = [self.clocks[0].feed(unit) for unit in units]  # read once, then every row goes on from there
+        self.clocks = [self.clocks[0]] + [self.clocks[0].copy() for _ in self.clocks[1:]]
+        return torch.stack([rows, torch.tensor([ticks] * self.rows, dtype=torch.long)], dim=-1)
 
     def step(self, codes: torch.Tensor, units: list[str]) -> torch.Tensor:
         """One step's inputs: each row's next code (``codes``, (rows,)) and its text (``units``)."""
