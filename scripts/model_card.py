@@ -183,7 +183,7 @@ The model ABC Studio opens with: the lab's character-level LSTM trained on `{tra
 
 ## Configuration
 - Model: embedding {mc.embedding_dim}, {mc.num_layers} LSTM layer(s) of {mc.hidden_size} units, dropout {mc.dropout},
-  {sum(v.numel() for v in checkpoint.model_state.values()):,} parameters, stored in half precision.{CLOCK_NOTE if mc.clock == "bar" else ""}
+  {sum(v.numel() for v in checkpoint.model_state.values()):,} parameters, stored in half precision.{CLOCK_NOTE if mc.clock != "none" else ""}
 - Training: Adam, learning rate {tc.learning_rate} ({schedule} schedule), batch {tc.batch_size}, sequence
   {tc.seq_length}, gradient clipping {tc.grad_clip}, {tc.precision} precision, seed {tc.seed}; context
   `{tc.context}` ({'each batch row reads its own stream of whole tunes, the LSTM state carried from one window to the next' if tc.context == 'stream' else "random windows, each from a zero state: the lab's"}).

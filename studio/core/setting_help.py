@@ -5,7 +5,9 @@ from __future__ import annotations
 
 CLOCK_HELP = {"none": "none: the text alone (the lab's network)",
               "bar": "bar: beside each character, how far into its bar the tune stands (a share of the meter), so "
-                     "the network need not count a bar's time from the characters alone"}
+                     "the network need not count a bar's time from the characters alone",
+              "strain": "strain: the bar clock, and the strain's pickup and the bar's number in its strain, so a "
+                        "strain's last bar can add up with its pickup"}
 TEXT_LEVEL_HELP = {
     "raw": "raw: the tunes as collected (only cleaned), each transcriber's own writing: the lab's exact replication",
     "canonical": "canonical: the same music written one way (one spelling of keys and meters, no line "

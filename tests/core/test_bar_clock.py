@@ -1,6 +1,7 @@
 """The bar clock (``ModelConfig.clock`` ``bar``): how far into its bar a tune stands, read character by character the
 same way when training, scoring and sampling; a clocked network hears it, trains, resumes to the same curve, and its
-sampler feeds it the clock of the text it writes."""
+sampler feeds it the clock of the text it writes. The strain clock (``strain``) adds the strain's pickup and the
+bar's number in its strain, through the same paths."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from dataclasses import replace
 import pytest
 import torch
 
-from studio.core.abc.bar_clock import FIRST_STEP, HEADER, OVERFULL, STEPS, UNMEASURED, BarClock, clock_codes
+from studio.core.abc.bar_clock import (
+    CLOCK_CODES, FIRST_STEP, HEADER, OVERFULL, PICKUP_CODES, PICKUP_FIRST, PICKUP_NONE, PICKUP_UNKNOWN, STEPS, UNMEASURED, BarClock, clock_codes,
+    split_codes,
+)
 from studio.core.configs import ModelConfig, SamplingConfig
 from studio.core.corpus import load_corpus
 from studio.core.generation.regenerate import read_after
@@ -54,6 +58,25 @@ def test_a_blank_line_starts_the_clock_again_and_an_unmetered_or_overfull_bar_sa
         HEADER, HEADER, HEADER, steps(0), steps(3)]  # a token is read whole
 
 
+def test_the_strain_clock_reads_the_pickup_and_counts_the_bars_of_each_strain():
+    text = "X:1\nM:6/8\nL:1/8\nK:D\n|:A|dfa afd|gbg fed:|\n|:f/|afd d2:|\n|dfa afd|\n\n"
+    clock = BarClock("strain")
+    read = {}  # (character's index in the text) -> (pickup, bar number) after it
+    for index, ch in enumerate(text):
+        read[index] = split_codes(clock.feed(ch))[1:]
+    at = lambda part, nth=0: read[[i for i in range(len(text)) if text.startswith(part, i)][nth] + len(part) - 1]
+    assert read[3] == (HEADER, HEADER)  # the header hears nothing
+    assert at("|:A") == (PICKUP_UNKNOWN, 1)  # the strain's first bar is not closed yet
+    pickup = PICKUP_FIRST + STEPS // 6  # one eighth of a 6/8 bar
+    assert at("|d") == (pickup, 1) and at("fed") == (pickup, 2)  # the pickup and the first full bar are bar 0
+    assert at("fed:") == (pickup, 3)  # the bar the repeat closes counts in its strain
+    assert at("|:f") == (PICKUP_UNKNOWN, 1)  # ':|' began a strain, '|:' again
+    assert at("|a") == (PICKUP_FIRST + STEPS // 12, 1)  # a sixteenth
+    assert at("\n|d") == (PICKUP_UNKNOWN, 1) and at("afd|\n") == (PICKUP_NONE, 2)  # a strain without a pickup
+    plain = clock_codes(text)
+    assert [split_codes(code)[0] for code in clock_codes(text, BarClock("strain"))] == plain  # the bar clock inside
+
+
 @pytest.fixture(scope="module")
 def first_file():
     return load_corpus(oneills_first_file())
@@ -71,21 +94,26 @@ def test_training_reads_each_tunes_clock_and_predicts_the_characters(first_file,
         assert inputs.shape[-1] == 2 and targets.shape == inputs.shape[:2] and targets.max() < len(trainer.vocabulary)
 
 
-def test_a_clocked_network_starts_as_the_lab_network_then_hears_the_clock_but_never_in_the_header():
+@pytest.mark.parametrize("clock", ["bar", "strain"])
+def test_a_clocked_network_starts_as_the_lab_network_then_hears_the_clock_but_never_in_the_header(clock):
     torch.manual_seed(0)
     plain = CharLSTM(ModelConfig(vocab_size=10, embedding_dim=8, hidden_size=16)).eval()
-    model = CharLSTM(ModelConfig(vocab_size=10, embedding_dim=8, hidden_size=16, clock="bar")).eval()
+    model = CharLSTM(ModelConfig(vocab_size=10, embedding_dim=8, hidden_size=16, clock=clock)).eval()
     model.load_state_dict(plain.state_dict(), strict=False)
     codes = torch.randint(0, 10, (1, 12))
-    early = torch.stack([codes, torch.full_like(codes, steps(1))], dim=-1)
-    late = torch.stack([codes, torch.full_like(codes, FULL)], dim=-1)
+    def strain(pickup, number):  # codes as clock_code makes them
+        return (pickup + PICKUP_CODES * (1 + number)) * CLOCK_CODES if clock == "strain" else 0
+    early = torch.stack([codes, torch.full_like(codes, steps(1) + strain(PICKUP_NONE, 2))], dim=-1)
+    late = torch.stack([codes, torch.full_like(codes, FULL + strain(PICKUP_FIRST, 7))], dim=-1)
     assert torch.equal(model(early)[0], plain(codes)[0])  # untrained, the clock changes nothing
-    optimizer = torch.optim.SGD([model.clock_embedding.weight], lr=1.0)  # the clock alone learns here
+    embeddings = [e for e in (model.clock_embedding, model.pickup_embedding, model.bar_number_embedding) if e]
+    optimizer = torch.optim.SGD([e.weight for e in embeddings], lr=1.0)  # the clock alone learns here
     header = torch.stack([codes, torch.full_like(codes, HEADER)], dim=-1)
     (model(early)[0].sum() - model(late)[0].sum() + model(header)[0].sum()).backward()
     optimizer.step()
     assert not torch.allclose(model(early)[0], model(late)[0])
-    assert torch.equal(model(header)[0], plain(codes)[0]) and not model.clock_embedding.weight[HEADER].any()
+    assert torch.equal(model(header)[0], plain(codes)[0]) and not any(e.weight[HEADER].any() for e in embeddings)
+    assert len(embeddings) == (3 if clock == "strain" else 1) and all(e.weight[1:].any() for e in embeddings)
     with pytest.raises(ValueError, match="bar clock"):
         model(codes)
     assert "clock_embedding.weight" not in plain.state_dict()
@@ -111,19 +139,21 @@ def test_a_clocked_run_resumes_to_the_same_curve_and_its_checkpoint_keeps_the_cl
 def test_the_validation_windows_of_a_clocked_network_count_characters_not_inputs(first_file, clocked_sampler):
     vocabulary = clocked_sampler.vocabulary
     text = "".join(t.text + TUNE_ENDING for t in first_file.tunes[:20])
-    data = torch.tensor(network_inputs(vocabulary.encode(text), vocabulary, "bar"))
+    data = torch.tensor(network_inputs(vocabulary.encode(text), vocabulary, clocked_sampler.model.config.clock))
     total, counted = window_loss(clocked_sampler.model, data, 50, 4)
     assert counted == 4 * 50 and 2 < total / counted < 10  # an untrained network: about log(96) = 4.6 nats a character
 
 
-@pytest.fixture(scope="module")
-def clocked_sampler():
+@pytest.fixture(scope="module", params=["bar", "strain"])
+def clocked_sampler(request):
     """An untrained clocked network with fixed weights (its tunes are noise: the clock must follow them anyway)."""
     torch.manual_seed(4321)
     vocabulary = Vocabulary.from_text("\n" + "".join(chr(code) for code in range(32, 127)))
-    model = CharLSTM(ModelConfig(vocab_size=len(vocabulary), embedding_dim=16, hidden_size=32, clock="bar"))
+    model = CharLSTM(ModelConfig(vocab_size=len(vocabulary), embedding_dim=16, hidden_size=32, clock=request.param))
     with torch.no_grad():  # a clock that matters (a new network's starts silent)
-        model.clock_embedding.weight.normal_()
+        for embedding in (model.clock_embedding, model.pickup_embedding, model.bar_number_embedding):
+            if embedding is not None:
+                embedding.weight.normal_()
     return Sampler(model, vocabulary)
 
 
@@ -131,7 +161,7 @@ def _read_log_likelihood(sampler, text: str, primer: str) -> float:
     """The model's log-likelihood of ``text`` after ``primer``, read whole with the clock :func:`network_inputs`
     gives."""
     def nats(part):
-        codes = network_inputs(sampler.vocabulary.encode(part), sampler.vocabulary, "bar")
+        codes = network_inputs(sampler.vocabulary.encode(part), sampler.vocabulary, sampler.model.config.clock)
         return text_losses(sampler.model, [codes])[0]
     return -(nats(text) - nats(primer))
 

@@ -37,7 +37,9 @@ from studio.core.abc.tokenizer import BROKEN_FACTORS, LONGEST_DURATION, SHORTEST
 #: broken rhythm to a staccato note: "Notes not equal durations"), ``graced`` a grace group waiting for its note
 #: (abc2midi's roll '~' adds grace notes of its own: "Intervening note needed between grace notes"); ``hornpipe``
 #: an ``R:hornpipe`` header, which abc2midi plays with its own broken rhythm on eighth pairs: only in 2/4, 4/4 or C,
-#: and no staccato dots ("Cannot apply broken rhythm"); ``meter_text`` the ``M:`` value as written.
+#: and no staccato dots ("Cannot apply broken rhythm"); ``meter_text`` the ``M:`` value as written; ``strain_bars``
+#: the bars with notes closed since the strain began (the body's start or a bar line other than '|') and
+#: ``strain_first`` the time of the strain's first such bar (None before it closes), which the strain clock reads.
 _INITIAL = dict(
     phase="header", line="", fields=(), header_lines=0, meter=None, meter_numerator=4, unit=None, mode="idle",
     context="idle", tok="", used=Fraction(0), pending_base=Fraction(0), octaves=0, chord_first=None, chord_notes=0,
@@ -46,7 +48,7 @@ _INITIAL = dict(
     after_bar=False,
     line_start=False, snapshot=None, final=False, ended=False, forbidden=False, decorated=False,
     repeat_open=False, had_pickup=False, upper=False, staccato=False, last_staccato=False, graced=False,
-    hornpipe=False, meter_text=None,
+    hornpipe=False, meter_text=None, strain_bars=0, strain_first=None,
 )
 
 
@@ -323,6 +325,9 @@ class RhythmState(TextModes, GroupModes, BarCompletion):
                     self.music_bars == 0 and 0 < self.used < self.meter)):
                 self._deny()
             self.music_bars += 1
+            self.strain_bars += 1
+            if self.strain_first is None:
+                self.strain_first = self.used
             self.had_pickup = self.had_pickup or (self.music_bars == 1 and self.used != self.meter)
             if self.meter is not None and self.used == self.meter:
                 self.full_bars += 1
@@ -348,6 +353,8 @@ class RhythmState(TextModes, GroupModes, BarCompletion):
         if tok == ":":
             self._deny()  # a lone ':' is no bar line
         self.last_bar, self.final = tok, tok == "|]"
+        if tok != "|" and not tok[-1].isdigit():  # a double bar or a repeat sign (not an ending): a strain begins
+            self.strain_bars, self.strain_first = 0, None
         if tok.startswith(":"):
             self.repeat_open = tok.endswith(":") and len(tok) > 1
         elif tok.endswith(":"):

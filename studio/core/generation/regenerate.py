@@ -333,7 +333,7 @@ def read_after(model, primer: list[int], continuations: list[list[int]], splits:
     device = next(model.parameters()).device
     clock = model.config.clock
     if clock != "none":  # the primer's clock read once, each continuation's on from there
-        reader = BarClock()
+        reader = BarClock(clock)
         primer = network_inputs(primer, vocabulary, clock, reader)
         continuations = [network_inputs(more, vocabulary, clock, reader.copy()) for more in continuations]
     logits, (hidden, cell) = model(torch.tensor([primer], dtype=torch.long, device=device))

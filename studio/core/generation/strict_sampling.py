@@ -367,7 +367,7 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
                 code = int(allowed[i].nonzero()[-1])
             codes[i] = code
             tune.accept(vocabulary.chars[code], float(log_probs[i, code]))
-        ticks = [clock_code(tune.state) for tune in tunes] if model.config.clock != "none" else None
+        ticks = [clock_code(tune.state, model.config.clock) for tune in tunes] if model.config.clock != "none" else None
         logits, (hidden, cell) = model(clocked(codes, ticks).to(device), (hidden, cell))
         logits = logits[:, -1, :].clone()
     for i, tune in enumerate(tunes):

@@ -1,4 +1,5 @@
-"""What the network reads at each step: a unit's code, or (``ModelConfig.clock`` ``bar``) the code and the bar clock.
+"""What the network reads at each step: a unit's code, or (``ModelConfig.clock`` ``bar``, ``strain``) the code and the
+clock's.
 
 Inputs are kept as one tensor so that everything that cuts, pads, batches and streams codes handles both alike: codes
 alone are (..., time) and a clocked network's inputs (..., time, 2), the unit's code first and the clock's code
@@ -22,7 +23,7 @@ def network_inputs(codes: list[int], vocabulary, clock: str, reader: BarClock | 
     if clock == "none":
         return codes
     units = [vocabulary.decode([code]) for code in range(len(vocabulary))]
-    return [[code, tick] for code, tick in zip(codes, clock_codes((units[code] for code in codes), reader))]
+    return [[code, tick] for code, tick in zip(codes, clock_codes((units[code] for code in codes), reader or BarClock(clock)))]
 
 
 def clocked(codes: torch.Tensor, ticks: list[int] | None) -> torch.Tensor:
@@ -44,7 +45,7 @@ class RowClocks:
 
     def __init__(self, clock: str, rows: int):
         self.rows = rows
-        self.clocks = [BarClock() for _ in range(rows)] if clock != "none" else None
+        self.clocks = [BarClock(clock) for _ in range(rows)] if clock != "none" else None
 
     def primer(self, codes: list[int], units: list[str]) -> torch.Tensor:
         """The network's inputs for the primer every row starts from: (rows, time) or (rows, time, 2)."""

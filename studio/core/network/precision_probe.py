@@ -28,7 +28,7 @@ import torch
 
 from studio.core.configs import ModelConfig, TrainConfig
 from studio.core.learning.training_step import forward_loss, optimisation_step
-from studio.core.abc.bar_clock import CLOCK_CODES
+from studio.core.abc.bar_clock import clock_code_count
 from studio.core.network.model import CharLSTM
 from studio.core.network.precision import AutoPrecision, ProbeKey, decide, failed, lookup, remember
 
@@ -70,7 +70,8 @@ def measure_steps(model_config: ModelConfig, train_config: TrainConfig, device: 
         shape = (train_config.batch_size, train_config.seq_length)
         inputs = torch.randint(0, model_config.vocab_size, shape, device=device)
         if model_config.clock != "none":
-            inputs = torch.stack([inputs, torch.randint(0, CLOCK_CODES, shape, device=device)], dim=-1)
+            clock_inputs = torch.randint(0, clock_code_count(model_config.clock), shape, device=device)
+            inputs = torch.stack([inputs, clock_inputs], dim=-1)
         targets = torch.randint(0, model_config.vocab_size, shape, device=device)
         error = gradient_error(model, inputs, targets)
         clock = step_clock(device)

@@ -147,7 +147,7 @@ class StartFromRow(QWidget):
             config = self._base.checkpoint.model_config
             self.info.setText(f"{describe_start(self._base.record('')).splitlines()[0]}: embedding "
                               f"{config.embedding_dim}, hidden {config.hidden_size}, {config.num_layers} layer(s), "
-                              f"{'bar clock, ' if config.clock != 'none' else ''}"
+                              f"{config.clock + ' clock, ' if config.clock != 'none' else ''}"
                               f"{len(self._base.checkpoint.vocabulary)} characters (locked below)")
         self.base_changed.emit(self._base)
         return True
