@@ -114,8 +114,9 @@ def sampled(checkpoint: Path, count: int, seed: int, temperature: float, batch: 
 
 
 def arm(units: str, args, corpus, held_out, store: RunStore) -> dict:
-    model_config = ModelConfig(clock=args.clock, **({"embedding_dim": 16, "hidden_size": 32} if args.smoke else
-                                                    {"hidden_size": args.hidden_size, "num_layers": args.num_layers}))
+    shape = {"embedding_dim": 16, "hidden_size": 32} if args.smoke else {"hidden_size": args.hidden_size,
+                                                                            "num_layers": args.num_layers}
+    model_config = ModelConfig(clock=args.clock, dropout=args.dropout, **shape)
     train_config = TrainConfig(iterations=args.steps, batch_size=args.batch, seq_length=args.seq, lr_schedule="cosine",
                                context="stream", precision=args.precision, seed=args.seed, units=units,
                                text_level="canonical", validation_interval=args.steps, checkpoint_interval=args.steps)
@@ -162,6 +163,7 @@ def main() -> None:
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"),
                         help="bf16: under autocast (with ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16 off AMX's kernels)")
     parser.add_argument("--clock", default="none", choices=CLOCKS, help="the network's bar clock (ModelConfig.clock)")
+    parser.add_argument("--dropout", type=float, default=0.0, help="ModelConfig.dropout (the shipped recipe's: 0.5)")
     parser.add_argument("--one-tonic", default="", help="write every tune with this tonic first (e.g. D)")
     parser.add_argument("--unit-eighth", action="store_true", help="write every tune with L:1/8 first")
     parser.add_argument("--tunes", type=int, default=100)
@@ -189,7 +191,7 @@ def main() -> None:
           f"network {args.num_layers} x {args.hidden_size}, "
           f"1 thread; {args.tunes} free tunes at T={args.temperature} from seed {args.sample_seed}; out {out}",
           flush=True)
-    rows = [{**arm(units, args, corpus, held_out, RunStore(out / "runs")), "clock": args.clock}
+    rows = [{**arm(units, args, corpus, held_out, RunStore(out / "runs")), "clock": args.clock, "dropout": args.dropout}
             for units in args.units.split(",")]
     (out / "result.json").write_text(json.dumps(rows, indent=1))
     print("| units | vocabulary | " + " | ".join(title for _, title in COLUMNS) + " |")
