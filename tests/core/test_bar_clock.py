@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from studio.core.abc.bar_clock import (
-    CLOCK_CODES, FIRST_STEP, HEADER, OVERFULL, PICKUP_CODES, PICKUP_FIRST, PICKUP_NONE, PICKUP_UNKNOWN, STEPS, UNMEASURED, BarClock, clock_codes,
-    split_codes,
+    CLOCK_CODES, FIRST_STEP, HEADER, OVERFULL, PICKUP_CODES, PICKUP_FIRST, PICKUP_NONE, PICKUP_UNKNOWN, STEPS,
+    UNMEASURED, BarClock, clock_codes, split_codes,
 )
 from studio.core.configs import ModelConfig, SamplingConfig
 from studio.core.corpus import load_corpus
@@ -64,7 +64,10 @@ def test_the_strain_clock_reads_the_pickup_and_counts_the_bars_of_each_strain():
     read = {}  # (character's index in the text) -> (pickup, bar number) after it
     for index, ch in enumerate(text):
         read[index] = split_codes(clock.feed(ch))[1:]
-    at = lambda part, nth=0: read[[i for i in range(len(text)) if text.startswith(part, i)][nth] + len(part) - 1]
+
+    def at(part: str) -> tuple[int, int]:
+        """The readings after the first ``part`` of the text."""
+        return read[text.index(part) + len(part) - 1]
     assert read[3] == (HEADER, HEADER)  # the header hears nothing
     assert at("|:A") == (PICKUP_UNKNOWN, 1)  # the strain's first bar is not closed yet
     pickup = PICKUP_FIRST + STEPS // 6  # one eighth of a 6/8 bar

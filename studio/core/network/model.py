@@ -1,9 +1,10 @@
 """The character-level LSTM of the lab: embedding -> LSTM -> dense logits over the vocabulary.
 
 A network with a bar clock (``ModelConfig.clock`` ``bar``; ``strain`` adds two more) adds an embedding of the
-clock's codes (:mod:`studio.core.abc.bar_clock`) to each character's (inputs as :mod:`studio.core.network.network_inputs` makes
-them). It starts at zero, so an untrained clock changes nothing, and stays zero in the header, which reads as in the
-lab's network (a first pilot with a random clock embedding learnt the headers 20% worse per character).
+clock's codes (:mod:`studio.core.abc.bar_clock`) to each character's (inputs as
+:mod:`studio.core.network.network_inputs` makes them). It starts at zero, so an untrained clock changes nothing,
+and stays zero in the header, which reads as in the lab's network (a first pilot with a random clock embedding
+learnt the headers 20% worse per character).
 
 ``ModelConfig`` holds everything needed to rebuild the network (a checkpoint stores it beside the weights).
 """

@@ -23,7 +23,8 @@ def network_inputs(codes: list[int], vocabulary, clock: str, reader: BarClock | 
     if clock == "none":
         return codes
     units = [vocabulary.decode([code]) for code in range(len(vocabulary))]
-    return [[code, tick] for code, tick in zip(codes, clock_codes((units[code] for code in codes), reader or BarClock(clock)))]
+    ticks = clock_codes((units[code] for code in codes), reader or BarClock(clock))
+    return [[code, tick] for code, tick in zip(codes, ticks)]
 
 
 def clocked(codes: torch.Tensor, ticks: list[int] | None) -> torch.Tensor:
