@@ -27,6 +27,10 @@ on both clocks. It writes ``points.csv`` (recipe, step, train wall s, train CPU 
     python bench/time_to_quality.py --scale lab      # the full recipes: hours of two cores
     python bench/time_to_quality.py --scale pilot    # hidden 512, half the steps: tens of minutes
     python bench/time_to_quality.py --scale smoke    # a tiny network, a few steps on O'Neill's first file: seconds
+
+``--default-until STEP`` stops the default after that step of its own schedule (its learning rate follows the full
+run's cosine, so every step is the full recipe's step): enough when it reaches the lab's final score early, and an hour
+cheaper at the lab's scale. ``--default-model`` takes another model's recipe as the default (a candidate to ship).
 """
 
 from __future__ import annotations
@@ -129,9 +133,10 @@ class SnapshotKeeper(TrainingListener):
     took: the trainer's wall clock, and this process's CPU time since ``cpu_started`` (``trainer`` and
     ``cpu_started`` are set when training is about to start)."""
 
-    def __init__(self, folder: Path, steps: list[int]):
+    def __init__(self, folder: Path, steps: list[int], stop_after: int | None = None):
         self.folder = folder
         self.wanted = set(steps)
+        self.stop_after = stop_after
         self.trainer = None
         self.overhead = 0.0
         self.cpu_started = 0.0
@@ -151,6 +156,8 @@ class SnapshotKeeper(TrainingListener):
                           "path": str(path)})
         self.overhead += time.perf_counter() - began
         self.cpu_overhead += time.process_time() - cpu
+        if step == self.stop_after:
+            self.trainer.stop()
 
 
 def _wait_for_parties(out: Path, name: str, parties: list[str]) -> float:
@@ -175,8 +182,10 @@ def worker(args) -> int:
     out = Path(args.out)
     both, scored_on = recipes(args.scale, Path(args.default_model))
     recipe = next(r for r in both if r.name == args.worker)
-    steps = snapshot_steps(recipe.train_config.iterations, args.snapshots or SCALES[args.scale].snapshots)
-    keeper = SnapshotKeeper(out / f"snapshots-{recipe.name}", steps)
+    until = args.default_until if recipe.name == "default" and args.default_until else None
+    until = min(until, recipe.train_config.iterations) if until else None
+    steps = snapshot_steps(until or recipe.train_config.iterations, args.snapshots or SCALES[args.scale].snapshots)
+    keeper = SnapshotKeeper(out / f"snapshots-{recipe.name}", steps, until)
     trainer = Trainer.new(load_corpus(recipe.corpus), recipe.model_config, recipe.train_config,
                           RunStore(out / "runs"), recipe.name, keeper)
     keeper.trainer = trainer
@@ -184,7 +193,7 @@ def worker(args) -> int:
     keeper.cpu_started = time.process_time()
     result = trainer.run()
     ended = time.time()
-    if result.reason != "finished":
+    if result.reason != "finished" and not (until and result.reason == "stopped" and trainer.step == until):
         print(f"{recipe.name}: training {result.reason}: {result.error or result.stop_reason}", file=sys.stderr)
         return 1
     scoring_began = time.perf_counter()
@@ -199,7 +208,8 @@ def worker(args) -> int:
         "recipe": recipe.name, "corpus": recipe.corpus, "scored_on": scored_on, "run": str(trainer.run_folder.path),
         "model_config": trainer.model_config.to_dict(), "train_config": recipe.train_config.to_dict(),
         "precision": "bf16" if trainer.use_bf16 else "fp32", "threads": torch.get_num_threads(),
-        "started_at": started, "ended_at": ended, "train_wall_s": keeper.kept[-1]["train_wall_s"],
+        "stopped_at_step": until, "started_at": started, "ended_at": ended,
+        "train_wall_s": keeper.kept[-1]["train_wall_s"],
         "train_cpu_s": keeper.kept[-1]["train_cpu_s"], "save_overhead_s": keeper.overhead,
         "scoring_s": time.perf_counter() - scoring_began,
         "validation_ids": sorted(trainer.run_folder.split_identity()["validation_ids"]), "points": keeper.kept,
@@ -263,7 +273,8 @@ def run_side_by_side(args, out: Path) -> dict[str, dict]:
     for name in RECIPES:
         command = [sys.executable, str(Path(__file__).resolve()), "--worker", name, "--scale", args.scale,
                    "--out", str(out), "--parties", ",".join(RECIPES), "--default-model", str(args.default_model),
-                   "--threads", str(args.threads), "--snapshots", str(args.snapshots or 0)]
+                   "--threads", str(args.threads), "--snapshots", str(args.snapshots or 0),
+                   "--default-until", str(args.default_until or 0)]
         if args.keep_snapshots:
             command.append("--keep-snapshots")
         log = open(out / f"worker-{name}.log", "w")  # noqa: SIM115 - closed when the worker has ended
@@ -303,7 +314,8 @@ def print_report(reports: dict[str, dict], comparison: dict, about: dict) -> Non
           f"{about['load_after']} after")
     for name, r in reports.items():
         steps = r["points"][-1]["step"]
-        print(f"- {name}: {r['corpus']}, {r['precision']}, {r['threads']} thread(s), {steps} steps in "
+        stopped = f" (stopped there, of {r['train_config']['iterations']:,})" if r.get("stopped_at_step") else ""
+        print(f"- {name}: {r['corpus']}, {r['precision']}, {r['threads']} thread(s), {steps} steps{stopped} in "
               f"{r['train_wall_s']:.1f} s ({r['train_wall_s'] / steps:.3f} s/step; {r['train_cpu_s']:.1f} s CPU; saves "
               f"taken out: {r['save_overhead_s']:.1f} s); scored afterwards in {r['scoring_s']:.1f} s on "
               f"{r['scored_on']}")
@@ -345,6 +357,9 @@ def main() -> int:
     parser.add_argument("--snapshots", type=int, default=0, help="points along each run (default: the scale's)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per recipe")
     parser.add_argument("--default-model", default=str(SHIPPED_MODEL), help="the model whose recipe is the default")
+    parser.add_argument("--default-until", type=int, default=0,
+                        help="stop the default after this step of its schedule (the schedule unchanged: a step's "
+                             "time and learning do not depend on later steps); snapshots spread up to it")
     parser.add_argument("--keep-snapshots", action="store_true", help="keep the saved weights after scoring")
     parser.add_argument("--worker", choices=RECIPES, help=argparse.SUPPRESS)
     parser.add_argument("--parties", default="", help=argparse.SUPPRESS)
