@@ -99,10 +99,16 @@ they can: {PREVIOUS_MODEL}
 """
 
 
-#: After the network's shape, for a model that reads the bar clock.
-CLOCK_NOTE = ("\n- Bar clock (`--clock bar`): beside each character the network reads how far into its bar the tune "
-              "stands (the time\n  written so far as a share of the meter, in 24 steps; `studio/core/abc/bar_clock.py`); "
-              "it still writes every character\n  itself.")
+#: After the network's shape, for a model that reads a clock (`studio/core/abc/bar_clock.py`), by its clock.
+_BAR_CLOCK = ("how far into its bar the tune stands (the time written so far as a share of the meter, in 24 steps)")
+CLOCK_NOTES = {
+    "bar": f"\n- Bar clock (`--clock bar`): beside each character the network reads {_BAR_CLOCK}; it still writes "
+           "every character itself.",
+    "strain": f"\n- Strain clock (`--clock strain`): beside each character the network reads {_BAR_CLOCK}, the "
+              "strain's pickup (the time of its first bar, once that bar is closed) and the bar's number within the "
+              "strain (a strain starts at the body and after any bar line but `|` and an ending); it still writes "
+              "every character itself.",
+}
 
 
 #: Under the Reproduce command of a model trained in bf16: where bf16 trains badly (bench/README.md, bf16_quality.py).
@@ -147,6 +153,7 @@ def main() -> None:
             rows.append(row(f"{label}, temperature {temperature:g}", metrics, texts))
 
     mc, tc = checkpoint.model_config, checkpoint.train_config
+    clock_note = CLOCK_NOTES.get(mc.clock, "")
     schedule = tc.lr_schedule
     schedule_option = f" --lr-schedule {schedule}" if schedule != "constant" else ""
     first = results[f"free {args.temperatures[0]:g}"]["metrics"]  # the test samples free bars at the first temperature
@@ -183,7 +190,7 @@ The model ABC Studio opens with: the lab's character-level LSTM trained on `{tra
 
 ## Configuration
 - Model: embedding {mc.embedding_dim}, {mc.num_layers} LSTM layer(s) of {mc.hidden_size} units, dropout {mc.dropout},
-  {sum(v.numel() for v in checkpoint.model_state.values()):,} parameters, stored in half precision.{CLOCK_NOTE if mc.clock != "none" else ""}
+  {sum(v.numel() for v in checkpoint.model_state.values()):,} parameters, stored in half precision.{clock_note}
 - Training: Adam, learning rate {tc.learning_rate} ({schedule} schedule), batch {tc.batch_size}, sequence
   {tc.seq_length}, gradient clipping {tc.grad_clip}, {tc.precision} precision, seed {tc.seed}; context
   `{tc.context}` ({'each batch row reads its own stream of whole tunes, the LSTM state carried from one window to the next' if tc.context == 'stream' else "random windows, each from a zero state: the lab's"}).
