@@ -277,3 +277,19 @@ def test_a_double_repeat_is_written_so_music21_keeps_the_note_before_it():
     assert note_sequence(rewritten.text) == note_sequence(raw)
     assert music21_note_sequence(rewritten.text) == music21_note_sequence(raw)
     assert normalise_tune(rewritten.text, "canonical").text == rewritten.text
+
+
+def test_every_tune_is_numbered_one_so_the_number_names_no_collection():
+    # Ryan's Mammoth numbers nearly every tune 1, O'Neill's 1-2002 and Aird's 0001-1172: left as written, a sampler
+    # that starts from X:1 asks for Ryan's style
+    for name, written in (("ryansMammoth", "X:1\n"), ("oneills1850", "X:6\n"), ("airdsAirs", "X:0006\n")):
+        tunes = load_corpus(name).tunes
+        assert any(tune.text.startswith(written) for tune in tunes)
+        for tune in tunes[:40]:
+            for level in ("canonical", "melody"):
+                rewritten = normalise_tune(tune.text, level)
+                assert rewritten.kept_raw or rewritten.text.startswith("X:1\n"), (name, tune.id)
+    rewritten = normalise_tune("X: 0006\nT:Rant\nM:2/2\nL:1/8\nK:G\nGABc dedB|\n", "canonical")
+    assert rewritten.text.startswith("X:1\nT:Rant\n") and rewritten.changes["reference numbers"] == 1
+    assert normalise_tune("X:1\nM:2/2\nL:1/8\nK:G\nGABc dedB|\n", "canonical").changes["reference numbers"] == 0
+    assert normalise_tune("X:0006\nK:G\nGABc|\n", "raw").text.startswith("X:0006")  # the lab's text as written
