@@ -9,13 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studio.core.abc.canonical import MELODY_DROPS, canonical_tune, key_spelling, melody_tune, meter_spelling, normalise_tune
+from studio.core.abc.canonical import (CANONICAL_VERSION, MELODY_DROPS, canonical_tune, key_spelling, melody_tune,
+                                      meter_spelling, normalise_tune)
 from studio.core.abc.meaning import music21_note_sequence, music21_sounding_notes, note_sequence
 from studio.core.abc.tokenizer import tokenize
 from studio.core.configs import TrainConfig
 from studio.core.corpus import load_corpus
 from studio.core.learning.experiment_spec import ExperimentError, ExperimentSpec, parse_values
 from studio.core.learning.training import Trainer
+from studio.core.network.checkpoints import load_checkpoint
 from studio.core.text_levels import corpus_at_level, load_corpus_at_level
 
 COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs")
@@ -247,6 +249,10 @@ def test_a_run_trains_on_its_level_and_records_it(tmp_path, store, tiny_configs)
         assert trainer.run().reason == "finished"
         meta = trainer.run_folder.meta()["corpus"]
         assert meta["text_level"] == level and meta["identity"] == leveled.identity()
+        # the rules a rewritten text was written by (scoring it later may read it by newer ones)
+        assert meta.get("canonical_rules") == (None if level == "raw" else CANONICAL_VERSION)
+        assert load_checkpoint(trainer.run_folder.last_checkpoint).corpus.get("canonical_rules") == meta.get(
+            "canonical_rules")
         resumed = Trainer.resume(trainer.run_folder, iterations=6)
         assert resumed.config.text_level == level and resumed.split.train_text == trainer.split.train_text
     assert "{" not in Trainer.new(corpus, model_config, train_config).split.train_text

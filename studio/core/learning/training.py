@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from studio.core.configs import ModelConfig, TrainConfig
+from studio.core.abc.canonical import CANONICAL_VERSION
 from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.disk_space import write_failure
 from studio.core.learning.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes
@@ -151,6 +152,8 @@ class Trainer:
             "characters": corpus.report.characters,
             "text_level": corpus.text_level,
         }
+        if corpus.text_level != "raw":  # the rules its text was written by (scoring it later may use newer ones)
+            corpus_info["canonical_rules"] = CANONICAL_VERSION
         run = None
         if store is not None and context_from_environment().is_main:
             meta = {
