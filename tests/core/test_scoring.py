@@ -150,6 +150,26 @@ def test_unknown_characters_are_counted_never_fatal(trained_run, oneills, tmp_pa
         score_corpus(trained_run.best_checkpoint, corpus, "validation")
 
 
+def test_a_model_read_by_older_canonical_rules_is_told_so(trained_run, oneills, tmp_path):
+    from studio.core.network.checkpoints import save_checkpoint
+
+    (tmp_path / "two.abc").write_text(oneills.tunes[0].text + "\n\n" + oneills.tunes[1].text + "\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path / "two.abc")
+    checkpoint = load_checkpoint(trained_run.best_checkpoint)  # the tiny run reads raw text: no rules
+    assert not score_corpus(trained_run.best_checkpoint, corpus, "all").trained_rules
+    told = {}
+    for rules in (None, 5, CANONICAL_VERSION):
+        corpus_info = {k: v for k, v in checkpoint.corpus.items() if k != "canonical_rules"}
+        canonical = replace(checkpoint, train_config=replace(checkpoint.train_config, text_level="canonical"),
+                            corpus={**corpus_info, **({} if rules is None else {"canonical_rules": rules})})
+        path = save_checkpoint(tmp_path / f"rules-{rules}.pt", canonical)
+        score = score_corpus(path, corpus, "all")
+        told[rules] = score.trained_rules, "\n".join(score.summary_lines())
+    assert told[None][0] == f"before {CANONICAL_VERSION}" and told[5][0] == "5" and told[CANONICAL_VERSION][0] == ""
+    assert f"canonical rules 5; these tunes are read by rules {CANONICAL_VERSION}" in told[5][1]
+    assert "canonical rules" not in told[CANONICAL_VERSION][1]
+
+
 def test_a_model_of_a_combined_corpus_is_scored_on_its_primarys_held_out_tunes(trained_run, oneills):
     checkpoint = load_checkpoint(trained_run.best_checkpoint)
     checkpoint.corpus = {"name": "irishCombined", "identity": "of the combined corpus", "text_level": "raw"}

@@ -33,6 +33,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from studio.core.abc.canonical import CANONICAL_VERSION
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.configs import SCORE_METHODS as METHODS, SCORE_SPLITS as SPLITS
 from studio.core.corpus import COMBINED_CORPORA, Corpus, Tune, join_tunes, load_corpus
@@ -102,6 +103,7 @@ class CorpusScore(LossPerCharacter):
     notes: int = 0  # melody notes of the scored tunes (method ``tunes`` only): the same at every text level
     positions: PositionTotals | None = None  # the loss by position in the tune (method ``tunes`` only)
     units: str = "characters"  # what ``characters`` counts: the model's units (characters or tokens)
+    trained_rules: str = ""  # the older canonical rules the model's text was written by ("" when today's, or raw)
 
     @property
     def nats_per_note(self) -> float:
@@ -140,6 +142,9 @@ class CorpusScore(LossPerCharacter):
                                    ("least surprising", self.least_surprising(count))):
                 lines.append(f"{heading}:")
                 lines += [f"  {t.bits_per_char:6.3f} bits/char  {t.id}  {t.title}" for t in tunes]
+        if self.trained_rules:
+            lines.append(f"the model read text written by canonical rules {self.trained_rules}; these tunes are read "
+                         f"by rules {CANONICAL_VERSION}, so the figure can differ a little from one measured then")
         if self.unknown:
             listed = ", ".join(f"{ch!r} x{n}" for ch, n in sorted(self.unknown.items(), key=lambda kv: -kv[1]))
             lines.append(f"{sum(self.unknown.values()):,} {unit}(s) outside the model's vocabulary were skipped "
@@ -324,6 +329,8 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
     began = time.perf_counter()
     checkpoint = checkpoint or load_checkpoint(model_path)
     level = checkpoint.train_config.text_level
+    rules = checkpoint.corpus.get("canonical_rules")  # recorded since rules 6
+    older = "" if level == "raw" or rules == CANONICAL_VERSION else str(rules or f"before {CANONICAL_VERSION}")
     try:
         corpus = corpus_at_level(corpus if isinstance(corpus, Corpus) else load_corpus(corpus), level)
     except ValueError as exc:
@@ -344,13 +351,13 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
         nats, count = window_loss(model, data, settings.seq_length, settings.validation_windows,
                                   progress=progress)
         return CorpusScore(name, corpus.name, split, method, count, nats, [], unknown, time.perf_counter() - began,
-                           units=vocabulary.units)
+                           units=vocabulary.units, trained_rules=older)
     positions = PositionTotals()
     scores, unknown = score_tunes(model, vocabulary, tunes, progress, positions)
     notes = sum(len(scan_tune(tune.text).melody()) for tune in tunes)
     return CorpusScore(name, corpus.name, split, method, sum(s.characters for s in scores),
                        math.fsum(s.nats for s in scores), scores, unknown, time.perf_counter() - began, notes,
-                       positions, vocabulary.units)
+                       positions, vocabulary.units, older)
 
 
 # --- scores kept with a run -----------------------------------------------------------------------------------------
