@@ -13,6 +13,7 @@ from studio.core.generation.regenerate import (
     RegenerationError, read_after, regenerate, select_bars, select_characters, tune_bars, tune_strains,
 )
 from studio.core.network.inspection import known_characters
+from studio.core.network.network_inputs import network_inputs
 from studio.core.quality.scoring import TUNE_ENDING, text_losses
 
 # the first strain of O'Neill's X:4 at the canonical level: a pickup and 8 bars
@@ -90,10 +91,10 @@ def test_candidates_are_ranked_by_how_the_rest_of_the_tune_reads_after_them_not_
 def test_reading_after_a_shared_state_equals_reading_each_tune_whole(shipped_sampler):
     encode = shipped_sampler.vocabulary.encode
     primer, heads, tail = "X:1\nM:4/4\nL:1/8\nK:D\n", ["A2FA dAFA|", "d2fd e2ce|"], "d2f2 e4|]" + TUNE_ENDING
-    shared = read_after(shipped_sampler.model, encode(primer), [encode(h + tail) for h in heads],
-                        [len(h) for h in heads])
-    whole = text_losses(shipped_sampler.model, [encode(primer)] + [encode(primer + h) for h in heads]
-                        + [encode(primer + h + tail) for h in heads])
+    model, vocabulary = shipped_sampler.model, shipped_sampler.vocabulary
+    shared = read_after(model, encode(primer), [encode(h + tail) for h in heads], [len(h) for h in heads], vocabulary)
+    texts = [primer] + [primer + h for h in heads] + [primer + h + tail for h in heads]
+    whole = text_losses(model, [network_inputs(encode(t), vocabulary, model.config.clock) for t in texts])
     for i, (own, after) in enumerate(shared):
         assert own == pytest.approx(whole[0] - whole[1 + i], abs=1e-3)
         assert after == pytest.approx(whole[1 + i] - whole[3 + i], abs=1e-3)
