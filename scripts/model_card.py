@@ -169,6 +169,7 @@ def main() -> None:
               "| strain ends on triad | "
               + " | ".join(f"median {f.replace('_', ' ')}" for f in SHOWN_FEATURES) + " |")
     level = tc.text_level
+    rules = f", canonical rules {checkpoint.corpus['canonical_rules']}" if checkpoint.corpus.get("canonical_rules") else ""
     shifts = tc.augment_keys
     augmentation = (f"every training tune also transposed by {', '.join(f'{k:+d}' for k in shifts)} semitones "
                     f"(validation tunes never)" if shifts else "none")
@@ -184,7 +185,7 @@ The model ABC Studio opens with: the lab's character-level LSTM trained on `{tra
   dropped. Train/validation split: {1 - tc.validation_fraction:.0%} / {tc.validation_fraction:.0%} of O'Neill's tunes, seed
   {tc.seed} (a combined corpus adds its other collections to the training side only, without near-copies of
   validation tunes).
-- Text level: `{level}` (how the tunes are written for training; see `python -m studio corpus --text {level}`).
+- Text level: `{level}`{rules} (how the tunes are written for training; see `python -m studio corpus --text {level}`).
 - Key augmentation: {augmentation}.
 - Tonic: {'every tune in its own key' if tc.tonic == 'written' else f"every tune, training and validation alike, written with the tonic {tc.tonic} first, its mode kept (`--tonic {tc.tonic}`): the model writes in {tc.tonic}; with no key asked each new tune is moved to a key its corpus writes tunes of that mode in (drawn by the tune's seed; the keys are kept in the model file), a key asked for moves its tunes there, and the held-out tunes below are read in {tc.tonic}"}.
 
