@@ -169,7 +169,8 @@ def main() -> None:
               "| strain ends on triad | "
               + " | ".join(f"median {f.replace('_', ' ')}" for f in SHOWN_FEATURES) + " |")
     level = tc.text_level
-    rules = f", canonical rules {checkpoint.corpus['canonical_rules']}" if checkpoint.corpus.get("canonical_rules") else ""
+    rules = checkpoint.corpus.get("canonical_rules")
+    rules = f", canonical rules {rules}" if rules else ""
     shifts = tc.augment_keys
     augmentation = (f"every training tune also transposed by {', '.join(f'{k:+d}' for k in shifts)} semitones "
                     f"(validation tunes never)" if shifts else "none")
