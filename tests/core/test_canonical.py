@@ -258,6 +258,22 @@ def test_a_run_trains_on_its_level_and_records_it(tmp_path, store, tiny_configs)
     assert "{" not in Trainer.new(corpus, model_config, train_config).split.train_text
 
 
+def test_a_run_read_by_older_canonical_rules_says_so_when_it_cannot_resume(tmp_path, store, tiny_configs):
+    from studio.core.learning.training import TrainingError
+
+    path = tmp_path / "tunes.abc"
+    path.write_text("\n\n".join([ONEILLS_BURNS_FAREWELL, ONEILLS_WESTPORT, SESSION_WESTPORT]), encoding="utf-8")
+    model_config, train_config = tiny_configs(2, checkpoint_interval=2, validation_fraction=0.3)
+    train_config.text_level = "canonical"
+    trainer = Trainer.new(load_corpus(path), model_config, train_config, store, name="rules")
+    assert trainer.run().reason == "finished"
+    corpus = dict(trainer.run_folder.meta()["corpus"])
+    corpus.pop("canonical_rules")
+    trainer.run_folder.update_meta(corpus={**corpus, "identity": "written-by-rules-5"})  # as a rules-5 run recorded
+    with pytest.raises(TrainingError, match=f"canonical rules before 6; this version writes rules {CANONICAL_VERSION}"):
+        Trainer.resume(trainer.run_folder, iterations=4)
+
+
 def test_an_experiment_can_compare_text_levels():
     spec = ExperimentSpec(variable="text_level", values=parse_values("text_level", "raw,canonical"), preset="tiny")
     spec.check()

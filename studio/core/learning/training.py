@@ -192,6 +192,11 @@ class Trainer:
         except Exception as exc:  # noqa: BLE001 - any corpus problem is reported the same way
             raise TrainingError(f"cannot reload the corpus of {run.name!r}: {exc}") from exc
         if corpus.identity() != meta["corpus"]["identity"]:
+            rules = meta["corpus"].get("canonical_rules")  # recorded since rules 6
+            if train_config.text_level != "raw" and rules != CANONICAL_VERSION:
+                raise TrainingError(f"{run.name!r} read text written by canonical rules {rules or 'before 6'}; this "
+                                    f"version writes rules {CANONICAL_VERSION}, so it cannot go on with the same text "
+                                    "(train a new run, or start one from it with Start from)")
             raise TrainingError(f"the corpus {corpus.name!r} changed since {run.name!r} was trained on it")
         split = corpus.split_from_ids(run.split_identity())
         if iterations is not None:
