@@ -23,6 +23,19 @@ from studio.core.corpus import Corpus, NormalisationReport, load_corpus
 EXAMPLE_MAX_CHARS = 900
 
 
+def rules_record(level: str) -> dict:
+    """What a run records of the canonical rules its text was written by (nothing for raw text)."""
+    return {} if level == "raw" else {"canonical_rules": CANONICAL_VERSION}
+
+
+def older_rules(record: dict, level: str) -> str:
+    """The canonical rules a corpus record (a run's or a checkpoint's) says its text at ``level`` was written by, when
+    older than today's: ``"5"``, or ``"before 6"`` for a record kept before the rules were recorded; ``""`` for
+    today's rules or raw text."""
+    rules = record.get("canonical_rules")
+    return "" if level == "raw" or rules == CANONICAL_VERSION else str(rules or f"before {CANONICAL_VERSION}")
+
+
 def _cache_path(corpus: Corpus, level: str):
     return data_home() / "cache" / f"text-{corpus.identity()}-{level}-v{CANONICAL_VERSION}.json"
 

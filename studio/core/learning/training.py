@@ -19,8 +19,8 @@ from dataclasses import replace
 import torch
 from torch import nn
 
-from studio.core.configs import ModelConfig, TrainConfig
 from studio.core.abc.canonical import CANONICAL_VERSION
+from studio.core.configs import ModelConfig, TrainConfig
 from studio.core.corpus import Corpus, Split, load_corpus
 from studio.core.disk_space import write_failure
 from studio.core.learning.augmentation import TRANSPOSITION_ALPHABET, AugmentationReport, augmented_tunes
@@ -41,7 +41,7 @@ from studio.core.network.token_vocabulary import TokenVocabulary, stored_vocabul
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.scoring import TUNE_ENDING
 from studio.core.runs import LossPoint, Run, RunStore
-from studio.core.text_levels import corpus_at_level
+from studio.core.text_levels import corpus_at_level, older_rules, rules_record
 
 
 class TrainingError(Exception):
@@ -152,8 +152,7 @@ class Trainer:
             "characters": corpus.report.characters,
             "text_level": corpus.text_level,
         }
-        if corpus.text_level != "raw":  # the rules its text was written by (scoring it later may use newer ones)
-            corpus_info["canonical_rules"] = CANONICAL_VERSION
+        corpus_info.update(rules_record(corpus.text_level))  # scoring it later may read it by newer rules
         run = None
         if store is not None and context_from_environment().is_main:
             meta = {
@@ -192,11 +191,11 @@ class Trainer:
         except Exception as exc:  # noqa: BLE001 - any corpus problem is reported the same way
             raise TrainingError(f"cannot reload the corpus of {run.name!r}: {exc}") from exc
         if corpus.identity() != meta["corpus"]["identity"]:
-            rules = meta["corpus"].get("canonical_rules")  # recorded since rules 6
-            if train_config.text_level != "raw" and rules != CANONICAL_VERSION:
-                raise TrainingError(f"{run.name!r} read text written by canonical rules {rules or 'before 6'}; this "
-                                    f"version writes rules {CANONICAL_VERSION}, so it cannot go on with the same text "
-                                    "(train a new run, or start one from it with Start from)")
+            older = older_rules(meta["corpus"], train_config.text_level)
+            if older:
+                raise TrainingError(f"{run.name!r} read text written by canonical rules {older}; this version writes "
+                                    f"rules {CANONICAL_VERSION}, so it cannot go on with the same text (train a new "
+                                    "run, or start one from it with Start from)")
             raise TrainingError(f"the corpus {corpus.name!r} changed since {run.name!r} was trained on it")
         split = corpus.split_from_ids(run.split_identity())
         if iterations is not None:

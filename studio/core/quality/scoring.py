@@ -47,7 +47,7 @@ from studio.core.network.token_vocabulary import TokenVocabulary
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.position_losses import PositionTotals
 from studio.core.runs import Run
-from studio.core.text_levels import corpus_at_level
+from studio.core.text_levels import corpus_at_level, older_rules
 
 #: Characters (batch rows x time steps) one forward call reads when scoring whole tunes; bounds memory (~0.4 GB).
 CHARACTERS_PER_CALL = 32_768
@@ -329,8 +329,7 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
     began = time.perf_counter()
     checkpoint = checkpoint or load_checkpoint(model_path)
     level = checkpoint.train_config.text_level
-    rules = checkpoint.corpus.get("canonical_rules")  # recorded since rules 6
-    older = "" if level == "raw" or rules == CANONICAL_VERSION else str(rules or f"before {CANONICAL_VERSION}")
+    older = older_rules(checkpoint.corpus, level)
     try:
         corpus = corpus_at_level(corpus if isinstance(corpus, Corpus) else load_corpus(corpus), level)
     except ValueError as exc:
