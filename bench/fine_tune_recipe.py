@@ -10,8 +10,9 @@ every arm once per length, each with its own full schedule (a cosine run of 300 
 a run of 1,000); ``--score-at 300`` also scores each run's checkpoint at those steps (multiples of the preset's
 checkpoint interval, 50), under the run's own longer schedule. Every run trains its full length: the preset's early
 stopping is off unless ``--early-stop-patience`` says otherwise. ``--sample N`` then samples N tunes (free bars,
-T=1.0, seed 0) from every fine-tuned arm's last checkpoint and from the shipped model, and prints the Jensen-Shannon
-distance of their meter and mode distributions to the held-out tunes' (:mod:`studio.core.quality.meters_and_modes`).
+T=1.0, seed 0, or each of ``--sample-seeds``) from every fine-tuned arm's last checkpoint and from the shipped model,
+and prints the Jensen-Shannon distance and divergence of their meter and mode distributions to the whole collection's
+(issue 25's measure) and to the held-out tunes' (:mod:`studio.core.quality.meters_and_modes`).
 
     python bench/fine_tune_recipe.py --corpus miscFolk --iterations 150 --arms base,lr3e-3,lr3e-4,scratch
     python bench/fine_tune_recipe.py --corpus essen300 --validation-fraction 0.3334 --iterations 300,1000 \
@@ -26,6 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import replace
 
 import torch
@@ -99,35 +101,56 @@ def train_arm(name: str, iterations: int, corpus, base_path, store: RunStore, va
     return trainer.run_folder, model_config, train_config, time.perf_counter() - began
 
 
-def held_out_tunes(corpus, run) -> list[str]:
-    """The texts of the run's held-out tunes."""
+def held_out_tunes(corpus, run, split: str = "validation_ids") -> list[str]:
+    """The texts of the run's held-out tunes (or, with ``split`` ``train_ids``, of its training tunes)."""
     by_id = {t.id: t.text for t in corpus.tunes}
-    return [by_id[i] for i in run.split_identity()["validation_ids"]]
+    return [by_id[i] for i in run.split_identity()[split]]
 
 
-def sampled(model_path, count: int) -> list[str]:
-    """``count`` tunes sampled freely (no bar constraint) at T=1.0 with seed 0."""
-    config = SamplingConfig(temperature=1.0, seed=0, count=count, bars="free", max_length=1000)
+def sampled(model_path, count: int, seed: int = 0) -> list[str]:
+    """``count`` tunes sampled freely (no bar constraint) at T=1.0 with ``seed``."""
+    config = SamplingConfig(temperature=1.0, seed=seed, count=count, bars="free", max_length=1000)
     return [tune.text for tune in Sampler.from_checkpoint(model_path).sample(config)]
 
 
-def style_table(corpus, fine_tuned: dict[str, object], base_path, count: int) -> None:
-    """The meters and modes of ``count`` tunes sampled from each fine-tuned run and from the base, against the
-    held-out tunes'."""
+def style_table(corpus, fine_tuned: dict[str, object], base_path, count: int, seeds: list[int]) -> None:
+    """The meters and modes of ``count`` tunes sampled from each fine-tuned run and from the base (once per seed),
+    against the whole collection's (the issue's measure: the collection's style, which the training tunes carry) and
+    against the held-out tunes' alone (a smaller sample, which on a small collection can differ from the training
+    tunes by chance: the table prints how far)."""
     reference_run = next(iter(fine_tuned.values()))
-    meters, modes = meter_mode_counts(held_out_tunes(corpus, reference_run))
-    print(f"\nheld-out tunes ({sum(meters.values())}): meters {shares_text(meters)}; modes {shares_text(modes)}")
-    print("| sampled from | JS distance, meters | JS divergence, meters | JS distance, modes | JS divergence, modes "
-          "| meters | modes |")
-    print("|---|---|---|---|---|---|---|")
+    references = {"collection": meter_mode_counts(t.text for t in corpus.tunes),
+                  "held out": meter_mode_counts(held_out_tunes(corpus, reference_run))}
+    training = meter_mode_counts(held_out_tunes(corpus, reference_run, "train_ids"))
+    for label, (meters, modes) in references.items():
+        print(f"\n{label} ({sum(meters.values())} tunes): meters {shares_text(meters)}; modes {shares_text(modes)}")
+    apart = [distribution_distance(ours, theirs) for ours, theirs in zip(training, references["held out"])]
+    print(f"training tunes against held-out tunes, JS distance: meters {apart[0]:.3f}, modes {apart[1]:.3f}")
+    print("| sampled from | seed | meters vs the collection: JS distance / divergence | modes vs the collection "
+          "| meters vs held out | modes vs held out | meters | modes |")
+    print("|---|---|---|---|---|---|---|---|")
     for label, path in [("the base (untrained further)", base_path)] + [
             (f"{name}, last step", run.last_checkpoint) for name, run in fine_tuned.items()]:
-        began = time.perf_counter()
-        tunes_meters, tunes_modes = meter_mode_counts(sampled(path, count))
-        js_meter, js_mode = distribution_distance(tunes_meters, meters), distribution_distance(tunes_modes, modes)
-        print(f"| {label} | {js_meter:.3f} | {js_meter ** 2:.3f} | {js_mode:.3f} | {js_mode ** 2:.3f} | "
-              f"{shares_text(tunes_meters)} | {shares_text(tunes_modes)} | ({time.perf_counter() - began:.0f} s)")
-        sys.stdout.flush()
+        pooled = (Counter(), Counter())
+        for seed in seeds:
+            began = time.perf_counter()
+            counts = meter_mode_counts(sampled(path, count, seed))
+            pooled[0].update(counts[0])
+            pooled[1].update(counts[1])
+            print(_style_row(label, str(seed), counts, references) + f" ({time.perf_counter() - began:.0f} s)")
+            sys.stdout.flush()
+        if len(seeds) > 1:
+            print(_style_row(label, f"all {len(seeds) * count} pooled", pooled, references))
+
+
+def _style_row(label: str, seeds: str, counts: tuple[Counter, Counter], references: dict) -> str:
+    """One row of the style table: JS distance / divergence of the sampled tunes' meters and modes to each
+    reference's, and the shares they write."""
+    cells = []
+    for meters, modes in references.values():
+        js_meter, js_mode = distribution_distance(counts[0], meters), distribution_distance(counts[1], modes)
+        cells += [f"{js_meter:.3f} / {js_meter ** 2:.3f}", f"{js_mode:.3f} / {js_mode ** 2:.3f}"]
+    return f"| {label} | {seeds} | {' | '.join(cells)} | {shares_text(counts[0])} | {shares_text(counts[1])} |"
 
 
 def main() -> int:
@@ -142,6 +165,8 @@ def main() -> int:
     parser.add_argument("--early-stop-patience", type=int, default=0, help="the preset's early stopping (0: off, "
                                                                             "every run trains its full length)")
     parser.add_argument("--sample", type=int, default=0, help="tunes to sample from each fine-tuned arm and the base")
+    parser.add_argument("--sample-seeds", default="0", help="sampling seeds: each draws --sample tunes seeded SEED, "
+                                                             "SEED+1...; 0,100,200 give three sets apart")
     parser.add_argument("--base", default=str(SHIPPED_MODEL), help="the model fine-tuned (default: the shipped one)")
     parser.add_argument("--unit-eighth", action="store_true",
                         help="write the collection's tunes with L:1/8 first (studio.core.abc.unit_length)")
@@ -194,7 +219,7 @@ def main() -> int:
             if ARMS[name][0]:
                 fine_tuned[f"{name} {iterations}"] = run
     if args.sample and fine_tuned:
-        style_table(corpus, fine_tuned, base_path, args.sample)
+        style_table(corpus, fine_tuned, base_path, args.sample, [int(n) for n in args.sample_seeds.split(",")])
     return 0
 
 

@@ -31,6 +31,7 @@ QUICK_ARGS = {
     "generation_speed.py": ["--smoke"],
     "gui_responsiveness.py": ["--preset", "tiny", "--iterations", "30"],
     "inspection_speed.py": ["--smoke"],
+    "loss_by_line.py": ["--smoke"],
     "metrics_speed.py": ["2"],
     "musicxml_musescore.py": ["--oneills", "3"],
     "notation_speed.py": ["2"],

@@ -313,6 +313,20 @@ def tunes_of_split(corpus: Corpus, split: str, checkpoint: Checkpoint, run: Run 
     return list(divided.validation if split == "validation" else divided.train)
 
 
+def tunes_as_read(checkpoint: Checkpoint, corpus: Corpus, split: str, run: Run | None) -> list[Tune]:
+    """The tunes of ``split`` of ``corpus`` as the checkpoint's model reads them: at its text level, divided as its
+    training (or its lineage's) divided them, and in its one tonic if it has one."""
+    level = checkpoint.train_config.text_level
+    try:
+        corpus = corpus_at_level(corpus, level)
+    except ValueError as exc:
+        raise ScoringError(f"the model reads text at the {level} level: {exc}") from exc
+    tunes = tunes_of_split(corpus, split, *split_owner(checkpoint, run, corpus.identity(), corpus.name))
+    if not tunes:
+        raise ScoringError(f"the {split} split of {corpus.name} holds no tune")
+    return tunes_in_tonic(tunes, checkpoint.train_config.tonic)  # a one-tonic model reads every tune in its key
+
+
 def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "validation", method: str = "tunes",
                  run: Run | None = None, progress: Progress | None = None,
                  checkpoint: Checkpoint | None = None) -> CorpusScore:
@@ -328,17 +342,9 @@ def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "val
         raise ScoringError(f"unknown method {method!r}; choose {', '.join(METHODS)}")
     began = time.perf_counter()
     checkpoint = checkpoint or load_checkpoint(model_path)
-    level = checkpoint.train_config.text_level
-    older = older_rules(checkpoint.corpus, level)
-    try:
-        corpus = corpus_at_level(corpus if isinstance(corpus, Corpus) else load_corpus(corpus), level)
-    except ValueError as exc:
-        raise ScoringError(f"the model reads text at the {level} level: {exc}") from exc
-    run = run or run_of_checkpoint(model_path)
-    tunes = tunes_of_split(corpus, split, *split_owner(checkpoint, run, corpus.identity(), corpus.name))
-    if not tunes:
-        raise ScoringError(f"the {split} split of {corpus.name} holds no tune")
-    tunes = tunes_in_tonic(tunes, checkpoint.train_config.tonic)  # a one-tonic model reads every tune in its key
+    older = older_rules(checkpoint.corpus, checkpoint.train_config.text_level)
+    corpus = corpus if isinstance(corpus, Corpus) else load_corpus(corpus)
+    tunes = tunes_as_read(checkpoint, corpus, split, run or run_of_checkpoint(model_path))
     model = checkpoint.build_model()
     vocabulary = checkpoint.vocabulary
     name = Path(model_path).name if run is None else f"{run.id}/{Path(model_path).name}"
