@@ -37,12 +37,13 @@ def _register_experiment(subparsers) -> None:
 
     p = subparsers.add_parser("experiment", help="compare values of one variable (runs, tunes, report)")
     p.add_argument("--preset", help="base configuration (lab, lab-batch4, lab-seq200, lab-window, fine-tune, tiny; "
-                                    "default lab, or fine-tune with --from)")
+                                    "default lab, or fine-tune with --from or --vary start_from=...)")
     p.add_argument("--from", dest="from_model", metavar="MODEL|RUN",
                    help="fine-tune every arm from this model: shipped, a run id or a model file (as train --from)")
     p.add_argument("--vary", required=True, metavar="NAME=V1,V2",
                    help="the variable and its values, e.g. batch_size=8,4 or seq_length=100,200 or temperature=0.8,1 "
-                        "or text_level=raw,canonical or context=window,stream")
+                        "or text_level=raw,canonical or context=window,stream, or start_from=shipped,nothing (does the "
+                        "shipped model help with these tunes? one arm fine-tuned from it, one from nothing)")
     p.add_argument("--iterations", type=int, help="training steps per run (default: the preset's)")
     p.add_argument("--tunes", type=int, default=20, help="tunes generated per run (default 20)")
     p.add_argument("--seed", type=int, default=1000, help="first sampling seed (default 1000)")
@@ -141,7 +142,7 @@ class _ExperimentProgress:
 
 
 def cmd_experiment(args) -> int:
-    from studio.core.learning.experiment_spec import ExperimentSpec, parse_values
+    from studio.core.learning.experiment_spec import START_FROM, ExperimentSpec, parse_values
     from studio.core.learning.experiments import ExperimentRunner
 
     if args.threads:
@@ -153,7 +154,8 @@ def cmd_experiment(args) -> int:
     if not values:
         raise UserError("--vary needs NAME=V1,V2, e.g. batch_size=8,4")
     spec = ExperimentSpec(variable=variable, values=parse_values(variable, values),
-                          preset=args.preset or ("fine-tune" if args.from_model else "lab"), corpus=args.corpus,
+                          preset=args.preset or ("fine-tune" if args.from_model or variable == START_FROM else "lab"),
+                          corpus=args.corpus,
                           iterations=args.iterations, tunes_per_run=args.tunes, sampling_seed=args.seed,
                           base=args.from_model or "")
     runner = ExperimentRunner(spec, store=run_store(args), root=args.out, listener=_ExperimentProgress())

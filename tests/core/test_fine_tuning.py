@@ -134,6 +134,31 @@ def test_an_experiment_varies_a_fine_tuning_setting_with_every_arm_started_from_
     assert "from " + base.id in result.spec.title()
 
 
+def test_an_experiment_varies_what_its_arms_start_from_with_the_same_network_and_tunes(trained_run, fife, tmp_path):
+    """``--vary start_from=BASE,nothing``: does the base help with these tunes? The arm from nothing takes the base's
+    network and text level (the preset's would be the lab's 1024 units and canonical text) and the same split."""
+    from studio.core.learning.experiment_spec import ExperimentSpec, parse_values
+    from studio.core.learning.experiments import run_experiment
+    from support import copy_run
+
+    store = RunStore(tmp_path / "runs")
+    base = copy_run(trained_run, tmp_path / "runs")
+    spec = ExperimentSpec(variable="start_from", values=parse_values("start_from", f"{base.id},nothing"),
+                          preset="fine-tune", corpus=fife.source, iterations=2, tunes_per_run=1)
+    result = run_experiment(spec, store=store, root=tmp_path / "experiments", corpus=fife)
+    assert result.status == "finished" and [arm.label for arm in result.arms] == [f"start_from={base.id}",
+                                                                                  "start_from=nothing"]
+    fine_tuned, from_nothing = (store.open(arm.run_id) for arm in result.arms)
+    assert fine_tuned.meta()["parent"]["run"] == base.id and "parent" not in from_nothing.meta()
+    for run in (fine_tuned, from_nothing):
+        assert run.meta()["model_config"]["hidden_size"] == 64 and run.meta()["train_config"]["text_level"] == "raw"
+        assert run.meta()["train_config"]["learning_rate"] == 1e-3  # the fine-tune preset's, for both
+    assert fine_tuned.split_identity()["validation_ids"] == from_nothing.split_identity()["validation_ids"]
+    assert "start from" in spec.title()
+    both = ExperimentSpec(variable="start_from", values=["shipped", "nothing"], base="shipped")
+    assert "each arm starts from its value of start_from" in both.problems()["variable"]
+
+
 def test_an_experiment_from_a_base_cannot_vary_what_the_base_fixes():
     from studio.core.learning.experiment_spec import ExperimentSpec
 

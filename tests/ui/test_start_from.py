@@ -59,3 +59,16 @@ def test_a_clocked_base_locks_the_clock_row(qtbot, train_panel, trained_run, hom
     assert panel.form.configs()[0].clock == "bar"
     panel.start_from.choose("")
     assert panel.form.editors["clock"].isEnabled()
+
+
+def test_the_experiment_builder_offers_to_compare_the_shipped_model_with_nothing(qtbot):
+    """Does the base help with my tunes? In the Quality tab's builder: start_from, the fine-tune recipe for both."""
+    from studio.ui.quality.experiment_builder import ExperimentBuilder
+
+    builder = ExperimentBuilder()
+    qtbot.addWidget(builder)
+    builder.variable.setCurrentText("start_from")
+    assert builder.values.text() == "shipped,nothing" and builder.preset.currentText() == "fine-tune"
+    spec = builder.spec()
+    assert spec.values == ["shipped", "nothing"] and [spec.base_of(v) for v in spec.values] == ["shipped", ""]
+    assert builder.problem() == ""

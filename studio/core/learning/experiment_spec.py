@@ -1,9 +1,11 @@
 """What an experiment compares: one preset (or a base to fine-tune), one variable, its values (no torch here).
 
-:class:`ExperimentSpec` names a preset, a variable (a field of ``ModelConfig`` or ``TrainConfig``, or
-``temperature`` at generation time), its values and, with ``base`` (``--from``: the shipped model, a run or a model
-file, :mod:`studio.core.learning.fine_tuning`), what every arm starts from; :func:`parse_values` reads the values
-typed for the variable. :mod:`studio.core.learning.experiments` runs a spec.
+:class:`ExperimentSpec` names a preset, a variable (a field of ``ModelConfig`` or ``TrainConfig``, ``temperature``
+at generation time, or ``start_from``: what each arm starts from), its values and, with ``base`` (``--from``: the
+shipped model, a run or a model file, :mod:`studio.core.learning.fine_tuning`), what every arm starts from;
+:func:`parse_values` reads the values typed for the variable. ``start_from=shipped,nothing`` answers "does the base
+help with my tunes?": one arm fine-tuned from the shipped model, one trained from nothing with the same network, text
+level and recipe. :mod:`studio.core.learning.experiments` runs a spec.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ GENERATION_VARIABLES = ("temperature",)
 MODEL_VARIABLES = tuple(f.name for f in fields(ModelConfig) if f.name != "vocab_size")
 #: augment_keys is a list itself (``-5,-2,2,5``): compare it with two experiments' runs, not as one variable.
 TRAIN_VARIABLES = tuple(f.name for f in fields(TrainConfig) if f.name not in ("device", "precision", "augment_keys"))
-VARIABLES = TRAIN_VARIABLES + MODEL_VARIABLES + GENERATION_VARIABLES
+#: The variable that is no setting: what each arm starts from (``shipped``, a run id, a model file, or ``nothing``).
+START_FROM = "start_from"
+NOTHING = "nothing"
+VARIABLES = TRAIN_VARIABLES + MODEL_VARIABLES + GENERATION_VARIABLES + (START_FROM,)
 
 
 class ExperimentError(Exception):
@@ -29,6 +34,8 @@ def variable_type(variable: str) -> type:
     """The Python type of a variable's values (int or float)."""
     if variable in GENERATION_VARIABLES:
         return float
+    if variable == START_FROM:
+        return str
     for config in (TrainConfig, ModelConfig):
         for f in fields(config):
             if f.name == variable and variable in VARIABLES:
@@ -92,7 +99,10 @@ class ExperimentSpec:
             out["tunes_per_run"] = "must be between 1 and 256"
         if self.iterations is not None and self.iterations < 1:
             out["iterations"] = "must be at least 1"
-        if self.base and self.variable in BASE_FIELDS:
+        if self.base and self.variable == START_FROM:
+            out["variable"] = (f"each arm starts from its value of start_from: leave out the one base for every arm "
+                               f"({self.base})")
+        elif self.base and self.variable in BASE_FIELDS:
             out["variable"] = (f"every arm takes {self.variable.replace('_', ' ')} from the model it starts from "
                                f"({self.base}): vary a training setting, such as learning_rate")
         if out:
@@ -135,12 +145,20 @@ class ExperimentSpec:
         temperature = float(value) if self.variable == "temperature" else self.temperature
         return model_config, train_config, temperature
 
+    def base_of(self, value) -> str:
+        """What the arm with ``value`` starts from: a base (``shipped``, a run id or a model file), or ``""`` for
+        nothing."""
+        if self.variable != START_FROM:
+            return self.base
+        return "" if value == NOTHING else value
+
     def label(self, value) -> str:
         return f"{self.variable}={value:g}" if isinstance(value, float) else f"{self.variable}={value}"
 
     def title(self) -> str:
         start = f" from {self.base}" if self.base else ""
-        return self.name or f"{self.preset}{start}: {self.variable} " + " vs ".join(str(v) for v in self.values)
+        variable = "start from" if self.variable == START_FROM else self.variable
+        return self.name or f"{self.preset}{start}: {variable} " + " vs ".join(str(v) for v in self.values)
 
     def to_dict(self) -> dict:
         return asdict(self)

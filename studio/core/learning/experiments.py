@@ -2,9 +2,10 @@
 
 An :class:`~studio.core.learning.experiment_spec.ExperimentSpec` names a preset, a variable (a field of
 ``ModelConfig`` or ``TrainConfig``, or ``temperature`` at generation time) and its values, and what every arm starts
-from (nothing, or a base to fine-tune: ``--from``). :class:`ExperimentRunner` trains one run per value, one after
-the other, with the same corpus split and seed (a generation-time variable trains a single run and samples it at
-each value); each arm then generates the same number of tunes at the same fixed seeds and is scored against the
+from (nothing, or a base to fine-tune: ``--from``), or makes that the variable (``start_from``: an arm from
+nothing then takes the network, text level and tonic of the first arm's base: the arms differ only in the weights).
+:class:`ExperimentRunner` trains one run per value, one after the other, with the same corpus split and seed (a
+generation-time variable trains a single run and samples it at each value); each arm then generates the same number of tunes at the same fixed seeds and is scored against the
 corpus with :mod:`studio.core.quality.metrics`. Everything lands in an experiment folder
 (``data_home()/experiments/<id>/``: ``spec.json``, ``results.json``, ``samples/``) that :mod:`studio.core.reports.report`
 turns into a Markdown report.
@@ -162,7 +163,8 @@ class ExperimentRunner:
         self._stop = threading.Event()
         self._trainer = None  # the Trainer of the arm in progress (torch is imported when training starts)
         self._auto = None  # the first arm's auto precision (AutoPrecision): every arm's, one variable
-        self._base = self._load_base(spec.base) if spec.base else None  # what every arm is fine-tuned from
+        # what the arms are fine-tuned from, each loaded once (in the values' order; none: every arm from nothing)
+        self._bases = {name: self._load_base(name) for name in dict.fromkeys(map(spec.base_of, spec.values)) if name}
 
     def _load_base(self, spec: str):
         from studio.core.learning.fine_tuning import FineTuningError, load_base  # torch: only to fine-tune
@@ -229,9 +231,12 @@ class ExperimentRunner:
         self.listener.on_phase(index, "training")
         from studio.core.learning.training import Trainer
 
+        base = self._bases.get(self.spec.base_of(value))
+        if base is None and self._bases:  # from nothing beside arms from a model: its network, text level and tonic
+            model_config, train_config = next(iter(self._bases.values())).settings(model_config, train_config)
         trainer = Trainer.new(corpus, model_config, train_config, self.store,
                               f"{_slug(self.spec.title())} [{label}]",
-                              _ArmTrainingListener(self.listener, index, train_config.iterations), base=self._base,
+                              _ArmTrainingListener(self.listener, index, train_config.iterations), base=base,
                               auto=self._auto)
         if self.spec.variable != "precision":
             self._auto = self._auto or trainer.auto_precision

@@ -6,12 +6,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 from studio.core.configs import PRESETS
-from studio.core.learning.experiment_spec import VARIABLES, ExperimentError, ExperimentSpec, parse_values
+from studio.core.learning.experiment_spec import START_FROM, VARIABLES, ExperimentError, ExperimentSpec, parse_values
 
 #: Typical comparisons offered first in the variable list, with their default values.
 SUGGESTED_VALUES = {"batch_size": "8,4", "seq_length": "100,200", "learning_rate": "0.005,0.002",
                     "lr_schedule": "constant,cosine", "hidden_size": "512,1024", "temperature": "0.8,1.0,1.2",
-                    "text_level": "raw,canonical", "context": "window,stream"}
+                    "text_level": "raw,canonical", "context": "window,stream", START_FROM: "shipped,nothing"}
 
 
 class ExperimentBuilder(QWidget):
@@ -48,6 +48,8 @@ class ExperimentBuilder(QWidget):
 
     def _suggest_values(self, variable: str) -> None:
         self.values.setText(SUGGESTED_VALUES.get(variable, ""))
+        if variable == START_FROM:  # does a base help? the small-collection recipe, from it and from nothing
+            self.preset.setCurrentText("fine-tune")
 
     def spec(self) -> ExperimentSpec:
         variable = self.variable.currentText()
