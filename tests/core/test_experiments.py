@@ -79,6 +79,13 @@ def test_experiment_trains_samples_and_scores_each_value(tiny_experiment):
     assert [e for e in recorder.events if e[0] == "arm"] == [("arm", 0, 2, "batch_size=8"), ("arm", 1, 2, "batch_size=4")]
     assert ("step", 1, 20) in recorder.events
     assert result.baseline["mean_overlap"] > 0.5
+    from studio.core.quality.scoring import score_corpus  # the arm's held-out figure is the one `score` reports
+    from studio.core.runs import Run
+
+    for arm in result.arms:
+        run = Run(Path(arm.run_path))
+        assert arm.held_out_per_note == score_corpus(run.best_checkpoint, result.spec.corpus, run=run).nats_per_note
+    assert result.arms[0].held_out_per_note != result.arms[1].held_out_per_note
 
 
 def test_experiment_folder_reloads(tiny_experiment):

@@ -17,6 +17,8 @@ def test_report_has_both_curves_and_the_differing_parameter(experiment_copy):
     assert "![Overlaid loss curves](loss_curves.png)" in text
     assert "real vs real" in text
     assert "## Analysis" in text and "lower validation loss" in text
+    assert "held-out loss per melody note" in text and "with the lower loss per melody note" in text
+    assert f"| {result.arms[0].held_out_per_note:.3f} |" in text
 
 
 def test_report_rebuilds_from_the_folder(experiment_copy):

@@ -56,6 +56,7 @@ class ArmResult:
     set_metrics: dict | None = None
     tune_metrics: list[dict] = field(default_factory=list)
     samples_file: str | None = None
+    held_out_per_note: float | None = None  # the checkpoint's held-out loss per melody note, tunes read whole
 
     def loss_log(self) -> list[LossPoint]:
         return Run(Path(self.run_path)).loss_log() if self.run_path else []
@@ -214,7 +215,7 @@ class ExperimentRunner:
                 arm = self._train(index, value, corpus)
                 shared_run = (arm,)
             if arm.reason in COMPLETED_REASONS and not self.stopped:
-                self._sample_and_score(index, arm, reference_tunes, novelty)
+                self._sample_and_score(index, arm, reference_tunes, novelty, corpus)
             result.arms.append(arm)
             result.save()
             self.listener.on_arm_finished(index, arm)
@@ -254,7 +255,8 @@ class ExperimentRunner:
             train_config=trainer.config.to_dict(), temperature=temperature, curve=asdict(stats),
         )
 
-    def _sample_and_score(self, index: int, arm: ArmResult, reference: list[str], novelty: NoveltyIndex) -> None:
+    def _sample_and_score(self, index: int, arm: ArmResult, reference: list[str], novelty: NoveltyIndex,
+                          corpus: Corpus) -> None:
         self.listener.on_phase(index, "sampling")
         run = Run(Path(arm.run_path))
         checkpoint = run.best_checkpoint if run.best_checkpoint.exists() else run.last_checkpoint
@@ -277,6 +279,19 @@ class ExperimentRunner:
         texts = [t.text for t in tunes]
         arm.tune_metrics = [tune_metrics(text).as_dict() for text in texts]
         arm.set_metrics = set_metrics(texts, reference, novelty_index=novelty).as_dict()
+        if arm.held_out_per_note is None:  # a generation-time arm shares its run's, already scored
+            arm.held_out_per_note = self._held_out_per_note(checkpoint, corpus, run)
+
+    def _held_out_per_note(self, checkpoint: Path, corpus: Corpus, run: Run) -> float | None:
+        """The checkpoint's loss per melody note on the run's held-out tunes, each read whole (as ``score`` reads
+        them): comparable between arms that read other text levels or vocabularies."""
+        from studio.core.quality.scoring import ScoringError, score_corpus
+
+        try:
+            return score_corpus(checkpoint, corpus, run=run).nats_per_note
+        except ScoringError as exc:
+            self.listener.on_warning(f"the held-out tunes could not be scored: {exc}")
+            return None
 
 
 def run_experiment(spec: ExperimentSpec, **kwargs) -> ExperimentResult:

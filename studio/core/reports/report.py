@@ -179,6 +179,8 @@ def written_analysis(result: ExperimentResult) -> list[str]:
                      "reached the lower final training loss"),
             _compare(arms, lambda a: a.curve["best_validation_loss"], True,
                      "reached the lower validation loss, i.e. generalised better to unseen tunes"),
+            _compare(arms, lambda a: a.held_out_per_note, True,
+                     "read the held-out tunes whole with the lower loss per melody note"),
             _compare(arms, lambda a: a.curve["wall_time"], True,
                      "trained faster (wall time also depends on what else the machine was doing)", " s"),
         ]
@@ -236,16 +238,18 @@ def curve_table(arms: list[ArmResult]) -> tuple[list[str], list[list[str]]]:
     """Curve statistics, one row per run."""
     rows = [[a.label, a.reason, str(a.curve["steps"]), _fmt(a.curve["spike_step"]), _fmt(a.curve["spike_height"]),
              _fmt(a.curve["oscillation"], 4), _fmt(a.curve["final_loss"]), _fmt(a.curve["best_validation_loss"]),
-             f"{a.curve['wall_time']:.0f}"] for a in arms]
+             _fmt(a.held_out_per_note), f"{a.curve['wall_time']:.0f}"] for a in arms]
     return (["run", "status", "steps", "largest spike at step", "spike height", "oscillation (last third)",
-             "final train loss", "best validation loss", "wall time (s)"], rows)
+             "final train loss", "best validation loss", "held-out loss per melody note", "wall time (s)"], rows)
 
 
 def curve_definitions(window: int) -> str:
     return (f"Largest spike: the biggest rise of the training loss above the median of the {window} steps "
             f"before it. Oscillation: standard deviation of the loss around its {CURVE_WINDOW}-step moving average "
             f"over the last third of training. Final train loss: mean of the last {FINAL_LOSS_STEPS} steps. "
-            "Losses are cross-entropy in nats per character.")
+            "Losses are cross-entropy in nats per character; the held-out loss per melody note is the kept "
+            "checkpoint's on the held-out tunes, each read whole, summed and divided by their melody notes (as "
+            "`python -m studio score` reports it), comparable between runs that read other text levels.")
 
 
 SET_DEFINITIONS = (
