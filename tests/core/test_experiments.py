@@ -76,7 +76,8 @@ def test_experiment_trains_samples_and_scores_each_value(tiny_experiment):
         assert len(arm.tune_metrics) == 3
         assert arm.set_metrics["count"] == 3
         assert 0.0 <= arm.set_metrics["mean_overlap"] <= 1.0
-    assert [e for e in recorder.events if e[0] == "arm"] == [("arm", 0, 2, "batch_size=8"), ("arm", 1, 2, "batch_size=4")]
+    assert [e for e in recorder.events if e[0] == "arm"] == [("arm", 0, 2, "batch_size=8"),
+                                                             ("arm", 1, 2, "batch_size=4")]
     assert ("step", 1, 20) in recorder.events
     assert result.baseline["mean_overlap"] > 0.5
     from studio.core.quality.scoring import score_corpus  # the arm's held-out figure is the one `score` reports

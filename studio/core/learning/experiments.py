@@ -5,10 +5,11 @@ An :class:`~studio.core.learning.experiment_spec.ExperimentSpec` names a preset,
 from (nothing, or a base to fine-tune: ``--from``), or makes that the variable (``start_from``: an arm from
 nothing then takes the network, text level and tonic of the first arm's base: the arms differ only in the weights).
 :class:`ExperimentRunner` trains one run per value, one after the other, with the same corpus split and seed (a
-generation-time variable trains a single run and samples it at each value); each arm then generates the same number of tunes at the same fixed seeds and is scored against the
-corpus with :mod:`studio.core.quality.metrics`. Everything lands in an experiment folder
-(``data_home()/experiments/<id>/``: ``spec.json``, ``results.json``, ``samples/``) that :mod:`studio.core.reports.report`
-turns into a Markdown report.
+generation-time variable trains a single run and samples it at each value); each arm then generates the same number
+of tunes at the same fixed seeds, which are scored against the corpus with :mod:`studio.core.quality.metrics`, and its
+kept checkpoint is scored per melody note on the held-out tunes (:mod:`studio.core.quality.scoring`). Everything lands
+in an experiment folder (``data_home()/experiments/<id>/``: ``spec.json``, ``results.json``, ``samples/``) that
+:mod:`studio.core.reports.report` turns into a Markdown report.
 Each arm's loss curve is summed up by :func:`studio.core.quality.curves.curve_stats` (spike, oscillation, final loss).
 """
 

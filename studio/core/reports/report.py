@@ -2,9 +2,10 @@
 
 :func:`write_report` reads an :class:`~studio.core.learning.experiments.ExperimentResult` (or its folder) and writes
 ``report.md``, ``loss_curves.png`` and ``overlap.png`` into the experiment folder
-(:func:`studio.core.reports.report_html.write_reports` also writes ``report.html`` beside them, from the same tables). The plots use matplotlib's Agg
-backend (no display, no Qt). The analysis sentences compare the runs on the curve statistics (smoothness, spikes,
-final and validation loss, time) and on the quality metrics against the real-vs-real baseline.
+(:func:`studio.core.reports.report_html.write_reports` also writes ``report.html`` beside them, from the same
+tables). The plots use matplotlib's Agg backend (no display, no Qt). The analysis sentences compare the runs on the
+curve statistics (smoothness, spikes, final and validation loss, time), on the held-out loss per melody note and on
+the quality metrics against the real-vs-real baseline.
 """
 
 from __future__ import annotations
