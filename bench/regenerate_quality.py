@@ -40,7 +40,7 @@ from studio.core.corpus import load_corpus  # noqa: E402
 from studio.core.generation.regenerate import RegenerationError, regenerate, select_bars  # noqa: E402
 from studio.core.generation.sampling import Sampler  # noqa: E402
 from studio.core.network.checkpoints import load_checkpoint  # noqa: E402
-from studio.core.network.network_inputs import network_inputs  # noqa: E402
+from studio.core.network.network_inputs import text_inputs  # noqa: E402
 from studio.core.paths import SHIPPED_MODEL  # noqa: E402
 from studio.core.quality.scoring import TUNE_ENDING, text_losses, tunes_of_split  # noqa: E402
 from studio.core.text_levels import corpus_at_level  # noqa: E402
@@ -58,7 +58,7 @@ def speed(sampler: Sampler) -> None:
     vocabulary, clock = sampler.vocabulary, sampler.model.config.clock
     texts = [c.text.split("\n", 1)[1] for c in result.candidates]
     began = time.perf_counter()
-    text_losses(sampler.model, [network_inputs(vocabulary.encode(t), vocabulary, clock)
+    text_losses(sampler.model, [text_inputs(t, vocabulary, clock)
                                 for t in [t + TUNE_ENDING for t in texts] + [t[:300] for t in texts]])
     plain = time.perf_counter() - began
     print(f"speed: 8 candidates for 2 bars of a reel in {took:.2f} s (target < 3 s); ranking the plain way "

@@ -22,7 +22,7 @@ from studio.core.learning.training import Trainer
 from studio.core.learning.training_data import TrainingBatches
 from studio.core.network.checkpoints import load_checkpoint
 from studio.core.network.model import CharLSTM
-from studio.core.network.network_inputs import network_inputs
+from studio.core.network.network_inputs import text_inputs
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.scoring import TUNE_ENDING, text_losses, window_loss
 from support import oneills_first_file
@@ -142,7 +142,7 @@ def test_a_clocked_run_resumes_to_the_same_curve_and_its_checkpoint_keeps_the_cl
 def test_the_validation_windows_of_a_clocked_network_count_characters_not_inputs(first_file, clocked_sampler):
     vocabulary = clocked_sampler.vocabulary
     text = "".join(t.text + TUNE_ENDING for t in first_file.tunes[:20])
-    data = torch.tensor(network_inputs(vocabulary.encode(text), vocabulary, clocked_sampler.model.config.clock))
+    data = torch.tensor(text_inputs(text, vocabulary, clocked_sampler.model.config.clock))
     total, counted = window_loss(clocked_sampler.model, data, 50, 4)
     assert counted == 4 * 50 and 2 < total / counted < 10  # an untrained network: about log(96) = 4.6 nats a character
 
@@ -164,7 +164,7 @@ def _read_log_likelihood(sampler, text: str, primer: str) -> float:
     """The model's log-likelihood of ``text`` after ``primer``, read whole with the clock :func:`network_inputs`
     gives."""
     def nats(part):
-        codes = network_inputs(sampler.vocabulary.encode(part), sampler.vocabulary, sampler.model.config.clock)
+        codes = text_inputs(part, sampler.vocabulary, sampler.model.config.clock)
         return text_losses(sampler.model, [codes])[0]
     return -(nats(text) - nats(primer))
 

@@ -10,7 +10,7 @@ from studio.core.corpus import builtin_corpus_files, load_corpus
 from studio.core.learning.fine_tuning import SHIPPED_NAMES, load_base, parent_of
 from studio.core.learning.training import Trainer, TrainingError
 from studio.core.learning.training_listener import TrainingListener
-from studio.core.network.network_inputs import network_inputs
+from studio.core.network.network_inputs import text_inputs
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.quality.scoring import score_corpus
 from studio.core.reports.report_html import _run_as_arm, run_commands
@@ -30,7 +30,7 @@ def fife():
 
 
 def _log_probs(model, vocabulary, text: str) -> torch.Tensor:
-    codes = torch.tensor([network_inputs(vocabulary.encode(text), vocabulary, model.config.clock)])
+    codes = torch.tensor([text_inputs(text, vocabulary, model.config.clock)])
     with torch.no_grad():
         logits, _ = model(codes)
     return torch.log_softmax(logits[0], dim=-1)

@@ -13,7 +13,7 @@ from studio.core.generation.regenerate import (
     RegenerationError, read_after, regenerate, select_bars, select_characters, tune_bars, tune_strains,
 )
 from studio.core.network.inspection import known_characters
-from studio.core.network.network_inputs import network_inputs
+from studio.core.network.network_inputs import text_inputs
 from studio.core.quality.scoring import TUNE_ENDING, text_losses
 
 # the first strain of O'Neill's X:4 at the canonical level: a pickup and 8 bars
@@ -94,7 +94,7 @@ def test_reading_after_a_shared_state_equals_reading_each_tune_whole(shipped_sam
     model, vocabulary = shipped_sampler.model, shipped_sampler.vocabulary
     shared = read_after(model, encode(primer), [encode(h + tail) for h in heads], [len(h) for h in heads], vocabulary)
     texts = [primer] + [primer + h for h in heads] + [primer + h + tail for h in heads]
-    whole = text_losses(model, [network_inputs(encode(t), vocabulary, model.config.clock) for t in texts])
+    whole = text_losses(model, [text_inputs(t, vocabulary, model.config.clock) for t in texts])
     for i, (own, after) in enumerate(shared):
         assert own == pytest.approx(whole[0] - whole[1 + i], abs=1e-3)
         assert after == pytest.approx(whole[1 + i] - whole[3 + i], abs=1e-3)

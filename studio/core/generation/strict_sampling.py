@@ -34,7 +34,7 @@ from studio.core.configs import SamplingConfig
 from studio.core.generation.cadence import CadencePlan, CadenceState
 from studio.core.generation.draw import draw, uniform
 from studio.core.generation.sampling_plans import FormPlan
-from studio.core.network.network_inputs import clocked, network_inputs
+from studio.core.network.network_inputs import clocked, text_inputs
 from studio.core.network.vocabulary import Vocabulary
 
 #: Tries at sampling one bar before it is completed greedily.
@@ -327,7 +327,7 @@ def sample_strict(model, vocabulary: Vocabulary, config: SamplingConfig, primer:
     if on_text:
         for i in range(count):
             on_text(i, primer)
-    inputs = torch.tensor([network_inputs(vocabulary.encode(primer), vocabulary, model.config.clock)] * count,
+    inputs = torch.tensor([text_inputs(primer, vocabulary, model.config.clock)] * count,
                           dtype=torch.long, device=device)
     logits, (hidden, cell) = model(inputs)
     logits = logits[:, -1, :].clone()

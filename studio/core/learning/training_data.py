@@ -16,7 +16,7 @@ import torch
 
 from studio.core.configs import TrainConfig
 from studio.core.learning.tune_streams import TuneStreams, carried_state
-from studio.core.network.network_inputs import network_inputs, unit_codes
+from studio.core.network.network_inputs import text_inputs, unit_codes
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.scoring import TUNE_ENDING, windows_at
 
@@ -27,7 +27,7 @@ class TrainingBatches:
     def __init__(self, tunes, vocabulary: Vocabulary, config: TrainConfig, rank: int = 0, clock: str = "none"):
         # each tune ends with its blank line, as in the training text (``join_tunes``); coded tune by tune, so a
         # stream knows each tune's length in units (characters or tokens)
-        codes = [network_inputs(vocabulary.encode(tune.text + TUNE_ENDING), vocabulary, clock) for tune in tunes]
+        codes = [text_inputs(tune.text + TUNE_ENDING, vocabulary, clock) for tune in tunes]
         self.data = torch.tensor([code for tune in codes for code in tune], dtype=torch.long)
         if len(self.data) < 3:
             raise ValueError("the training text is too short")

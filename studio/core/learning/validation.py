@@ -13,7 +13,7 @@ import torch
 from studio.core.configs import TrainConfig
 from studio.core.learning.training_step import autocast
 from studio.core.learning.tune_streams import validation_tunes
-from studio.core.network.network_inputs import network_inputs
+from studio.core.network.network_inputs import text_inputs
 from studio.core.quality.scoring import score_tunes, window_loss
 
 
@@ -27,7 +27,7 @@ class HeldOut:
         if config.context == "stream":
             self.tunes = validation_tunes(split.validation, config.validation_windows * window)
         elif split.validation:
-            codes = network_inputs(vocabulary.encode(split.validation_text), vocabulary, clock)
+            codes = text_inputs(split.validation_text, vocabulary, clock)
             self.data = torch.tensor(codes, dtype=torch.long)
 
     def loss(self, model, device: torch.device, bf16: bool) -> float | None:

@@ -31,7 +31,7 @@ from studio.core.configs import DEFAULT_PRIMER, SamplingConfig
 from studio.core.generation.draw import temperature_probabilities
 from studio.core.generation.strict_sampling import allowed_characters
 from studio.core.network.model import CharLSTM
-from studio.core.network.network_inputs import network_inputs
+from studio.core.network.network_inputs import text_inputs
 from studio.core.network.token_vocabulary import require_characters
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.metrics import TuneMetrics, tune_metrics
@@ -321,8 +321,8 @@ def inspect_texts(model: CharLSTM, vocabulary: Vocabulary, texts: list[str], bat
             results[i] = TextInspection(texts[i], vocabulary, (), torch.zeros(0, len(vocabulary)), unknown)
     for start in range(0, len(pending), batch_size):
         batch = pending[start: start + batch_size]
-        sequences = [network_inputs(vocabulary.encode("".join(texts[i][o] for o in read[i][0])), vocabulary,
-                                    model.config.clock) for i in batch]
+        sequences = [text_inputs("".join(texts[i][o] for o in read[i][0]), vocabulary, model.config.clock)
+                     for i in batch]
         logits, _ = model(padded_codes(sequences).to(device))
         log_probs = torch.log_softmax(logits.float(), dim=-1).cpu()
         for row, i in enumerate(batch):

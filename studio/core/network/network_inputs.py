@@ -13,7 +13,7 @@ import torch
 
 from studio.core.abc.bar_clock import BarClock, clock_codes
 
-__all__ = ["RowClocks", "clocked", "network_inputs", "unit_codes"]
+__all__ = ["RowClocks", "clocked", "network_inputs", "text_inputs", "unit_codes"]
 
 
 def network_inputs(codes: list[int], vocabulary, clock: str, reader: BarClock | None = None) -> list:
@@ -25,6 +25,12 @@ def network_inputs(codes: list[int], vocabulary, clock: str, reader: BarClock | 
     units = [vocabulary.decode([code]) for code in range(len(vocabulary))]
     ticks = clock_codes((units[code] for code in codes), reader or BarClock(clock))
     return [[code, tick] for code, tick in zip(codes, ticks)]
+
+
+def text_inputs(text: str, vocabulary, clock: str) -> list:
+    """``text`` (whole tunes, every character known to ``vocabulary``) coded and, for a clocked network, clocked:
+    what the network reads of it."""
+    return network_inputs(vocabulary.encode(text), vocabulary, clock)
 
 
 def clocked(codes: torch.Tensor, ticks: list[int] | None) -> torch.Tensor:
