@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.train_panel.training_changed.connect(self._training_changed)
         self.train_panel.checkpoint_saved.connect(self._checkpoint_saved)
         self.train_panel.runs_panel.model_opened.connect(self._open_model_from_run)
+        self.train_panel.corpus_picker.corpus_loaded.connect(self._corpus_loaded)
         self._build_menus()
         self._restore_state()
         if load_corpus_at_start:
@@ -103,7 +104,15 @@ class MainWindow(QMainWindow):
     def _make_quality_panel(self):
         from studio.ui.quality.quality_panel import QualityPanel
 
-        return self._connected(QualityPanel())
+        panel = self._connected(QualityPanel())
+        corpus = self.train_panel.corpus_picker.corpus()
+        if corpus is not None:  # experiments run on the Train tab's corpus: your own tunes once you open them
+            panel.experiments.set_corpus(corpus.source, corpus.name)
+        return panel
+
+    def _corpus_loaded(self, corpus) -> None:
+        if self.quality_slot.is_built():  # otherwise the tab, once built, takes the corpus then
+            self.quality_panel.experiments.set_corpus(corpus.source, corpus.name)
 
     def _connected(self, panel):
         panel.status_changed.connect(self.show_status)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent
 
+from studio.core.corpus import builtin_corpus_files
 from studio.ui.main_window import STOP_AND_KEEP, corpus_candidate
 from window_helpers import TIMEOUT, make_window, start_long_tiny_run
 
@@ -108,6 +110,12 @@ def test_generate_and_quality_tabs_are_built_when_first_shown(qtbot, small_corpu
     assert checkpoint in window.generate_panel.sampling_form.model_picker.paths()
     window.tabs.setCurrentIndex(2)
     qtbot.waitUntil(window.quality_slot.is_built, timeout=TIMEOUT)
+    experiments = window.quality_panel.experiments  # experiments run on the corpus opened in the Train tab...
+    assert experiments.corpus_spec == small_corpus_path and "0001-0050.abc" in experiments.corpus_label.text()
+    fife = next(str(f) for f in builtin_corpus_files("miscFolk") if "americanfife" in str(f))
+    with qtbot.waitSignal(window.train_panel.corpus_picker.corpus_loaded, timeout=TIMEOUT):
+        window.open_corpus(fife)  # ...and on the next one opened there
+    assert experiments.corpus_spec == fife and Path(fife).stem in experiments.corpus_label.text()
     window.close()
 
 

@@ -139,6 +139,8 @@ def test_reopening_a_past_experiment_shows_its_results(qtbot, window, small_corp
     validity = table.columnCount() - 4  # the "Valid" column: the runs' tunes were scored
     assert [row[validity] for row in rows[:2]] == [f"{arm.set_metrics['validity_rate']:.3f}"
                                                    for arm in past_experiment.arms]
+    per_note = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())].index("Held-out /note")
+    assert [row[per_note] for row in rows[:2]] == [f"{arm.held_out_per_note:.3f}" for arm in past_experiment.arms]
     curves = panel.experiments.results.plot.getPlotItem().listDataItems()
     assert [list(curve.getData()[0]) for curve in curves] == [list(range(1, 21))] * 2
     assert panel.experiments.report_path == str(past_experiment.folder / "report.html")

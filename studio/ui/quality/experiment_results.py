@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from studio.ui.widgets.plot_style import GrowingBuffer, smooth
 
 _COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
-_COLUMNS = ("Run", "Status", "Spike at", "Spike height", "Oscillation", "Final loss", "Best val.", "Time (s)",
-            "Valid", "Bar-correct", "Overlap", "Novel")
+_COLUMNS = ("Run", "Status", "Spike at", "Spike height", "Oscillation", "Final loss", "Best val.",
+            "Held-out /note", "Time (s)", "Valid", "Bar-correct", "Overlap", "Novel")
 
 
 def _cell(value, digits=3) -> str:
@@ -77,7 +77,8 @@ class ExperimentResults(QWidget):
         for row, arm in enumerate(arms):
             c, m = arm.curve, arm.set_metrics or {}
             cells = (arm.label, arm.reason, c.get("spike_step"), c.get("spike_height"), c.get("oscillation"),
-                     c.get("final_loss"), c.get("best_validation_loss"), _cell(c.get("wall_time"), 0),
+                     c.get("final_loss"), c.get("best_validation_loss"), arm.held_out_per_note,
+                     _cell(c.get("wall_time"), 0),
                      m.get("validity_rate"), m.get("bar_correct_rate"), m.get("mean_overlap"), m.get("novelty_rate"))
             for column, value in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(_cell(value)))
@@ -87,7 +88,7 @@ class ExperimentResults(QWidget):
             row = self.table.rowCount()
             self.table.insertRow(row)
             b = result.baseline
-            cells = ["real vs real", "baseline"] + [""] * 6 + [_cell(b.get(k)) for k in
+            cells = ["real vs real", "baseline"] + [""] * 7 + [_cell(b.get(k)) for k in
                                                               ("validity_rate", "bar_correct_rate", "mean_overlap",
                                                                "novelty_rate")]
             for column, text in enumerate(cells):

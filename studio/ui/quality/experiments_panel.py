@@ -8,6 +8,7 @@ browser), "Export report..." (written off the GUI thread when missing) and past 
 from __future__ import annotations
 
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
@@ -62,6 +63,9 @@ class ExperimentsPanel(QGroupBox):
 
     def _build(self) -> None:
         self.builder = ExperimentBuilder()
+        self.corpus_label = QLabel()
+        self.corpus_label.setWordWrap(True)
+        self._show_corpus(self.corpus_spec)
         self.start_button = QPushButton("Start experiment")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
@@ -81,6 +85,7 @@ class ExperimentsPanel(QGroupBox):
                        self.previous_button):
             buttons.addWidget(widget)
         experiment_layout = QVBoxLayout(self)
+        experiment_layout.addWidget(self.corpus_label)
         experiment_layout.addWidget(self.builder)
         experiment_layout.addLayout(buttons)
         experiment_layout.addWidget(self.progress)
@@ -101,6 +106,14 @@ class ExperimentsPanel(QGroupBox):
     def results(self):
         """The ``ExperimentResults`` table and chart (built when first painted or asked for)."""
         return self.results_slot.widget()
+
+    def set_corpus(self, spec: str, name: str) -> None:
+        """Runs the next experiment on this corpus (a built-in name or a path): the one opened in the Train tab."""
+        self.corpus_spec = spec
+        self._show_corpus(name)
+
+    def _show_corpus(self, name: str) -> None:
+        self.corpus_label.setText(f"Corpus: <b>{escape(name)}</b> (the one opened in the Train tab)")
 
     # --- experiments ------------------------------------------------------------------------------------------
     def _check_builder(self) -> None:
