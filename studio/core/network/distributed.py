@@ -2,11 +2,14 @@
 
 ``python -m studio train`` runs unchanged under ``torchrun --nproc_per_node N -m studio train ...``: each process
 trains on its own random windows, DistributedDataParallel averages the gradients (gloo on CPUs, nccl on GPUs), and
-rank 0 alone writes the run folder. Without torchrun's environment everything here is a no-op.
+rank 0 alone writes the run folder. Without torchrun's environment everything here is a no-op. The process leaves
+the group when it exits: a gloo group left to the interpreter's teardown can abort the process after its work is done
+("terminate called without an active exception", pytorch/pytorch#190489).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 from dataclasses import dataclass
 
@@ -64,4 +67,11 @@ def context_from_environment() -> DistributedContext:
     if not dist.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         dist.init_process_group(backend=backend)
+        atexit.register(_leave_group)
     return DistributedContext(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
+
+
+def _leave_group() -> None:
+    """Destroys the process group at exit, while the interpreter is still whole (see the module's docstring)."""
+    if dist.is_initialized():
+        dist.destroy_process_group()
