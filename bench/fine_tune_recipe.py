@@ -41,7 +41,8 @@ from studio.core.learning.training import Trainer
 from studio.core.learning.training_listener import TrainingListener
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.quality.meters_and_modes import distribution_distance, meter_mode_counts, shares_text
-from studio.core.quality.scoring import ScoringError, score_corpus
+from studio.core.quality.scored_tunes import ScoringError
+from studio.core.quality.scoring import score_corpus
 from studio.core.runs import RunStore
 
 #: arm name -> (start from the shipped model?, TrainConfig changes, dropout or None for the preset's)

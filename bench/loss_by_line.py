@@ -33,7 +33,8 @@ from studio.core.network.checkpoints import load_checkpoint
 from studio.core.network.inspection import known_characters
 from studio.core.network.network_inputs import network_inputs, unit_codes
 from studio.core.paths import SHIPPED_MODEL
-from studio.core.quality.scoring import TUNE_ENDING, run_of_checkpoint, tunes_as_read
+from studio.core.quality.scored_tunes import run_of_checkpoint, tunes_as_read
+from studio.core.quality.scoring import TUNE_ENDING
 from studio.core.runs import Run
 
 HEADER = re.compile(r"([A-Za-z]):")

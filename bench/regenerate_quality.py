@@ -42,7 +42,8 @@ from studio.core.generation.sampling import Sampler  # noqa: E402
 from studio.core.network.checkpoints import load_checkpoint  # noqa: E402
 from studio.core.network.network_inputs import text_inputs  # noqa: E402
 from studio.core.paths import SHIPPED_MODEL  # noqa: E402
-from studio.core.quality.scoring import TUNE_ENDING, text_losses, tunes_of_split  # noqa: E402
+from studio.core.quality.scored_tunes import tunes_of_split  # noqa: E402
+from studio.core.quality.scoring import TUNE_ENDING, text_losses  # noqa: E402
 from studio.core.text_levels import corpus_at_level  # noqa: E402
 
 REEL = ("X:1\nT:The Silver Spear\nM:4/4\nL:1/8\nR:reel\nK:D\n|:FA (3AAA BAFA|dfed BddB|FA (3AAA BAFA|d2ed B2dB|\n"

@@ -29,7 +29,8 @@ def cmd_score(args) -> int:
 
     from studio.core.corpus import load_corpus
     from studio.core.network.checkpoints import CheckpointError, load_checkpoint
-    from studio.core.quality.scoring import ScoringError, record_score, run_of_checkpoint, score_corpus
+    from studio.core.quality.scored_tunes import ScoringError, run_of_checkpoint
+    from studio.core.quality.scoring import record_score, score_corpus
 
     if args.threads:
         torch.set_num_threads(args.threads)

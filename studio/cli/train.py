@@ -235,7 +235,7 @@ def cmd_package(args) -> int:
     """Writes a run's best checkpoint as a compact model (half-precision weights, no optimizer state) with its card;
     a fine-tuned run's model keeps its parent."""
     from studio.core.learning.packaging import package_model
-    from studio.core.quality.scoring import run_of_checkpoint
+    from studio.core.quality.scored_tunes import run_of_checkpoint
 
     source = resolve_checkpoint(args)
     run = run_store(args).open(args.run) if args.run else run_of_checkpoint(source)

@@ -54,7 +54,8 @@ def test_unknown_characters_are_reported_and_a_foreign_split_is_a_user_mistake(t
 def test_the_loss_per_note_counts_the_same_notes_at_every_text_level(trained_run_copy, oneills, capsys):
     """Per character, a raw and a canonical model are not comparable (canonical text is shorter); per melody note
     they are, because the canonical form keeps every note: the note count must not depend on the level."""
-    from studio.core.quality.scoring import score_corpus, tunes_of_split
+    from studio.core.quality.scored_tunes import tunes_of_split
+    from studio.core.quality.scoring import score_corpus
     from studio.core.text_levels import corpus_at_level
 
     trained_run = trained_run_copy  # the score is kept in the run's folder

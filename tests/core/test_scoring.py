@@ -14,14 +14,8 @@ from studio.core.learning.training import Trainer
 from studio.core.network.checkpoints import load_checkpoint
 from studio.core.network.inspection import inspect_texts
 from studio.core.quality.position_losses import PositionTotals
-from studio.core.quality.scoring import (
-    TUNE_ENDING,
-    ScoringError,
-    score_corpus,
-    score_tunes,
-    text_losses,
-    tunes_of_split,
-)
+from studio.core.quality.scored_tunes import ScoringError, tunes_of_split
+from studio.core.quality.scoring import TUNE_ENDING, score_corpus, score_tunes, text_losses
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "models" / "default.pt"
 

@@ -23,7 +23,8 @@ from studio.core.network.checkpoints import load_checkpoint
 from studio.core.network.inspection import inspect_text
 from studio.core.network.token_vocabulary import CharactersOnly, TokenVocabulary
 from studio.core.network.vocabulary import Vocabulary
-from studio.core.quality.scoring import TUNE_ENDING, score_corpus, tunes_of_split
+from studio.core.quality.scored_tunes import tunes_of_split
+from studio.core.quality.scoring import TUNE_ENDING, score_corpus
 from studio.core.runs import RunStore
 from studio.core.text_levels import corpus_at_level
 from support import oneills_first_file

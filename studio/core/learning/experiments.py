@@ -286,7 +286,8 @@ class ExperimentRunner:
     def _held_out_per_note(self, checkpoint: Path, corpus: Corpus, run: Run) -> float | None:
         """The checkpoint's loss per melody note on the run's held-out tunes, each read whole (as ``score`` reads
         them): comparable between arms that read other text levels or vocabularies."""
-        from studio.core.quality.scoring import ScoringError, score_corpus
+        from studio.core.quality.scored_tunes import ScoringError
+        from studio.core.quality.scoring import score_corpus
 
         try:
             return score_corpus(checkpoint, corpus, run=run).nats_per_note

@@ -12,12 +12,9 @@ Two ways to score, both in nats per predicted character:
   characters and reads every window without the context before it, so it is higher than the tunes figure;
   ``windows=None`` covers the whole text with back-to-back windows.
 
-The split: ``all`` is the whole corpus; ``train`` and ``validation`` are a run's stored split (``split.json``), or,
-for a checkpoint outside a run (the shipped model), the split its training settings rebuild (seed and validation
-fraction in the checkpoint, checked against the corpus identity it records; a model trained on a combined corpus such
-as ``irishCombined`` is scored on its primary collection's split, the held-out tunes it never saw); a fine-tuned run scored on its base's corpus is scored on the base's split (what the
-new style cost, :func:`studio.core.learning.fine_tuning.split_owner`). Characters outside
-the model's vocabulary are skipped as :mod:`studio.core.network.inspection` skips them, and counted.
+Which tunes are read (a split, at the model's text level, in its tonic) is
+:func:`studio.core.quality.scored_tunes.tunes_as_read`. Characters outside the model's vocabulary are skipped as
+:mod:`studio.core.network.inspection` skips them, and counted.
 """
 
 from __future__ import annotations
@@ -35,10 +32,9 @@ from torch import nn
 
 from studio.core.abc.canonical import CANONICAL_VERSION
 from studio.core.abc.tokenizer import scan_tune
-from studio.core.configs import SCORE_METHODS as METHODS, SCORE_SPLITS as SPLITS
+from studio.core.configs import SCORE_METHODS as METHODS
 from studio.core.corpus import COMBINED_CORPORA, Corpus, Tune, join_tunes, load_corpus
-from studio.core.learning.augmentation import tunes_in_tonic
-from studio.core.learning.fine_tuning import parent_of, split_owner
+from studio.core.learning.fine_tuning import parent_of
 from studio.core.network.checkpoints import Checkpoint, load_checkpoint
 from studio.core.network.inspection import LOG2, known_characters, padded_codes, seen_text
 from studio.core.network.model import CharLSTM
@@ -46,8 +42,9 @@ from studio.core.network.network_inputs import network_inputs, unit_codes
 from studio.core.network.token_vocabulary import TokenVocabulary
 from studio.core.network.vocabulary import Vocabulary
 from studio.core.quality.position_losses import PositionTotals
+from studio.core.quality.scored_tunes import ScoringError, run_of_checkpoint, tunes_as_read
 from studio.core.runs import Run
-from studio.core.text_levels import corpus_at_level, older_rules
+from studio.core.text_levels import older_rules
 
 #: Characters (batch rows x time steps) one forward call reads when scoring whole tunes; bounds memory (~0.4 GB).
 CHARACTERS_PER_CALL = 32_768
@@ -56,10 +53,6 @@ MAX_ROWS = 256
 TUNE_ENDING = "\n\n"
 
 Progress = Callable[[int, int], None]  # (characters done, characters in all)
-
-
-class ScoringError(Exception):
-    """A model cannot be scored on that corpus or split; the message says why, for the user."""
 
 
 class LossPerCharacter:
@@ -273,58 +266,7 @@ def score_tunes(model: CharLSTM, vocabulary: Vocabulary, tunes: list[Tune], prog
     return scores, unknown
 
 
-# --- splits and the whole command ---------------------------------------------------------------------------------
-
-
-def run_of_checkpoint(path: Path | str) -> Run | None:
-    """The run folder a checkpoint file sits in (``RUN/checkpoints/NAME.pt``), if it is one."""
-    folder = Path(path).resolve().parent.parent
-    return Run(folder) if (folder / "split.json").is_file() else None
-
-
-def _primary_of(corpus_name: str | None) -> str | None:
-    """The collection a combined built-in corpus splits (its held-out tunes are that collection's), or None."""
-    return COMBINED_CORPORA[corpus_name][0] if corpus_name in COMBINED_CORPORA else None
-
-
-def tunes_of_split(corpus: Corpus, split: str, checkpoint: Checkpoint, run: Run | None = None) -> list[Tune]:
-    """The tunes of ``split`` (validation, train or all) of ``corpus`` as the model's training divided them."""
-    if split not in SPLITS:
-        raise ScoringError(f"unknown split {split!r}; choose {', '.join(SPLITS)}")
-    if split == "all":
-        return list(corpus.tunes)
-    trained_on = checkpoint.corpus.get("identity")
-    if run is not None:  # the run's stored ids (a combined corpus's validation tunes are all its primary's)
-        wanted = run.split_identity()["validation_ids" if split == "validation" else "train_ids"]
-        by_id = {t.id: t for t in corpus.tunes}
-        missing = [i for i in wanted if i not in by_id]
-        if missing:
-            raise ScoringError(f"the run's {split} split is not of corpus {corpus.name} ({len(missing)} of its tunes "
-                               f"are missing, e.g. {missing[0]}); use split all")
-        return [by_id[i] for i in wanted]
-    if trained_on and (trained_on == corpus.identity() or _primary_of(checkpoint.corpus.get("name")) == corpus.name):
-        # a combined corpus splits its primary collection exactly as the primary alone is split (same seed)
-        settings = checkpoint.train_config
-        divided = corpus.split(settings.validation_fraction, settings.seed)
-    else:
-        what = checkpoint.corpus.get("name", "another corpus") if trained_on else "an unrecorded corpus"
-        raise ScoringError(f"the model was trained on {what}, not on this version of {corpus.name}: its {split} split "
-                           f"cannot be rebuilt here; use split all")
-    return list(divided.validation if split == "validation" else divided.train)
-
-
-def tunes_as_read(checkpoint: Checkpoint, corpus: Corpus, split: str, run: Run | None) -> list[Tune]:
-    """The tunes of ``split`` of ``corpus`` as the checkpoint's model reads them: at its text level, divided as its
-    training (or its lineage's) divided them, and in its one tonic if it has one."""
-    level = checkpoint.train_config.text_level
-    try:
-        corpus = corpus_at_level(corpus, level)
-    except ValueError as exc:
-        raise ScoringError(f"the model reads text at the {level} level: {exc}") from exc
-    tunes = tunes_of_split(corpus, split, *split_owner(checkpoint, run, corpus.identity(), corpus.name))
-    if not tunes:
-        raise ScoringError(f"the {split} split of {corpus.name} holds no tune")
-    return tunes_in_tonic(tunes, checkpoint.train_config.tonic)  # a one-tonic model reads every tune in its key
+# --- the whole command --------------------------------------------------------------------------------------------
 
 
 def score_corpus(model_path: Path | str, corpus: Corpus | str, split: str = "validation", method: str = "tunes",
