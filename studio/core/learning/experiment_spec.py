@@ -31,7 +31,7 @@ class ExperimentError(Exception):
 
 
 def variable_type(variable: str) -> type:
-    """The Python type of a variable's values (int or float)."""
+    """The Python type of a variable's values (int, float or str)."""
     if variable in GENERATION_VARIABLES:
         return float
     if variable == START_FROM:
