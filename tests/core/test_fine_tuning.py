@@ -137,7 +137,7 @@ def test_an_experiment_varies_a_fine_tuning_setting_with_every_arm_started_from_
 def test_an_experiment_varies_what_its_arms_start_from_with_the_same_network_and_tunes(trained_run, fife, tmp_path):
     """``--vary start_from=BASE,nothing``: does the base help with these tunes? The arm from nothing takes the base's
     network and text level (the preset's would be the lab's 1024 units and canonical text) and the same split."""
-    from studio.core.learning.experiment_spec import ExperimentSpec, parse_values
+    from studio.core.learning.experiment_spec import ExperimentError, ExperimentSpec, parse_values
     from studio.core.learning.experiments import run_experiment
     from support import copy_run
 
@@ -157,6 +157,8 @@ def test_an_experiment_varies_what_its_arms_start_from_with_the_same_network_and
     assert "start from" in spec.title()
     both = ExperimentSpec(variable="start_from", values=["shipped", "nothing"], base="shipped")
     assert "each arm starts from its value of start_from" in both.problems()["variable"]
+    with pytest.raises(ExperimentError, match="e.g. start_from=shipped,nothing"):
+        parse_values("start_from", "nothing")
 
 
 def test_an_experiment_from_a_base_cannot_vary_what_the_base_fixes():

@@ -58,7 +58,8 @@ def parse_values(variable: str, text: str) -> list:
             raise ExperimentError(f"{variable}={part} is listed twice")
         values.append(value)
     if len(values) < 2:
-        raise ExperimentError(f"give at least two values to compare, e.g. {variable}=8,4")
+        example = "shipped,nothing" if variable == START_FROM else "8,4"
+        raise ExperimentError(f"give at least two values to compare, e.g. {variable}={example}")
     return values
 
 
