@@ -102,8 +102,8 @@ def train_arm(name: str, iterations: int, corpus, base_path, store: RunStore, va
     return trainer.run_folder, model_config, train_config, time.perf_counter() - began
 
 
-def held_out_tunes(corpus, run, split: str = "validation_ids") -> list[str]:
-    """The texts of the run's held-out tunes (or, with ``split`` ``train_ids``, of its training tunes)."""
+def split_texts(corpus, run, split: str = "validation_ids") -> list[str]:
+    """The texts of the run's held-out tunes (``validation_ids``) or of its training tunes (``train_ids``)."""
     by_id = {t.id: t.text for t in corpus.tunes}
     return [by_id[i] for i in run.split_identity()[split]]
 
@@ -121,8 +121,8 @@ def style_table(corpus, fine_tuned: dict[str, object], base_path, count: int, se
     tunes by chance: the table prints how far)."""
     reference_run = next(iter(fine_tuned.values()))
     references = {"collection": meter_mode_counts(t.text for t in corpus.tunes),
-                  "held out": meter_mode_counts(held_out_tunes(corpus, reference_run))}
-    training = meter_mode_counts(held_out_tunes(corpus, reference_run, "train_ids"))
+                  "held out": meter_mode_counts(split_texts(corpus, reference_run))}
+    training = meter_mode_counts(split_texts(corpus, reference_run, "train_ids"))
     for label, (meters, modes) in references.items():
         print(f"\n{label} ({sum(meters.values())} tunes): meters {shares_text(meters)}; modes {shares_text(modes)}")
     apart = [distribution_distance(ours, theirs) for ours, theirs in zip(training, references["held out"])]

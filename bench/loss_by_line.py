@@ -30,8 +30,7 @@ import torch
 from studio.core.abc.tokenizer import scan_tune
 from studio.core.corpus import load_corpus
 from studio.core.network.checkpoints import load_checkpoint
-from studio.core.network.inspection import known_characters
-from studio.core.network.network_inputs import network_inputs, unit_codes
+from studio.core.network.inspection import LOG2, inspect_texts
 from studio.core.paths import SHIPPED_MODEL
 from studio.core.quality.scored_tunes import run_of_checkpoint, tunes_as_read
 from studio.core.quality.scoring import TUNE_ENDING
@@ -56,27 +55,19 @@ def kinds_of(text: str) -> list[str]:
     return kinds[: len(text)]
 
 
-@torch.no_grad()
 def loss_by_kind(model_path: str, corpus, run: Run | None, limit: int | None) -> tuple[Counter, int]:
-    """Summed nats of ``model_path`` on the run's held-out tunes by kind of predicted character, and their melody
-    notes."""
+    """Summed nats of ``model_path`` on the run's held-out tunes by kind of predicted character (each tune read
+    whole by :func:`studio.core.network.inspection.inspect_texts`, as the editor's surprise colouring reads it), and
+    their melody notes."""
     checkpoint = load_checkpoint(model_path)
     tunes = tunes_as_read(checkpoint, corpus, "validation" if run else "all", run)[:limit]
-    model, vocabulary = checkpoint.build_model(), checkpoint.vocabulary
-    model.eval()
-    nats, notes = Counter(), 0
-    for tune in tunes:
-        text = tune.text + TUNE_ENDING
-        notes += len(scan_tune(tune.text).melody())
-        offsets, _ = known_characters(text, vocabulary)
-        codes = vocabulary.encode("".join(text[i] for i in offsets))
-        inputs = torch.tensor([network_inputs(codes, vocabulary, model.config.clock)], dtype=torch.long)
-        logits, _ = model(inputs[:, :-1], None)
-        loss = -torch.log_softmax(logits.float(), -1).gather(2, unit_codes(inputs[:, 1:])[..., None]).view(-1)
-        kinds = kinds_of(text)
-        for offset, value in zip(offsets[1:], loss.tolist()):
-            nats[kinds[offset]] += value
-    return nats, notes
+    texts = [tune.text + TUNE_ENDING for tune in tunes]
+    nats = Counter()
+    for inspection in inspect_texts(checkpoint.build_model(), checkpoint.vocabulary, texts):
+        kinds = kinds_of(inspection.text)
+        for offset, bits in zip(inspection.offsets[1:], inspection.surprise_bits[1:].tolist()):
+            nats[kinds[offset]] += bits * LOG2
+    return nats, sum(len(scan_tune(tune.text).melody()) for tune in tunes)
 
 
 def main() -> int:

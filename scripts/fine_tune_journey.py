@@ -42,7 +42,7 @@ def main() -> int:
     parser.add_argument("--corpus", default="miscFolk", help="a built-in collection to copy as the user's folder")
     parser.add_argument("--iterations", type=int, default=None, help="steps (the Fine-tune preset's when not given)")
     parser.add_argument("--tunes", type=int, default=12, help="tunes to generate from the run and the base")
-    parser.add_argument("--out", default=tempfile.mkdtemp(prefix="fine-tune-journey-"))
+    parser.add_argument("--out", default=None, help="folder for the screenshots (a new temporary one if not given)")
     args = parser.parse_args()
     from studio.core.corpus import builtin_corpus_files, load_corpus
     from studio.core.paths import SHIPPED_MODEL
@@ -69,7 +69,7 @@ def main() -> int:
     print("run:", run.id, "| stop:", run.meta().get("status"), "| line to beat:", train.chart.line_to_beat.value())
     driver.wait_until(lambda: "per melody note" in train.start_from.scores.text(), limit_s=900)
     print("scores:", train.start_from.scores.text())
-    out = Path(args.out)
+    out = Path(args.out or tempfile.mkdtemp(prefix="fine-tune-journey-"))
     out.mkdir(parents=True, exist_ok=True)
     driver.pause(300)
     driver.grab(out / "train-fine-tune.png")
